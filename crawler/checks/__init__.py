@@ -1,0 +1,26 @@
+"""Site checks: pure functions over plain values, grouped in plain lists.
+
+Three kinds, each a plain function whose docstring's first line is what the report shows:
+
+- `SITE_CHECKS`: run once per audit before the crawl, `fn(ctx: AuditContext) -> CheckOutcome`
+  (DNS, uptime, TLS and web hygiene). They must respect `ctx.budget_s` and never raise:
+  a crash becomes a `CheckStatus.ERROR` result (see `run_site_check`).
+- `PAGE_CHECKS`: run on every fetched page, `fn(page: Page, ctx: AuditContext) -> Iterable[Finding]`
+  (filing footer on homepages, injected content, privacy, scope, encoding …).
+- `FINAL_CHECKS`: run once after the crawl, `fn(ctx: AuditContext) -> CheckOutcome`, over what the
+  page checks left in `ctx.state` (e.g. a declared domain whose homepage was never fetched).
+
+Phrase rules are not here: they run in the pipeline through `rules`.
+"""
+from __future__ import annotations
+
+from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
+
+# (id, function) pairs, in the order they run. Add a check by importing its module and listing
+# its functions here; nothing registers itself.
+SITE_CHECKS: list[tuple[str, SiteCheck]] = []
+PAGE_CHECKS: list[tuple[str, PageCheck]] = []
+FINAL_CHECKS: list[tuple[str, SiteCheck]] = []
+
+__all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",
+           "SITE_CHECKS", "PAGE_CHECKS", "FINAL_CHECKS"]

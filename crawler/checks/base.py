@@ -1,0 +1,71 @@
+"""What every check sees (`AuditContext`) and how checks are run without crashing the audit."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from crawler.page import Page
+from crawler.profile import Profile
+from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AuditContext:
+    """What every check may read: the profile and the run's settings, plus shared state.
+
+    `state` is a scratch dict for checks that need to see several pages (keys are prefixed by the
+    check module's name, e.g. `icp.homepages`). `facts` feeds the report's 年报 table:
+    domain -> {fact name: value}.
+    """
+
+    profile: Profile
+    resolver: tuple[str, int] | None = None     # (ip, port) from --resolver, None: system resolver
+    lang: str = "zh"
+    budget_s: float = 30.0                      # time budget of one site check
+    dns_enabled: bool = True
+    uptime_enabled: bool = True
+    state: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add_facts(self, facts: dict[str, dict[str, Any]]) -> None:
+        for domain, values in facts.items():
+            self.facts.setdefault(domain, {}).update(values)
+
+
+SiteCheck = Callable[[AuditContext], CheckOutcome]
+PageCheck = Callable[[Page, AuditContext], Iterable[Finding]]
+
+
+def _title(fn: Callable) -> str:
+    return (fn.__doc__ or fn.__name__).strip().splitlines()[0]
+
+
+def run_site_check(check_id: str, fn: SiteCheck, ctx: AuditContext) -> CheckOutcome:
+    """Run one site/final check; a crash becomes an `error` result instead of ending the audit."""
+    started = time.monotonic()
+    try:
+        outcome = fn(ctx)
+    except Exception as exc:  # a broken check must not cost the user the rest of the audit
+        logger.exception("check %s crashed", check_id)
+        return CheckOutcome(CheckResult(check_id, CheckStatus.ERROR, f"{_title(fn)}: {type(exc).__name__}: {exc}"))
+    ctx.add_facts(outcome.facts)
+    logger.debug("check %s: %s in %.2fs", check_id, outcome.result.status.value, time.monotonic() - started)
+    return outcome
+
+
+def run_page_checks(page: Page, ctx: AuditContext) -> list[Finding]:
+    """Every page check on one page; a crashing check is logged and skipped for that page."""
+    found: list[Finding] = []
+    from crawler.checks import PAGE_CHECKS
+
+    for check_id, fn in PAGE_CHECKS:
+        try:
+            found.extend(fn(page, ctx))
+        except Exception:
+            logger.exception("page check %s crashed on %s", check_id, page.url)
+            ctx.state.setdefault("errors.page_checks", {}).setdefault(check_id, page.url)
+    return found

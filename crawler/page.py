@@ -1,0 +1,41 @@
+"""The plain values the spider hands to the checks: one `Page` per fetched URL."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page, decoded. Checks are pure functions over this; they never see Scrapy.
+
+    `text` is the decoded HTML (or "" for non-HTML responses); `encoding` is the encoding
+    actually used to decode it, `declared_encoding` what the header or <meta> claimed.
+    """
+
+    url: str
+    status: int
+    depth: int = 0
+    ms: int = 0
+    title: str = ""
+    encoding: str = ""
+    declared_encoding: str = ""
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)   # lower-case name -> value
+    text: str = ""
+    referer: str = ""
+    redirects: tuple[str, ...] = ()   # URLs passed through before `url`, oldest first
+    is_homepage: bool = False         # the root page of a declared domain
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
+
+    @property
+    def is_html(self) -> bool:
+        return "html" in self.content_type or (not self.content_type and "<html" in self.text[:2048].lower())
+
+    def to_record(self) -> dict:
+        """The findings.json `pages` entry."""
+        return {"url": self.url, "status": self.status, "depth": self.depth, "ms": self.ms,
+                "title": self.title, "encoding": self.encoding}

@@ -1,0 +1,1 @@
+"""Phrase rules: rule data, normalisation and matching. Imports nothing else of siteaudit."""
