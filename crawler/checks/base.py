@@ -31,6 +31,10 @@ class AuditContext:
     state: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def t(self, zh: str, en: str) -> str:
+        """User-facing text in the run's language: zh-CN first, English with --lang en."""
+        return en if self.lang == "en" else zh
+
     def add_facts(self, facts: dict[str, dict[str, Any]]) -> None:
         for domain, values in facts.items():
             self.facts.setdefault(domain, {}).update(values)
