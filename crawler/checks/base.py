@@ -1,6 +1,7 @@
 """What every check sees (`AuditContext`) and how checks are run without crashing the audit."""
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from dataclasses import dataclass, field
@@ -73,3 +74,39 @@ def run_page_checks(page: Page, ctx: AuditContext) -> list[Finding]:
             logger.exception("page check %s crashed on %s", check_id, page.url)
             ctx.state.setdefault("errors.page_checks", {}).setdefault(check_id, page.url)
     return found
+
+
+class ProbeKind(str, enum.Enum):
+    """What one uptime probe saw. BLOCKED (429, WAF 403) is neither up nor down."""
+
+    OK = "ok"
+    SLOW = "slow"
+    DNS_FAILURE = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    HTTP_ERROR = "http"
+    BLOCKED = "blocked"
+
+    @property
+    def counts_as(self) -> str:
+        """`up`, `down` or `excluded` in the uptime percentage."""
+        if self in (ProbeKind.OK, ProbeKind.SLOW):
+            return "up"
+        if self is ProbeKind.BLOCKED:
+            return "excluded"
+        return "down"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One uptime probe of one domain (and one resolved address), as stored in the history DB."""
+
+    domain: str
+    url: str
+    kind: ProbeKind
+    at: str                      # ISO-8601 UTC time of the probe
+    address: str = ""            # the IP connected to, "" when resolution failed
+    status: int | None = None    # HTTP status, when one came back
+    ms: int | None = None        # latency to the response headers
+    error: str = ""              # the error text, for a person to read
