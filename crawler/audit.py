@@ -4,12 +4,10 @@ Everything the CLI's `audit` does lives here, so `demo` and the tests run exactl
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import signal
 import sys
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.store import Store
 from rules.errors import ConfigError
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 logger = logging.getLogger(__name__)
 
@@ -98,16 +96,30 @@ class AuditSession:
         self.pages = 0
         self.check_counts: dict[str, int] = {check_id: 0 for check_id, _ in PAGE_CHECKS}
         self.phrase_count = 0
+        # A homepage can arrive twice (another declared domain redirects to it); its findings
+        # are stored once. Only homepages are remembered, so memory does not grow with the site.
+        self._homepage_findings: dict[str, set[tuple]] = {}
 
     def process_page(self, page: Page) -> int:
         findings: list[Finding] = []
         if page.text and page.is_html:
-            phrases = self.ruleset.check_html(page.text, page.url)
-            self.phrase_count += len(phrases)
-            findings.extend(phrases)
+            findings.extend(self.ruleset.check_html(page.text, page.url))
         findings.extend(run_page_checks(page, self.ctx, self.check_counts))
-        self.pages += 1
-        self.store.add_pages(self.run_id, [page.to_record()])
+        if page.is_homepage:
+            known = self._homepage_findings.get(page.url)
+            fresh = known is None
+            known = self._homepage_findings.setdefault(page.url, set())
+            findings = [f for f in findings if (f.key, f.line, f.column) not in known]
+            known.update((f.key, f.line, f.column) for f in findings)
+            if not fresh:
+                return self._store([], findings)
+        return self._store([page.to_record()], findings)
+
+    def _store(self, records: list[dict], findings: list[Finding]) -> int:
+        self.pages += len(records)
+        self.phrase_count += sum(1 for f in findings if f.category in PHRASE_CATEGORIES)
+        if records:
+            self.store.add_pages(self.run_id, records)
         if findings:
             self.store.add_findings(self.run_id, findings)
         return len(findings)
@@ -120,12 +132,12 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     from crawler.settings import audit_settings
     from crawler.spiders.site import SiteSpider
 
-    settings = audit_settings(profile, session=session, resolver=options.resolver, progress=options.progress,
+    settings = audit_settings(profile, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
                               else "WARNING")
-    process = AsyncCrawlerProcess(settings, install_root_handler=False)
+    process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler, profile=profile)
+    process.crawl(crawler, profile=profile, session=session)
     process.start()
     spider = crawler.spider
     return getattr(spider, "finish_reason", "finished") if spider is not None else "interrupted"
@@ -221,39 +233,52 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     store.add_checks(run_id, checks)
     store.add_probes(run_id, ctx.state.get("uptime.probes", []))
     fixed = store.mark_changes(run_id)
-    findings = list(store.iter_findings(run_id))
-    pages = list(store.iter_pages(run_id))
-    severities = Counter(f.severity.value for f in findings)
+    severities: Counter[str] = Counter()
+    new = 0
+    for f in store.iter_findings(run_id):
+        severities[f.severity.value] += 1
+        new += f.status == "new"
     summary = {"error": severities["error"], "warning": severities["warning"], "info": severities["info"],
-               "new": sum(1 for f in findings if f.status == "new"), "fixed": len(fixed)}
-    finished = now_iso()
-    doc = {
-        "schema": "siteaudit/1",
-        "tool": {"name": "siteaudit", "version": __version__},
-        "run": {"id": run_id, "site": site, "started": started, "finished": finished,
-                "finish_reason": finish_reason, "pages": len(pages)},
-        "summary": summary,
-        "checks": [c.to_dict() for c in checks],
-        "findings": [f.to_dict() for f in _ordered(findings)],
-        "pages": pages,
-    }
+               "new": new, "fixed": len(fixed)}
     extra = {
         "fixed": fixed,
         "facts": ctx.facts,
-        "uptime": store.uptime(site),
         "partial": finish_reason != "finished",
         "partial_reason": finish_reason,
         "profile": {"name": profile.site.name, "domains": profile.domains},
     }
-    store.finish_run(run_id, finished=finished, finish_reason=finish_reason, summary=summary,
-                     extra={k: v for k, v in extra.items() if k != "fixed"})
-    extra["history"] = list(reversed(store.history(site)))
+    store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
+    doc, extra = build_outputs(store, run_id)
+    findings_at = [Severity(k) for k, n in severities.items() if n]
     paths = write_outputs(doc, extra, out_dir, formats=options.formats, lang=ctx.lang)
     _notify(profile, doc, extra, paths, ctx, out, options.quiet)
     if not options.quiet:
         _print_summary(doc, paths, ctx, out)
-    failing = any(f.severity.at_least(options.fail_on) for f in findings)
-    return 1 if failing else 0
+    return 1 if any(sev.at_least(options.fail_on) for sev in findings_at) else 0
+
+
+def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """findings.json (`doc`) and the report's `extra`, read back from the store: used after an audit
+    and by `siteaudit report RUN_ID`, so both render exactly the same thing."""
+    run = store.run(run_id)
+    if run is None:
+        raise ConfigError(f"no run {run_id!r} in the history DB", file=store.path, field="RUN_ID")
+    findings = list(store.iter_findings(run_id))
+    pages = list(store.iter_pages(run_id))
+    doc = {
+        "schema": "siteaudit/1",
+        "tool": {"name": "siteaudit", "version": __version__},
+        "run": {"id": run_id, "site": run["site"], "started": run["started"], "finished": run["finished"],
+                "finish_reason": run["finish_reason"] or "interrupted", "pages": len(pages)},
+        "summary": {k: run["summary"].get(k, 0) for k in ("error", "warning", "info", "new", "fixed")},
+        "checks": [c.to_dict() for c in store.checks(run_id)],
+        "findings": [f.to_dict() for f in _ordered(findings)],
+        "pages": pages,
+    }
+    extra = dict(run.get("extra") or {})
+    extra["uptime"] = store.uptime(run["site"])
+    extra["history"] = [h for h in reversed(store.history(run["site"])) if h["started"] <= run["started"]]
+    return doc, extra
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:

@@ -132,8 +132,11 @@ def _setup_logging(quiet: bool, log_file: str | None) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.ERROR if quiet else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # Download errors are findings in the report; on the console they would only be noise.
+    console.addFilter(lambda record: not record.name.startswith(("scrapy", "twisted", "py.warnings")))
     root.addHandler(console)
     root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
     if log_file:
         handler = logging.FileHandler(log_file, encoding="utf-8")
         handler.setLevel(logging.INFO)

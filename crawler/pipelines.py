@@ -7,20 +7,25 @@ from crawler.page import Page
 
 
 class AuditPipeline:
-    """Passes pages to `AUDIT_SESSION.process_page` and counts findings in the stats."""
+    """Passes pages to the spider's audit session and counts findings in the stats.
 
-    def __init__(self, session: Any, stats: Any):
-        self.session = session
-        self.stats = stats
+    The session travels on the spider (`SiteSpider(session=...)`), not in the settings: Scrapy
+    copies settings, and the session holds a live DB connection.
+    """
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "AuditPipeline":
-        return cls(crawler.settings.get("AUDIT_SESSION"), crawler.stats)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, Page) and self.session is not None:
-            found = self.session.process_page(item)
+        session = getattr(self.crawler.spider, "session", None)
+        if isinstance(item, Page) and session is not None:
+            found = session.process_page(item)
+            stats = self.crawler.stats
             if found:
-                self.stats.inc_value("siteaudit/findings", found)
-            self.stats.inc_value("siteaudit/pages")
+                stats.inc_value("siteaudit/findings", found)
+            stats.inc_value("siteaudit/pages")
         return item

@@ -35,6 +35,8 @@ RETRY_TIMES = 1
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
+# Our CLI configures logging; Scrapy must not add its own root handler.
+LOG_INSTALL_ROOT_HANDLER = False
 COOKIES_ENABLED = True
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ITEM_PIPELINES = {"crawler.pipelines.AuditPipeline": 300}
@@ -44,7 +46,7 @@ STATS_DUMP = False
 LOGSTATS_INTERVAL = 0
 
 
-def audit_settings(profile: Any, *, session: Any, resolver: str | None = None, progress: bool = False,
+def audit_settings(profile: Any, *, resolver: str | None = None, progress: bool = False,
                    jobdir: str | None = None, log_level: str = "WARNING") -> dict[str, Any]:
     """The settings of one audit crawl, from the profile (command-line overrides already applied)."""
     crawl = profile.crawl
@@ -59,7 +61,6 @@ def audit_settings(profile: Any, *, session: Any, resolver: str | None = None, p
         "CLOSESPIDER_PAGECOUNT": crawl.max_pages,
         "CLOSESPIDER_TIMEOUT": crawl.time_limit,
         "LOG_LEVEL": log_level,
-        "AUDIT_SESSION": session,
         "AUDIT_PROGRESS": progress,
     })
     if crawl.user_agent:

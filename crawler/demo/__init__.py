@@ -12,13 +12,17 @@ from crawler.webserver import Reply, WebServer
 
 DEMO_DIR = Path(__file__).parent
 SITE_DIR = DEMO_DIR / "site"
+DEMO_PORT = 18080
 
 
 def start_demo_servers(host: str = "127.0.0.1") -> tuple[WebServer, DNSServer]:
     """Serve the demo site and its zone on loopback; the apex redirects to www like most real sites."""
     zone = Zone.from_dict(yaml.safe_load((DEMO_DIR / "zone.yaml").read_text(encoding="utf-8")))
     dns = DNSServer(zone, host=host).start()
-    web = WebServer(SITE_DIR, host=host).start()
+    try:  # a stable port keeps URLs, and so finding identities, the same from one demo run to the next
+        web = WebServer(SITE_DIR, host=host, port=DEMO_PORT).start()
+    except OSError:
+        web = WebServer(SITE_DIR, host=host).start()
     web.replace = {b"{port}": str(web.port).encode()}
     web.routes[("demo-tech.cn", "/")] = Reply(301, "", {"Location": web.url("www.demo-tech.cn")})
     return web, dns

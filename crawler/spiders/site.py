@@ -4,7 +4,6 @@ It only fetches and hands `Page` values on; every judgement happens in the check
 """
 from __future__ import annotations
 
-import time
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -37,25 +36,32 @@ class SiteSpider(scrapy.Spider):
 
     name = "site"
 
-    def __init__(self, profile: Any, **kwargs: Any):
+    def __init__(self, profile: Any, session: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.profile = profile
+        self.session = session  # the audit session the pipeline hands pages to
         self.allowed_domains = list(profile.domains)
-        self.link_extractor = LinkExtractor(allow_domains=self.allowed_domains, deny=profile.crawl.exclude or ())
+        # Not LinkExtractor(allow_domains=...): it compares the netloc, port included, so a site on a
+        # non-default port would have no internal links. We filter on the host name ourselves.
+        self.link_extractor = LinkExtractor(deny=profile.crawl.exclude or ())
         self.finish_reason = "finished"
+        self.seen_urls: set[str] = set()
+
+    def is_internal(self, url: str) -> bool:
+        """On one of the declared domains (exactly: a sub-domain must be declared to be crawled)."""
+        return (urlsplit(url).hostname or "").lower() in self.allowed_domains
 
     def _is_homepage(self, url: str) -> bool:
         parts = urlsplit(url)
         return parts.path in ("", "/") and not parts.query and (parts.hostname or "").lower() in self.allowed_domains
 
     async def start(self) -> AsyncIterator[Any]:
-        seen = set()
-        for url in [*self.profile.site.start_urls, *homepage_urls(self.profile)]:
-            if url in seen:
-                continue
-            seen.add(url)
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=False,
-                                 meta={"start_time": time.monotonic()})
+        homepages = homepage_urls(self.profile)
+        for url in dict.fromkeys([*homepages, *self.profile.site.start_urls]):
+            # Every declared domain's homepage is fetched even when another domain redirects to it:
+            # the filing checks judge each domain's homepage separately.
+            yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=url in homepages,
+                                 meta={"homepage_of": urlsplit(url).hostname} if url in homepages else {})
 
     def _page(self, response: Response) -> Page:
         meta = response.meta
@@ -73,14 +79,21 @@ class SiteSpider(scrapy.Spider):
         return Page(url=response.url, status=response.status, depth=meta.get("depth", 0), ms=ms, title=title,
                     encoding=encoding, declared_encoding=declared, content_type=headers.get("content-type", ""),
                     headers=headers, text=text, referer=_referer(response),
-                    redirects=redirects, is_homepage=self._is_homepage(response.url))
+                    redirects=redirects, is_homepage=bool(meta.get("homepage_of")) or self._is_homepage(response.url))
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        # Homepage requests bypass the dupe filter, so a URL can arrive twice (apex → www). A repeat
+        # is only passed on as the homepage of the domain that redirected to it; links are not re-followed.
+        repeat = response.url in self.seen_urls
+        if repeat and not response.meta.get("homepage_of"):
+            return
+        self.seen_urls.add(response.url)
         page = self._page(response)
         yield page
-        if isinstance(response, TextResponse) and page.is_html and response.status < 400:
+        if not repeat and isinstance(response, TextResponse) and page.is_html and response.status < 400:
             for link in self.link_extractor.extract_links(response):
-                yield scrapy.Request(link.url, callback=self.parse, errback=self.failed)
+                if self.is_internal(link.url):
+                    yield scrapy.Request(link.url, callback=self.parse, errback=self.failed)
 
     def failed(self, failure: Any) -> Iterator[Page]:
         """A download that failed (DNS, refused, timeout) is a page with status 0 and the error."""
