@@ -47,7 +47,7 @@ class BareSpider(scrapy.Spider):
 
 
 def settings(resolver: str | None, concurrency: int, max_pages: int, timeout: float = 20.0) -> dict[str, Any]:
-    """Scrapy settings for the baseline: the framework's defaults minus politeness."""
+    """Scrapy settings for the baseline: the framework's defaults minus politeness, BFS like the audit."""
     out: dict[str, Any] = {
         "CONCURRENT_REQUESTS": concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
@@ -57,7 +57,11 @@ def settings(resolver: str | None, concurrency: int, max_pages: int, timeout: fl
         "ROBOTSTXT_OBEY": False,
         "CLOSESPIDER_PAGECOUNT": max_pages,
         "DOWNLOAD_TIMEOUT": timeout,
-        "LOG_LEVEL": "INFO",
+        "LOG_LEVEL": "WARNING",
+        # Breadth-first, as the audit crawls: the same queue shape, so the memory comparison is fair.
+        "DEPTH_PRIORITY": 1,
+        "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
+        "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
         "TELNETCONSOLE_ENABLED": False,
         "HTTPERROR_ALLOW_ALL": False,
     }

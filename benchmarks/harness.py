@@ -32,7 +32,7 @@ def zone(address: str = LOOPBACK) -> dict[str, Any]:
 def profile(site: Site, max_pages: int, concurrency: int) -> dict[str, Any]:
     """The site.yaml for the audit of the benchmark site: real filing data, politeness off."""
     return {
-        "site": {"name": f"{corpus.BRAND}基准测试站", "start_urls": [site.start_url], "domains": [APEX, *site.hosts]},
+        "site": {"name": f"{corpus.BRAND}基准测试站", "start_urls": [site.start_url], "domains": [APEX, *site.hosts]},  # as BenchSite.domains
         "company": {"name": corpus.COMPANY, "credit_code": corpus.CREDIT_CODE, "phone": "0571-88886666",
                     "address": "浙江省杭州市西湖区文三路 1 号"},
         "license": {"icp_filing": corpus.ICP_FILING, "psb_filing": corpus.PSB_FILING, "server_ips": [LOOPBACK]},
@@ -60,11 +60,18 @@ class BenchSite:
         self.site = write_site(self.workdir / f"site-{self.n}", self.n, port, self.seed)
         self.dns = DNSServer(zone(), host=LOOPBACK).start()
         try:
-            self.nginx = Nginx(self.site.site_dir, self.site.hosts, port, LOOPBACK).start()
+            www = self.site.url(self.site.pages[0]).rstrip("/")
+            self.nginx = Nginx(self.site.site_dir, self.site.hosts, port, LOOPBACK, redirects={APEX: www}).start()
         except Exception:
             self.dns.stop()
             raise
         return self
+
+    @property
+    def domains(self) -> list[str]:
+        """Every declared domain: the apex (a redirect to www) and the three hosts."""
+        assert self.site is not None
+        return [APEX, *self.site.hosts]
 
     @property
     def resolver(self) -> str:

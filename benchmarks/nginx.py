@@ -47,7 +47,14 @@ http {{
         root {site_dir}/$host;
         index index.html;
     }}
-}}
+{redirect_servers}}}
+"""
+_REDIRECT = """\
+    server {{
+        listen {host}:{port};
+        server_name {name};
+        return 301 {target}$request_uri;
+    }}
 """
 
 
@@ -63,22 +70,29 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class Nginx:
-    """`with Nginx(site_dir, hosts, port) as server:` serves `site_dir/<Host header>/…` on host:port."""
+    """`with Nginx(site_dir, hosts, port) as server:` serves `site_dir/<Host header>/…` on host:port.
+
+    Any other Host gets a 404, except the names in `redirects`, which get a 301 to their target.
+    """
 
     def __init__(self, site_dir: str | Path, server_names: Sequence[str], port: int, host: str = "127.0.0.1",
-                 *, binary: str | None = None, access_log: bool = False):
+                 *, redirects: dict[str, str] | None = None, binary: str | None = None, access_log: bool = False):
         self.site_dir = Path(site_dir).resolve()
         self.server_names = list(server_names)
         self.host = host
         self.port = port
         self.binary = binary or shutil.which("nginx") or "/usr/sbin/nginx"
         self.access_log = access_log
+        self.redirects = dict(redirects or {})  # host name → URL prefix it redirects to (apex → www)
         self.tmp: Path | None = None
         self.process: subprocess.Popen | None = None
 
     def config(self, tmp: Path) -> str:
         return _CONF.format(tmp=tmp, host=self.host, port=self.port, site_dir=self.site_dir,
                             server_names=" ".join(self.server_names),
+                            redirect_servers="".join(_REDIRECT.format(host=self.host, port=self.port, name=name,
+                                                                      target=target.rstrip("/"))
+                                                     for name, target in self.redirects.items()),
                             access_log=f"{tmp}/access.log" if self.access_log else "off")
 
     def start(self, timeout: float = 10.0) -> "Nginx":
