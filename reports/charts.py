@@ -71,7 +71,7 @@ def uptime_line(runs: list[dict[str, Any]], height: int = 160) -> dict[str, Any]
 
 
 def _xs(n: int) -> list[float]:
-    left, right = 50, CHART_W - 20
+    left, right = 50, CHART_W - 50
     if n <= 1:
         return [float((left + right) // 2)] * n
     return [round(left + (right - left) * i / (n - 1), 1) for i in range(n)]
