@@ -205,7 +205,8 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
             outcomes.append(CheckOutcome(CheckResult("crawl", CheckStatus.ERROR, crawl_error)))
         for s in previous:  # Scrapy installed its own handlers for the crawl
             signal.signal(s, _on_signal)
-        done, pending = wait(futures, timeout=options.check_budget + 5)
+        # An interrupted run does not wait for slow checks: the user asked to stop.
+        done, pending = wait(futures, timeout=1 if finish_reason == "interrupted" else options.check_budget + 5)
         outcomes.extend(f.result() for f in done)
         outcomes.extend(CheckOutcome(CheckResult(futures[f], CheckStatus.ERROR, "time budget exceeded"))
                         for f in pending)
