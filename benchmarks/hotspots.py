@@ -1,7 +1,7 @@
 """Summarise a py-spy profile recorded with `--format raw` (collapsed stacks) as two top-N tables.
 
     py-spy record -f raw -o audit.txt -- python -m crawler audit …
-    python -m benchmarks.hotspots audit.txt [--top 25] [--match crawler/,rules/]
+    python -m benchmarks.hotspots audit.txt [--top 25] [--match crawler/,rules/] [--only _run_module_as_main]
 
 "inclusive" is the share of samples with the function anywhere on the stack (where the time goes,
 callees included); "self" is the share with it on top (where the CPU actually burns).
@@ -62,8 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("profile", help="py-spy raw (collapsed) output")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--match", default="", help="comma-separated substrings: keep only matching functions")
+    parser.add_argument("--only", default="", help="keep only stacks with a frame containing this, e.g. "
+                        "_run_module_as_main for the main thread of an --idle profile")
     args = parser.parse_args(argv)
-    total, inclusive, own = summarise(parse(Path(args.profile).read_text(encoding="utf-8", errors="replace")))
+    stacks = parse(Path(args.profile).read_text(encoding="utf-8", errors="replace"))
+    if args.only:
+        stacks = [(frames, n) for frames, n in stacks if any(args.only in f for f in frames)]
+    total, inclusive, own = summarise(stacks)
     match = [m for m in args.match.split(",") if m]
     print(f"{total} samples\n")
     print(table("self (on top of the stack)", own, total, args.top, match) + "\n")
