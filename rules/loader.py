@@ -14,6 +14,7 @@ import yaml
 
 from .errors import RuleError
 from .model import PHRASE_CATEGORIES, Severity
+from .normalize import normalize_term
 from .rule import OUTCOMES, Context, Rule
 
 PACK_DIR = Path(__file__).parent / "packs"
@@ -148,7 +149,9 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
                 raise err(f"context.{key} must be one of {', '.join(OUTCOMES)}", "context")
             ctx_kwargs[key] = value
         else:
-            ctx_kwargs[key] = _strings(value, f"context.{key}", err)
+            # Words are compared with normalised text, so they are normalised too; /regex/ stays.
+            ctx_kwargs[key] = tuple(w if _is_regex(w) else normalize_term(w)
+                                    for w in _strings(value, f"context.{key}", err))
     examples = merged["examples"]
     if not isinstance(examples, dict) or set(examples) - {"flag", "pass"}:
         raise err("must be a mapping with `flag` and `pass` lists", "examples")
@@ -169,6 +172,10 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
         suggestion=merged.get("suggestion", ""), suggestion_en=merged.get("suggestion_en", ""),
         link=merged.get("link", ""), examples_flag=flag, examples_pass=passing,
         deprecated=bool(merged.get("deprecated", False)), confirm=confirm, file=file, line=rule_line)
+
+
+def _is_regex(word: str) -> bool:
+    return len(word) > 2 and word.startswith("/") and word.endswith("/")
 
 
 def _strings(value: Any, key: str, err) -> tuple[str, ...]:
