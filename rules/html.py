@@ -50,7 +50,7 @@ class _Extractor(HTMLParser):
         self.pending = False
 
     # positions ------------------------------------------------------------------------------
-    def offset(self) -> int:
+    def _here(self) -> int:
         line, col = self.getpos()
         return self.line_starts[line - 1] + col
 
@@ -94,7 +94,7 @@ class _Extractor(HTMLParser):
 
     def attr_block(self, where: str, value: str, name: str) -> None:
         """An attribute value (meta content, img alt) as its own block, located in the tag source."""
-        start = self.offset()
+        start = self._here()
         tag_src = self.get_starttag_text() or ""
         m = re.search(r"\b" + re.escape(name) + r"\s*=\s*(['\"]?)", tag_src, re.I)
         at = start + (m.end() if m else 0)
@@ -146,7 +146,7 @@ class _Extractor(HTMLParser):
 
     def handle_data(self, data):
         if not self.skip:
-            self.add(data, self.offset())
+            self.add(data, self._here())
 
     def handle_entityref(self, name):
         self._entity(f"&{name};", htmllib.unescape(f"&{name};"))
@@ -157,7 +157,7 @@ class _Extractor(HTMLParser):
     def _entity(self, raw: str, char: str) -> None:
         if self.skip:
             return
-        off = self.offset()
+        off = self._here()
         src = self.source[off:off + len(raw)]
         if src != raw:  # entity without the semicolon
             src = raw[:-1]

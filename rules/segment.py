@@ -19,6 +19,28 @@ def cache_dir() -> Path:
     return Path(base) / "siteaudit"
 
 
+_SHARED = None  # one jieba dictionary per process: loading it is the expensive part
+_ADDED: set[str] = set()
+
+
+def _shared_tokenizer():
+    global _SHARED
+    if _SHARED is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tk = jieba.Tokenizer()
+        path = cache_dir()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            tk.tmp_dir = str(path)
+        except OSError:
+            tk.tmp_dir = tempfile.gettempdir()  # a read-only home still works, only slower
+        tk.initialize()
+        _SHARED = tk
+    return _SHARED
+
+
 class Segmenter:
     """Tokenises short sentences; rule terms are words so 保收益 stays one token and 最近 is not 最."""
 
@@ -28,19 +50,11 @@ class Segmenter:
 
     def _tokenizer(self):
         if self._tk is None:
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            tk = jieba.Tokenizer()
-            path = cache_dir()
-            try:
-                path.mkdir(parents=True, exist_ok=True)
-                tk.tmp_dir = str(path)
-            except OSError:
-                tk.tmp_dir = tempfile.gettempdir()  # a read-only home still works, only slower
-            tk.initialize()
+            tk = _shared_tokenizer()
             for w in self._words:
-                tk.add_word(w)
+                if w not in _ADDED:
+                    tk.add_word(w)
+                    _ADDED.add(w)
             self._tk = tk
         return self._tk
 
