@@ -7,10 +7,9 @@ names the file, the line and the field (`RuleError`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
-
-import yaml
 
 from .errors import RuleError
 from .model import PHRASE_CATEGORIES, Severity
@@ -34,8 +33,17 @@ class _LineDict(dict):
     lines: dict
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    pass
+@lru_cache(maxsize=1)
+def _yaml_loader():
+    """A YAML loader whose mappings remember lines; yaml is imported only when a file is read
+    (a cached rule set needs no YAML at all)."""
+    import yaml
+
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        pass
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return yaml, _Loader
 
 
 def _construct_mapping(loader, node):
@@ -49,8 +57,6 @@ def _construct_mapping(loader, node):
         out.lines[key] = key_node.start_mark.line + 1
     return out
 
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def pack_paths(packs: Iterable[str] = ("all",)) -> list[Path]:
@@ -72,8 +78,9 @@ def read_pack(path: str | Path) -> list[Rule]:
     """Parse and validate one pack file; raises RuleError naming file, line and field."""
     path = Path(path)
     file = str(path)
+    yaml, loader = _yaml_loader()
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except OSError as exc:
         raise RuleError(f"cannot read rule file: {exc.strerror or exc}", file=file) from exc
     except UnicodeDecodeError as exc:
@@ -186,9 +193,11 @@ def _strings(value: Any, key: str, err) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-def _regex(pattern: str, key: str, err) -> re.Pattern:
+def _regex(pattern: str, key: str, err) -> str:
+    """The pattern itself once it compiles (rules keep sources; the matcher compiles on use)."""
     try:
-        return re.compile(pattern)
+        re.compile(pattern)
+        return pattern
     except re.error as exc:
         raise err(f"invalid regular expression {pattern!r}: {exc}", key) from None
 
@@ -217,6 +226,11 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
     """
     from .ruleset import RuleSet
 
+    packs, extra, allow = list(packs), [Path(e) for e in extra], [a for a in allow if a]
+    key = _cache_key(packs, extra, allow, severity, lang)
+    cached = _cache_read(key)
+    if cached is not None:
+        return cached
     rules = load_rules(packs, extra)
     overrides = dict(severity or {})
     known = {r.id for r in rules} | PHRASE_CATEGORIES
@@ -236,7 +250,69 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
         if value:
             rule = _replace(rule, severity=Severity(value))
         tuned.append(rule)
-    return RuleSet(tuned, allow=[a for a in allow if a], lang=lang, all_rules=rules)
+    rs = RuleSet(tuned, allow=allow, lang=lang, all_rules=rules)
+    _cache_write(key, rs)
+    return rs
+
+
+# -- compiled rule-set cache ------------------------------------------------------------------
+# Parsing YAML and building the automaton costs more than checking a small file, so the
+# compiled RuleSet is pickled in the user cache directory, keyed by the rule files and the
+# engine's own source files (size and mtime) and the tuning. Any problem: build it again.
+_ENGINE = ("loader.py", "rule.py", "matcher.py", "normalize.py", "ruleset.py", "model.py", "segment.py")
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st = path.stat()
+        return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (str(path), None, None)
+
+
+def _cache_key(packs, extra, allow, severity, lang) -> str:
+    import hashlib
+
+    try:
+        files = [*pack_paths(packs), *extra]
+    except RuleError:
+        files = list(extra)
+    here = Path(__file__).parent
+    parts = ([_stamp(f) for f in files], [_stamp(here / n) for n in _ENGINE], sorted(packs), allow,
+             sorted((severity or {}).items()), lang)
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def _cache_file(key: str) -> Path:
+    from .segment import cache_dir
+
+    return cache_dir() / f"ruleset-{key}.pickle"
+
+
+def _cache_read(key: str):
+    import pickle
+
+    try:
+        with open(_cache_file(key), "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # missing, stale or unreadable cache: rebuild
+        return None
+
+
+def _cache_write(key: str, rs) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    path = _cache_file(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(rs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:  # a cache that cannot be written only costs time
+        pass
 
 
 def _replace(rule: Rule, **changes) -> Rule:

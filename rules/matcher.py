@@ -87,9 +87,15 @@ class Matcher:
         self._has_terms = bool(table)
         if table:
             self._automaton.make_automaton()
-        self._patterns = [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
+        self._pattern_src = [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
+        self._patterns: list[tuple[int, re.Pattern]] | None = None  # compiled on first use
         self._exceptions = [tuple(normalize_term(e) for e in r.exceptions) for r in self.rules]
         self.segmenter = Segmenter(words)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_patterns"] = None  # compiled again on first use after unpickling
+        return state
 
     # -- candidates -------------------------------------------------------------------------
     def candidates(self, text: str) -> list[tuple[int, int, int, bool]]:
@@ -104,6 +110,8 @@ class Matcher:
                 if key[-1].isascii() and key[-1].isalnum() and end < len(text) and _is_word_char(text[end]):
                     continue
                 out.extend((start, end, i, True) for i in idx)
+        if self._patterns is None:
+            self._patterns = [(i, re.compile(p)) for i, p in self._pattern_src]
         for i, pattern in self._patterns:
             out.extend((m.start(), m.end(), i, False) for m in pattern.finditer(text) if m.end() > m.start())
         return out
@@ -129,8 +137,8 @@ class Matcher:
         rel0, rel1 = start - s0, end - s0
         if _covered(sentence, rel0, rel1, exceptions) or _covered(sentence, rel0, rel1, self.allow):
             return None
-        for p in rule.exception_patterns:
-            if any(m.start() <= rel0 and m.end() >= rel1 for m in p.finditer(sentence)):
+        for src in rule.exception_patterns:
+            if any(m.start() <= rel0 and m.end() >= rel1 for m in _regex(src).finditer(sentence)):
                 return None
         ctx = rule.context
         # Regular expressions say exactly what they match; terms are confirmed on token boundaries.

@@ -1,7 +1,6 @@
 """A phrase rule as loaded from a pack: what it matches, when it does not count, and why it matters."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .model import Severity
@@ -44,9 +43,9 @@ class Rule:
     message_en: str
     basis: str
     terms: tuple[str, ...] = ()
-    patterns: tuple[re.Pattern, ...] = ()
+    patterns: tuple[str, ...] = ()  # regular expressions, compiled when first used
     exceptions: tuple[str, ...] = ()
-    exception_patterns: tuple[re.Pattern, ...] = ()
+    exception_patterns: tuple[str, ...] = ()
     context: Context = field(default_factory=Context)
     suggestion: str = ""
     suggestion_en: str = ""
