@@ -136,3 +136,50 @@ class WebServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ResetServer:
+    """Accepts TCP connections and resets them at once (RST): a host that drops every visitor."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        import socket
+
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self._socket.listen(16)
+        self._socket.settimeout(0.1)
+        self.host = host
+        self.port = self._socket.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _serve(self) -> None:
+        import socket
+        import struct
+
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._socket.accept()
+            except OSError:
+                continue
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    def start(self) -> "ResetServer":
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+        self._socket.close()
+
+    def __enter__(self) -> "ResetServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

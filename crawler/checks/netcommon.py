@@ -156,13 +156,14 @@ def is_ipv6(address: str) -> bool:
         return False
 
 
-def ca_bundle() -> str | bool:
-    """The CA bundle the run trusts: REQUESTS_CA_BUNDLE or SSL_CERT_FILE when set, else the system's."""
+def ca_bundles() -> list[str]:
+    """Extra CA bundles the run trusts besides the system store: REQUESTS_CA_BUNDLE and SSL_CERT_FILE."""
+    found: list[str] = []
     for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
         value = os.environ.get(name)
-        if value and os.path.isfile(value):
-            return value
-    return True
+        if value and os.path.isfile(value) and value not in found:
+            found.append(value)
+    return found
 
 
 class PinnedAdapter(HTTPAdapter):
