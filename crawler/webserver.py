@@ -8,6 +8,7 @@ that files cannot give (redirect loops, 429 with Retry-After, hangs, wrong chars
 from __future__ import annotations
 
 import mimetypes
+import socket
 import ssl
 import threading
 import time
@@ -99,6 +100,12 @@ class _Handler(BaseHTTPRequestHandler):
         return Reply(200, target.read_bytes(), content_type=ctype)
 
 
+class _ThreadingHTTPServer6(ThreadingHTTPServer):
+    """The same server on an IPv6 address (host "::1")."""
+
+    address_family = socket.AF_INET6
+
+
 class WebServer:
     """Serves `root` (and `routes`) on host:port, optionally over TLS with `ssl_context`."""
 
@@ -108,7 +115,8 @@ class WebServer:
         self.root = Path(root) if root is not None else None
         self.routes: dict[tuple[str, str], Route] = dict(routes or {})
         self.requests: list[tuple[str, str, str, dict]] = []
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        server_class = _ThreadingHTTPServer6 if ":" in host else ThreadingHTTPServer
+        self._httpd = server_class((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.owner = self  # type: ignore[attr-defined]
         if ssl_context is not None:
@@ -119,6 +127,7 @@ class WebServer:
         self._thread: threading.Thread | None = None
 
     def url(self, hostname: str, path: str = "/") -> str:
+        """The URL of `hostname` on this server (a name the test's DNS zone points here)."""
         return f"{self.scheme}://{hostname}:{self.port}{path}"
 
     def start(self) -> "WebServer":
