@@ -10,7 +10,7 @@ from crawler.checks.dnsmail import count_lookups
 from crawler.checks.netcommon import Deadline
 from crawler.dnsserver import DNSServer, start_on_one_port
 from crawler.resolver import dns_resolver
-from helpers_tls import by_rule, make_ctx
+from tests.helpers_tls import by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 
 NS_GOOD = ["ns1.good.test.", "ns2.good.test."]

@@ -6,7 +6,7 @@ import pytest
 from crawler.checks.hygiene import check_hygiene
 from crawler.dnsserver import DNSServer
 from crawler.webserver import Reply, WebServer
-from helpers_tls import LocalCA, by_rule, make_ctx
+from tests.helpers_tls import LocalCA, by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 
 GOOD_HEADERS = {"Strict-Transport-Security": "max-age=31536000; includeSubDomains",

@@ -7,7 +7,7 @@ from crawler.checks.ipv6 import PAGES_KEY, check_ipv6, check_ipv6_pages, collect
 from crawler.dnsserver import DNSServer
 from crawler.page import Page
 from crawler.webserver import Reply, WebServer
-from helpers_tls import by_rule, make_ctx
+from tests.helpers_tls import by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 
 ZONE = {"records": {

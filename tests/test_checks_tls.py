@@ -8,7 +8,7 @@ import pytest
 from crawler.checks.tls import check_tls, fetch_chain, offers
 from crawler.dnsserver import DNSServer
 from crawler.webserver import Reply, ResetServer, WebServer
-from helpers_tls import LocalCA, by_rule, make_ctx, self_signed_context
+from tests.helpers_tls import LocalCA, by_rule, make_ctx, self_signed_context
 from rules.model import CheckStatus, Severity
 
 NAMES = ["valid.test", "expired.test", "soon.test", "later.test", "wrong.test", "self.test", "reset.test",

@@ -8,7 +8,7 @@ from crawler.checks.uptime import (ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH, STA
                                    classify_response, uptime_percent)
 from crawler.dnsserver import DNSServer
 from crawler.webserver import Reply, WebServer
-from helpers_tls import LocalCA, by_rule, make_ctx
+from tests.helpers_tls import LocalCA, by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 
 ZONE = {"records": {

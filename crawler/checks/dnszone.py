@@ -33,9 +33,12 @@ def _server_label(ctx: AuditContext) -> str:
 
 
 def probe_server(address: str, port: int, zone: str, deadline: Deadline) -> tuple[Direct, Direct]:
-    """The zone's SOA asked of one server over UDP, then TCP."""
-    return (ask_direct(address, port, zone, "SOA", deadline, tcp=False),
-            ask_direct(address, port, zone, "SOA", deadline, tcp=True))
+    """The zone's SOA asked of one server over UDP and over TCP (at once: a silent server costs one timeout)."""
+    done, _ = run_bounded([False, True], lambda tcp: ask_direct(address, port, zone, "SOA", deadline, tcp=tcp),
+                          deadline, workers=2)
+    answers = dict(done)
+    missing = Direct(Outcome.TIMEOUT, detail="budget")
+    return answers.get(False, missing), answers.get(True, missing)
 
 
 def _lame_reason(answer: Direct, ctx: AuditContext) -> str | None:
