@@ -127,7 +127,7 @@ def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
     pages = ctx.state.get(PAGES_KEY, [])
     if not ctx.dns_enabled or not pages:
         reason = ctx.t("没有二、三级页面", "no level-2/3 pages") if ctx.dns_enabled else ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")
-        return CheckOutcome(CheckResult("ipv6-pages", CheckStatus.SKIPPED, reason))
+        return CheckOutcome(CheckResult("ipv6.pages", CheckStatus.SKIPPED, reason))
     deadline = Deadline(ctx.budget_s)
     resolver = dns_resolver(ctx.resolver, 3.0)
     hosts = sorted({host for _, host, _ in pages})
@@ -154,5 +154,5 @@ def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
                                                  f"{good}/{len(at_depth)}; hosts without AAAA: {', '.join(missing)}"),
                                     context=first, basis=BASIS))
     status = CheckStatus.FAIL if findings else CheckStatus.OK
-    return CheckOutcome(CheckResult("ipv6-pages", status, "; ".join(parts),
+    return CheckOutcome(CheckResult("ipv6.pages", status, "; ".join(parts),
                                     expected=f"≥ {MIN_SHARE:g}%", actual="; ".join(parts)), findings)
