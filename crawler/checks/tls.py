@@ -8,6 +8,7 @@ the certificates of a test harness). Rule ids: TLS001–TLS012.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -103,15 +104,22 @@ def _chain_der(tls: ssl.SSLSocket) -> list[bytes]:
     return [leaf] if leaf else []
 
 
-def verify_chain(domain: str, address: str, port: int, timeout: float) -> tuple[bool, int | None, str]:
-    """(trusted, OpenSSL verify code, message): the chain judged against the trust store, hostname aside."""
+@functools.lru_cache(maxsize=4)
+def _trust_context(bundles: tuple[str, ...]) -> ssl.SSLContext:
+    """The system trust store plus `bundles`; built once per set of bundles (loading it is slow)."""
     context = ssl.create_default_context()
-    for bundle in ca_bundles():
+    for bundle in bundles:
         try:
             context.load_verify_locations(cafile=bundle)
         except (OSError, ssl.SSLError):
             pass   # an unreadable bundle only means fewer trusted CAs; the finding shows the issuer
     context.check_hostname = False
+    return context
+
+
+def verify_chain(domain: str, address: str, port: int, timeout: float) -> tuple[bool, int | None, str]:
+    """(trusted, OpenSSL verify code, message): the chain judged against the trust store, hostname aside."""
+    context = _trust_context(tuple(ca_bundles()))
     try:
         sock = _connect(address, port, timeout)
     except OSError as exc:
