@@ -169,3 +169,9 @@ def test_disabled_is_skipped(port):
     ctx = make_ctx(["https://good.test/"], resolver=("127.0.0.2", port))
     ctx.dns_enabled = False
     assert check_dns(ctx).result.status is CheckStatus.SKIPPED
+
+
+def test_ip_literal_domain_is_not_looked_up(port):
+    ctx = make_ctx(["http://127.0.0.1:8080/"], resolver=("127.0.0.2", port))
+    outcome = check_dns(ctx)
+    assert problems(outcome) == []

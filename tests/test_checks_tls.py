@@ -5,7 +5,7 @@ import ssl
 
 import pytest
 
-from crawler.checks.tls import check_tls, fetch_chain, offers
+from crawler.checks.tls import check_tls, fetch_chain, offers, served_from_der
 from crawler.dnsserver import DNSServer
 from crawler.webserver import Reply, ResetServer, WebServer
 from tests.helpers_tls import LocalCA, by_rule, make_ctx, self_signed_context
@@ -138,3 +138,15 @@ def test_fetch_chain_reads_leaf(servers):
     served = fetch_chain("valid.test", "127.0.0.1", servers["valid.test"].port, 3)
     assert served.error_kind == "" and served.chain
     assert served.chain[0].not_valid_after_utc > served.chain[0].not_valid_before_utc
+
+
+@pytest.mark.parametrize("ders", [[b"not a certificate"], [b"\x30\x82\x01\x00\x02\x01"], []])
+def test_unparsable_certificate_is_kind_parse(ders):
+    served = served_from_der("127.0.0.1", ders)
+    assert served.error_kind == "parse" and served.error and not served.chain
+
+
+def test_parsable_chain_is_kept(ca):
+    der = ssl.PEM_cert_to_DER_cert(ca.ca.cert_pem.bytes().decode())
+    served = served_from_der("127.0.0.1", [der])
+    assert served.error_kind == "" and len(served.chain) == 1

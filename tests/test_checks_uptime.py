@@ -7,7 +7,7 @@ from crawler.checks.base import Probe, ProbeKind
 from crawler.checks.uptime import (ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH, STATE_KEY, check_uptime,
                                    classify_response, uptime_percent)
 from crawler.dnsserver import DNSServer
-from crawler.webserver import Reply, WebServer
+from crawler.webserver import Reply, ResetServer, WebServer
 from tests.helpers_tls import LocalCA, by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 
@@ -160,3 +160,26 @@ def test_classify_response(status, headers, body, ms, kind):
 def test_accounting_rules_in_both_languages():
     assert "429" in ACCOUNTING_RULES_ZH and "429" in ACCOUNTING_RULES_EN
     assert "重试" in ACCOUNTING_RULES_ZH and "retried" in ACCOUNTING_RULES_EN
+
+
+def test_host_that_resets_connections_is_down_with_its_kind(dns_server):
+    with ResetServer() as reset:
+        ctx = make_ctx([f"http://www.a.test:{reset.port}/"], resolver=("127.0.0.1", dns_server.port), timeout=1)
+        outcome = check_uptime(ctx)
+    (down,) = by_rule(outcome.findings, "UPT001")
+    assert ctx.state[STATE_KEY][0].kind in (ProbeKind.CONNECT, ProbeKind.HTTP_ERROR)
+    assert "connect" in down.message or "http" in down.message
+
+
+def test_blocked_address_is_not_probed_again(web, dns_server):
+    ctx = _ctx(web, dns_server, ["limit.a.test"], probes=3)
+    before = sum(1 for h, *_ in web.requests if h == "limit.a.test")
+    check_uptime(ctx)
+    assert sum(1 for h, *_ in web.requests if h == "limit.a.test") - before == 1
+    assert len([p for p in ctx.state[STATE_KEY] if p.domain == "limit.a.test"]) == 1
+
+
+def test_ip_literal_start_url(web):
+    ctx = make_ctx([f"http://127.0.0.1:{web.port}/"])
+    outcome = check_uptime(ctx)
+    assert outcome.findings == [] and outcome.facts["127.0.0.1"]["ips"] == ["127.0.0.1"]

@@ -14,7 +14,7 @@ import dns.resolver
 
 from crawler.checks.base import AuditContext
 from crawler.checks.dnsquery import MAX_CNAME_CHAIN, OUTCOME_TEXT, Answer, Outcome, ask, cname_chain, zone_of
-from crawler.checks.netcommon import Deadline, home_url, run_bounded
+from crawler.checks.netcommon import Deadline, home_url, is_ip, run_bounded
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -177,7 +177,7 @@ def check_dns(ctx: AuditContext) -> CheckOutcome:
         return CheckOutcome(CheckResult("dns", CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
     deadline = Deadline(ctx.budget_s)
     resolver = dns_resolver(ctx.resolver, 3.0)
-    declared = ctx.profile.domains
+    declared = [d for d in ctx.profile.domains if not is_ip(d)]   # an IP start URL has nothing to resolve
     done, late = run_bounded(declared, lambda d: resolve_name(resolver, d, deadline), deadline)
     reports = {name: report for name, report in done}
     zones = sorted({r.zone for r in reports.values() if r.zone})

@@ -8,12 +8,12 @@ Rule ids: IPV6001–IPV6005 (category `dns`).
 """
 from __future__ import annotations
 
-import socket
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
 from crawler.checks.dnsquery import OUTCOME_TEXT, Outcome, ask, zone_of
-from crawler.checks.netcommon import Deadline, Target, home_url, pinned_get, run_bounded, targets
+from crawler.checks.netcommon import (Deadline, Target, home_url, ipv6_routable, is_ip, pinned_get, run_bounded,
+                                      targets)
 from crawler.page import Page
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
@@ -29,16 +29,6 @@ def _server(ctx: AuditContext) -> str:
     from crawler.checks.dns import server_label
 
     return server_label(ctx)
-
-
-def ipv6_routable(address: str) -> bool:
-    """True when this machine has a route to `address` (a UDP connect sends nothing)."""
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
-            sock.connect((address, 9))
-        return True
-    except OSError:   # ENETUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT: no IPv6 path from here
-        return False
 
 
 def _domain_ipv6(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple[list[Finding], bool | None]:
@@ -95,7 +85,8 @@ def check_ipv6(ctx: AuditContext) -> CheckOutcome:
     if not ctx.dns_enabled:
         return CheckOutcome(CheckResult("ipv6", CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
     deadline = Deadline(ctx.budget_s)
-    done, _ = run_bounded(targets(ctx), lambda t: _domain_ipv6(t, ctx, deadline), deadline)
+    named = [t for t in targets(ctx) if not is_ip(t.domain)]
+    done, _ = run_bounded(named, lambda t: _domain_ipv6(t, ctx, deadline), deadline)
     findings: list[Finding] = []
     facts: dict[str, dict] = {}
     for target, (found, fact) in done:
@@ -103,7 +94,7 @@ def check_ipv6(ctx: AuditContext) -> CheckOutcome:
         if fact is not None:
             facts[target.domain] = {"ipv6": fact}
     resolver = dns_resolver(ctx.resolver, 3.0)
-    zones = sorted({z for t in targets(ctx) if (z := zone_of(resolver, t.domain, deadline))})
+    zones = sorted({z for t in named if (z := zone_of(resolver, t.domain, deadline))})
     for _, found in run_bounded(zones, lambda z: _zone_ns_ipv6(z, ctx, deadline), deadline)[0]:
         findings += found
     ready = sorted(d for d, f in facts.items() if f["ipv6"])

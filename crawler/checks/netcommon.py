@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import socket
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -149,6 +150,25 @@ def resolve_addresses(ctx: AuditContext, domain: str, deadline: Deadline) -> tup
         return [], "timeout"
     except dns.exception.DNSException as exc:
         return [], f"{type(exc).__name__}: {exc}"
+
+
+def is_ip(name: str) -> bool:
+    """True for an IP literal (a start URL may name an address instead of a domain)."""
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+def ipv6_routable(address: str) -> bool:
+    """True when this machine has a route to IPv6 `address` (a UDP connect sends nothing)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+            sock.connect((address, 9))
+        return True
+    except OSError:   # ENETUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT: no IPv6 path from here
+        return False
 
 
 def is_ipv6(address: str) -> bool:

@@ -81,9 +81,16 @@ def fetch_chain(domain: str, address: str, port: int, timeout: float) -> Served:
     except (OSError, ssl.SSLError) as exc:
         sock.close()
         return Served(address, error_kind=_classify(exc), error=f"{type(exc).__name__}: {exc}")
+    return served_from_der(address, ders, protocol)
+
+
+def served_from_der(address: str, ders: list[bytes], protocol: str = "") -> Served:
+    """Parse a served chain (DER, leaf first); a certificate that cannot be parsed is kind `parse`."""
     try:
         chain = [x509.load_der_x509_certificate(der) for der in ders]
-    except ValueError as exc:
+        for cert in chain:   # the fields we read later must parse too
+            cert.not_valid_after_utc, cert.subject, cert.issuer, cert.extensions
+    except Exception as exc:  # cryptography raises several types for malformed input; all mean "cannot parse"
         return Served(address, protocol=protocol, error_kind="parse", error=f"{type(exc).__name__}: {exc}")
     if not chain:
         return Served(address, protocol=protocol, error_kind="parse", error="no certificate served")

@@ -17,8 +17,8 @@ from typing import Iterable
 import requests
 
 from crawler.checks.base import AuditContext, Probe, ProbeKind
-from crawler.checks.netcommon import (Deadline, Target, home_url, pinned_get, resolve_addresses,
-                                      run_bounded, targets)
+from crawler.checks.netcommon import (Deadline, Target, home_url, ipv6_routable, is_ipv6, pinned_get,
+                                      resolve_addresses, run_bounded, targets)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 STATE_KEY = "uptime.probes"
@@ -26,20 +26,22 @@ STATE_KEY = "uptime.probes"
 # The accounting rules, printed in the report next to the uptime figures.
 ACCOUNTING_RULES_ZH = (
     "可用率 = 成功探测次数 ÷（成功 + 失败探测次数）。每次审计对每个申报域名解析出的每个地址各探测 N 次"
-    "（site.yaml 的 uptime.probes），连接该地址但保留域名作为 Host 与 TLS SNI；不校验证书（证书问题由 TLS 检查单独报告）。"
+    "（site.yaml 的 uptime.probes；本机无路由的 IPv6 地址不探测），连接该地址但保留域名作为 Host 与 TLS SNI；"
+    "不校验证书（证书问题由 TLS 检查单独报告）。"
     "HTTP 2xx、3xx 与 401 计为可用（超过 uptime.slow_ms 记为“慢”，仍计为可用）；DNS 解析失败、连接失败、"
     "TLS 握手失败、超时、HTTP 5xx 及其他 4xx 计为不可用。失败的探测先重试 uptime.retries 次，重试仍失败才计为不可用。"
-    "429 与 WAF 拦截（带 WAF 特征的 403/503）计为“被拦截”，不计入分子也不计入分母。"
+    "429 与 WAF 拦截（带 WAF 特征的 403/503）计为“被拦截”，不计入分子也不计入分母，且本次审计不再探测该地址。"
     "历史可用率按最近 1 天、7 天、30 天内保存的全部探测计算。"
 )
 ACCOUNTING_RULES_EN = (
     "Uptime = successful probes / (successful + failed probes). Each audit probes every address each declared "
-    "domain resolves to N times (uptime.probes in site.yaml), connecting to that address while keeping the domain "
-    "as Host and TLS SNI; certificates are not verified here (the TLS check reports them). HTTP 2xx, 3xx and 401 "
-    "count as up (slower than uptime.slow_ms is marked slow, still up); DNS failure, connection failure, TLS "
+    "domain resolves to N times (uptime.probes in site.yaml; IPv6 addresses this machine has no route to are "
+    "not probed), connecting to that address while keeping the domain as Host and TLS SNI; certificates are "
+    "not verified here (the TLS check reports them). HTTP 2xx, 3xx and 401 count as up (slower than uptime.slow_ms is marked slow, still up); DNS failure, connection failure, TLS "
     "handshake failure, timeout, HTTP 5xx and other 4xx count as down. A failed probe is retried uptime.retries "
     "times and counts as down only when every retry fails. 429 and WAF blocks (403/503 with WAF signatures) are "
-    "'blocked' and excluded from both sides. History windows: every stored probe of the last 1, 7 and 30 days."
+    "'blocked', excluded from both sides, and that address is not probed again in the run. "
+    "History windows: every stored probe of the last 1, 7 and 30 days."
 )
 
 # Headers and body words that mark a block page of a web application firewall or CDN.
@@ -139,13 +141,18 @@ def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
     cfg = ctx.profile.uptime
     addresses, dns_error = resolve_addresses(ctx, target.domain, deadline)
     probes: list[Probe] = []
+    # An IPv6 address this machine has no route to says nothing about the site: it is not probed.
+    addresses = [a for a in addresses if not is_ipv6(a) or ipv6_routable(a)] or addresses
     if not addresses:
         for _ in range(cfg.probes):
             probes.append(Probe(target.domain, target.url(), ProbeKind.DNS_FAILURE, _now(), "", None, None,
                                 f"DNS: {dns_error}"))
         return probes, [], dns_error
+    blocked: set[str] = set()
     for _ in range(cfg.probes):
         for address in addresses:
+            if address in blocked:
+                continue   # asked to back off (429 / WAF): probing again would only be blocked again
             if deadline.expired:
                 return probes, addresses, ""
             probe = probe_once(target, address, deadline.timeout(cfg.timeout), cfg.slow_ms)
@@ -156,6 +163,8 @@ def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
             if attempts > 1 and probe.kind.counts_as == "down":
                 probe = dataclasses.replace(probe, error=f"{probe.error} ({attempts} attempts)")
             probes.append(probe)
+            if probe.kind is ProbeKind.BLOCKED:
+                blocked.add(address)
     return probes, addresses, ""
 
 
@@ -172,7 +181,7 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
     for target, (probes, addresses, dns_error) in done:
         all_probes.extend(probes)
         pct = uptime_percent(probes)
-        facts[target.domain] = {"uptime": pct}
+        facts[target.domain] = {"uptime": pct, "ips": addresses}
         summary.append(f"{target.domain} {'-' if pct is None else f'{pct:g}%'}")
         findings.extend(judge_domain(target, probes, addresses, dns_error, ctx))
     for target in late:
