@@ -150,3 +150,9 @@ def test_parsable_chain_is_kept(ca):
     der = ssl.PEM_cert_to_DER_cert(ca.ca.cert_pem.bytes().decode())
     served = served_from_der("127.0.0.1", [der])
     assert served.error_kind == "" and len(served.chain) == 1
+
+
+def test_http_only_site_on_a_test_port_is_not_https(dns_port):
+    ctx = make_ctx(["http://valid.test:8080/"], resolver=("127.0.0.1", dns_port))
+    outcome = check_tls(ctx)
+    assert outcome.findings == [] and outcome.facts["valid.test"]["https"] is False

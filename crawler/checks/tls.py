@@ -314,7 +314,10 @@ def check_tls(ctx: AuditContext) -> CheckOutcome:
     summary = []
     for target, (found, works) in done:
         findings += found
-        if works is not None:
+        if works is None:   # served over HTTP on a non-default port: no HTTPS port is known to try
+            facts[target.domain] = {"https": False}
+            summary.append(f"{target.domain}: {ctx.t('仅 HTTP（未知 HTTPS 端口）', 'HTTP only (no HTTPS port known)')}")
+        else:
             facts[target.domain] = {"https": works}
             summary.append(f"{target.domain}: {'HTTPS' if works else ctx.t('无 HTTPS', 'no HTTPS')}")
     for target in late:
