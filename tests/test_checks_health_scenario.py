@@ -74,3 +74,24 @@ def test_no_check_crashed_and_facts_recorded(audit):
     assert facts["ips"] == ["127.0.0.1", "::1"] and facts["https"] is True and facts["ipv6"] in (True, False)
     assert facts["uptime"] is not None
     assert ctx.state[STATE_KEY]
+
+
+def test_run_bounded_keeps_crashes_and_stragglers_apart():
+    import threading
+
+    from crawler.checks.netcommon import Deadline, run_bounded
+
+    release = threading.Event()
+
+    def work(item):
+        if item == "crash":
+            raise ValueError("odd record")
+        if item == "hang":
+            release.wait(5)
+        return item.upper()
+
+    done, late = run_bounded(["ok", "crash", "hang"], work, Deadline(0.3))
+    release.set()
+    assert done == [("ok", "OK")]
+    reasons = {u.item: u.reason for u in late}
+    assert reasons == {"crash": "ValueError: odd record", "hang": ""}

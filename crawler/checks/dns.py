@@ -14,7 +14,7 @@ import dns.resolver
 
 from crawler.checks.base import AuditContext
 from crawler.checks.dnsquery import MAX_CNAME_CHAIN, OUTCOME_TEXT, Answer, Outcome, ask, cname_chain, zone_of
-from crawler.checks.netcommon import Deadline, home_url, is_ip, run_bounded
+from crawler.checks.netcommon import Deadline, home_url, is_ip, run_bounded, unfinished_finding
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -204,12 +204,9 @@ def check_dns(ctx: AuditContext) -> CheckOutcome:
                                        + mail_findings(z, resolver, ctx, deadline), deadline)
     for _, zone_list in zone_done:
         findings += zone_list
-    for item in late + zone_late:
-        findings.append(Finding("DNS011", Category.DNS.value, Severity.INFO, home_url(item),
-                                ctx.t(f"{item} 的 DNS 检查未在 {ctx.budget_s:g} 秒预算内完成",
-                                      f"DNS checks of {item} did not finish within the {ctx.budget_s:g} s budget"),
-                                where="dns", expected=ctx.t("检查完成", "checks finished"),
-                                actual=ctx.t("超出时间预算", "budget exceeded")))
+    for entry in late + zone_late:
+        findings.append(unfinished_finding("DNS011", Category.DNS.value, "dns", entry, home_url(str(entry.item)),
+                                           (f"{entry.item} 的 DNS 检查", f"DNS checks of {entry.item}"), ctx))
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
     return CheckOutcome(CheckResult("dns", status, "; ".join(summary),
                                     expected=ctx.t("每个申报域名都能解析，且地址均已申报", "every declared domain resolves to declared addresses"),

@@ -12,7 +12,7 @@ import requests
 
 from crawler.checks.base import AuditContext
 from crawler.checks.netcommon import (Deadline, Target, home_url, is_ipv6, pinned_get, ports_for, resolve_addresses,
-                                      run_bounded, targets)
+                                      run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 REQUEST_TIMEOUT_S = 5.0
@@ -154,10 +154,10 @@ def check_hygiene(ctx: AuditContext) -> CheckOutcome:
     deadline = Deadline(ctx.budget_s)
     done, late = run_bounded(targets(ctx), lambda t: check_domain_hygiene(t, ctx, deadline), deadline)
     findings = [f for _, found in done for f in found]
-    for target in late:
-        findings.append(Finding("SEC009", Category.SECURITY.value, Severity.INFO, home_url(target.domain),
-                                ctx.t(f"安全配置检查未在 {ctx.budget_s:g} 秒预算内完成", f"hygiene checks did not finish within the {ctx.budget_s:g} s budget"),
-                                where="http", expected=ctx.t("检查完成", "checks finished"), actual=ctx.t("超出时间预算", "budget exceeded")))
+    for entry in late:
+        target = entry.item
+        findings.append(unfinished_finding("SEC009", Category.SECURITY.value, "http", entry, home_url(target.domain),
+                                           ("安全配置检查", "hygiene checks"), ctx))
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     status = CheckStatus.FAIL if counts[Severity.ERROR] or counts[Severity.WARNING] else CheckStatus.OK
     detail = ", ".join(f"{s.value} {n}" for s, n in counts.items())

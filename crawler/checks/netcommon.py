@@ -7,6 +7,7 @@ module keeps their plumbing in one place so each check file reads as the rules i
 from __future__ import annotations
 
 import functools
+import logging
 import ipaddress
 import os
 import socket
@@ -23,7 +24,10 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from crawler.checks.base import AuditContext
+from rules.model import Finding, Severity
 from crawler.resolver import dns_resolver, lookup
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -52,12 +56,21 @@ class Deadline:
         return max(0.05, min(wanted, self.left))
 
 
+@dataclass(frozen=True)
+class Unfinished:
+    """An item `run_bounded` has no result for: over the budget (reason "") or crashed (the error)."""
+
+    item: object
+    reason: str = ""
+
+
 def run_bounded(items: Iterable[T], fn: Callable[[T], R], deadline: Deadline,
-                workers: int = POOL_WORKERS) -> tuple[list[tuple[T, R]], list[T]]:
+                workers: int = POOL_WORKERS) -> tuple[list[tuple[T, R]], list[Unfinished]]:
     """`fn` over `items` in a small pool until the deadline: (finished pairs in input order, unfinished items).
 
     Threads still running at the deadline are abandoned (they end on their own short timeouts),
-    so a server that never answers cannot hold the audit.
+    so a server that never answers cannot hold the audit; an item whose `fn` raised is logged
+    and returned as unfinished with its error, so one odd domain cannot cost the others.
     """
     items = list(items)
     if not items:
@@ -67,13 +80,31 @@ def run_bounded(items: Iterable[T], fn: Callable[[T], R], deadline: Deadline,
     wait(futures, timeout=deadline.left + 0.5)
     pool.shutdown(wait=False, cancel_futures=True)
     done: list[tuple[T, R]] = []
-    late: list[T] = []
+    late: list[Unfinished] = []
     for item, future in zip(items, futures):
-        if future.done() and not future.cancelled():
-            done.append((item, future.result()))  # fn catches its own errors; a raise here is a bug
+        if not future.done() or future.cancelled():
+            late.append(Unfinished(item))
+        elif future.exception() is not None:
+            exc = future.exception()
+            logger.error("health check of %s crashed", item, exc_info=exc)
+            late.append(Unfinished(item, f"{type(exc).__name__}: {exc}"))
         else:
-            late.append(item)
+            done.append((item, future.result()))
     return done, late
+
+
+def unfinished_finding(rule: str, category: str, where: str, entry: Unfinished, url: str,
+                       what: tuple[str, str], ctx: AuditContext) -> Finding:
+    """An info finding for a domain whose check did not finish: over the budget, or the check's own error."""
+    zh, en = what
+    if entry.reason:
+        message = ctx.t(f"{zh}出错，未能完成：{entry.reason}", f"{en} failed: {entry.reason}")
+        actual = entry.reason
+    else:
+        message = ctx.t(f"{zh}未在 {ctx.budget_s:g} 秒预算内完成", f"{en} did not finish within the {ctx.budget_s:g} s budget")
+        actual = ctx.t("超出时间预算", "budget exceeded")
+    return Finding(rule, category, Severity.INFO, url, message, where=where,
+                   expected=ctx.t("检查完成", "checks finished"), actual=actual)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from crawler.checks.base import AuditContext
 from crawler.checks.netcommon import (Deadline, Target, ca_bundles, home_url, is_ipv6, ports_for, resolve_addresses,
-                                      run_bounded, targets)
+                                      run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 WARN_DAYS = 21
@@ -320,10 +320,10 @@ def check_tls(ctx: AuditContext) -> CheckOutcome:
         else:
             facts[target.domain] = {"https": works}
             summary.append(f"{target.domain}: {'HTTPS' if works else ctx.t('无 HTTPS', 'no HTTPS')}")
-    for target in late:
-        findings.append(Finding("TLS010", Category.TLS.value, Severity.INFO, home_url(target.domain),
-                                ctx.t(f"TLS 检查未在 {ctx.budget_s:g} 秒预算内完成", f"TLS checks did not finish within the {ctx.budget_s:g} s budget"),
-                                where="tls", expected=ctx.t("检查完成", "checks finished"), actual=ctx.t("超出时间预算", "budget exceeded")))
+    for entry in late:
+        target = entry.item
+        findings.append(unfinished_finding("TLS010", Category.TLS.value, "tls", entry, home_url(target.domain),
+                                           ("TLS 检查", "TLS checks"), ctx))
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
     return CheckOutcome(CheckResult("tls", status, "; ".join(summary),
                                     expected=ctx.t(f"证书可信、与域名相符、剩余有效期超过 {WARN_DAYS} 天",

@@ -18,7 +18,7 @@ import requests
 
 from crawler.checks.base import AuditContext, Probe, ProbeKind
 from crawler.checks.netcommon import (Deadline, Target, home_url, ipv6_routable, is_ipv6, pinned_get,
-                                      resolve_addresses, run_bounded, targets)
+                                      resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 STATE_KEY = "uptime.probes"
@@ -184,10 +184,10 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
         facts[target.domain] = {"uptime": pct, "ips": addresses}
         summary.append(f"{target.domain} {'-' if pct is None else f'{pct:g}%'}")
         findings.extend(judge_domain(target, probes, addresses, dns_error, ctx))
-    for target in late:
-        findings.append(Finding("UPT005", Category.UPTIME.value, Severity.INFO, home_url(target.domain),
-                                ctx.t(f"可用性探测未在 {ctx.budget_s:g} 秒预算内完成", f"uptime probes did not finish within the {ctx.budget_s:g} s budget"),
-                                where="http", expected=ctx.t("探测完成", "probes finished"), actual=ctx.t("超出时间预算", "budget exceeded")))
+    for entry in late:
+        target = entry.item
+        findings.append(unfinished_finding("UPT005", Category.UPTIME.value, "http", entry, home_url(target.domain),
+                                           ("可用性探测", "uptime probes"), ctx))
     ctx.state.setdefault(STATE_KEY, []).extend(all_probes)
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
     return CheckOutcome(CheckResult("uptime", status, "; ".join(summary),
