@@ -14,6 +14,7 @@ ZONE = {"records": {
     "v6.test.": {"A": ["127.0.0.1"], "AAAA": ["::1"], "NS": ["ns1.v6.test.", "ns2.v6.test."]},
     "www.v6.test.": {"A": ["127.0.0.1"], "AAAA": ["::1"]},
     "down6.v6.test.": {"A": ["127.0.0.1"], "AAAA": ["::1"]},
+    "diff.v6.test.": {"A": ["127.0.0.1"], "AAAA": ["::1"]},
     "ns1.v6.test.": {"A": ["127.0.0.1"], "AAAA": ["::1"]},
     "ns2.v6.test.": {"A": ["127.0.0.1"]},
     "v4.test.": {"A": ["127.0.0.1"], "NS": ["ns1.v4.test."]},
@@ -24,7 +25,8 @@ ZONE = {"records": {
 
 def _pair():
     """Web servers on 127.0.0.1 and ::1 sharing one port."""
-    routes = {("*", "/"): Reply(200, "ok"), ("down6.v6.test", "/"): Reply(503, "no")}
+    routes = {("*", "/"): Reply(200, "ok"), ("down6.v6.test", "/"): Reply(503, "no"),
+              ("diff.v6.test", "/"): Reply(200, "<title>Parked domain</title>")}
     for _ in range(20):
         v4 = WebServer(routes={("*", "/"): Reply(200, "ok")})
         try:
@@ -60,6 +62,14 @@ def test_domains_with_and_without_aaaa(env):
     (down,) = by_rule(outcome.findings, "IPV6003")
     assert "down6.v6.test" in down.url and "HTTP 503" in down.actual and outcome.facts["down6.v6.test"]["ipv6"] is False
     assert not [f for f in outcome.findings if f.severity is Severity.ERROR]
+    assert not by_rule(outcome.findings, "IPV6004")   # same homepage over both
+
+
+def test_different_homepage_over_ipv6(env):
+    web, resolver = env
+    outcome = check_ipv6(make_ctx([web.url("diff.v6.test")], resolver=resolver))
+    (diff,) = by_rule(outcome.findings, "IPV6004")
+    assert diff.severity is Severity.INFO and "Parked domain" in diff.actual and "HTTP 200" in diff.expected
 
 
 def test_name_servers_without_aaaa(env):

@@ -1,6 +1,6 @@
 """IPv6 readiness, as China's national IPv6 monitoring platform (国家IPv6发展监测平台) scores a site:
 AAAA records on every declared domain, name servers with AAAA, the homepage reachable over IPv6
-(where this machine has an IPv6 route), and the share of level-2 and level-3 pages (crawl depth 1
+(where this machine has an IPv6 route) and the same as over IPv4, and the share of level-2 and level-3 pages (crawl depth 1
 and 2) whose hosts have AAAA records.
 
 Missing IPv6 is a warning, never an error: it is a readiness score, not a filing violation.
@@ -8,6 +8,7 @@ Rule ids: IPV6001–IPV6005 (category `dns`).
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
@@ -46,22 +47,39 @@ def _domain_ipv6(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
                         where="dns", expected=ctx.t("AAAA 记录", "AAAA records"), actual=f"{_server(ctx)}: AAAA {what}",
                         basis=BASIS, suggestion=ctx.t("为域名添加 AAAA 记录（或启用支持 IPv6 的 CDN）。",
                                                        "Add AAAA records (or use a CDN with IPv6)."))], False
-    findings: list[Finding] = []
     address = aaaa.records[0]
-    if ipv6_routable(address) and not deadline.expired:
-        try:
-            resp = pinned_get(target.domain, address, target.scheme, target.port, "/", deadline.timeout(REQUEST_TIMEOUT_S))
-            status, error = resp.status_code, ""
-        except Exception as exc:  # any failure over IPv6 is the finding itself
-            status, error = None, f"{type(exc).__name__}: {exc}"[:200]
-        if status is None or status >= 500:
-            findings.append(Finding("IPV6003", Category.DNS.value, Severity.WARNING, target.url(),
-                                    ctx.t(f"{target.domain} 有 AAAA 记录，但首页无法通过 IPv6 访问",
-                                          f"{target.domain} has AAAA records but its homepage does not answer over IPv6"),
-                                    where="http", expected=ctx.t(f"通过 [{address}] 访问成功", f"an answer from [{address}]"),
-                                    actual=f"[{address}]:{target.port}: " + (error or f"HTTP {status}"), basis=BASIS))
-            return findings, False
-    return findings, True
+    if not ipv6_routable(address) or deadline.expired:
+        return [], True   # AAAA present; this machine cannot try the path itself
+    v6 = _homepage(target, address, deadline)
+    if v6[0] is None or v6[0] >= 500:
+        return [Finding("IPV6003", Category.DNS.value, Severity.WARNING, target.url(),
+                        ctx.t(f"{target.domain} 有 AAAA 记录，但首页无法通过 IPv6 访问",
+                              f"{target.domain} has AAAA records but its homepage does not answer over IPv6"),
+                        where="http", expected=ctx.t(f"通过 [{address}] 访问成功", f"an answer from [{address}]"),
+                        actual=f"[{address}]:{target.port}: " + (v6[2] or f"HTTP {v6[0]}"), basis=BASIS)], False
+    a = ask(resolver, target.domain, "A", deadline)
+    if a.ok and not deadline.expired:
+        v4 = _homepage(target, a.records[0], deadline)
+        if v4[0] is not None and (v4[0], v4[1]) != (v6[0], v6[1]):
+            return [Finding("IPV6004", Category.DNS.value, Severity.INFO, target.url(),
+                            ctx.t(f"{target.domain} 通过 IPv6 与 IPv4 访问的首页不一致",
+                                  f"{target.domain} serves a different homepage over IPv6 than over IPv4"),
+                            where="http", expected=f"IPv4 {a.records[0]}: HTTP {v4[0]} {v4[1]!r}",
+                            actual=f"IPv6 [{address}]: HTTP {v6[0]} {v6[1]!r}", basis=BASIS)], True
+    return [], True
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def _homepage(target: Target, address: str, deadline: Deadline) -> tuple[int | None, str, str]:
+    """(status, <title>, error) of the homepage fetched from `address`."""
+    try:
+        resp = pinned_get(target.domain, address, target.scheme, target.port, "/", deadline.timeout(REQUEST_TIMEOUT_S))
+    except Exception as exc:  # any failure over IPv6 is the finding itself
+        return None, "", f"{type(exc).__name__}: {exc}"[:200]
+    match = _TITLE.search(resp.text[:20000])
+    return resp.status_code, (match.group(1).strip() if match else ""), ""
 
 
 def _zone_ns_ipv6(zone: str, ctx: AuditContext, deadline: Deadline) -> list[Finding]:
