@@ -175,3 +175,10 @@ def test_ip_literal_domain_is_not_looked_up(port):
     ctx = make_ctx(["http://127.0.0.1:8080/"], resolver=("127.0.0.2", port))
     outcome = check_dns(ctx)
     assert problems(outcome) == []
+
+
+def test_server_ips_accept_networks_and_report_typos(port):
+    _, outcome = run(port, ["other.good.test"], server_ips=("127.0.0.0/24", "not-an-ip"))
+    assert not by_rule(outcome.findings, "DNS010")          # 127.0.0.99 is inside 127.0.0.0/24
+    (typo,) = by_rule(outcome.findings, "DNS013")
+    assert typo.match == "not-an-ip" and "license.server_ips" in typo.message

@@ -3,7 +3,7 @@ each zone has at least two authoritative name servers that agree (see `dnszone`)
 domains publish SPF and DMARC (see `dnsmail`).
 
 Every finding names the server asked, the answer and the expected value. Rule ids are stable:
-DNS001–DNS012 names and addresses, DNS020–DNS029 zones and name servers, DNS030–DNS039 mail.
+DNS001–DNS013 names and addresses, DNS020–DNS029 zones and name servers, DNS030–DNS039 mail.
 """
 from __future__ import annotations
 
@@ -83,10 +83,6 @@ def resolve_name(resolver: dns.resolver.Resolver, name: str, deadline: Deadline)
     return NameReport(name, a, aaaa, chain, chain_outcome, zone)
 
 
-def _t(ctx: AuditContext, pair: tuple[str, str]) -> str:
-    return ctx.t(*pair)
-
-
 def resolution_findings(report: NameReport, declared: bool, ctx: AuditContext) -> list[Finding]:
     """A name that does not resolve (each failure its own wording), dangling or long CNAME chains."""
     url = home_url(report.name)
@@ -95,7 +91,7 @@ def resolution_findings(report: NameReport, declared: bool, ctx: AuditContext) -
     failure = report.failure
     chain_text = " → ".join(n.rstrip(".") for n in report.chain)
     if failure is not None:
-        what = _t(ctx, OUTCOME_TEXT[failure])
+        what = ctx.t(*OUTCOME_TEXT[failure])
         rule = RESOLVE_RULES[failure]
         if report.dangling:
             rule = DANGLING_RULE
@@ -124,17 +120,28 @@ def resolution_findings(report: NameReport, declared: bool, ctx: AuditContext) -
     return out
 
 
+def declared_networks(server_ips: list[str]) -> tuple[list[ipaddress.IPv4Network | ipaddress.IPv6Network], list[str]]:
+    """`license.server_ips` as networks (an address is a /32 or /128; CIDR ranges allowed), and the entries that are neither."""
+    networks, bad = [], []
+    for entry in server_ips:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            bad.append(entry)
+    return networks, bad
+
+
 def address_findings(report: NameReport, server_ips: list[str], ctx: AuditContext) -> list[Finding]:
     """Resolved addresses not in `license.server_ips`, per address family the profile declares.
 
     A family the profile lists no address of is not judged: filings often list IPv4 only.
     """
-    declared = {_norm(ip) for ip in server_ips}
-    families = {ipaddress.ip_address(ip).version for ip in declared if ip}
+    networks, _ = declared_networks(server_ips)
+    families = {n.version for n in networks}
     out: list[Finding] = []
     for address in report.addresses:
-        version = ipaddress.ip_address(address).version
-        if version not in families or _norm(address) in declared:
+        ip = ipaddress.ip_address(address)
+        if ip.version not in families or any(ip in n for n in networks if n.version == ip.version):
             continue
         out.append(Finding(SERVER_IP_RULE, Category.DNS.value, Severity.ERROR, home_url(report.name),
                            ctx.t(f"{report.name} 解析到未申报的服务器地址 {address}",
@@ -147,11 +154,15 @@ def address_findings(report: NameReport, server_ips: list[str], ctx: AuditContex
     return out
 
 
-def _norm(ip: str) -> str:
-    try:
-        return str(ipaddress.ip_address(ip.strip()))
-    except ValueError:
-        return ip.strip()
+def bad_server_ip_findings(server_ips: list[str], ctx: AuditContext) -> list[Finding]:
+    """Entries of `license.server_ips` that are not addresses: said once, so a typo does not hide a check."""
+    _, bad = declared_networks(server_ips)
+    source = ctx.profile.source or "site.yaml"
+    return [Finding("DNS013", Category.DNS.value, Severity.WARNING, home_url(ctx.profile.domains[0]) if ctx.profile.domains else source,
+                    ctx.t(f"{source}：license.server_ips 中的 {entry!r} 不是 IP 地址或网段，已忽略",
+                          f"{source}: {entry!r} in license.server_ips is not an IP address or network; ignored"),
+                    where="dns", match=entry, expected="203.0.113.10 | 203.0.113.0/24 | 2001:db8::10", actual=entry)
+            for entry in bad]
 
 
 def ttl_findings(report: NameReport, ctx: AuditContext) -> list[Finding]:
@@ -184,7 +195,7 @@ def check_dns(ctx: AuditContext) -> CheckOutcome:
     extra = [n for z in zones for n in _apex_and_www(z) if n not in reports]
     extra_done, _ = run_bounded(extra, lambda d: resolve_name(resolver, d, deadline), deadline)
 
-    findings: list[Finding] = []
+    findings: list[Finding] = bad_server_ip_findings(ctx.profile.license.server_ips, ctx)
     facts: dict[str, dict] = {}
     summary: list[str] = []
     for name in declared:
