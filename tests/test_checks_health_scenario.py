@@ -95,3 +95,16 @@ def test_run_bounded_keeps_crashes_and_stragglers_apart():
     assert done == [("ok", "OK")]
     reasons = {u.item: u.reason for u in late}
     assert reasons == {"crash": "ValueError: odd record", "hang": ""}
+
+
+def test_every_rule_id_is_documented_and_every_documented_id_exists():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r'"((?:DNS|IPV6|UPT|TLS|SEC)\d{3})"')   # ids are string literals
+    modules = ["dns", "dnsquery", "dnszone", "dnsmail", "ipv6", "uptime", "tls", "hygiene", "netcommon"]
+    in_code = {m for name in modules for m in pattern.findall((root / "crawler/checks" / f"{name}.py").read_text())}
+    doc = (root / "docs/health-checks.md").read_text()
+    in_doc = set(re.findall(r"^\| ((?:DNS|IPV6|UPT|TLS|SEC)\d{3}) \|", doc, re.M))
+    assert in_code == in_doc
