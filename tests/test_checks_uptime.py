@@ -181,6 +181,7 @@ def test_blocked_address_is_not_probed_again(web, dns_server):
 
 def test_ip_literal_start_url(web):
     ctx = make_ctx([f"http://127.0.0.1:{web.port}/"])
+    ctx.dns_enabled = False
     outcome = check_uptime(ctx)
     assert outcome.findings == [] and outcome.facts["127.0.0.1"]["ips"] == ["127.0.0.1"]
 

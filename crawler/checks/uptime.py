@@ -175,7 +175,7 @@ def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
     addresses, dns_error = resolve_addresses(ctx, target.domain, deadline)
     probes: list[Probe] = []
     # An IPv6 address this machine has no route to says nothing about the site: it is not probed.
-    addresses = [a for a in addresses if not is_ipv6(a) or ipv6_routable(a)] or addresses
+    reachable = [a for a in addresses if not is_ipv6(a) or ipv6_routable(a)] or addresses
     if not addresses:
         for _ in range(cfg.probes):
             probes.append(Probe(target.domain, target.url(), ProbeKind.DNS_FAILURE, _now(), "", None, None,
@@ -183,7 +183,7 @@ def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
         return probes, [], dns_error
     blocked: set[str] = set()
     for _ in range(cfg.probes):
-        for address in addresses:
+        for address in reachable:
             if address in blocked:
                 continue   # asked to back off (429 / WAF): probing again would only be blocked again
             if deadline.expired:
@@ -214,7 +214,9 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
     for target, (probes, addresses, dns_error) in done:
         all_probes.extend(probes)
         pct = uptime_percent(probes)
-        facts[target.domain] = {"uptime": pct, "ips": addresses}
+        facts[target.domain] = {"uptime": pct}
+        if not ctx.dns_enabled:   # the DNS check records the addresses when it runs
+            facts[target.domain]["ips"] = addresses
         summary.append(f"{target.domain} {'-' if pct is None else f'{pct:g}%'}")
         findings.extend(judge_domain(target, probes, addresses, dns_error, ctx))
     for entry in late:
