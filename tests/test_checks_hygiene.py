@@ -80,3 +80,14 @@ def test_missing_http_to_https_redirect(setup):
 def test_status(setup):
     outcome, *_ = setup
     assert outcome.result.status is CheckStatus.FAIL
+
+
+def test_http_start_url_with_https_available_but_no_redirect(setup):
+    _, secure, plain = setup
+    # The http start URL comes first, so the domain is audited over HTTP; its HTTPS port is known from the second.
+    with DNSServer({"records": {"leaky.test.": {"A": ["127.0.0.1"]}}}, "127.0.0.1") as dns_server:
+        ctx = make_ctx([plain.url("leaky.test"), secure.url("leaky.test")], resolver=("127.0.0.1", dns_server.port))
+        outcome = check_hygiene(ctx)
+    (found,) = by_rule(outcome.findings, "TLS013")
+    assert found.url == f"http://leaky.test:{plain.port}/"
+    assert not by_rule(outcome.findings, "SEC001")   # HSTS is judged on HTTPS answers only

@@ -112,14 +112,18 @@ def exposed_findings(site: _Site, ctx: AuditContext, homepage: requests.Response
 
 
 def redirect_findings(site: _Site, ctx: AuditContext) -> list[Finding]:
-    """Plain HTTP should redirect to HTTPS when the domain serves HTTPS."""
+    """Plain HTTP should redirect to HTTPS when the domain serves HTTPS.
+
+    Ports come from the start URLs (both schemes may be given), else the default pair 80/443.
+    """
     t = site.target
     ports = ports_for(ctx, t.domain)
-    if t.scheme != "https":
+    https_port = ports.get("https") or (t.port if t.scheme == "https" else 443 if t.default_port else None)
+    http_port = ports.get("http") or (t.port if t.scheme == "http" else 80 if https_port == 443 else None)
+    if https_port is None or http_port is None:
         return []
-    http_port = ports.get("http") or (80 if t.port == 443 else None)
-    if http_port is None:
-        return []
+    if t.scheme == "http" and site.get("/", scheme="https", port=https_port) is None:
+        return []   # no HTTPS to redirect to: the TLS check says so
     resp = site.get("/", scheme="http", port=http_port)
     if resp is None:
         return []   # no plain HTTP at all is fine
