@@ -14,16 +14,20 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks import links
+from crawler.checks import dns, hygiene, ipv6, links, tls, uptime
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
 # its functions here; nothing registers itself.
-SITE_CHECKS: list[tuple[str, SiteCheck]] = []
+SITE_CHECKS: list[tuple[str, SiteCheck]] = [
+    ("dns", dns.check_dns), ("ipv6", ipv6.check_ipv6), ("uptime", uptime.check_uptime),
+    ("tls", tls.check_tls), ("hygiene", hygiene.check_hygiene),
+]
 PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("links.status", links.check_page_status),
+    ("ipv6.collect", ipv6.collect_level_pages),
 ]
-FINAL_CHECKS: list[tuple[str, SiteCheck]] = []
+FINAL_CHECKS: list[tuple[str, SiteCheck]] = [("ipv6.pages", ipv6.check_ipv6_pages)]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",
            "SITE_CHECKS", "PAGE_CHECKS", "FINAL_CHECKS"]
