@@ -14,13 +14,18 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
+from crawler.checks import icp
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
 # its functions here; nothing registers itself.
 SITE_CHECKS: list[tuple[str, SiteCheck]] = []
-PAGE_CHECKS: list[tuple[str, PageCheck]] = []
-FINAL_CHECKS: list[tuple[str, SiteCheck]] = []
+PAGE_CHECKS: list[tuple[str, PageCheck]] = [
+    ("icp.footer", icp.check_homepage_filing),
+]
+FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
+    ("icp.homepages", icp.check_homepages_seen),
+]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",
            "SITE_CHECKS", "PAGE_CHECKS", "FINAL_CHECKS"]
