@@ -14,7 +14,7 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks import icp
+from crawler.checks import icp, injected
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
@@ -22,6 +22,7 @@ from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_che
 SITE_CHECKS: list[tuple[str, SiteCheck]] = []
 PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("icp.footer", icp.check_homepage_filing),
+    ("injected", injected.check_injected),
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     ("icp.homepages", icp.check_homepages_seen),
