@@ -25,8 +25,7 @@ SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title
 # Elements that start a new line: a separator keeps "号" of one block from fusing with the next.
 BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "section", "footer",
                         "header", "nav", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "dl", "form",
-                        "article", "aside", "main", "center", "address", "blockquote", "hr", "span"})
-# `span` is inline, but footers put numbers in neighbouring spans with no space; a separator is harmless.
+                        "article", "aside", "main", "center", "address", "blockquote", "hr"})
 
 _FOOTERISH = re.compile(r"foot|bottom|copyright|copy|beian|icp|record", re.I)
 _SPACE = re.compile(r"\s+")
