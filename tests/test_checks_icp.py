@@ -131,8 +131,9 @@ def test_only_homepages_are_checked_and_once_per_host():
 
 def test_final_check_reports_declared_domains_never_checked():
     ctx = make_ctx(domains=("example.cn", "www.example.cn", "shop.example.cn", "down.example.cn"))
-    # example.cn redirected to www: it counts as checked.
-    check_homepage_filing(homepage("good_centered_div.html", redirects=("https://example.cn/",)), ctx)
+    # example.cn redirects to www, and arrives after www itself: it counts as checked, findings are not repeated.
+    assert list(check_homepage_filing(homepage("bad_dead_miit_link.html"), ctx))
+    assert list(check_homepage_filing(homepage("bad_dead_miit_link.html", redirects=("https://example.cn/",)), ctx)) == []
     broken = Page(url="https://shop.example.cn/", status=502, content_type="text/html", text="<html>bad gateway</html>",
                   is_homepage=True)
     assert list(check_homepage_filing(broken, ctx)) == []
@@ -143,7 +144,7 @@ def test_final_check_reports_declared_domains_never_checked():
     assert all(f.rule == "ICP050" and f.severity is Severity.WARNING for f in outcome.findings)
     assert "502" in by_url["https://shop.example.cn/"].actual
     assert ctx.facts["down.example.cn"]["icp_filing"] is None
-    assert ctx.facts["example.cn"]["icp_filing"] == "京ICP备2024012345号-1"
+    assert ctx.facts["www.example.cn"]["icp_filing"] == ctx.facts["example.cn"]["icp_filing"] == "京ICP备2024012345号-1"
 
 
 def test_final_check_ok_when_every_homepage_seen():

@@ -47,7 +47,8 @@ _IMG_PSB = re.compile(r"公网安备|公安备案|gongan|gaba|police|ghs", re.I)
 _SCRIPT_FILING = re.compile(r"ICP\s*备|beian\.miit\.gov\.cn|miitbeian|miibeian", re.I)
 _SCRIPT_PSB = re.compile(r"公网安备|beian\.mps\.gov\.cn|beian\.gov\.cn/portal", re.I)
 
-STATE_CHECKED = "icp.homepages"      # host -> URL of the homepage checked
+STATE_CHECKED = "icp.homepages"      # declared host -> URL of the homepage that was checked for it
+STATE_JUDGED = "icp.judged"          # hosts whose homepage footer was read (once each)
 STATE_UNUSABLE = "icp.unusable"      # host -> (URL, status) of a homepage that was not HTML
 
 
@@ -291,12 +292,19 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     if parsed is None or page.status >= 400:
         ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(host, (page.url, page.status))
         return []
-    checked = ctx.state.setdefault(STATE_CHECKED, {})
-    if host in checked:
-        return []   # the same homepage reached twice (http and https): one set of findings
-    checked[host] = page.url
+    covered = ctx.state.setdefault(STATE_CHECKED, {})
+    judged = ctx.state.setdefault(STATE_JUDGED, set())
+    # A declared domain that redirects here is judged by this page (apex → www is the usual case).
     for earlier in page.redirects:
-        checked.setdefault(_host(earlier), page.url)
+        covered.setdefault(_host(earlier), page.url)
+    covered.setdefault(host, page.url)
+    if host in judged:
+        # The same homepage reached twice (apex → www, http and https): one set of findings; the
+        # redirecting domain shows what this page shows in the 年报 table.
+        for earlier in {_host(u) for u in page.redirects} & set(ctx.profile.domains):
+            ctx.facts.setdefault(earlier, {}).update(ctx.facts.get(host, {}))
+        return []
+    judged.add(host)
     hp = _Homepage(page, parsed, ctx)
     filings, old_licences = find_filings(hp.index.text)
     licences = old_licences + find_licences(hp.index.text)
