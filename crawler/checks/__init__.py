@@ -14,7 +14,7 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks import company, icp, injected, links, scope
+from crawler.checks import company, icp, injected, links, privacy, scope
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
@@ -25,12 +25,14 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("icp.footer", icp.check_homepage_filing),
     ("injected", injected.check_injected),
     ("company", company.check_company),
+    ("privacy", privacy.check_privacy),
     ("scope.collect", scope.collect_scope),
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     ("icp.homepages", icp.check_homepages_seen),
     ("scope", scope.check_scope),
     ("company.credit_code", company.check_company_profile),
+    ("privacy.policy", privacy.check_privacy_policies),
 ]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",
