@@ -48,6 +48,7 @@ def test_fixture_hidden_gambling_links():
     ('<p style="text-indent:-9999px">{}</p>', "off-screen (text-indent:-9999px)"),
     ('<div style="color:#FFF">{}</div>', "same colour as background (#ffffff)"),
     ('<div style="background:#000;color:rgb(0,0,0)">{}</div>', "same colour as background (#000000)"),
+    ('<div style="background:#123456"><div style="color:#123456">{}</div></div>', "same colour as background (#123456)"),
     ('<div style="height:0;overflow:hidden">{}</div>', "height:0 + overflow:hidden"),
     ('<div hidden>{}</div>', "hidden attribute"),
     ('<style>#x{{position:absolute;top:-800px}}</style><div id="x">{}</div>', "off-screen (top:-800px)"),
@@ -61,6 +62,9 @@ def test_hiding_techniques_are_named(wrapper, technique):
 
 @pytest.mark.parametrize("wrapper", [
     '<div style="color:#fff;background:#333">{}</div>',      # white on dark: visible
+    '<div style="background:url(/bg.jpg) no-repeat;color:#fff">{}</div>',   # white on a picture
+    '<div style="background:#222"><p style="color:#222000">{}</p></div>',   # close is not equal
+    '<style>.w{{color:#fff}}</style><div class="w">{}</div>',   # colour from a style sheet: not judged
     '<div style="position:absolute;left:-20px">{}</div>',    # nudged, not off-screen
     '<div style="font-size:12px">{}</div>',
     '<div class="seo">{}</div><style>.wrap .seo{{display:none}}</style>',  # descendant selector: not trusted

@@ -112,8 +112,13 @@ def _finding(ctx: AuditContext, page: Page, rule: str, severity: Severity, zh: s
                    basis="《网络信息内容生态治理规定》第六条；《互联网信息服务管理办法》第十五条", **kw)
 
 
-def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Finding], covered: set) -> None:
-    for el, how in hidden_elements(parsed.root):
+def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Finding], covered: set,
+                  page_has_spam: bool) -> None:
+    def interesting(el) -> bool:
+        # Only hidden elements holding links or spam words are reported; skip the rest early.
+        return el.tag == "a" or el.find(".//a") is not None or (page_has_spam and bool(spam_hits(el.text_content())))
+
+    for el, how in hidden_elements(parsed.root, interesting, page.text):
         text = element_text(el)
         spam, words = is_spam(text + " " + " ".join(a.get("href") or "" for a in el.iter("a")))
         hosts = _external_hosts(el, page, ctx)
@@ -209,6 +214,8 @@ def check_injected(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     found: list[Finding] = []
     covered: set = set()
     _check_head(parsed, page, ctx, found)
-    _check_hidden(parsed, page, ctx, found, covered)
-    _check_visible(parsed, page, ctx, found, covered)
+    page_has_spam = bool(spam_hits(page.text))
+    _check_hidden(parsed, page, ctx, found, covered, page_has_spam)
+    if page_has_spam:   # the visible-text pass needs the text index: only when a marker is there at all
+        _check_visible(parsed, page, ctx, found, covered)
     return found

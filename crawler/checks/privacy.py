@@ -57,7 +57,7 @@ def policy_links(parsed: Parsed, base: str) -> list[str]:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:")):
             continue
-        if _POLICY_TEXT.search(element_text(a)) or _POLICY_HREF.search(href) or _POLICY_TEXT.search(a.get("title") or ""):
+        if _POLICY_HREF.search(href) or _POLICY_TEXT.search(a.text_content() + " " + (a.get("title") or "")):
             out.setdefault(urldefrag(urljoin(base, href))[0], None)
     return list(out)
 
@@ -98,7 +98,9 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     if parsed is None:
         return []
     found: list[Finding] = []
-    links_here = policy_links(parsed, page.url)
+    has_form = "<form" in page.text.lower()
+    # Links are only needed on homepages and on pages with forms.
+    links_here = policy_links(parsed, page.url) if page.is_homepage or has_form else []
     known = ctx.state.setdefault(STATE_LINKS, {})
     if page.is_homepage:
         if not links_here:
@@ -112,7 +114,7 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     policies = ctx.state.setdefault(STATE_POLICIES, {})
     if _is_policy_page(page, parsed, known) and len(policies) < _MAX_POLICIES:
         policies.setdefault(urldefrag(page.url)[0], missing_elements(parsed.index.text))
-    if not links_here and "<form" in page.text.lower():
+    if not links_here and has_form:
         for form in parsed.root.iter("form"):
             fields = _personal_inputs(form)
             if fields and not _POLICY_TEXT.search(element_text(form)):
