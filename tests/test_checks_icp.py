@@ -181,6 +181,21 @@ def test_number_parsing_boundaries(text, kind, problems):
     assert found[0].problems == problems
 
 
+@pytest.mark.parametrize("shown,declared,rules", [
+    ("京B2-2020XXXX", "京B2-20201234", ["ICP028"]),
+    ("京B2-20200000", "京B2-20201234", ["ICP028"]),
+    ("京B2-12345678", "", ["ICP028"]),
+    ("京B2-12345678", "京B2-12345678", []),           # what the profile declares is not a placeholder
+    ("京B2-XXXXXXXX", "京B2-XXXXXXXX", ["ICP028"]),   # X's never are a number, declared or not
+    ("京B2-2020××××", "", ["ICP028"]),
+])
+def test_licence_placeholders(shown, declared, rules):
+    page = Page(url="https://www.example.cn/", status=200, content_type="text/html", is_homepage=True,
+                text=f'<html><body><footer><a href="https://beian.miit.gov.cn/">京ICP备2024012345号-1</a> '
+                     f'增值电信业务经营许可证：{shown}</footer></body></html>')
+    assert [f.rule for f in icp_findings(page, make_ctx(licence=declared, psb=""))] == rules
+
+
 def test_placeholders():
     assert is_placeholder("XXXXXXXX") and is_placeholder("00000000") and is_placeholder("87654321")
     assert not is_placeholder("2024012345") and not is_placeholder("11010802030405")

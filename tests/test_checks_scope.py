@@ -55,6 +55,7 @@ def test_licence_shown_anywhere_on_the_host_clears_it():
     "<p>我们曾为客户的新品发布会提供直播技术支持，也做过在线阅读类产品的云存储。</p>",   # prose, not an offer
     '<nav><a href="/photo/">摄影视频</a></nav>',                                        # 影视 inside 摄影视频
     '<a href="/news/">新闻中心</a><h2>公司新闻</h2>',                                   # own news needs no licence
+    '<a href="/n/1">阅读全文</a><a href="/video/">宣传视频</a><h2>游戏化学习平台的云架构</h2>',   # "read more", look-alikes
 ])
 def test_body_mentions_and_look_alikes_are_not_signals(body):
     assert audit(page("https://www.example.cn/", body)).findings == []

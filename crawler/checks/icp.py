@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, TextIndex, ancestors, element_text, link_of, parse, squash
-from crawler.checks.icp_numbers import (Number, find_filings, find_licences, find_psb, parse_declared,
+from crawler.checks.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
                                         province_code_mismatch)
 from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
@@ -130,7 +130,8 @@ class _Homepage:
 def _report_problems(hp: _Homepage, n: Number, declared: Number | None) -> bool:
     """Format findings for one shown number; True when it is a placeholder (not the declared number)."""
     block, zh_name, en_name, basis, correct = _KIND[n.kind]
-    placeholder = "placeholder" in n.problems and not (declared and n.same_as(declared))
+    # A digits-only look-alike (12345678) equal to the declared number is that number; X's never are.
+    placeholder = "placeholder" in n.problems and (is_template(n.digits) or not (declared and n.same_as(declared)))
     for problem in n.problems:
         if problem == "placeholder" and not placeholder:
             continue

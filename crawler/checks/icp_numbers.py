@@ -21,7 +21,7 @@ PSB_PROVINCE_CODES = {
 }
 
 _P = f"[{PROVINCES}]"
-_NUM = r"[0-9Xx*](?:[0-9Xx* \t]{0,20}[0-9Xx*])?"
+_NUM = r"[0-9Xx*×](?:[0-9Xx*× \t]{0,20}[0-9Xx*×])?"
 _DASH = r"[-—–]"
 
 FILING_RE = re.compile(
@@ -82,13 +82,19 @@ class Number:
         return "placeholder" not in self.problems and "format" not in self.problems
 
 
+def is_template(digits: str) -> bool:
+    """X, * or × where digits belong: a template leftover that can never be a real number."""
+    return bool(re.search(r"[Xx*×]", digits))
+
+
 def is_placeholder(digits: str) -> bool:
-    """Template leftovers: X or * instead of digits, one digit repeated, or 1234… / 9876… runs."""
-    if not digits or re.search(r"[Xx*]", digits):
+    """Template leftovers: X/*/× instead of digits, one digit repeated, 1234… / 9876… runs, or a
+    licence whose serial part is 0000 (`B2-20200000`)."""
+    if not digits or is_template(digits):
         return True
     if len(digits) >= 4 and (len(set(digits)) == 1 or digits in _ASCENDING or digits in _DESCENDING):
         return True
-    return False
+    return len(digits) == 8 and digits.endswith("0000")
 
 
 def _problems(kind: str, m: re.Match, digits: str, want: tuple[int, ...], label_ok: bool,

@@ -36,25 +36,27 @@ class Service:
 _P = f"[{PROVINCES}]"
 SERVICES = (
     Service("SCP001", "网络直播", "live streaming", "网络文化经营许可证（含网络表演）", "Network Culture Business Licence",
-            ("直播间", "在线直播", "直播", "开播", "看直播", "主播入驻"),
+            ("直播间", "在线直播", "直播", "开播", "看直播", "主播入驻", "直播带货"),
             re.compile(rf"网络文化经营许可证|{_P}网文\s*[\[〔【(（]?\s*\d{{4}}")),
     Service("SCP002", "网络游戏", "online games", "网络文化经营许可证", "Network Culture Business Licence",
-            ("游戏充值", "手游", "网游", "网页游戏", "在线游戏", "游戏下载", "开始游戏", "游戏中心", "立即游戏"),
+            ("游戏", "游戏充值", "手游", "网游", "页游", "开始游戏", "立即游戏", "进入游戏", "游戏礼包"),
             re.compile(rf"网络文化经营许可证|{_P}网文\s*[\[〔【(（]?\s*\d{{4}}")),
     Service("SCP003", "在线问诊", "online medical consultation", "医疗机构执业许可证 / 互联网医院",
             "medical institution licence / internet hospital",
-            ("在线问诊", "网上问诊", "在线咨询医生", "互联网医院", "在线看病", "视频问诊", "图文问诊", "在线开方", "问医生"),
+            ("问诊", "在线咨询医生", "互联网医院", "在线看病", "在线开方", "问医生", "在线医生", "医生在线",
+             "远程医疗", "在线复诊"),
             re.compile(r"医疗机构执业许可证|互联网医院(?:执业)?(?:许可|登记)|互联网诊疗")),
     Service("SCP004", "药品和医疗器械", "drugs and medical devices", "互联网药品信息服务资格证书",
             "Internet Drug Information Service Certificate",
-            ("处方药", "买药", "购药", "网上药店", "在线购药", "药品商城", "医疗器械商城", "药品", "医疗器械"),
+            ("处方药", "买药", "购药", "药店", "药房", "药品", "医疗器械", "医药商城"),
             re.compile(rf"互联网药品信息服务资格证书|[(（]{_P}[)）]\s*-\s*(?:非)?经营性\s*-\s*\d{{4}}\s*-\s*\d{{4}}"
                        r"|医疗器械网络交易服务|药品网络交易服务")),
     Service("SCP005", "网络出版（在线阅读）", "online publishing / reading", "网络出版服务许可证", "Online Publishing Licence",
-            ("在线阅读", "网络文学", "电子书", "小说阅读", "免费阅读", "书城", "开始阅读", "全文阅读"),
+            ("在线阅读", "网络文学", "电子书", "小说", "免费阅读", "书城", "开始阅读", "听书", "漫画", "有声书"),
             re.compile(rf"网络出版服务许可证|新出网证\s*[(（]?\s*{_P}")),
     Service("SCP006", "网络视听节目", "online video", "信息网络传播视听节目许可证", "Audio-Visual Programme Licence",
-            ("在线观看", "视频点播", "在线影视", "影视剧", "短视频", "网络电视", "免费观看", "高清电影", "电视剧"),
+            ("在线观看", "视频点播", "在线影视", "影视剧", "短视频", "网络电视", "免费观看", "电影", "电视剧", "综艺",
+             "追剧", "动漫", "在线视频"),
             re.compile(r"信息网络传播视听节目许可证|视听节目许可证|网络视听\S{0,6}备案|视听许可证")),
     Service("SCP007", "互联网新闻信息服务", "news service", "互联网新闻信息服务许可证", "Internet News Information Licence",
             ("新闻频道", "时政新闻", "新闻头条", "国内新闻", "国际新闻", "社会新闻", "新闻客户端", "今日要闻", "时政要闻"),
@@ -67,6 +69,9 @@ SERVICES = (
 _BY_RULE = {s.rule: s for s in SERVICES}
 # Every evidence pattern above contains one of these literal strings.
 _EVIDENCE_ANCHORS = ("许可证", "网文", "经营性", "新出网证", "网络视听", "互联网医院", "互联网诊疗", "交易服务")
+# Longer words that contain a term but do not offer the service; blanked out before matching.
+LOOK_ALIKES = ("游戏化", "游戏规则", "游戏机制", "摄影视频", "小说明", "电影院", "药品监督", "药品安全", "宗教事务")
+_LOOK_ALIKE = re.compile("|".join(LOOK_ALIKES))
 _NAV = re.compile(r"nav|menu", re.I)
 _BUTTONISH = re.compile(r"btn|button", re.I)
 _MAX_TEXT = 40          # a link or button text longer than this is prose, not a call to action
@@ -130,7 +135,7 @@ def collect_scope(page: Page, ctx: AuditContext) -> Iterable[Finding]:
         return []
     signals = ctx.state.setdefault(STATE_SIGNALS, {})
     for where, text in _prominent(parsed):
-        for _, term in _AUTO.iter(text):
+        for _, term in _AUTO.iter(_LOOK_ALIKE.sub(lambda m: " " * len(m.group(0)), text)):
             for rule in _RULES_OF[term]:
                 bucket = signals.setdefault((page.host, rule), [])
                 if len(bucket) < 50 and not any(u == page.url and w == where for u, w, _, _ in bucket):
