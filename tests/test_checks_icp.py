@@ -199,3 +199,39 @@ def test_licence_placeholders(shown, declared, rules):
 def test_placeholders():
     assert is_placeholder("XXXXXXXX") and is_placeholder("00000000") and is_placeholder("87654321")
     assert not is_placeholder("2024012345") and not is_placeholder("11010802030405")
+
+
+def test_multi_domain_site_served_on_loopback(web_server):
+    """A site like the held-out one: each planted problem on its URL, the correct domain clean."""
+    import requests
+
+    from crawler.checks.base import run_site_check
+
+    web = web_server(FIXTURES / "multi")
+    hosts = ["www.corp-a.cn", "shop.corp-a.cn", "m.corp-a.cn", "bbs.corp-a.cn", "live.corp-a.cn", "down.corp-a.cn"]
+    ctx = make_ctx(domains=tuple(hosts))
+    ctx.profile = ctx.profile.replace("company", name="北京示例科技有限公司", phone="010-62345678")
+    fetched = [(h, "/") for h in hosts[:-1]] + [("www.corp-a.cn", "/news/1.html"), ("www.corp-a.cn", "/privacy.html")]
+    findings = []
+    for host, path in fetched:
+        reply = requests.get(f"http://127.0.0.1:{web.port}{path}", headers={"Host": host}, timeout=5)
+        reply.encoding = "utf-8"
+        page = Page(url=web.url(host, path), status=reply.status_code, content_type=reply.headers["Content-Type"],
+                    text=reply.text, is_homepage=path == "/")
+        findings += run_page_checks(page, ctx)
+    for check_id, fn in FINAL_CHECKS:
+        findings += run_site_check(check_id, fn, ctx).findings
+    assert "errors.page_checks" not in ctx.state
+    serious = {(f.url, f.rule) for f in findings if f.severity.rank >= Severity.WARNING.rank}
+    planted = {
+        (web.url("shop.corp-a.cn"), "ICP011"),            # no MIIT link
+        (web.url("m.corp-a.cn"), "ICP034"),               # 公安 link code differs from the number shown
+        (web.url("bbs.corp-a.cn"), "ICP028"),             # placeholder licence number
+        ("https://down.corp-a.cn/", "ICP050"),            # declared, never fetched
+        (web.url("www.corp-a.cn", "/news/1.html"), "INJ010"),   # hidden gambling links
+        (web.url("live.corp-a.cn"), "SCP001"),            # live streaming without the licence
+    }
+    assert serious == planted
+    assert not [f for f in findings if f.url.startswith(web.url("www.corp-a.cn", "/")) and f.category == "icp"]
+    assert ctx.facts["bbs.corp-a.cn"]["icp_license"] == "京B2-2024XXXX"
+    assert ctx.facts["shop.corp-a.cn"]["icp_filing"] == "京ICP备2024012345号-2"
