@@ -56,11 +56,14 @@ def test_correct_footers_have_no_icp_findings(name, encoding):
     ("bad_wrong_link.html", "ICP013", Severity.ERROR),
     ("bad_filing_missing.html", "ICP001", Severity.ERROR),
     ("bad_filing_image.html", "ICP002", Severity.ERROR),
+    ("bad_filing_image_in_link.html", "ICP002", Severity.ERROR),
+    ("bad_filing_missing_psb_badge.html", "ICP001", Severity.ERROR),   # the 公安 badge is not an ICP image
     ("bad_filing_script.html", "ICP003", Severity.ERROR),
     ("bad_filing_no_province.html", "ICP004", Severity.ERROR),
     ("bad_filing_spaces.html", "ICP005", Severity.WARNING),
     ("bad_filing_no_hao.html", "ICP006", Severity.WARNING),
     ("bad_filing_label.html", "ICP007", Severity.WARNING),
+    ("bad_filing_licence_label.html", "ICP007", Severity.WARNING),   # 京ICP证<filed number>: the filing, mislabelled
     ("bad_filing_placeholder.html", "ICP008", Severity.ERROR),
     ("bad_filing_mismatch.html", "ICP010", Severity.ERROR),
     ("bad_licence_missing.html", "ICP020", Severity.ERROR),

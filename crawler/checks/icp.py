@@ -8,6 +8,7 @@ ICP03x/ICP04x 公安, ICP050 homepage never checked.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Iterable
 from urllib.parse import urlsplit
@@ -111,8 +112,15 @@ class _Homepage:
     def links_to(self, hosts: frozenset[str]):
         return [a for a in self.parsed.links if _host(a.get("href") or "") in hosts]
 
-    def image_shows(self, pattern: re.Pattern) -> str | None:
+    def image_shows(self, pattern: re.Pattern, hosts: frozenset[str] = frozenset(),
+                    unless: re.Pattern | None = None) -> str | None:
+        """An <img> that stands for the number: inside a link to `hosts`, or named like it (alt/title/src)."""
         for img in self.parsed.root.iter("img"):
+            link = link_of(img)
+            if link is not None and _host(link.get("href") or "") in hosts and not element_text(link):
+                return f"<a href=\"{link.get('href')}\"><img src=\"{(img.get('src') or '')[:80]}\"></a> @ {self.parsed.path(img)}"
+            if unless and unless.search(" ".join(img.get(a) or "" for a in ("alt", "title", "src"))):
+                continue   # the 公安 badge is not the ICP number, and the other way round
             for attr in ("alt", "title", "src"):
                 value = img.get(attr) or ""
                 if pattern.search(value):
@@ -148,7 +156,7 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
     declared = parse_declared("filing", hp.ctx.profile.license.icp_filing)
     t = hp.ctx.t
     if not filings:
-        image = hp.image_shows(_IMG_FILING)
+        image = hp.image_shows(_IMG_FILING, MIIT_HOSTS | DEAD_MIIT_HOSTS, unless=_IMG_PSB)
         script = hp.script_shows(_SCRIPT_FILING)
         expected = declared.shown if declared else "京ICP备12345678号-1"
         if script:
@@ -241,7 +249,7 @@ def _check_psb(hp: _Homepage, psbs: list[Number]) -> None:
         if not declared_text:
             return
         script = hp.script_shows(_SCRIPT_PSB)
-        image = hp.image_shows(_IMG_PSB) if not script else None
+        image = hp.image_shows(_IMG_PSB, PSB_HOSTS) if not script else None
         if script or image:
             rule, zh, en = (("ICP043", "公安备案号由脚本生成，页面文本中没有", "the PSB number is drawn by a script, not present as text")
                             if script else ("ICP042", "公安备案号只以图片形式展示，页面中没有文字形式的编号",
@@ -284,6 +292,17 @@ def _check_psb(hp: _Homepage, psbs: list[Number]) -> None:
                    expected=n.digits, actual=code.group(1), match=n.shown, context=hp.context(n))
 
 
+def _relabel_filing(filings: list[Number], licences: list[Number], ctx: AuditContext
+                    ) -> tuple[list[Number], list[Number]]:
+    """`京ICP证<the filed number>号` is the 备案号 under the licence's label: judge it as a filing with a wrong label."""
+    declared = parse_declared("filing", ctx.profile.license.icp_filing)
+    if filings or not declared:
+        return filings, licences
+    moved = [dataclasses.replace(n, kind="filing", label="证", problems=("label",) + tuple(
+        p for p in n.problems if p not in ("format", "label"))) for n in licences if n.digits == declared.digits]
+    return moved, [n for n in licences if n.digits != declared.digits]
+
+
 def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """首页备案信息：ICP备案号、经营许可证、公安备案号"""
     if not page.is_homepage:
@@ -308,6 +327,7 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     judged.add(host)
     hp = _Homepage(page, parsed, ctx)
     filings, old_licences = find_filings(hp.index.text)
+    filings, old_licences = _relabel_filing(filings, old_licences, ctx)
     licences = old_licences + find_licences(hp.index.text)
     licences.sort(key=lambda n: n.start)
     psbs = find_psb(hp.index.text)
