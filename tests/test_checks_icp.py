@@ -86,6 +86,14 @@ def test_each_mistake_gives_exactly_its_finding(name, rule, severity):
     assert f.expected and f.actual and f.context and f.basis
 
 
+def test_single_page_app_footer_is_drawn_by_scripts():
+    spa = Page(url="https://www.example.cn/", status=200, content_type="text/html", is_homepage=True,
+               text='<html><head><title>示例</title></head><body><div id="app"></div>'
+                    '<script src="/js/chunk-vendors.js"></script><script src="/js/app.js"></script></body></html>')
+    (f,) = icp_findings(spa, make_ctx(licence="", psb=""))
+    assert f.rule == "ICP003" and "/js/chunk-vendors.js" in f.actual
+
+
 def test_evidence_names_what_was_found_and_expected():
     ctx = make_ctx()
     (code,) = icp_findings(homepage("bad_psb_code_mismatch.html"), ctx)

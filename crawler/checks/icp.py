@@ -127,6 +127,14 @@ class _Homepage:
                     return f"<img {attr}=\"{value[:80]}\"> @ {self.parsed.path(img)}"
         return None
 
+    def rendered_by_scripts(self) -> str | None:
+        """A page whose HTML has next to no text but loads scripts: its footer is drawn in the browser."""
+        sources = [el.get("src") for el in self.parsed.root.iter("script") if el.get("src")]
+        if sources and len(squash(self.index.text)) < 40:
+            return self.ctx.t(f"页面 HTML 几乎没有文字，内容由 {len(sources)} 个外部脚本生成（{sources[0]} …）",
+                              f"the HTML has almost no text; {len(sources)} external scripts draw it ({sources[0]} …)")
+        return None
+
     def script_shows(self, pattern: re.Pattern) -> str | None:
         for code in self.parsed.scripts():
             m = pattern.search(code)
@@ -157,7 +165,7 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
     t = hp.ctx.t
     if not filings:
         image = hp.image_shows(_IMG_FILING, MIIT_HOSTS | DEAD_MIIT_HOSTS, unless=_IMG_PSB)
-        script = hp.script_shows(_SCRIPT_FILING)
+        script = hp.script_shows(_SCRIPT_FILING) or hp.rendered_by_scripts()
         expected = declared.shown if declared else "京ICP备12345678号-1"
         if script:
             hp.add("ICP003", Severity.ERROR, "ICP备案号由脚本生成，页面文本中没有：检查者和搜索引擎可能看不到",
@@ -248,7 +256,7 @@ def _check_psb(hp: _Homepage, psbs: list[Number]) -> None:
     if not psbs:
         if not declared_text:
             return
-        script = hp.script_shows(_SCRIPT_PSB)
+        script = hp.script_shows(_SCRIPT_PSB) or hp.rendered_by_scripts()
         image = hp.image_shows(_IMG_PSB, PSB_HOSTS) if not script else None
         if script or image:
             rule, zh, en = (("ICP043", "公安备案号由脚本生成，页面文本中没有", "the PSB number is drawn by a script, not present as text")
