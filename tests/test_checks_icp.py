@@ -109,6 +109,10 @@ def test_evidence_names_what_was_found_and_expected():
 def test_messages_in_english_with_lang_en():
     (f,) = icp_findings(homepage("bad_missing_miit_link.html"), make_ctx(lang="en"))
     assert f.message == "the ICP filing number is not linked to the MIIT system"
+    (g,) = icp_findings(homepage("bad_psb_format.html"), make_ctx(lang="en"))
+    assert g.message == "PSB filing number: the number's format is invalid (13 digits, expected 14): 京公网安备1101080203040号"
+    (h,) = icp_findings(homepage("bad_psb_format.html"), make_ctx())
+    assert h.message == "公安备案号编号格式不正确（13 位数字，应为 14 位）：京公网安备1101080203040号"
 
 
 def test_suffix_mismatch_when_profile_names_a_suffix():

@@ -38,6 +38,7 @@ def test_fixture_hidden_gambling_links():
     found = run((FIXTURES / "inj_hidden_gambling.html").read_text(encoding="utf-8"))
     assert [(f.rule, f.severity, f.url, f.category) for f in found] == [("INJ010", Severity.ERROR, URL, "prohibited")]
     assert found[0].actual == "off-screen (left:-9999px) @ html/body/div[3]"
+    assert found[0].message == "隐藏的违法内容（移出可视区域 (left:-9999px)）：html/body/div[3]"
     assert "澳门新葡京" in found[0].context
 
 

@@ -152,9 +152,9 @@ def _report_problems(hp: _Homepage, n: Number, declared: Number | None) -> bool:
         if problem == "placeholder" and not placeholder:
             continue
         offset, severity, zh, en = _PROBLEMS[problem]
-        detail = f"（{n.detail}）" if problem == "format" and n.detail else ""
-        hp.add(_rule(block + offset), severity, f"{zh_name}{zh}{detail}：{n.shown}",
-               f"{en_name}: {en}{' (' + n.detail + ')' if detail else ''}: {n.shown}", basis=basis,
+        zh_detail, en_detail = n.detail if problem == "format" and n.detail[0] else ("", "")
+        hp.add(_rule(block + offset), severity, f"{zh_name}{zh}{'（' + zh_detail + '）' if zh_detail else ''}：{n.shown}",
+               f"{en_name}: {en}{' (' + en_detail + ')' if en_detail else ''}: {n.shown}", basis=basis,
                expected=declared.shown if declared and problem == "placeholder" else correct,
                actual=n.shown, match=n.shown, context=hp.context(n))
     return placeholder

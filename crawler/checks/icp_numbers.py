@@ -57,7 +57,7 @@ class Number:
     suffix: str = ""
     label: str = ""
     problems: tuple[str, ...] = ()
-    detail: str = ""          # what the format problem is, in a few words
+    detail: tuple[str, str] = ("", "")   # what the format problem is, in a few words: (zh, en)
 
     @property
     def base(self) -> str:
@@ -98,17 +98,18 @@ def is_placeholder(digits: str) -> bool:
 
 
 def _problems(kind: str, m: re.Match, digits: str, want: tuple[int, ...], label_ok: bool,
-              need_hao: bool) -> tuple[tuple[str, ...], str]:
+              need_hao: bool) -> tuple[tuple[str, ...], tuple[str, str]]:
     problems: list[str] = []
-    detail = ""
+    detail = ("", "")
     if not m.group("prov"):
         problems.append("format")
-        detail = "no province abbreviation"
+        detail = ("缺少省份简称", "no province abbreviation")
     if is_placeholder(digits):
         problems.append("placeholder")
     elif not digits.isdigit() or len(digits) not in want:
         problems.append("format")
-        detail = detail or f"{len(digits)} digits, expected {' or '.join(map(str, sorted(set(want))))}"
+        expected = f"{min(want)}–{max(want)}" if len(want) > 1 else str(want[0])
+        detail = detail if detail[0] else (f"{len(digits)} 位数字，应为 {expected} 位", f"{len(digits)} digits, expected {expected}")
     if re.search(r"\s", m.group("num")):
         problems.append("spaces")
     if need_hao and not m.group("hao"):

@@ -43,6 +43,15 @@ _SPIDER_REDIRECT = (
                re.I),
 )
 _MAX_PER_PAGE = 10
+_TECHNIQUE_ZH = (("off-screen", "移出可视区域"), ("same colour as background", "文字与背景同色"),
+                 ("hidden attribute", "hidden 属性"))
+
+
+def _zh(how: str) -> str:
+    """The hiding technique in Chinese words for the message (CSS stays as written)."""
+    for en, zh in _TECHNIQUE_ZH:
+        how = how.replace(en, zh)
+    return how
 
 
 def _automaton() -> ahocorasick.Automaton:
@@ -125,7 +134,7 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
         path = parsed.path(el)
         if spam:
             found.append(_finding(
-                ctx, page, "INJ010", Severity.ERROR, f"隐藏的违法内容（{how}）：{path}",
+                ctx, page, "INJ010", Severity.ERROR, f"隐藏的违法内容（{_zh(how)}）：{path}",
                 f"hidden prohibited content ({how}) at {path}", where="body", match=words[0],
                 context=text[:200], actual=f"{how} @ {path}", expected=ctx.t("页面不含隐藏内容", "no hidden content"),
                 suggestion=ctx.t("网站可能被入侵：删除注入的代码并排查后门、修改密码",
@@ -135,7 +144,7 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
             stealthy = not how.startswith(("display", "visibility", "hidden"))
             found.append(_finding(
                 ctx, page, "INJ011", Severity.ERROR if stealthy else Severity.WARNING,
-                f"隐藏的外部链接（暗链，{how}）：{path}，链接到 {len(hosts)} 个无关域名",
+                f"隐藏的外部链接（暗链，{_zh(how)}）：{path}，链接到 {len(hosts)} 个无关域名",
                 f"hidden links to {len(hosts)} unrelated domains ({how}) at {path}", where="body",
                 match=hosts[0], context=text[:200], actual=f"{how} @ {path}: {', '.join(hosts[:8])}",
                 expected=ctx.t("页面不含隐藏的外部链接", "no hidden external links")))
