@@ -97,6 +97,11 @@ def test_forms_that_are_fine(body):
     assert crawl(ctx(), page(HOME + "apply/", body)) == []
 
 
+def test_malformed_links_do_not_crash():
+    found = crawl(ctx(), page(HOME, '<a href="http://[bad">隐私政策</a><a href="/privacy.html">隐私政策</a>', home=True))
+    assert found == []
+
+
 def test_missing_elements_on_empty_text():
     assert len(missing_elements("")) == 12
 

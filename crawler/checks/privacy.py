@@ -58,7 +58,10 @@ def policy_links(parsed: Parsed, base: str) -> list[str]:
         if not href or href.startswith(("javascript:", "mailto:", "tel:")):
             continue
         if _POLICY_HREF.search(href) or _POLICY_TEXT.search(a.text_content() + " " + (a.get("title") or "")):
-            out.setdefault(urldefrag(urljoin(base, href))[0], None)
+            try:
+                out.setdefault(urldefrag(urljoin(base, href))[0], None)
+            except ValueError:   # a malformed href (`http://[bad`) is no link to follow
+                continue
     return list(out)
 
 
