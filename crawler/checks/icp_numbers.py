@@ -97,26 +97,54 @@ def is_placeholder(digits: str) -> bool:
     return len(digits) == 8 and digits.endswith("0000")
 
 
-def _problems(kind: str, m: re.Match, digits: str, want: tuple[int, ...], label_ok: bool,
+@dataclass(frozen=True)
+class _Read:
+    """The parts of one pattern match, after splitting off digits that belong to the next thing."""
+
+    shown: str
+    end: int
+    digits: str
+    spaced: bool
+    hao: bool
+    suffix: str
+
+
+def _read(m: re.Match, text: str, want: tuple[int, ...]) -> _Read:
+    num = m.group("num")
+    groups = num.split()
+    digits = "".join(groups)
+    suffix = m.groupdict().get("suffix") or ""
+    if len(groups) > 1 and len(digits) not in want and len(groups[0]) in want:
+        # `京ICP备2024012345 2024` is a number without 号 followed by a year, not a 14-digit number.
+        end = m.start("num") + len(groups[0])
+        return _Read(text[m.start():end].strip(), end, groups[0].upper(), False, False, "")
+    return _Read(m.group(0).strip(), m.end(), digits.upper(), len(groups) > 1, bool(m.group("hao")), suffix.upper())
+
+
+def _problems(prov: str, r: _Read, want: tuple[int, ...], label_ok: bool,
               need_hao: bool) -> tuple[tuple[str, ...], tuple[str, str]]:
     problems: list[str] = []
     detail = ("", "")
-    if not m.group("prov"):
+    if not prov:
         problems.append("format")
         detail = ("缺少省份简称", "no province abbreviation")
-    if is_placeholder(digits):
+    if is_placeholder(r.digits):
         problems.append("placeholder")
-    elif not digits.isdigit() or len(digits) not in want:
+    elif not r.digits.isdigit() or len(r.digits) not in want:
         problems.append("format")
         expected = f"{min(want)}–{max(want)}" if len(want) > 1 else str(want[0])
-        detail = detail if detail[0] else (f"{len(digits)} 位数字，应为 {expected} 位", f"{len(digits)} digits, expected {expected}")
-    if re.search(r"\s", m.group("num")):
+        detail = detail if detail[0] else (f"{len(r.digits)} 位数字，应为 {expected} 位",
+                                           f"{len(r.digits)} digits, expected {expected}")
+    if r.spaced:
         problems.append("spaces")
-    if need_hao and not m.group("hao"):
+    if need_hao and not r.hao:
         problems.append("no_hao")
     if not label_ok:
         problems.append("label")
     return tuple(dict.fromkeys(problems)), detail
+
+
+_FILING_DIGITS = tuple(range(6, 11))
 
 
 def find_filings(text: str) -> tuple[list[Number], list[Number]]:
@@ -125,16 +153,16 @@ def find_filings(text: str) -> tuple[list[Number], list[Number]]:
     licences: list[Number] = []
     for m in FILING_RE.finditer(text):
         label = m.group("label") or ""
-        digits = re.sub(r"\s", "", m.group("num"))
+        prov = m.group("prov") or ""
         if label in ("证", "许可证"):
-            problems, detail = _problems("licence", m, digits, (6,), label == "证", need_hao=True)
-            licences.append(Number("licence", m.group(0).strip(), m.start(), m.end(), m.group("prov") or "",
-                                   digits.upper(), m.group("suffix") or "", "ICP证", problems, detail))
+            r = _read(m, text, (6,) + _FILING_DIGITS)
+            problems, detail = _problems(prov, r, (6,), label == "证", need_hao=True)
+            licences.append(Number("licence", r.shown, m.start(), r.end, prov, r.digits, r.suffix, "ICP证",
+                                   problems, detail))
             continue
-        problems, detail = _problems("filing", m, digits, tuple(range(6, 11)), label == "备" and
-                                     m.group("icp") == "ICP", need_hao=True)
-        filings.append(Number("filing", m.group(0).strip(), m.start(), m.end(), m.group("prov") or "",
-                              digits.upper(), (m.group("suffix") or "").upper(), label, problems, detail))
+        r = _read(m, text, _FILING_DIGITS)
+        problems, detail = _problems(prov, r, _FILING_DIGITS, label == "备" and m.group("icp") == "ICP", need_hao=True)
+        filings.append(Number("filing", r.shown, m.start(), r.end, prov, r.digits, r.suffix, label, problems, detail))
     return filings, licences
 
 
@@ -144,10 +172,10 @@ def find_licences(text: str) -> list[Number]:
     for m in LICENCE_RE.finditer(text):
         if not m.group("prov") and not _LICENCE_LABEL.search(text, max(0, m.start() - 20), m.start()):
             continue
-        digits = re.sub(r"\s", "", m.group("num"))
-        problems, detail = _problems("licence", m, digits, (8,), True, need_hao=False)
-        found.append(Number("licence", m.group(0).strip(), m.start(), m.end(), m.group("prov") or "",
-                            digits.upper(), m.group("suffix") or "", m.group("cls"), problems, detail))
+        r = _read(m, text, (8,))
+        problems, detail = _problems(m.group("prov") or "", r, (8,), True, need_hao=False)
+        found.append(Number("licence", r.shown, m.start(), r.end, m.group("prov") or "", r.digits, r.suffix,
+                            m.group("cls"), problems, detail))
     return found
 
 
@@ -155,10 +183,10 @@ def find_psb(text: str) -> list[Number]:
     """公安备案号 (`京公网安备11010802012345号`) in `text`, with a province-code check."""
     found: list[Number] = []
     for m in PSB_RE.finditer(text):
-        digits = re.sub(r"\s", "", m.group("num"))
-        problems, detail = _problems("psb", m, digits, (14,), m.group("label") == "公网安备", need_hao=True)
-        found.append(Number("psb", m.group(0).strip(), m.start(), m.end(), m.group("prov") or "",
-                            digits.upper(), "", "公网安备", problems, detail))
+        r = _read(m, text, (14,))
+        problems, detail = _problems(m.group("prov") or "", r, (14,), m.group("label") == "公网安备", need_hao=True)
+        found.append(Number("psb", r.shown, m.start(), r.end, m.group("prov") or "", r.digits, "", "公网安备",
+                            problems, detail))
     return found
 
 
