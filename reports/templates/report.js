@@ -111,7 +111,7 @@
     var msg = el("td", "msg"); msg.appendChild(el("span", "message", f.message));
     [["basis", f.basis], ["suggestion", f.suggestion]].forEach(function (pair) {
       if (!pair[1]) { return; }
-      var s = el("span", pair[0]); s.appendChild(el("b", null, L[pair[0]] + ": ")); s.appendChild(document.createTextNode(pair[1]));
+      var s = el("span", pair[0]); s.appendChild(el("strong", null, L[pair[0]] + ": ")); s.appendChild(document.createTextNode(pair[1]));
       msg.appendChild(s);
     });
     tr.appendChild(msg);
