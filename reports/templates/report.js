@@ -43,6 +43,7 @@
   var shown = document.getElementById("findings-shown");
   var pager = document.getElementById("findings-pager");
   var filtered = F;
+  var renders = 0;
 
   function hay(f) {
     if (f.hay === undefined) {
@@ -145,6 +146,8 @@
     body.appendChild(frag);
     shown.textContent = fmt(L.shown, { shown: filtered.length, total: F.length });
     renderPager(pager, state.pageNo, filtered.length, function (n) { state.pageNo = n; renderFindings(); });
+    renders += 1;
+    body.setAttribute("data-renders", String(renders));
   }
 
   function fillSelect(id, pairs) {
