@@ -1,0 +1,107 @@
+"""Terminal progress of a crawl: one stderr line, rewritten in place.
+
+`ProgressExtension` is a Scrapy extension, on only when the setting `AUDIT_PROGRESS` is true (the
+CLI sets it when stderr is a TTY and not `--quiet`), so a cron job's output stays clean. It shows
+pages fetched, requests queued, findings (stats key `siteaudit/findings`, counted by the pipeline)
+and the rate in pages a minute.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from typing import IO, Any, Callable
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
+
+FINDINGS_STAT = "siteaudit/findings"
+PAGES_STAT = "response_received_count"
+
+
+def format_progress(pages: int, queued: int | None, findings: int, elapsed_s: float, *, lang: str = "zh",
+                    width: int = 80) -> str:
+    """The progress line: pages, queue, findings, pages a minute, elapsed time; at most `width` chars."""
+    rate = pages / elapsed_s * 60 if elapsed_s > 0 else 0.0
+    mins, secs = divmod(int(elapsed_s), 60)
+    queue = "?" if queued is None else str(queued)
+    if lang == "en":
+        text = f"pages {pages} · queued {queue} · findings {findings} · {rate:.0f} pages/min · {mins}:{secs:02d}"
+    else:
+        text = f"页面 {pages} · 队列 {queue} · 问题 {findings} · {rate:.0f} 页/分钟 · {mins}:{secs:02d}"
+    # CJK characters take two terminal columns: cut by display width so the line never wraps.
+    out, used = [], 0
+    for ch in text:
+        w = 2 if ord(ch) > 0x2E7F else 1
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out)
+
+
+class ProgressExtension:
+    """Prints crawl progress on one updating stderr line every `interval` seconds and at the end."""
+
+    def __init__(self, stats: Any, stream: IO[str] | None = None, interval: float = 1.0, lang: str = "zh",
+                 queue_size: Callable[[], int | None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.stats = stats
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval = interval
+        self.lang = lang
+        self.queue_size = queue_size or (lambda: None)
+        self.clock = clock
+        self.started: float | None = None
+        self.task: Any = None
+        self.lines = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "ProgressExtension":
+        settings = crawler.settings
+        if not settings.getbool("AUDIT_PROGRESS"):
+            raise NotConfigured
+        ext = cls(crawler.stats, interval=settings.getfloat("AUDIT_PROGRESS_INTERVAL", 1.0),  # seconds
+                  lang=settings.get("AUDIT_LANG", "zh"), queue_size=lambda: _queue_size(crawler))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Any = None) -> None:
+        self.started = self.clock()
+        self.task = create_looping_call(self.show)
+        self.task.start(self.interval, now=True)
+
+    def spider_closed(self, spider: Any = None, reason: str = "") -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        self.show()
+        self.stream.write("\n")   # leave the last line on screen and move past it
+        self.stream.flush()
+
+    def line(self) -> str:
+        elapsed = self.clock() - (self.started if self.started is not None else self.clock())
+        width = shutil.get_terminal_size((80, 24)).columns
+        return format_progress(int(self.stats.get_value(PAGES_STAT, 0) or 0), self.queue_size(),
+                               int(self.stats.get_value(FINDINGS_STAT, 0) or 0), elapsed,
+                               lang=self.lang, width=width)
+
+    def show(self) -> None:
+        try:
+            self.stream.write("\r\x1b[K" + self.line())
+            self.stream.flush()
+            self.lines += 1
+        except (OSError, ValueError):   # a closed terminal must not stop the crawl
+            if self.task is not None and self.task.running:
+                self.task.stop()
+
+
+def _queue_size(crawler: Any) -> int | None:
+    """Requests waiting in the scheduler, or None when the scheduler cannot tell."""
+    engine = getattr(crawler, "engine", None)
+    scheduler = getattr(engine, "scheduler", None) if engine is not None else None
+    try:
+        return len(scheduler) if scheduler is not None else None
+    except TypeError:
+        return None
