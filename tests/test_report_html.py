@@ -199,3 +199,20 @@ def test_every_label_exists_in_both_languages():
 def test_unknown_label_is_our_bug():
     with pytest.raises(KeyError, match="nope"):
         Labels("zh")("nope")
+
+
+def test_store_shaped_extras_render(tmp_path):
+    """What the audit hands over: Finding objects as `fixed`, a finish reason code, nested facts."""
+    from rules.model import Finding
+
+    doc, extra = small_doc()
+    extra["fixed"] = [Finding.from_dict(extra["fixed"][0])]
+    extra.update(partial=True, partial_reason="page_limit")
+    extra["facts"]["www.example.cn"]["uptime"] = {"1d": 100.0}
+    extra["history"].append({"id": doc["run"]["id"], "started": doc["run"]["started"], "pages": 3,
+                             "error": 4, "warning": 3, "info": 1, "uptime": None, "site": "x"})
+    html = render(doc, extra, tmp_path=tmp_path)
+    assert "达到页面上限" in html and "page_limit" not in markup_only(html)
+    assert "<mark>顶级</mark>工艺打造" in html and "1d: 100.0" in html
+    hist_svg = re.search(r'<figure class="chart" id="chart-history">.*?</figure>', html, re.S).group(0)
+    assert hist_svg.count("<circle ") == 3 * len(extra["history"])  # this run is not counted twice

@@ -77,7 +77,7 @@ class HtmlFormatter(Formatter):
             "domains": inputs.as_list(inputs.as_dict(extra.get("profile"), "extra.profile").get("domains"),
                                       "extra.profile.domains"),
             "partial": s.partial,
-            "partial_reason": inputs.text(extra.get("partial_reason")),
+            "partial_reason": t.finish_reason(inputs.text(extra.get("partial_reason"))),
             "s": s,
             "severities": SEVERITIES,
             "checks": s.checks,
