@@ -4,8 +4,11 @@ Chromium missing: skipped on a workstation, a failure when CI=true.
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import re
+import threading
 
 import pytest
 
@@ -103,6 +106,29 @@ def test_report_opens_offline_without_errors_in_chinese(open_report):
     assert ctx.inner_text().startswith("本产品效果最佳，欢迎选购")
     first_sev = r.page.locator("#findings-body tr td.sev").first.inner_text()
     assert first_sev.strip() == "禁用"  # severity as a text label, not colour alone
+
+
+def test_served_over_http_it_fetches_nothing_else(browser, tmp_path):
+    """Put on an intranet server, the report still asks for nothing (not even /favicon.ico)."""
+    doc, extra = small_doc()
+    write_outputs(doc, extra, tmp_path, formats=["html"])
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    seen: list[str] = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.on("request", lambda r: seen.append(r.url))
+        url = f"http://127.0.0.1:{server.server_address[1]}/report.html"
+        page.goto(url)
+        page.wait_for_selector("html[data-ready]")
+        page.wait_for_timeout(300)  # let a late favicon request show up, if any
+        context.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [u for u in seen if not u.startswith("data:")] == [url]
 
 
 def test_filters_search_sort_and_pages(open_report):

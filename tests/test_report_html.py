@@ -60,7 +60,8 @@ def ascii_doc():
 
 def test_self_contained_no_external_resource(tmp_path):
     html = render(*small_doc(), tmp_path=tmp_path)
-    assert not re.search(r"<(link|img|iframe|object|embed|audio|video|source)\b", html, re.I)
+    assert not re.search(r"<(img|iframe|object|embed|audio|video|source)\b", html, re.I)
+    assert re.findall(r"<link\b[^>]*>", html) == ['<link rel="icon" href="data:,">']  # no favicon fetch
     assert not re.search(r"<script[^>]*\bsrc=", html, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?(?!data:)", html, re.I)
     assert "font-family" in html and '"Noto Sans CJK SC"' in html and '"Microsoft YaHei"' in html

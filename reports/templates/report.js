@@ -116,7 +116,7 @@
       msg.appendChild(s);
     });
     tr.appendChild(msg);
-    tr.appendChild(el("td", "status", f.status ? (L[f.status] || f.status) : ""));
+    tr.appendChild(el("td", "change change-" + (f.status || "none"), f.status ? (L[f.status] || f.status) : ""));
     return tr;
   }
 
