@@ -243,3 +243,16 @@ def test_screenshot_helper(tmp_path):
     assert screenshot_main([str(html), str(png), "800x600"]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot_main([str(html)]) == 2
+
+
+def test_twenty_thousand_findings_open_and_filter(open_report):
+    """The size SPEC promises: it opens, shows one page of rows, and filters (times: benchmarks/)."""
+    doc, extra = large_doc(20000, 10000)
+    r = open_report(doc, extra)
+    assert r.rows().count() == 50
+    assert r.page.inner_text("#findings-shown") == "显示 20000 / 20000 条"
+    assert r.page.locator("#pages-body tr").count() == 50
+    r.page.select_option("#f-category", "citation")
+    n = sum(f["category"] == "citation" for f in doc["findings"])
+    assert r.page.inner_text("#findings-shown") == f"显示 {n} / 20000 条"
+    assert not [c for c in r.console if c[0] in ("error", "pageerror")], r.console
