@@ -256,3 +256,20 @@ def test_twenty_thousand_findings_open_and_filter(open_report):
     n = sum(f["category"] == "citation" for f in doc["findings"])
     assert r.page.inner_text("#findings-shown") == f"显示 {n} / 20000 条"
     assert not [c for c in r.console if c[0] in ("error", "pageerror")], r.console
+
+
+def test_without_javascript_the_worst_findings_still_show(browser, tmp_path):
+    doc, extra = hostile_doc()
+    doc["findings"] += small_doc()[0]["findings"]
+    path = write_outputs(doc, extra, tmp_path, formats=["html"], strict=True)["html"]
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(path.resolve().as_uri())
+        rows = page.locator("#findings-static tbody tr")
+        assert rows.count() == len(doc["findings"])
+        assert "最佳" in page.locator("#findings-static mark").all_inner_texts()
+        assert page.locator("img, iframe, b, u, i").count() == 0
+        assert PAYLOADS[1] in page.inner_text("#findings-static")
+    finally:
+        context.close()

@@ -23,6 +23,7 @@ from ..summary import Summary, history_with_current, summarize
 from .base import Formatter
 
 MAX_FIXED_ROWS = 500
+MAX_NOSCRIPT_ROWS = 300  # the no-script fallback lists the worst findings only
 UPTIME_WINDOWS = ("1d", "7d", "30d")
 FACT_KEYS = ("icp_filing", "icp_license", "psb_filing", "title", "ips", "ipv6", "https", "uptime")
 
@@ -87,6 +88,8 @@ class HtmlFormatter(Formatter):
             "uptime_chart": charts.uptime_line(runs) if runs else None,
             "fixed_rows": (s.fixed or [])[:MAX_FIXED_ROWS],
             "fixed_more": max(0, len(s.fixed or []) - MAX_FIXED_ROWS),
+            "noscript_rows": sorted(s.findings, key=lambda f: SEVERITIES.index(f["severity"]))[:MAX_NOSCRIPT_ROWS],
+            "noscript_more": max(0, len(s.findings) - MAX_NOSCRIPT_ROWS),
             "facts": self._facts(extra, t),
             "fact_keys": FACT_KEYS,
             "uptime": self._uptime(extra),
