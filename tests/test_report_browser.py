@@ -273,3 +273,15 @@ def test_without_javascript_the_worst_findings_still_show(browser, tmp_path):
         assert PAYLOADS[1] in page.inner_text("#findings-static")
     finally:
         context.close()
+
+
+def test_sort_by_header_with_keyboard(open_report):
+    doc, extra = large_doc(80, 20)
+    r = open_report(doc, extra)
+    head = r.page.locator('#findings-table th[data-sort="page"]')
+    head.focus()
+    r.page.keyboard.press("Enter")
+    assert head.get_attribute("aria-sort") == "ascending"
+    assert r.page.input_value("#f-sort") == "page"
+    urls = r.rows().locator("td.url a").all_inner_texts()
+    assert urls == sorted(urls)

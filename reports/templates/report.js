@@ -42,6 +42,7 @@
   var body = document.getElementById("findings-body");
   var shown = document.getElementById("findings-shown");
   var pager = document.getElementById("findings-pager");
+  var sortHeads = Array.prototype.slice.call(document.querySelectorAll("#findings-table th[data-sort]"));
   var filtered = F;
   var renders = 0;
 
@@ -70,6 +71,9 @@
         (!q || hay(f).indexOf(q) >= 0);
     });
     filtered.sort(SORTS[state.sort] || SORTS.severity);
+    sortHeads.forEach(function (th) {
+      if (th.getAttribute("data-sort") === state.sort) { th.setAttribute("aria-sort", "ascending"); } else { th.removeAttribute("aria-sort"); }
+    });
     state.pageNo = 0;
     renderFindings();
   }
@@ -174,8 +178,11 @@
     clearTimeout(timer);
     timer = setTimeout(function () { state.q = search.value; applyFilters(); }, 120);
   });
-  Array.prototype.forEach.call(document.querySelectorAll("#findings-table th[data-sort]"), function (th) {
-    th.addEventListener("click", function () { sortSel.value = th.getAttribute("data-sort"); state.sort = sortSel.value; applyFilters(); });
+  sortHeads.forEach(function (th) {
+    var sortBy = function () { sortSel.value = th.getAttribute("data-sort"); state.sort = sortSel.value; applyFilters(); };
+    th.setAttribute("tabindex", "0");
+    th.addEventListener("click", sortBy);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } });
   });
   document.getElementById("f-reset").addEventListener("click", function () {
     document.getElementById("filters").reset();
