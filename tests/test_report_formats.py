@@ -5,6 +5,9 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -151,3 +154,20 @@ def test_malformed_doc_names_the_field(tmp_path, mutate, field):
     with pytest.raises(ReportInputError) as info:
         write_outputs(doc, extra, tmp_path, formats=ALL)
     assert info.value.field == field and field in str(info.value)
+
+
+def test_reports_work_without_scrapy_and_import_only_rules_model(tmp_path):
+    code = (
+        "import sys\n"
+        "sys.modules['scrapy'] = None; sys.modules['twisted'] = None\n"
+        "from reports.render import write_outputs\n"
+        "from reports.sample import small_doc\n"
+        f"write_outputs(*small_doc(), {str(tmp_path)!r}, formats='html,json,csv,junit,md')\n"
+        "ours = sorted(m for m in sys.modules if m.split('.')[0] in ('crawler', 'rules'))\n"
+        "print(ours)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['rules', 'rules.model']"
+    assert len(list(tmp_path.iterdir())) == 5
