@@ -30,7 +30,7 @@ FACT_KEYS = ("icp_filing", "icp_license", "psb_filing", "title", "ips", "ipv6", 
 
 def safe_json(value: Any) -> str:
     """JSON that can sit inside a <script> element: no `<`, `>` or `&` can end it early."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
