@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from reports.i18n import CATEGORIES, LABELS, Labels
+from reports.i18n import CATEGORIES, CHECK_GROUPS, LABELS, Labels
 from reports.render import write_outputs
 from reports.sample import PAYLOADS, hostile_doc, small_doc
 
@@ -192,7 +192,7 @@ def test_chinese_report_has_chinese_labels(tmp_path):
 
 
 def test_every_label_exists_in_both_languages():
-    for key, (zh, en) in {**LABELS, **CATEGORIES}.items():
+    for key, (zh, en) in {**LABELS, **CATEGORIES, **CHECK_GROUPS}.items():
         assert zh and en, key
         assert not CJK.search(en), f"English label {key!r} has Chinese: {en}"
     assert all(CJK.search(zh) for key, (zh, en) in LABELS.items() if zh != en)
@@ -218,3 +218,11 @@ def test_store_shaped_extras_render(tmp_path):
     assert "<mark>顶级</mark>工艺打造" in html and "1d: 100.0" in html
     hist_svg = re.search(r'<figure class="chart" id="chart-history">.*?</figure>', html, re.S).group(0)
     assert hist_svg.count("<circle ") == 3 * len(extra["history"])  # this run is not counted twice
+
+
+@pytest.mark.parametrize("check_id, zh, en", [
+    ("dns", "DNS", "DNS"), ("links.status", "链接", "Links"), ("phrases", "广告用语", "Advertising phrases"),
+    ("uptime/probe", "可用性", "Uptime"), ("zzz.custom", "", ""),
+])
+def test_check_names(check_id, zh, en):
+    assert Labels("zh").check_name(check_id) == zh and Labels("en").check_name(check_id) == en
