@@ -91,12 +91,13 @@ class _Handler(BaseHTTPRequestHandler):
             missing = base / "404.html"
             return Reply(404, missing.read_bytes() if missing.is_file() else b"<h1>404 Not Found</h1>")
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        # Files named *.gbk.html are served without a charset, as many old GBK sites are.
-        if target.name.endswith(".gbk.html"):
-            ctype = "text/html"
-        elif ctype.startswith("text/") or ctype in ("application/xml", "application/javascript"):
+        # HTML goes out without a charset, as nginx sends it by default: the page's <meta> decides.
+        if ctype != "text/html" and (ctype.startswith("text/") or ctype in ("application/xml", "application/javascript")):
             ctype += "; charset=utf-8"
-        return Reply(200, target.read_bytes(), content_type=ctype)
+        body = target.read_bytes()
+        for old, new in self.server.owner.replace.items():  # type: ignore[attr-defined]
+            body = body.replace(old, new)
+        return Reply(200, body, content_type=ctype)
 
 
 class WebServer:
@@ -104,10 +105,12 @@ class WebServer:
 
     def __init__(self, root: str | Path | None = None, host: str = "127.0.0.1", port: int = 0, *,
                  routes: dict[tuple[str, str], Route] | None = None,
-                 ssl_context: ssl.SSLContext | None = None):
+                 ssl_context: ssl.SSLContext | None = None, replace: dict[str, str] | None = None):
         self.root = Path(root) if root is not None else None
         self.routes: dict[tuple[str, str], Route] = dict(routes or {})
         self.requests: list[tuple[str, str, str, dict]] = []
+        # Text substituted in served files, e.g. {"{port}": "8080"} for cross-domain links.
+        self.replace = {k.encode(): v.encode() for k, v in (replace or {}).items()}
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.owner = self  # type: ignore[attr-defined]

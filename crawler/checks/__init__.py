@@ -14,12 +14,15 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
+from crawler.checks import links
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
 # its functions here; nothing registers itself.
 SITE_CHECKS: list[tuple[str, SiteCheck]] = []
-PAGE_CHECKS: list[tuple[str, PageCheck]] = []
+PAGE_CHECKS: list[tuple[str, PageCheck]] = [
+    ("links.status", links.check_page_status),
+]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = []
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",

@@ -62,17 +62,24 @@ def run_site_check(check_id: str, fn: SiteCheck, ctx: AuditContext) -> CheckOutc
     return outcome
 
 
-def run_page_checks(page: Page, ctx: AuditContext) -> list[Finding]:
-    """Every page check on one page; a crashing check is logged and skipped for that page."""
-    found: list[Finding] = []
+def run_page_checks(page: Page, ctx: AuditContext, counts: dict[str, int] | None = None) -> list[Finding]:
+    """Every page check on one page; a crashing check is logged and skipped for that page.
+
+    `counts`, when given, accumulates the number of findings per check id (for the checks list).
+    """
     from crawler.checks import PAGE_CHECKS
 
+    found: list[Finding] = []
     for check_id, fn in PAGE_CHECKS:
         try:
-            found.extend(fn(page, ctx))
+            made = list(fn(page, ctx))
         except Exception:
             logger.exception("page check %s crashed on %s", check_id, page.url)
             ctx.state.setdefault("errors.page_checks", {}).setdefault(check_id, page.url)
+            continue
+        found.extend(made)
+        if counts is not None:
+            counts[check_id] = counts.get(check_id, 0) + len(made)
     return found
 
 

@@ -1,0 +1,318 @@
+"""One audit run: profile → site checks → crawl → final checks → store → outputs → notify → exit code.
+
+Everything the CLI's `audit` does lives here, so `demo` and the tests run exactly the same code.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from crawler import __version__
+from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
+from crawler.page import Page
+from crawler.profile import Profile, load_profile, profile_for_url
+from crawler.resolver import parse_resolver
+from crawler.store import Store
+from rules.errors import ConfigError
+from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+logger = logging.getLogger(__name__)
+
+# Site checks that need DNS or that probe uptime, switched off by --no-dns / --no-uptime.
+_DNS_CHECKS = ("dns", "ipv6")
+_UPTIME_CHECKS = ("uptime",)
+
+
+@dataclass
+class AuditOptions:
+    """Command-line options of `audit`; None means "as the profile says"."""
+
+    out: str | None = None
+    formats: list[str] = field(default_factory=lambda: ["html", "json"])
+    max_pages: int | None = None
+    max_depth: int | None = None
+    concurrency: int | None = None
+    delay: float | None = None
+    time_limit: float | None = None
+    ignore_robots: bool = False
+    fail_on: str = "error"
+    db: str | None = None
+    rules: list[str] = field(default_factory=list)
+    lang: str | None = None
+    resolver: str | None = None
+    no_dns: bool = False
+    no_uptime: bool = False
+    quiet: bool = False
+    progress: bool = False
+    resume: bool = False
+    check_budget: float = 60.0
+
+
+def default_db() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "siteaudit", "history.sqlite3")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def resolve_profile(target: str, options: AuditOptions) -> Profile:
+    """The profile from a file or a bare URL, with the command-line overrides applied."""
+    path = Path(target)
+    if path.suffix in (".yaml", ".yml") or path.is_file():
+        profile = load_profile(path)
+    else:
+        profile = profile_for_url(target)
+    crawl = {k: v for k, v in {
+        "max_pages": options.max_pages, "max_depth": options.max_depth, "concurrency": options.concurrency,
+        "delay": options.delay, "time_limit": options.time_limit,
+    }.items() if v is not None}
+    if options.ignore_robots:
+        crawl["obey_robots"] = False
+    if crawl:
+        profile = profile.replace("crawl", **crawl)
+    if options.lang:
+        profile = profile.replace("report", lang=options.lang)
+    return profile
+
+
+class AuditSession:
+    """What the crawl's pipeline talks to: phrase rules and page checks on each page, streamed to the store."""
+
+    def __init__(self, ruleset: Any, ctx: AuditContext, store: Store, run_id: str):
+        self.ruleset = ruleset
+        self.ctx = ctx
+        self.store = store
+        self.run_id = run_id
+        self.pages = 0
+        self.check_counts: dict[str, int] = {check_id: 0 for check_id, _ in PAGE_CHECKS}
+        self.phrase_count = 0
+        # A homepage can arrive twice (another declared domain redirects to it); its findings
+        # are stored once. Only homepages are remembered, so memory does not grow with the site.
+        self._homepage_findings: dict[str, set[tuple]] = {}
+
+    def process_page(self, page: Page) -> int:
+        findings: list[Finding] = []
+        if page.text and page.is_html:
+            findings.extend(self.ruleset.check_html(page.text, page.url))
+        findings.extend(run_page_checks(page, self.ctx, self.check_counts))
+        if page.is_homepage:
+            known = self._homepage_findings.get(page.url)
+            fresh = known is None
+            known = self._homepage_findings.setdefault(page.url, set())
+            findings = [f for f in findings if (f.key, f.line, f.column) not in known]
+            known.update((f.key, f.line, f.column) for f in findings)
+            if not fresh:
+                return self._store([], findings)
+        return self._store([page.to_record()], findings)
+
+    def _store(self, records: list[dict], findings: list[Finding]) -> int:
+        self.pages += len(records)
+        self.phrase_count += sum(1 for f in findings if f.category in PHRASE_CATEGORIES)
+        if records:
+            self.store.add_pages(self.run_id, records)
+        if findings:
+            self.store.add_findings(self.run_id, findings)
+        return len(findings)
+
+
+def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdir: str | None) -> str:
+    """Run the Scrapy crawl in this process; returns the finish reason."""
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from crawler.settings import audit_settings
+    from crawler.spiders.site import SiteSpider
+
+    settings = audit_settings(profile, resolver=options.resolver, progress=options.progress,
+                              jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
+                              else "WARNING")
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler(SiteSpider)
+    process.crawl(crawler, profile=profile, session=session)
+    process.start()
+    spider = crawler.spider
+    return getattr(spider, "finish_reason", "finished") if spider is not None else "interrupted"
+
+
+def _selected_site_checks(options: AuditOptions) -> list[tuple[str, Any]]:
+    chosen = []
+    for check_id, fn in SITE_CHECKS:
+        if options.no_dns and check_id.startswith(_DNS_CHECKS):
+            continue
+        if options.no_uptime and check_id.startswith(_UPTIME_CHECKS):
+            continue
+        chosen.append((check_id, fn))
+    return chosen
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise _Interrupted(signal.Signals(signum).name)
+
+
+def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
+    """Audit one site; returns the exit code (SPEC): 0 clean, 1 findings at/above --fail-on."""
+    from rules.loader import load_ruleset
+    from reports.render import write_outputs
+
+    profile = resolve_profile(target, options)
+    resolver = parse_resolver(options.resolver) if options.resolver else None
+    lang = profile.report.lang
+    base = Path(profile.source).parent if Path(profile.source).is_file() else Path.cwd()
+    extra_rules = [str(base / p) for p in profile.rules.extra] + list(options.rules)
+    ruleset = load_ruleset(packs=profile.rules.packs, extra=extra_rules, allow=profile.rules.allow,
+                           severity=profile.rules.severity, lang=lang)
+    out_dir = Path(options.out or profile.report.out)
+    site = profile.site.name or profile.domains[0]
+
+    store = Store.open(options.db or default_db())
+    started = now_iso()
+    run_id = store.begin_run(site, profile=profile.source, started=started)
+    ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
+                       dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
+    session = AuditSession(ruleset, ctx, store, run_id)
+    jobdir = str(Path(store.path).parent / "jobs" / _slug(site)) if options.resume else None
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in previous:
+        signal.signal(s, _on_signal)
+    finish_reason = "finished"
+    outcomes: list[CheckOutcome] = []
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="check")
+    try:
+        futures = {pool.submit(run_site_check, cid, fn, ctx): cid for cid, fn in _selected_site_checks(options)}
+        finish_reason = _crawl(profile, session, options, jobdir)
+        for s in previous:  # Scrapy installed its own handlers for the crawl
+            signal.signal(s, _on_signal)
+        done, pending = wait(futures, timeout=options.check_budget + 5)
+        outcomes.extend(f.result() for f in done)
+        outcomes.extend(CheckOutcome(CheckResult(futures[f], CheckStatus.ERROR, "time budget exceeded"))
+                        for f in pending)
+        for check_id, fn in FINAL_CHECKS:
+            outcomes.append(run_site_check(check_id, fn, ctx))
+    except _Interrupted as exc:
+        logger.warning("interrupted by %s: writing a partial report", exc)
+        finish_reason = "interrupted"
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)  # a second signal must not cut the partial report short
+
+    try:
+        return _finish(store, run_id, site, profile, ctx, session, outcomes, finish_reason, started,
+                       out_dir, options, write_outputs, out)
+    finally:
+        store.close()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditContext, session: AuditSession,
+            outcomes: list[CheckOutcome], finish_reason: str, started: str, out_dir: Path,
+            options: AuditOptions, write_outputs: Any, out: Any) -> int:
+    checks = [CheckResult("phrases", CheckStatus.FAIL if session.phrase_count else CheckStatus.OK,
+                          ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
+    for check_id, count in session.check_counts.items():
+        checks.append(CheckResult(check_id, CheckStatus.FAIL if count else CheckStatus.OK,
+                                  ctx.t(f"{count} 项发现", f"{count} findings")))
+    for outcome in outcomes:
+        checks.append(outcome.result)
+        store.add_findings(run_id, outcome.findings)
+    store.add_checks(run_id, checks)
+    store.add_probes(run_id, ctx.state.get("uptime.probes", []))
+    fixed = store.mark_changes(run_id)
+    severities: Counter[str] = Counter()
+    new = 0
+    for f in store.iter_findings(run_id):
+        severities[f.severity.value] += 1
+        new += f.status == "new"
+    summary = {"error": severities["error"], "warning": severities["warning"], "info": severities["info"],
+               "new": new, "fixed": len(fixed)}
+    extra = {
+        "fixed": fixed,
+        "facts": ctx.facts,
+        "partial": finish_reason != "finished",
+        "partial_reason": finish_reason,
+        "profile": {"name": profile.site.name, "domains": profile.domains},
+    }
+    store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
+    doc, extra = build_outputs(store, run_id)
+    findings_at = [Severity(k) for k, n in severities.items() if n]
+    paths = write_outputs(doc, extra, out_dir, formats=options.formats, lang=ctx.lang)
+    _notify(profile, doc, extra, paths, ctx, out, options.quiet)
+    if not options.quiet:
+        _print_summary(doc, paths, ctx, out)
+    return 1 if any(sev.at_least(options.fail_on) for sev in findings_at) else 0
+
+
+def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """findings.json (`doc`) and the report's `extra`, read back from the store: used after an audit
+    and by `siteaudit report RUN_ID`, so both render exactly the same thing."""
+    run = store.run(run_id)
+    if run is None:
+        raise ConfigError(f"no run {run_id!r} in the history DB", file=store.path, field="RUN_ID")
+    findings = list(store.iter_findings(run_id))
+    pages = list(store.iter_pages(run_id))
+    doc = {
+        "schema": "siteaudit/1",
+        "tool": {"name": "siteaudit", "version": __version__},
+        "run": {"id": run_id, "site": run["site"], "started": run["started"], "finished": run["finished"],
+                "finish_reason": run["finish_reason"] or "interrupted", "pages": len(pages)},
+        "summary": {k: run["summary"].get(k, 0) for k in ("error", "warning", "info", "new", "fixed")},
+        "checks": [c.to_dict() for c in store.checks(run_id)],
+        "findings": [f.to_dict() for f in _ordered(findings)],
+        "pages": pages,
+    }
+    extra = dict(run.get("extra") or {})
+    extra["uptime"] = store.uptime(run["site"])
+    extra["history"] = [h for h in reversed(store.history(run["site"])) if h["started"] <= run["started"]]
+    return doc, extra
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.category, f.url, f.line or 0, f.column or 0))
+
+
+def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditContext, out: Any,
+            quiet: bool) -> None:
+    try:
+        from crawler.notify import notify
+    except ImportError:
+        return
+    report = str(paths.get("html") or paths.get("json") or "")
+    for result in notify(profile.notify, doc, extra, report):
+        if not result.sent and not quiet:
+            print(ctx.t(f"通知未发送（{result.channel}）：{result.detail}",
+                        f"notification not sent ({result.channel}): {result.detail}"), file=sys.stderr)
+
+
+def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
+    s = doc["summary"]
+    run = doc["run"]
+    partial = run["finish_reason"] != "finished"
+    print(ctx.t(f"审计完成：{run['pages']} 个页面；错误 {s['error']}，警告 {s['warning']}，提示 {s['info']}"
+                f"（新增 {s['new']}，已修复 {s['fixed']}）",
+                f"Audit done: {run['pages']} pages; {s['error']} errors, {s['warning']} warnings, {s['info']} info"
+                f" ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    if partial:
+        print(ctx.t(f"注意：本次审计未完整结束（{run['finish_reason']}），报告为部分结果。",
+                    f"Note: the audit did not run to the end ({run['finish_reason']}); the report is partial."),
+              file=out)
+    for fmt, path in paths.items():
+        print(ctx.t(f"  {fmt}：{path}", f"  {fmt}: {path}"), file=out)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)[:60] or "site"

@@ -1,0 +1,69 @@
+"""`siteaudit demo`: the whole product offline — the bundled demo site and its DNS zone on loopback, audited."""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from crawler.dnsserver import DNSServer, Zone
+from crawler.webserver import Reply, WebServer
+
+DEMO_DIR = Path(__file__).parent
+SITE_DIR = DEMO_DIR / "site"
+DEMO_PORT = 18080
+
+
+def start_demo_servers(host: str = "127.0.0.1") -> tuple[WebServer, DNSServer]:
+    """Serve the demo site and its zone on loopback; the apex redirects to www like most real sites."""
+    zone = Zone.from_dict(yaml.safe_load((DEMO_DIR / "zone.yaml").read_text(encoding="utf-8")))
+    dns = DNSServer(zone, host=host).start()
+    try:  # a stable port keeps URLs, and so finding identities, the same from one demo run to the next
+        web = WebServer(SITE_DIR, host=host, port=DEMO_PORT).start()
+    except OSError:
+        web = WebServer(SITE_DIR, host=host).start()
+    web.replace = {b"{port}": str(web.port).encode()}
+    web.routes[("demo-tech.cn", "/")] = Reply(301, "", {"Location": web.url("www.demo-tech.cn")})
+    return web, dns
+
+
+def write_profile(web: WebServer, directory: Path) -> Path:
+    text = (DEMO_DIR / "site.yaml").read_text(encoding="utf-8").replace("{port}", str(web.port))
+    path = directory / "site.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_demo(out: str = "out/demo", lang: str = "zh", db: str | None = None, serve_only: bool = False) -> int:
+    """Serve the demo and audit it; returns 0 when the audit ran (the demo is meant to have findings)."""
+    from crawler.audit import AuditOptions, run_audit
+
+    web, dns = start_demo_servers()
+    try:
+        with tempfile.TemporaryDirectory(prefix="siteaudit-demo-") as tmp:
+            profile = write_profile(web, Path(tmp))
+            zh = lang != "en"
+            if serve_only:
+                print(("演示站点：" if zh else "Demo site: ") + web.url("www.demo-tech.cn"))
+                print(("DNS 服务器：" if zh else "DNS server: ") + dns.address + "  (siteaudit audit ... --resolver "
+                      + dns.address + ")")
+                print("Ctrl-C 结束 / to stop")
+                try:
+                    while True:
+                        import time
+
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    return 0
+            out_dir = Path(out)
+            options = AuditOptions(out=str(out_dir), formats=["html", "json", "csv", "junit", "md"],
+                                   resolver=dns.address, lang=lang, db=db or str(out_dir / "history.sqlite3"),
+                                   check_budget=20.0)
+            code = run_audit(str(profile), options)
+            report = (out_dir / "report.html").resolve()
+            print(("演示报告：" if zh else "Demo report: ") + str(report), file=sys.stdout)
+            return 0 if code in (0, 1) else code
+    finally:
+        web.stop()
+        dns.stop()

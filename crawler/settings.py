@@ -1,0 +1,78 @@
+"""Scrapy settings: only our overrides, each with the reason it differs from Scrapy's default.
+
+`audit_settings(profile, options)` turns the profile and command-line options into the settings
+of one audit crawl; the module-level values are what `scrapy` commands see through scrapy.cfg.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from crawler import __version__
+
+BOT_NAME = "siteaudit"
+SPIDER_MODULES = ["crawler.spiders"]
+# Identify ourselves: site owners must be able to tell the audit from an attack in their logs.
+USER_AGENT = f"Mozilla/5.0 (compatible; siteaudit/{__version__}; website self-audit)"
+# Breadth-first: the pages nearest the homepage matter most when a cap cuts the crawl short.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# Error pages are findings, not noise: let 4xx/5xx responses reach the spider.
+HTTPERROR_ALLOW_ALL = True
+# A compliance crawl must not hammer the site it audits.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = False
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 20
+# Huge responses are not pages: stop reading at 10 MiB and report it (default is 1 GiB).
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+# A redirect loop should be detected quickly, not after 20 hops.
+REDIRECT_MAX_TIMES = 10
+RETRY_TIMES = 1
+# No interactive console on a production machine's port.
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "WARNING"
+# Our CLI configures logging; Scrapy must not add its own root handler.
+LOG_INSTALL_ROOT_HANDLER = False
+COOKIES_ENABLED = True
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+ITEM_PIPELINES = {"crawler.pipelines.AuditPipeline": 300}
+EXTENSIONS: dict[str, int | None] = {}
+# Findings come from our pipeline; Scrapy's own stats dump at the end is debug noise for users.
+STATS_DUMP = False
+LOGSTATS_INTERVAL = 0
+
+
+def audit_settings(profile: Any, *, resolver: str | None = None, progress: bool = False,
+                   jobdir: str | None = None, log_level: str = "WARNING") -> dict[str, Any]:
+    """The settings of one audit crawl, from the profile (command-line overrides already applied)."""
+    crawl = profile.crawl
+    settings: dict[str, Any] = {k: v for k, v in globals().items() if k.isupper()}
+    settings.update({
+        "CONCURRENT_REQUESTS": crawl.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency,
+        "DOWNLOAD_DELAY": crawl.delay,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "DEPTH_LIMIT": crawl.max_depth,
+        "CLOSESPIDER_PAGECOUNT": crawl.max_pages,
+        "CLOSESPIDER_TIMEOUT": crawl.time_limit,
+        "LOG_LEVEL": log_level,
+        "AUDIT_PROGRESS": progress,
+    })
+    if crawl.user_agent:
+        settings["USER_AGENT"] = crawl.user_agent
+    if crawl.headers:
+        settings["DEFAULT_REQUEST_HEADERS"] = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                                               "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5", **crawl.headers}
+    if resolver:
+        settings["AUDIT_RESOLVER"] = resolver
+        settings["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"
+    if jobdir:
+        settings["JOBDIR"] = jobdir
+    if progress:
+        settings["EXTENSIONS"] = {**settings["EXTENSIONS"], "crawler.progress.ProgressExtension": 500}
+    return settings
