@@ -25,6 +25,7 @@ from typing import Any, Iterable, Iterator
 from crawler.checks.base import Probe
 from crawler.store_lock import host_name, lock_is_live, now_iso, process_start
 from crawler.store_schema import SCHEMA_VERSION, migrate
+from crawler.uptime_window import UPTIME_WINDOWS, parse_time, percent, uptime_by_domain
 from rules.errors import ConfigError
 from rules.model import CheckResult, CheckStatus, Finding
 
@@ -35,7 +36,6 @@ _FLUSH_S = 5.0          # seconds after which buffered rows are written anyway (
 _BUSY_TIMEOUT_S = 30    # how long a write waits for another process's transaction
 _POLL_S = 0.5           # how often a waiting begin_run looks at the lock again
 _COMPLETE = ("finished", "page_limit", "time_limit")   # runs that new/fixed compare against
-UPTIME_WINDOWS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
 class RunLocked(ConfigError):
@@ -44,18 +44,6 @@ class RunLocked(ConfigError):
 
 def _key(rule: Any, url: Any, where: Any, match: Any) -> tuple[str, str, str, str]:
     return (rule or "", url or "", where or "", match or "")
-
-
-def _pct(up: int, down: int) -> float | None:
-    return round(100.0 * up / (up + down), 2) if up + down else None
-
-
-def _parse_time(value: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Store:
@@ -355,7 +343,7 @@ class Store:
             out.append({"id": rid, "site": rsite, "started": started, "finished": finished,
                         "finish_reason": reason, "pages": pages,
                         **{k: int(s.get(k, 0) or 0) for k in ("error", "warning", "info", "new", "fixed")},
-                        "uptime": _pct(up_down.get("up", 0), up_down.get("down", 0))})
+                        "uptime": percent(up_down.get("up", 0), up_down.get("down", 0))})
         return out
 
     def _count(self, run_id: str) -> dict[str, int]:
@@ -373,27 +361,14 @@ class Store:
         http) or excluded (blocked: 429, WAF 403 — neither up nor down).
         """
         self.flush()
-        end = _parse_time(now) if now else datetime.now(timezone.utc)
+        end = parse_time(now) if now else datetime.now(timezone.utc)
         if end is None:
             raise ConfigError(f"not an ISO-8601 time: {now!r}", field="now")
-        longest = max(UPTIME_WINDOWS.values())
-        cutoff_day = (end - longest - timedelta(days=1)).date().isoformat()   # coarse filter, exact below
-        tally: dict[str, dict[str, list[int]]] = {}
-        for domain, at, counts_as in self.conn.execute(
-                "SELECT p.domain, p.at, p.counts_as FROM probes p JOIN runs r ON r.id = p.run_id "
-                "WHERE r.site = ? AND r.started >= ?", (site, cutoff_day)):
-            moment = _parse_time(at)
-            if moment is None or counts_as == "excluded":
-                tally.setdefault(domain, {})
-                continue
-            age = end - moment
-            per = tally.setdefault(domain, {})
-            for name, span in UPTIME_WINDOWS.items():
-                if timedelta(0) <= age <= span:
-                    up_down = per.setdefault(name, [0, 0])
-                    up_down[0 if counts_as == "up" else 1] += 1
-        return {domain: {name: _pct(*per.get(name, [0, 0])) for name in UPTIME_WINDOWS}
-                for domain, per in sorted(tally.items())}
+        # Coarse filter on the run's start date (text compare), exact windows in uptime_by_domain.
+        cutoff_day = (end - max(UPTIME_WINDOWS.values()) - timedelta(days=1)).date().isoformat()
+        rows = self.conn.execute("SELECT p.domain, p.at, p.counts_as FROM probes p JOIN runs r ON r.id = p.run_id "
+                                 "WHERE r.site = ? AND r.started >= ?", (site, cutoff_day)).fetchall()
+        return uptime_by_domain(rows, end)
 
     def resumable_run(self, site: str) -> str | None:
         """The site's latest run when it was interrupted (or crashed without a live lock), else None."""

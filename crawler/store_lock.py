@@ -42,7 +42,8 @@ def pid_alive(pid: int) -> bool:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    """UTC now in the form the audit writes (`2026-11-28T01:00:00Z`), so times in the DB compare as text."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def lock_is_live(pid: int, host: str, proc_start: str, heartbeat: str, *, now: datetime | None = None) -> bool:
@@ -53,7 +54,7 @@ def lock_is_live(pid: int, host: str, proc_start: str, heartbeat: str, *, now: d
         current = process_start(pid)
         return not (proc_start and current and current != proc_start)
     try:
-        beat = datetime.fromisoformat(heartbeat)
+        beat = datetime.fromisoformat(heartbeat.replace("Z", "+00:00"))
     except ValueError:
         return False
     if beat.tzinfo is None:

@@ -374,3 +374,24 @@ def test_format_history_from_a_real_store(tmp_path):
     en = format_history(rows, lang="en")
     assert en.splitlines()[0].startswith("date") and "running" in en
     assert format_history([], lang="zh") == "还没有审计记录"
+
+
+@pytest.mark.parametrize("age_min, live", [(14, True), (16, False)])
+def test_lock_on_another_host_goes_stale_by_heartbeat(age_min, live):
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.store_lock import lock_is_live
+
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+    beat = (now - timedelta(minutes=age_min)).isoformat().replace("+00:00", "Z")
+    assert lock_is_live(1, "some-other-host.invalid", "", beat, now=now) is live
+
+
+def test_lock_of_a_reused_pid_is_stale():
+    from crawler.store_lock import host_name, lock_is_live, process_start
+
+    me = os.getpid()
+    start = process_start(me)
+    assert lock_is_live(me, host_name(), start, "") is True
+    if start:                                   # /proc tells the process start: a different one is a new process
+        assert lock_is_live(me, host_name(), str(int(start) - 1), "") is False
