@@ -395,3 +395,18 @@ def test_lock_of_a_reused_pid_is_stale():
     assert lock_is_live(me, host_name(), start, "") is True
     if start:                                   # /proc tells the process start: a different one is a new process
         assert lock_is_live(me, host_name(), str(int(start) - 1), "") is False
+
+
+def test_prune_keeps_the_newest_runs_per_site_and_the_history(tmp_path):
+    with Store.open(tmp_path / "h.db") as store:
+        ids = {site: [_run(store, site, f"2026-11-0{d}T01:00:00+00:00", [F("A")], pages=["https://a.cn/"])[0]
+                      for d in range(1, 5)] for site in ("s", "t")}
+        assert store.prune(keep_runs=2) == 4
+        for site in ("s", "t"):
+            kept = [len(list(store.iter_findings(r))) for r in ids[site]]
+            assert kept == [0, 0, 1, 1]
+            assert len(store.history(site)) == 4                # run rows and their summaries stay
+        latest, _ = _run(store, "s", "2026-11-09T01:00:00+00:00", [F("A")])
+        assert [f.status for f in store.iter_findings(latest)] == ["persisting"]
+        with pytest.raises(ConfigError):
+            store.prune(keep_runs=0)
