@@ -100,10 +100,14 @@ class Store:
                                   file=self.path, field="--db") from None
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):   # disk full, read-only file, I/O error: say which file
+                    raise ConfigError(f"无法写入历史数据库 / cannot write the history DB: {exc}",
+                                      file=self.path, field="--db") from None
                 raise
-            self.conn.execute("COMMIT")
 
     # -- runs and the per-site lock ----------------------------------------------------------------
 

@@ -410,3 +410,19 @@ def test_prune_keeps_the_newest_runs_per_site_and_the_history(tmp_path):
         assert [f.status for f in store.iter_findings(latest)] == ["persisting"]
         with pytest.raises(ConfigError):
             store.prune(keep_runs=0)
+
+
+def test_write_failure_is_a_clear_error_and_rolls_back(tmp_path):
+    with Store.open(tmp_path / "h.db") as store:
+        run_id = store.begin_run("s", profile="p", started="2026-11-01T01:00:00+00:00")
+        store.conn.execute("CREATE TRIGGER no_pages BEFORE INSERT ON pages BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        store.add_findings(run_id, [F("A")])
+        store.add_pages(run_id, [{"url": "https://a.cn/", "status": 200}])
+        with pytest.raises(ConfigError) as err:
+            store.flush()
+        assert "disk full" in str(err.value) and str(tmp_path / "h.db") in str(err.value)
+        assert not store.conn.in_transaction
+        assert store.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 0   # all or nothing
+        store.conn.execute("DROP TRIGGER no_pages")
+        store.flush()                                     # the buffer was kept: nothing is lost
+        assert store.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 1
