@@ -14,7 +14,7 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks import links
+from crawler.checks import content, crawl, links
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
@@ -22,8 +22,18 @@ from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_che
 SITE_CHECKS: list[tuple[str, SiteCheck]] = []
 PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("links.status", links.check_page_status),
+    ("links.redirects", links.check_redirects),
+    ("content.encoding", content.check_encoding),
+    ("content.soft404", content.check_soft_404),
+    ("content.probe", content.check_probe),
+    ("content.empty", content.check_empty),
 ]
-FINAL_CHECKS: list[tuple[str, SiteCheck]] = []
+FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
+    ("crawl.robots", crawl.check_robots_excluded),
+    ("crawl.sitemap", crawl.check_sitemap),
+    ("crawl.caps", crawl.check_caps),
+    ("crawl.politeness", crawl.check_throttled),
+]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",
            "SITE_CHECKS", "PAGE_CHECKS", "FINAL_CHECKS"]
