@@ -81,7 +81,7 @@ class SiteSpider(scrapy.Spider):
         self._robots_excluded = self.state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
         self._sitemap = self.state.setdefault("crawl.sitemap", {
             "sitemaps": [], "urls": 0, "orphans": [], "orphan_count": 0, "unlisted": [], "unlisted_count": 0})
-        self._sitemap_urls: dict[str, dict[str, None]] = {}   # host -> normalised URLs listed
+        self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
         self.probes: dict[str, dict[str, Any]] = self.state.setdefault("content.probes", {})
         self._bootstrap: dict[str, HostBootstrap] = {}
 
@@ -158,7 +158,7 @@ class SiteSpider(scrapy.Spider):
                 sitemap = Sitemap(body) if body.strip() else None
             except Exception:  # not XML (an HTML 'not found' page served with 200): no sitemap
                 sitemap = None
-            if sitemap is not None:
+            if sitemap is not None and sitemap.type in ("urlset", "sitemapindex"):
                 self._sitemap["sitemaps"].append(response.url)
                 listed = self._sitemap_urls.setdefault(boot.host, {})
                 for entry in sitemap:
@@ -168,7 +168,7 @@ class SiteSpider(scrapy.Spider):
                     if sitemap.type == "sitemapindex":
                         children.append(loc)
                     elif self.is_internal(loc) and len(listed) < 50_000:
-                        listed.setdefault(normalize_url(loc, self._strip), None)
+                        listed.setdefault(normalize_url(loc, self._strip), response.url)
         yield from self._fetch_sitemaps(boot, children)
 
     def bootstrap_failed(self, failure: Any) -> Iterator[Any]:
@@ -208,8 +208,8 @@ class SiteSpider(scrapy.Spider):
             request = self._page_request(url)
             if request is not None:
                 yield request
-        for url in self._sitemap_urls.get(boot.host, {}):
-            request = self._page_request(url, from_sitemap=True)
+        for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
+            request = self._page_request(url, sitemap_url, from_sitemap=True)
             if request is not None:
                 yield request
 
@@ -238,7 +238,7 @@ class SiteSpider(scrapy.Spider):
         redirects = tuple(meta.get("redirect_urls", ()))
         return Page(url=response.url, status=response.status, depth=meta.get("depth", 0), ms=ms, title=title,
                     encoding=encoding, declared_encoding=declared, content_type=headers.get("content-type", ""),
-                    headers=headers, text=text, referer=meta.get("linked_from") or _referer(response),
+                    headers=headers, text=text, referer=meta["linked_from"] if "linked_from" in meta else _referer(response),
                     redirects=redirects, is_homepage=bool(meta.get("homepage_of")) or self._is_homepage(response.url))
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
