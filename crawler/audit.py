@@ -189,20 +189,30 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     for s in previous:
         signal.signal(s, _on_signal)
     finish_reason = "finished"
+    crawl_error = ""
     outcomes: list[CheckOutcome] = []
     pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="check")
     try:
         futures = {pool.submit(run_site_check, cid, fn, ctx): cid for cid, fn in _selected_site_checks(options)}
-        finish_reason = _crawl(profile, session, options, jobdir)
+        try:
+            finish_reason = _crawl(profile, session, options, jobdir)
+        except (_Interrupted, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the crawl broke: keep what it found, say so, and exit 3 at the end
+            logger.exception("the crawl failed")
+            crawl_error = f"{type(exc).__name__}: {exc}"
+            finish_reason = "interrupted"
+            outcomes.append(CheckOutcome(CheckResult("crawl", CheckStatus.ERROR, crawl_error)))
         for s in previous:  # Scrapy installed its own handlers for the crawl
             signal.signal(s, _on_signal)
-        done, pending = wait(futures, timeout=options.check_budget + 5)
+        # An interrupted run does not wait for slow checks: the user asked to stop.
+        done, pending = wait(futures, timeout=1 if finish_reason == "interrupted" else options.check_budget + 5)
         outcomes.extend(f.result() for f in done)
         outcomes.extend(CheckOutcome(CheckResult(futures[f], CheckStatus.ERROR, "time budget exceeded"))
                         for f in pending)
         for check_id, fn in FINAL_CHECKS:
             outcomes.append(run_site_check(check_id, fn, ctx))
-    except _Interrupted as exc:
+    except (_Interrupted, KeyboardInterrupt) as exc:
         logger.warning("interrupted by %s: writing a partial report", exc)
         finish_reason = "interrupted"
     finally:
@@ -211,8 +221,9 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
             signal.signal(s, signal.SIG_IGN)  # a second signal must not cut the partial report short
 
     try:
-        return _finish(store, run_id, site, profile, ctx, session, outcomes, finish_reason, started,
+        code = _finish(store, run_id, site, profile, ctx, session, outcomes, finish_reason, started,
                        out_dir, options, write_outputs, out)
+        return 3 if crawl_error else code
     finally:
         store.close()
         for s, handler in previous.items():
