@@ -9,7 +9,7 @@ from crawler.checks.base import AuditContext
 from crawler.page import Page
 from rules.model import Category, Finding, Severity
 
-_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_INVISIBLE = re.compile(r"<(head|script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
@@ -26,7 +26,7 @@ _SIGNATURE_CHARS = 4000
 
 
 def visible_text(html: str) -> str:
-    """The text a reader sees without JavaScript: no scripts, styles, comments or tags."""
+    """The body text a reader sees without JavaScript: no head, scripts, styles, comments or tags."""
     text = _TAG.sub(" ", _INVISIBLE.sub(" ", html))
     return _SPACE.sub(" ", _ENTITY.sub(" ", text)).strip()
 
