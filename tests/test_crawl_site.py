@@ -6,7 +6,9 @@ reactor cannot restart) feeds every test in this module.
 """
 from __future__ import annotations
 
+import base64
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -21,6 +23,7 @@ from tests.conftest import ROOT, SITE_FIXTURES
 
 WWW, M, SHOP = "www.crawl-corp.cn", "m.crawl-corp.cn", "shop.crawl-corp.cn"
 PARTNER, LIMITED = "partner.ext-corp.cn", "limited.ext-corp.cn"
+AGENT = "Mozilla/5.0 (compatible; acme-audit/2.0)"
 ZONE = {"origins": ["crawl-corp.cn", "ext-corp.cn"],
         "records": {h: {"A": ["127.0.0.1"]} for h in (WWW, M, SHOP, PARTNER, LIMITED)}}
 
@@ -65,6 +68,16 @@ def _busy() -> callable:
     return reply
 
 
+def _staging(handler) -> Reply:
+    """A page behind basic auth, a cookie and a custom header, as staging sites are."""
+    ok = (handler.headers.get("Authorization") == "Basic " + base64.b64encode(b"audit:s3cret").decode()
+          and "preview=1" in (handler.headers.get("Cookie") or "") and handler.headers.get("X-Staging") == "yes")
+    if not ok:
+        return Reply(401, "unauthorised", headers={"WWW-Authenticate": 'Basic realm="staging"'})
+    return Reply(200, '<html><head><meta charset="utf-8"><title>预发布</title></head>'
+                      '<body><p>预发布环境的页面内容，只有通过认证才能看到。</p></body></html>')
+
+
 def _redirect(to: str, status: int = 302) -> Reply:
     return Reply(status, "", headers={"Location": to})
 
@@ -80,6 +93,7 @@ ROUTES = {
     (WWW, "/chain-end.html"): Reply(200, '<html><head><meta charset="utf-8"><title>新地址</title></head>'
                                          '<body><p>页面已经迁移到新的地址，内容保持不变。</p></body></html>'),
     (WWW, "/calendar.html"): _calendar,
+    (WWW, "/staging.html"): _staging,
     (SHOP, "/"): Reply(429, "<html><body>请求过于频繁，请稍后再试</body></html>", headers={"Retry-After": "1"}),
     (LIMITED, "/"): Reply(429, "Too Many Requests", headers={"Retry-After": "30"}),
 }
@@ -99,10 +113,15 @@ def crawl(tmp_path_factory):
             "site:\n"
             f"  start_urls: ['http://{WWW}:{web.port}/']\n"
             f"  domains: [{WWW}, {M}, {SHOP}]\n"
-            "crawl: {delay: 0, max_pages: 200, pattern_cap: 5, concurrency: 4, timeout: 5}\n", encoding="utf-8")
+            "crawl:\n"
+            "  delay: 0\n  max_pages: 200\n  pattern_cap: 5\n  concurrency: 4\n  timeout: 5\n"
+            f"  user_agent: {AGENT}\n"
+            "  headers: {X-Staging: 'yes'}\n  cookies: {preview: '1'}\n"
+            "  auth: {username: audit, password_env: CRAWL_TEST_PASSWORD}\n", encoding="utf-8")
         out = tmp / "crawl.json"
         result = subprocess.run([sys.executable, "-m", "tests.crawl_runner", str(profile), str(out), dns.address],
-                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+                                cwd=ROOT, capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "CRAWL_TEST_PASSWORD": "s3cret"})
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr, result.stderr
         data = json.loads(out.read_text(encoding="utf-8"))
@@ -183,10 +202,11 @@ def test_sitemap_seeds_and_orphans(crawl):
     assert crawl["url"](WWW, "/spa.html") in unlisted["actual"]
 
 
-def test_broken_link_names_the_linking_page(crawl):
+def test_broken_link_names_the_linking_pages(crawl):
     missing = crawl["url"](WWW, "/missing.html")
     (finding,) = _findings(crawl, "LNK001", missing)
-    assert crawl["url"](WWW, "/") in finding["actual"] and crawl["url"](WWW, "/") in finding["context"]
+    for referer in (crawl["url"](WWW, "/"), crawl["url"](WWW, "/about.html")):
+        assert referer in finding["actual"] and referer in finding["context"]
 
 
 def test_redirect_loop_and_chain(crawl):
@@ -261,3 +281,15 @@ def test_js_only_page(crawl):
 
 def test_crawl_delay_from_robots_is_recorded(crawl):
     assert crawl["state"]["crawl.crawl_delay"] == {M: 0.3}
+
+
+def test_staging_access_goes_to_declared_hosts_only(crawl):
+    assert _page(crawl, crawl["url"](WWW, "/staging.html"))["status"] == 200
+    external = [headers for host, _, _, headers in crawl["requests"] if host in (PARTNER, LIMITED)]
+    assert external
+    for headers in external:
+        assert not {"Authorization", "X-Staging", "Cookie"} & set(headers)
+
+
+def test_user_agent_from_the_profile(crawl):
+    assert {headers.get("User-Agent") for _, _, _, headers in crawl["requests"]} == {AGENT}

@@ -9,6 +9,7 @@ audit's `ctx.state`, for the final checks.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from typing import Any, AsyncIterator, Iterator
@@ -27,6 +28,8 @@ from crawler.spiders.bootstrap import HostBootstrap, probe_signature, sitemap_li
 from crawler.urls import PatternCap, normalize_url, stripped_params
 
 _LISTED_MAX = 50             # URLs kept per reported list (robots-excluded, orphans, unlisted)
+_REFERRERS_MAX = 10          # linking pages named per broken URL
+_HELD_MAX = 1000             # broken pages held back to collect their linking pages; past it they go at once
 _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
                    "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
@@ -84,6 +87,11 @@ class SiteSpider(scrapy.Spider):
         self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
         self.probes: dict[str, dict[str, Any]] = self.state.setdefault("content.probes", {})
         self._bootstrap: dict[str, HostBootstrap] = {}
+        # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
+        # the crawl ends so that its finding names every linking page, not only the first.
+        self._broken_refs: dict[str, list[str]] = {}
+        self._held: list[tuple[str, Page]] = []
+        self.released: list[Page] = []      # held pages released without a session (unit use)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
@@ -104,9 +112,11 @@ class SiteSpider(scrapy.Spider):
         path = urlsplit(url).path or "/"
         return any(p.search(path) for p in self._exclude)
 
-    def _page_request(self, url: str, referer: str = "", **meta: Any) -> scrapy.Request | None:
+    def _page_request(self, url: str, referer: str = "", normalized: bool = False,
+                      **meta: Any) -> scrapy.Request | None:
         """A request for an internal page, or None when it is a duplicate, excluded or over its cap."""
-        url = normalize_url(url, self._strip)
+        if not normalized:
+            url = normalize_url(url, self._strip)
         key = hash(url)
         if key in self._seen or self._excluded(url):
             return None
@@ -252,7 +262,7 @@ class SiteSpider(scrapy.Spider):
             return
         self._parsed.add(key)
         page = self._page(response)
-        yield page
+        yield from self._hand_on(page, _requested_url(response))
         if repeat:
             return
         self.pages += 1
@@ -262,6 +272,23 @@ class SiteSpider(scrapy.Spider):
             yield from self._follow(response)
         if self.max_pages and self.pages >= self.max_pages:
             raise CloseSpider("closespider_pagecount")
+
+    def _hand_on(self, page: Page, requested: str) -> Iterator[Page]:
+        """Pass a page on, except an internal broken one: held until the end to collect its referrers."""
+        broken = page.status >= 400 or page.status == 0
+        if not broken or page.is_homepage or page.headers.get("x-siteaudit-kind") == "external" \
+                or len(self._held) >= _HELD_MAX:
+            yield page
+            return
+        refs = self._broken_refs.setdefault(requested, [])
+        if page.referer and page.referer not in refs:
+            refs.insert(0, page.referer)
+        self._held.append((requested, page))
+
+    def _note_referrer(self, url: str, referer: str) -> None:
+        refs = self._broken_refs.get(url)
+        if refs is not None and referer not in refs and len(refs) < _REFERRERS_MAX:
+            refs.append(referer)
 
     def _note_sitemap_coverage(self, url: str) -> None:
         listed = self._sitemap_urls.get((urlsplit(url).hostname or "").lower())
@@ -279,8 +306,11 @@ class SiteSpider(scrapy.Spider):
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here)
                     continue
-                self._linked.add(hash(normalize_url(url, self._strip)))
-                request = self._page_request(url, here)
+                normal = normalize_url(url, self._strip)
+                self._linked.add(hash(normal))
+                if self._broken_refs:
+                    self._note_referrer(normal, here)
+                request = self._page_request(normal, here, normalized=True)
                 if request is not None:
                     yield request
             elif url.startswith(("http://", "https://")):
@@ -290,6 +320,8 @@ class SiteSpider(scrapy.Spider):
             if not url.startswith(("http://", "https://")):
                 continue
             if self.is_internal(url):
+                if self._broken_refs:
+                    self._note_referrer(normalize_url(url, ()), here)
                 yield from self._check_resource(url, here)
             else:
                 yield from self._check_external(url, here)
@@ -327,19 +359,21 @@ class SiteSpider(scrapy.Spider):
             return
         if response.status >= 400 or meta.get("redirect_loop"):
             page = self._page(response)
-            yield Page(url=page.url, status=page.status, depth=page.depth, ms=page.ms,
-                       content_type=page.content_type, text=page.text if response.status in (403, 429, 503) else "",
-                       headers={**page.headers, "x-siteaudit-kind": meta["kind"]}, referer=page.referer,
-                       redirects=page.redirects)
+            yield from self._hand_on(Page(
+                url=page.url, status=page.status, depth=page.depth, ms=page.ms, content_type=page.content_type,
+                text=page.text if response.status in (403, 429, 503) else "",
+                headers={**page.headers, "x-siteaudit-kind": meta["kind"]}, referer=page.referer,
+                redirects=page.redirects), _requested_url(response))
 
     def status_failed(self, failure: Any) -> Iterator[Page]:
         if failure.check(IgnoreRequest):
             yield from self.failed(failure)
             return
         request = failure.request
-        yield Page(url=request.url, status=0, referer=request.meta.get("linked_from", ""),
-                   headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}",
-                            "x-siteaudit-kind": request.meta.get("kind", "")})
+        yield from self._hand_on(Page(
+            url=request.url, status=0, referer=request.meta.get("linked_from", ""),
+            headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}",
+                     "x-siteaudit-kind": request.meta.get("kind", "")}), request.url)
 
     def failed(self, failure: Any) -> Iterator[Page]:
         """A download that failed (DNS, refused, timeout) is a page with status 0 and the error."""
@@ -352,9 +386,10 @@ class SiteSpider(scrapy.Spider):
                 if len(self._robots_excluded["urls"]) < _LISTED_MAX:
                     self._robots_excluded["urls"].append(request.url)
             return
-        yield Page(url=request.url, status=0, depth=request.meta.get("depth", 0),
-                   referer=request.meta.get("linked_from", ""),
-                   headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}"})
+        yield from self._hand_on(Page(
+            url=request.url, status=0, depth=request.meta.get("depth", 0), referer=request.meta.get("linked_from", ""),
+            headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}"},
+            is_homepage=bool(request.meta.get("homepage_of"))), _requested_url_of(request))
 
     def closed(self, reason: str) -> None:
         self.finish_reason = {"closespider_pagecount": "page_limit", "closespider_timeout": "time_limit",
@@ -371,6 +406,28 @@ class SiteSpider(scrapy.Spider):
                                          for p, n in self.caps.truncated.items()}
         self.state["crawl.pattern_cap"] = self.caps.cap
         self.state["crawl.finish_reason"] = self.finish_reason
+        self._release_held()
+
+    def _release_held(self) -> None:
+        """Hand on the held broken pages, each naming every page seen linking to it."""
+        held, self._held = self._held, []
+        for requested, page in held:
+            refs = self._broken_refs.get(requested) or ([page.referer] if page.referer else [])
+            page = dataclasses.replace(page, referer=", ".join(refs))
+            if self.session is not None:
+                self.session.process_page(page)
+            else:
+                self.released.append(page)
+
+
+def _requested_url(response: Response) -> str:
+    """The URL that was asked for (the first of a redirect chain), as links name it."""
+    return _requested_url_of(response.request) if response.request is not None else response.url
+
+
+def _requested_url_of(request: Any) -> str:
+    urls = request.meta.get("redirect_urls")
+    return urls[0] if urls else request.url
 
 
 def _referer(response: Response) -> str:
