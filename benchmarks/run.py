@@ -23,8 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import BenchSite
-from benchmarks.measure import Usage, measure, median_wall
+if not __package__:  # run as a script, `python benchmarks/run.py` (the Makefile's bench target)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.harness import BenchSite  # noqa: E402
+from benchmarks.measure import Usage, measure, median_wall  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.7          # audit pages/s ÷ bare pages/s at 10,000 pages
