@@ -13,8 +13,13 @@ DEFAULT_FORMATS = ("html", "json")
 __all__ = ["write_outputs", "parse_formats", "ReportInputError", "DEFAULT_FORMATS", "FORMATTERS"]
 
 
-def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
-    """`"html,json"` or `["html", "json"]` → ("html", "json"); an unknown name is a ValueError naming it."""
+def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`"html,json"` or `["html", "json"]` → ("html", "json"); None → the defaults.
+
+    An unknown name is a ValueError naming it (the CLI turns it into exit 2).
+    """
+    if formats is None:
+        return DEFAULT_FORMATS
     names = formats.split(",") if isinstance(formats, str) else list(formats)
     out: list[str] = []
     for name in (n.strip().lower() for n in names):
@@ -30,7 +35,7 @@ def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
-                  formats: str | Iterable[str] = DEFAULT_FORMATS, lang: str = "zh",
+                  formats: str | Iterable[str] | None = DEFAULT_FORMATS, lang: str = "zh",
                   strict: bool = False) -> dict[str, Path]:
     """Writes every requested output into `out_dir` (created if needed); returns {format: path}.
 

@@ -106,6 +106,7 @@ def test_markdown_in_english(tmp_path):
     ("html,json", ("html", "json")),
     (" CSV , junit,,csv ", ("csv", "junit")),
     (["md"], ("md",)),
+    (None, ("html", "json")),
 ])
 def test_parse_formats(formats, expected):
     assert parse_formats(formats) == expected
