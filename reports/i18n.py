@@ -126,6 +126,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "depth": ("深度", "Depth"),
     "ms": ("耗时(毫秒)", "Time (ms)"),
     "encoding": ("编码", "Encoding"),
+    "html_title": ("页面标题", "Title"),
     "findings_n": ("问题数", "Findings"),
     # where
     "where_title": ("标题", "title"),
