@@ -127,6 +127,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ms": ("耗时(毫秒)", "Time (ms)"),
     "encoding": ("编码", "Encoding"),
     "html_title": ("页面标题", "Title"),
+    "status_other": ("无响应/其他", "No response / other"),
     "findings_n": ("问题数", "Findings"),
     # where
     "where_title": ("标题", "title"),

@@ -228,12 +228,21 @@
       function (n) { pState.pageNo = n; renderPages(); });
   }
   var pSearch = document.getElementById("p-search");
-  pSearch.addEventListener("input", function () {
-    var q = pSearch.value.trim().toLowerCase();
-    pFiltered = !q ? P : P.filter(function (p) { return (p.url + "\n" + p.title).toLowerCase().indexOf(q) >= 0; });
+  var pStatus = document.getElementById("p-status");
+  function statusClass(status) {
+    return typeof status === "number" && status >= 200 && status < 600 ? Math.floor(status / 100) + "xx" : "other";
+  }
+  function filterPages() {
+    var q = pSearch.value.trim().toLowerCase(), cls = pStatus.value;
+    pFiltered = P.filter(function (p) {
+      return (!cls || statusClass(p.status) === cls) &&
+        (!q || (p.url + "\n" + p.title).toLowerCase().indexOf(q) >= 0);
+    });
     pState.pageNo = 0;
     renderPages();
-  });
+  }
+  pSearch.addEventListener("input", filterPages);
+  pStatus.addEventListener("change", filterPages);
 
   /* ---- print: every row and every section expanded ---- */
   function setPrinting(on) {
