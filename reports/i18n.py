@@ -178,6 +178,9 @@ CHECK_GROUPS: dict[str, tuple[str, str]] = {
     "www": ("网站访问", "Web access"),
     "http": ("HTTP", "HTTP"),
     "headers": ("安全响应头", "Security headers"),
+    "hygiene": ("网站安全配置", "Web hygiene"),
+    "injected": ("被植入内容", "Injected content"),
+    "company": ("企业信息", "Company details"),
 }
 
 
