@@ -100,6 +100,8 @@ def test_markdown_in_english(tmp_path):
     doc, extra = small_doc()
     text = write_outputs(doc, extra, tmp_path, formats="md", lang="en")["md"].read_text(encoding="utf-8")
     assert "**Verdict: Fail**" in text and "结论" not in text
+    assert "- Failed: TLS tls" in text  # the failing check is listed ...
+    assert "- OK 2 · Skipped 1" in text  # ... the others only counted
 
 
 @pytest.mark.parametrize("formats, expected", [
