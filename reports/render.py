@@ -54,8 +54,9 @@ def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for name in names:
+    # findings.json first: it is the record of the run, and should survive a failure in a renderer.
+    for name in sorted(names, key=lambda n: n != "json"):
         cls = FORMATTERS[name]
         formatter = cls(strict=strict) if name == "html" else cls()
         written[name] = formatter.write(doc, extra, out, labels)
-    return written
+    return {name: written[name] for name in names}

@@ -174,3 +174,11 @@ def test_reports_work_without_scrapy_and_import_only_rules_model(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['rules', 'rules.model']"
     assert len(list(tmp_path.iterdir())) == 5
+
+
+def test_findings_json_is_written_even_when_the_report_input_is_bad(tmp_path):
+    doc, _ = small_doc()
+    with pytest.raises(ReportInputError, match="extra.facts"):
+        write_outputs(doc, {"facts": ["not", "a", "mapping"]}, tmp_path, formats="html,json")
+    assert json.loads((tmp_path / "findings.json").read_text(encoding="utf-8")) == doc
+    assert not (tmp_path / "report.html").exists()
