@@ -304,3 +304,15 @@ def test_pages_filter_by_status_and_search(open_report):
     rows.first.locator("button.to-findings").click()  # jumps to this page's findings
     assert r.page.input_value("#f-page") == "https://www.example.cn/about.html"
     assert r.rows().count() == sum(f["url"].endswith("about.html") for f in doc["findings"])
+
+
+def test_count_cards_filter_the_findings(open_report):
+    doc, extra = small_doc()
+    r = open_report(doc, extra)
+    r.page.click("#count-warning")
+    assert set(r.attr_of_rows("data-severity")) == {"warning"}
+    assert r.rows().count() == sum(f["severity"] == "warning" for f in doc["findings"])
+    r.page.click("a[data-only-status=new]")
+    assert r.rows().count() == sum(f["status"] == "new" for f in doc["findings"])
+    assert r.page.input_value("#f-status") == "new"
+    assert r.page.is_checked("#filters input[value=warning]")  # the previous card's filter was reset

@@ -139,7 +139,7 @@ def test_counts_come_from_the_findings(tmp_path):
     html = render(doc, extra, tmp_path=tmp_path)
     for sev in ("error", "warning", "info"):
         n = sum(f["severity"] == sev for f in doc["findings"])
-        assert re.search(rf'id="count-{sev}"><span class="n">{n}</span>', html)
+        assert re.search(rf'id="count-{sev}"><span class="n">{n}</span>', html), sev
     assert f'id="count-total">{len(doc["findings"])}<' in html
     assert f'id="count-new">{sum(f["status"] == "new" for f in doc["findings"])}<' in html
     assert f'id="count-fixed">{len(extra["fixed"])}<' in html

@@ -189,6 +189,18 @@
     state = { sevs: { error: true, warning: true, info: true }, category: "", page: "", status: "", q: "", sort: "severity", pageNo: 0 };
     applyFilters();
   });
+  // The count cards are links to the findings, filtered to what they count.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-only-sev], [data-only-status]"), function (card) {
+    card.addEventListener("click", function () {
+      document.getElementById("f-reset").click();
+      var sev = card.getAttribute("data-only-sev"), status = card.getAttribute("data-only-status");
+      if (sev) {
+        sevBoxes.forEach(function (box) { box.checked = box.value === sev; state.sevs[box.value] = box.checked; });
+      }
+      if (status) { statusSel.value = status; state.status = status; }
+      applyFilters();
+    });
+  });
   Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
     form.addEventListener("submit", function (e) { e.preventDefault(); });
   });
