@@ -226,3 +226,14 @@ def test_store_shaped_extras_render(tmp_path):
 ])
 def test_check_names(check_id, zh, en):
     assert Labels("zh").check_name(check_id) == zh and Labels("en").check_name(check_id) == en
+
+
+def test_every_label_the_script_and_templates_use_exists():
+    from importlib import resources
+
+    templates = resources.files("reports").joinpath("templates")
+    script = templates.joinpath("report.js").read_text(encoding="utf-8")
+    used = set(re.findall(r"\bL\.(\w+)", script))
+    for name in ("report.html.j2", "charts.html.j2", "macros.html.j2"):
+        used |= set(re.findall(r"\bt\('(\w+)'", templates.joinpath(name).read_text(encoding="utf-8")))
+    assert used and used <= set(LABELS), sorted(used - set(LABELS))
