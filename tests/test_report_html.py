@@ -235,5 +235,5 @@ def test_every_label_the_script_and_templates_use_exists():
     script = templates.joinpath("report.js").read_text(encoding="utf-8")
     used = set(re.findall(r"\bL\.(\w+)", script))
     for name in ("report.html.j2", "charts.html.j2", "macros.html.j2"):
-        used |= set(re.findall(r"\bt\('(\w+)'", templates.joinpath(name).read_text(encoding="utf-8")))
+        used |= set(re.findall(r"\bt\('(\w+)'[),]", templates.joinpath(name).read_text(encoding="utf-8")))
     assert used and used <= set(LABELS), sorted(used - set(LABELS))
