@@ -16,8 +16,12 @@ FINDING_FIELDS = ("rule", "category", "severity", "url", "where", "match", "cont
 REQUIRED = ("rule", "category", "severity", "url", "message")
 
 
-class ReportInputError(ValueError):
-    """`doc` or `extra` is not shaped as SPEC says; the message names the field."""
+class ReportInputError(Exception):
+    """`doc` or `extra` is not shaped as SPEC says; the message names the field.
+
+    Not a ValueError on purpose: the CLI maps ValueError (a bad `--format`/`--lang`) to exit 2,
+    while a malformed document is the tool's own failure (exit 3).
+    """
 
     def __init__(self, field: str, problem: str):
         self.field = field

@@ -182,3 +182,7 @@ def test_findings_json_is_written_even_when_the_report_input_is_bad(tmp_path):
         write_outputs(doc, {"facts": ["not", "a", "mapping"]}, tmp_path, formats="html,json")
     assert json.loads((tmp_path / "findings.json").read_text(encoding="utf-8")) == doc
     assert not (tmp_path / "report.html").exists()
+
+
+def test_bad_input_is_not_a_usage_error():
+    assert not issubclass(ReportInputError, ValueError)
