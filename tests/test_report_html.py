@@ -237,3 +237,13 @@ def test_every_label_the_script_and_templates_use_exists():
     for name in ("report.html.j2", "charts.html.j2", "macros.html.j2"):
         used |= set(re.findall(r"\bt\('(\w+)'[),]", templates.joinpath(name).read_text(encoding="utf-8")))
     assert used and used <= set(LABELS), sorted(used - set(LABELS))
+
+
+def test_script_never_parses_data_as_markup():
+    from importlib import resources
+
+    script = resources.files("reports").joinpath("templates", "report.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                 "setTimeout(\"", "srcdoc"):
+        assert sink not in script, sink
+    assert "textContent" in script and "createTextNode" in script
