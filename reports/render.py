@@ -35,7 +35,7 @@ def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
-                  formats: str | Iterable[str] | None = DEFAULT_FORMATS, lang: str = "zh",
+                  formats: str | Iterable[str] | None = DEFAULT_FORMATS, lang: str | None = "zh",
                   strict: bool = False) -> dict[str, Path]:
     """Writes every requested output into `out_dir` (created if needed); returns {format: path}.
 
@@ -45,7 +45,8 @@ def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
     templates fail on an undefined value (the tests use it).
     """
     names = parse_formats(formats)
-    labels = Labels(lang)
+    # None means the default; "zh-CN" / "en_US" mean their language
+    labels = Labels((lang or "zh").replace("_", "-").split("-")[0].lower())
     if not isinstance(doc, dict):
         raise ReportInputError("doc", f"expected the findings.json object, got {type(doc).__name__}")
     extra = {} if extra is None else extra

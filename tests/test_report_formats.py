@@ -123,6 +123,13 @@ def test_unknown_or_no_format_is_a_value_error_naming_it(tmp_path, formats):
     assert not (tmp_path / "out").exists(), "nothing is written when the format list is bad"
 
 
+@pytest.mark.parametrize("lang, verdict", [(None, "**结论: 不通过**"), ("zh-CN", "**结论: 不通过**"),
+                                           ("en_US", "**Verdict: Fail**"), ("EN", "**Verdict: Fail**")])
+def test_language_spellings(tmp_path, lang, verdict):
+    text = write_outputs(*small_doc(), tmp_path, formats="md", lang=lang)["md"].read_text(encoding="utf-8")
+    assert verdict in text
+
+
 def test_unknown_language_is_a_value_error(tmp_path):
     doc, extra = small_doc()
     with pytest.raises(ValueError, match="fr"):
