@@ -83,6 +83,8 @@ def pages(doc: dict) -> list[dict]:
 
 def text(value: Any) -> str:
     """A cell's text: None is empty, lists are joined, everything else is str()."""
+    if type(value) is str:  # the common case, first: this runs for every cell of every output
+        return value
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):

@@ -20,7 +20,8 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def clean(value) -> str:
-    return _XML_BAD.sub("\ufffd", inputs.text(value))
+    text = inputs.text(value)
+    return _XML_BAD.sub("\ufffd", text) if _XML_BAD.search(text) else text
 
 
 class JunitFormatter(Formatter):
