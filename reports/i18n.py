@@ -81,6 +81,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_uptime": ("历次运行的可用率", "Uptime over past runs"),
     "chart_table": ("图表数据", "Chart data"),
     "no_history": ("暂无历史运行记录。", "No past runs recorded."),
+    "no_uptime_history": ("历次运行均无可用率数据。", "No run has an uptime figure."),
     "run": ("运行", "Run"),
     # facts
     "domain": ("域名", "Domain"),
