@@ -117,3 +117,50 @@ def test_two_runs_of_one_site_at_once(web_server, tmp_path):
     assert runs == [("interrupted",)]
     assert conn.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
     conn.close()
+
+
+def test_audit_sends_a_signed_dingtalk_message_and_never_leaks_the_secret(web_server, tmp_path):
+    import base64
+    import hashlib
+    import hmac
+    import urllib.parse
+
+    secret, token = "SECe2e0123456789abcdefsecret", "e2etoken0123456789abcdef01234567"
+    got = []
+
+    def robot(handler) -> Reply:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        got.append((urllib.parse.parse_qs(urllib.parse.urlsplit(handler.path).query), json.loads(body)))
+        return Reply(200, '{"errcode": 0, "errmsg": "ok"}', content_type="application/json")
+
+    site = web_server(routes={("*", "/"): _page("首页", _CLAIM)})
+    receiver = web_server(routes={("*", "/robot/send"): robot})
+    profile = tmp_path / "site.yaml"
+    profile.write_text(
+        "site:\n  name: 通知测试\n"
+        f"  start_urls: ['http://127.0.0.1:{site.port}/']\n"
+        "crawl: {delay: 0, max_pages: 5}\n"
+        "notify:\n"
+        f"  dingtalk: {{webhook: 'http://127.0.0.1:{receiver.port}/robot/send?access_token={token}',"
+        " secret_env: DT_SECRET}\n"
+        "  on: always\n", encoding="utf-8")
+    log = tmp_path / "audit.log"
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "crawler", "audit", str(profile), "-o", str(out), "--format",
+                           "html,json", "--no-dns", "--no-uptime", "--fail-on", "never", "--log-file", str(log)],
+                          env={**_env(tmp_path), "DT_SECRET": secret}, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert len(got) == 1
+    query, body = got[0]
+    ts = query["timestamp"][0]
+    expected = base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest())
+    assert query["sign"] == [expected.decode()]
+    text = body["markdown"]["text"]
+    assert str(out / "report.html") in text and "通知测试" in text
+    # the secret is nowhere: not on the console, in the log, in the outputs or in the DB
+    places = [proc.stdout, proc.stderr, log.read_text(encoding="utf-8")]
+    places += [p.read_text(encoding="utf-8") for p in out.iterdir() if p.suffix in (".html", ".json")]
+    places.append(_db(tmp_path).read_bytes().decode("utf-8", "replace"))
+    for place in places:
+        assert secret not in place
+    assert token not in log.read_text(encoding="utf-8")
