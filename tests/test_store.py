@@ -243,3 +243,9 @@ def test_write_failure_is_a_clear_error_and_rolls_back(tmp_path):
         store.conn.execute("DROP TRIGGER no_pages")
         store.flush()                                     # the buffer was kept: nothing is lost
         assert store.conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 1
+
+
+def test_a_directory_is_not_a_db(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        Store.open(tmp_path)
+    assert str(tmp_path) in str(err.value) and err.value.field == "--db"
