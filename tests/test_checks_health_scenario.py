@@ -73,6 +73,9 @@ def test_no_check_crashed_and_facts_recorded(audit):
     facts = ctx.facts["www.shop.test"]
     assert facts["ips"] == ["127.0.0.1", "::1"] and facts["https"] is True and facts["ipv6"] in (True, False)
     assert facts["uptime"] is not None
+    # stray.shop.test's first address refuses connections: TLS and hygiene judge the one that answers
+    assert ctx.facts["stray.shop.test"]["https"] is True
+    assert any(f.rule == "SEC001" for f in findings_on(outcomes, "stray.shop.test"))
     assert ctx.state[STATE_KEY]
 
 

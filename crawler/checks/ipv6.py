@@ -13,7 +13,7 @@ from typing import Iterable
 
 from crawler.checks.base import AuditContext
 from crawler.checks.dnsquery import OUTCOME_TEXT, Outcome, ask, zone_of
-from crawler.checks.netcommon import (Deadline, Target, home_url, ipv6_routable, is_ip, pinned_get, run_bounded,
+from crawler.checks.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ip, pinned_get, run_bounded,
                                       targets)
 from crawler.page import Page
 from crawler.resolver import dns_resolver
@@ -77,7 +77,7 @@ def _homepage(target: Target, address: str, deadline: Deadline) -> tuple[int | N
     try:
         resp = pinned_get(target.domain, address, target.scheme, target.port, "/", deadline.timeout(REQUEST_TIMEOUT_S))
     except Exception as exc:  # any failure over IPv6 is the finding itself
-        return None, "", f"{type(exc).__name__}: {exc}"[:200]
+        return None, "", error_text(exc)
     match = _TITLE.search(resp.text[:20000])
     return resp.status_code, (match.group(1).strip() if match else ""), ""
 

@@ -10,6 +10,7 @@ import functools
 import logging
 import ipaddress
 import os
+import re
 import socket
 import ssl
 import time
@@ -200,6 +201,31 @@ def ipv6_routable(address: str) -> bool:
         return True
     except OSError:   # ENETUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT: no IPv6 path from here
         return False
+
+
+def candidate_addresses(addresses: list[str]) -> list[str]:
+    """Addresses to try in order: IPv4 first, then IPv6 this machine can route to (the uptime check probes all)."""
+    v4 = [a for a in addresses if not is_ipv6(a)]
+    v6 = [a for a in addresses if is_ipv6(a) and ipv6_routable(a)]
+    return v4 + v6 or addresses
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+
+
+def error_text(exc: BaseException) -> str:
+    """A short, readable reason from a network exception (urllib3 nests the cause several times)."""
+    text = str(exc)
+    errno_match = _ERRNO.search(text)
+    if errno_match:
+        text = errno_match.group(0).strip()
+    elif "timed out" in text.lower():
+        text = "timed out"
+    else:
+        caused = re.search(r"\(Caused by \w+\((.*)\)\)\s*$", text)
+        if caused:
+            text = caused.group(1)
+    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def is_ipv6(address: str) -> bool:

@@ -17,8 +17,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from crawler.checks.base import AuditContext
-from crawler.checks.netcommon import (Deadline, Target, ca_bundles, home_url, is_ipv6, ports_for, resolve_addresses,
-                                      run_bounded, targets, unfinished_finding)
+from crawler.checks.netcommon import (Deadline, Target, ca_bundles, candidate_addresses, home_url, is_ipv6, ports_for,
+                                      resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 WARN_DAYS = 21
@@ -282,9 +282,11 @@ def check_domain_tls(target: Target, ctx: AuditContext, deadline: Deadline) -> t
     addresses, _ = resolve_addresses(ctx, target.domain, deadline)
     if not addresses:
         return [], False   # the DNS check reports names that do not resolve
-    address = next((a for a in addresses if not is_ipv6(a)), addresses[0])
     url = target.url(scheme="https", port=port)
-    served = fetch_chain(target.domain, address, port, deadline.timeout(HANDSHAKE_TIMEOUT_S))
+    for address in candidate_addresses(addresses):   # the first address that accepts a connection is judged
+        served = fetch_chain(target.domain, address, port, deadline.timeout(HANDSHAKE_TIMEOUT_S))
+        if served.error_kind not in ("connect", "timeout") or deadline.expired:
+            break
     if served.error_kind in ("connect", "timeout"):
         severity = Severity.WARNING if port == 443 and target.scheme == "http" else Severity.INFO
         return [Finding("TLS009", Category.TLS.value, severity, url,

@@ -17,7 +17,7 @@ from typing import Iterable
 import requests
 
 from crawler.checks.base import AuditContext, Probe, ProbeKind
-from crawler.checks.netcommon import (Deadline, Target, home_url, ipv6_routable, is_ipv6, pinned_get,
+from crawler.checks.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ipv6, pinned_get,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -146,9 +146,9 @@ def probe_once(target: Target, address: str, timeout: float, slow_ms: int) -> Pr
         resp = pinned_get(target.domain, address, target.scheme, target.port, "/", timeout)
     except requests.exceptions.RequestException as exc:
         return Probe(target.domain, url, _error_kind(exc), at, address, None,
-                     int((time.monotonic() - started) * 1000), _short(exc))
+                     int((time.monotonic() - started) * 1000), error_text(exc))
     except Exception as exc:  # a malformed answer must still be a probe, not a crash
-        return Probe(target.domain, url, ProbeKind.CONNECT, at, address, None, None, _short(exc))
+        return Probe(target.domain, url, ProbeKind.CONNECT, at, address, None, None, error_text(exc))
     ms = int(resp.elapsed.total_seconds() * 1000)
     body = resp.text[:4096] if resp.status_code >= 400 else ""
     kind = classify_response(resp.status_code, dict(resp.headers), body, ms, slow_ms)
@@ -158,15 +158,6 @@ def probe_once(target: Target, address: str, timeout: float, slow_ms: int) -> Pr
     elif kind is ProbeKind.HTTP_ERROR:
         error = f"HTTP {resp.status_code}"
     return Probe(target.domain, url, kind, at, address, resp.status_code, ms, error)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    # urllib3 wraps the cause several times; the innermost reason is what a person needs.
-    match = re.search(r"\(Caused by \w+\((.*)\)\)\s*$", text)
-    if match:
-        text = match.group(1)
-    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple[list[Probe], list[str], str]:
@@ -232,12 +223,13 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
 
 
 def _evidence(probes: list[Probe]) -> str:
-    parts = []
-    for p in probes[:6]:
+    """What the probes saw, identical outcomes counted once: `127.0.0.9: connect [Errno 111] … ×3`."""
+    seen: dict[str, int] = {}
+    for p in probes:
         what = f"HTTP {p.status}" if p.status is not None else p.kind.value
         err = f" {p.error}" if p.error and p.status is None else ""
-        parts.append(f"{p.address or '-'}: {what}{err}" + (f" {p.ms}ms" if p.ms is not None else ""))
-    return "; ".join(parts)
+        seen[f"{p.address or '-'}: {what}{err}"] = seen.get(f"{p.address or '-'}: {what}{err}", 0) + 1
+    return "; ".join(f"{text} ×{n}" if n > 1 else text for text, n in list(seen.items())[:6])
 
 
 def judge_domain(target: Target, probes: list[Probe], addresses: list[str], dns_error: str,
