@@ -205,3 +205,22 @@ def test_uptime_windows_and_stored_form():
     assert windows["b.test"] == {"1d": 0.0, "7d": 0.0, "30d": 0.0}
     stored = dataclasses.asdict(probes[1]) | {"kind": probes[1].kind.value}
     assert probe_from_dict(stored) == probes[1]
+
+
+def test_endless_body_cannot_hold_a_probe(dns_server):
+    from crawler.checks.netcommon import MAX_BODY_BYTES, pinned_get
+
+    def endless(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        for _ in range(100000):
+            try:
+                handler.wfile.write(b"x" * 65536)
+            except OSError:
+                break
+        return Reply(200, "")
+
+    with WebServer(routes={("*", "/"): endless}) as server:
+        resp = pinned_get("a.test", "127.0.0.1", "http", server.port, "/", 5)
+    assert resp.status_code == 200 and len(resp.content) == MAX_BODY_BYTES

@@ -7,13 +7,14 @@ module keeps their plumbing in one place so each check file reads as the rules i
 from __future__ import annotations
 
 import functools
-import logging
 import ipaddress
+import logging
 import os
 import re
 import socket
 import ssl
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
@@ -22,13 +23,16 @@ from urllib.parse import urlsplit
 import dns.exception
 import dns.resolver
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from crawler.checks.base import AuditContext
-from rules.model import Finding, Severity
 from crawler.resolver import dns_resolver, lookup
+from rules.model import Finding, Severity
 
 logger = logging.getLogger(__name__)
+# Probes skip certificate verification on purpose (the TLS check judges certificates).
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,6 +40,7 @@ R = TypeVar("R")
 # Per-domain work runs in a small pool: the machine (and the site) should not see a burst.
 POOL_WORKERS = 4
 USER_AGENT = "siteaudit/0.1 (site self-audit; health probe)"
+MAX_BODY_BYTES = 512 * 1024   # the checks read headers, titles and short bodies; never a whole download
 
 
 class Deadline:
@@ -279,18 +284,30 @@ def address_url(target_scheme: str, address: str, port: int, path: str = "/") ->
 
 def pinned_get(domain: str, address: str, scheme: str, port: int, path: str, timeout: float,
                method: str = "GET") -> requests.Response:
-    """One request to `address` with Host/SNI `domain`; redirects are not followed. Raises requests errors."""
+    """One request to `address` with Host/SNI `domain`; redirects are not followed. Raises requests errors.
+
+    `timeout` bounds the whole exchange, body included: at most `MAX_BODY_BYTES` are read, so a
+    host that trickles an endless body cannot hold the check past its budget.
+    """
     session = requests.Session()
     session.trust_env = False  # no proxies: the audit asks the site itself
     session.mount(f"{scheme}://", PinnedAdapter(domain))
     default = port == (443 if scheme == "https" else 80)
     headers = {"Host": domain if default else f"{domain}:{port}", "User-Agent": USER_AGENT,
                "Accept": "text/html,*/*;q=0.5"}
+    ends = time.monotonic() + timeout
     try:
-        import urllib3
-
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        return session.request(method, address_url(scheme, address, port, path), headers=headers,
-                               timeout=timeout, verify=False, allow_redirects=False, stream=False)
+        resp = session.request(method, address_url(scheme, address, port, path), headers=headers,
+                               timeout=timeout, verify=False, allow_redirects=False, stream=True)
+        body = bytearray()
+        try:
+            for chunk in resp.iter_content(16384):
+                body += chunk
+                if len(body) >= MAX_BODY_BYTES or time.monotonic() > ends:
+                    break
+        finally:
+            resp.close()
+        resp._content = bytes(body[:MAX_BODY_BYTES])  # what .text and .content read from now on
+        return resp
     finally:
         session.close()
