@@ -156,3 +156,23 @@ def test_http_only_site_on_a_test_port_is_not_https(dns_port):
     ctx = make_ctx(["http://valid.test:8080/"], resolver=("127.0.0.1", dns_port))
     outcome = check_tls(ctx)
     assert outcome.findings == [] and outcome.facts["valid.test"]["https"] is False
+
+
+@pytest.mark.parametrize("names, domain, expected", [
+    (["a.test"], "a.test", True),
+    (["a.test"], "A.TEST.", True),
+    (["*.a.test"], "www.a.test", True),
+    (["*.a.test"], "a.test", False),
+    (["*.a.test"], "x.www.a.test", False),
+    (["b.test"], "a.test", False),
+    (["127.0.0.1"], "127.0.0.1", True),
+    (["a.test"], "127.0.0.1", False),
+])
+def test_hostname_matches(ca, names, domain, expected):
+    from cryptography import x509
+
+    from crawler.checks.tls import hostname_matches
+
+    leaf = ca.ca.issue_cert(*names)
+    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    assert hostname_matches(cert, domain) is expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from crawler.checks.base import AuditContext
-from crawler.checks.netcommon import (Deadline, Target, ca_bundles, candidate_addresses, home_url, is_ipv6, ports_for,
+from crawler.checks.netcommon import (Deadline, Target, ca_bundles, candidate_addresses, home_url, is_ip, is_ipv6, ports_for,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -168,13 +169,24 @@ def offers(address: str, domain: str, port: int, version: ssl.TLSVersion, timeou
         return False
 
 
-def hostname_matches(cert: x509.Certificate, domain: str) -> bool:
-    """RFC 6125 matching on the SAN DNS names (the CN only when there is no SAN), one-label wildcards."""
+def _san(cert: x509.Certificate) -> x509.SubjectAlternativeName | None:
     try:
-        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        return None
+
+
+def hostname_matches(cert: x509.Certificate, domain: str) -> bool:
+    """RFC 6125 matching on the SAN names (the CN only when there is no SAN), one-label wildcards; IP SANs for IPs."""
+    san = _san(cert)
     domain = domain.lower().rstrip(".")
+    if is_ip(domain):
+        return san is not None and any(str(ip) == str(ipaddress.ip_address(domain))
+                                       for ip in san.get_values_for_type(x509.IPAddress))
+    if san is not None:
+        names = san.get_values_for_type(x509.DNSName)
+    else:
+        names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     for name in names:
         name = str(name).lower().rstrip(".")
         if name == domain:
@@ -185,10 +197,12 @@ def hostname_matches(cert: x509.Certificate, domain: str) -> bool:
 
 
 def subject_names(cert: x509.Certificate) -> str:
-    try:
-        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    except x509.ExtensionNotFound:
-        names = []
+    """The names a certificate is for, as a person reads them (SAN DNS names and IPs, else the CN)."""
+    san = _san(cert)
+    names: list[str] = []
+    if san is not None:
+        names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
+        names += [str(v) for v in san.get_values_for_type(x509.IPAddress)]
     if not names:
         names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     return ", ".join(names) or cert.subject.rfc4514_string()
@@ -221,7 +235,7 @@ def expiry_findings(domain: str, url: str, served: Served, now: dt.datetime, ctx
                         ctx.t(f"{domain} 的{which}已于 {end:%Y-%m-%d} 过期", f"the {which} of {domain} expired on {end:%Y-%m-%d}"),
                         where="tls", expected=ctx.t("证书在有效期内", "a certificate within its validity"), actual=actual,
                         suggestion=ctx.t("立即续期并部署新证书（建议开启自动续期）。", "Renew and deploy the certificate now (automate renewal)."))]
-    if days <= ERROR_DAYS or days <= WARN_DAYS:
+    if days <= WARN_DAYS:
         severity, rule = (Severity.ERROR, "TLS002") if days <= ERROR_DAYS else (Severity.WARNING, "TLS003")
         return [Finding(rule, Category.TLS.value, severity, url,
                         ctx.t(f"{domain} 的{which}将在 {int(days)} 天后（{end:%Y-%m-%d}）过期",
