@@ -111,3 +111,54 @@ def test_every_rule_id_is_documented_and_every_documented_id_exists():
     doc = (root / "docs/health-checks.md").read_text()
     in_doc = set(re.findall(r"^\| ((?:DNS|IPV6|UPT|TLS|SEC)\d{3}) \|", doc, re.M))
     assert in_code == in_doc
+
+
+def test_cli_audit_puts_health_findings_in_findings_json(siteaudit, tmp_path):
+    """Through `siteaudit audit --resolver`: each problem in findings.json on its domain, the healthy one clean."""
+    import json
+
+    ca = LocalCA()
+    zone = {"records": {
+        "corp.test.": {"A": ["127.0.0.1"], "NS": ["ns1.corp.test.", "ns2.corp.test."]},
+        "www.corp.test.": {"A": ["127.0.0.1"]},
+        "old.corp.test.": {"A": ["127.0.0.1"]},
+        "stray.corp.test.": {"A": ["127.0.0.5"]},
+        "down.corp.test.": {"A": ["127.0.0.1"]},
+        "ns1.corp.test.": {"A": ["127.0.0.2"]},
+        "ns2.corp.test.": {"A": ["127.0.0.2"]},
+    }}
+    page = "<html><head><title>企业官网</title></head><body><p>欢迎访问</p></body></html>"
+    routes = {("*", "/"): Reply(200, page), ("down.corp.test", "/"): Reply(503, "down")}
+    names = ("corp.test", "www.corp.test", "stray.corp.test", "down.corp.test", "ghost.corp.test")
+    with DNSServer(zone, "127.0.0.2") as dns_server, \
+            WebServer(routes=routes, ssl_context=ca.server_context(*names)) as good, \
+            WebServer(routes=routes, ssl_context=ca.server_context("old.corp.test", days_left=-5)) as old, \
+            WebServer(host="127.0.0.5", port=good.port, routes=routes,
+                      ssl_context=ca.server_context("stray.corp.test")):
+        profile = tmp_path / "site.yaml"
+        profile.write_text(f"""site:
+  start_urls: ["{good.url('www.corp.test')}", "{old.url('old.corp.test')}"]
+  domains: [corp.test, www.corp.test, old.corp.test, stray.corp.test, down.corp.test, ghost.corp.test]
+license: {{server_ips: [127.0.0.1]}}
+crawl: {{max_pages: 5, delay: 0}}
+uptime: {{probes: 2, timeout: 2, retries: 0}}
+""", encoding="utf-8")
+        result = siteaudit("audit", str(profile), "--resolver", dns_server.address, "-o", str(tmp_path / "out"),
+                           "--format", "json")
+    ca.close()
+    assert result.returncode == 1, result.stderr
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+
+    def errors(domain, category):
+        return [f["rule"] for f in doc["findings"] if f["severity"] == "error" and f["category"] == category
+                and f["url"].split("/")[2].split(":")[0] == domain]
+
+    assert "DNS001" in errors("ghost.corp.test", "dns")
+    assert "DNS010" in errors("stray.corp.test", "dns")
+    assert "TLS001" in errors("old.corp.test", "tls")
+    assert "UPT001" in errors("down.corp.test", "uptime")
+    assert [f for f in doc["findings"] if f["rule"] == "IPV6001" and f["severity"] == "warning"]
+    health = ("dns", "tls", "uptime", "security")
+    assert not [f for f in doc["findings"] if f["severity"] == "error" and f["category"] in health
+                and f["url"].split("/")[2].split(":")[0] == "www.corp.test"]
+    assert {c["id"] for c in doc["checks"]} >= {"dns", "ipv6", "uptime", "tls", "hygiene"}
