@@ -130,6 +130,11 @@ def test_old_protocol_offered(ca, dns_port):
         if support is None:
             pytest.skip("this OpenSSL cannot make a TLS 1.0 handshake at all")
         assert support is True
+        zone = {"records": {"old.test.": {"A": ["127.0.0.1"]}}}
+        with DNSServer(zone, "127.0.0.1") as dns_server:
+            outcome = check_tls(make_ctx([server.url("old.test")], resolver=("127.0.0.1", dns_server.port)))
+        found = by_rule(outcome.findings, "TLS007")
+        assert {f.match for f in found} == {"TLS 1.0", "TLS 1.1"} and found[0].severity is Severity.WARNING
     with WebServer(ssl_context=ca.server_context("new.test")) as server:
         assert offers("127.0.0.1", "new.test", server.port, ssl.TLSVersion.TLSv1, 3) is False
 
