@@ -12,14 +12,17 @@ from tests.helpers_tls import LocalCA, make_ctx
 from rules.model import Severity
 
 
+HEALTH_CHECKS = [(cid, fn) for cid, fn in SITE_CHECKS if cid in {"dns", "ipv6", "uptime", "tls", "hygiene"}]
+
+
 @pytest.fixture(scope="module")
-def audit():
+def shop():
+    """The problem site on loopback; yields `run(lang)` -> (ctx, {check id: outcome})."""
     ca = LocalCA()
     zone = {"records": {
         "shop.test.": {"A": ["127.0.0.1"], "NS": ["ns1.shop.test.", "ns2.shop.test."]},
         "www.shop.test.": {"A": ["127.0.0.1"], "AAAA": ["::1"]},
         "old.shop.test.": {"A": ["127.0.0.1"], "AAAA": ["::1"]},
-        "moved.shop.test.": {"A": ["127.0.0.1", "127.0.0.1"], "AAAA": ["::1"]},
         "stray.shop.test.": {"A": ["127.0.0.1", "127.0.0.3"], "AAAA": ["::1"]},
         "down.shop.test.": {"A": ["127.0.0.9"], "AAAA": ["::1"]},
         "ns1.shop.test.": {"A": ["127.0.0.2"]},
@@ -30,14 +33,21 @@ def audit():
     with DNSServer(zone, "127.0.0.2") as dns_server, \
             WebServer(routes=routes, ssl_context=ca.server_context(*names, "ghost.shop.test")) as good, \
             WebServer(routes=routes, ssl_context=ca.server_context("old.shop.test", days_left=-3)) as old:
-        ctx = make_ctx([good.url("www.shop.test"), old.url("old.shop.test")],
-                       ["www.shop.test", "shop.test", "ghost.shop.test", "old.shop.test", "stray.shop.test",
-                        "down.shop.test"],
-                       resolver=("127.0.0.2", dns_server.port), server_ips=["127.0.0.1"], budget_s=8,
-                       probes=2, timeout=1)
-        outcomes = {cid: run_site_check(cid, fn, ctx) for cid, fn in SITE_CHECKS}
+        def run(lang):
+            ctx = make_ctx([good.url("www.shop.test"), old.url("old.shop.test")],
+                           ["www.shop.test", "shop.test", "ghost.shop.test", "old.shop.test", "stray.shop.test",
+                            "down.shop.test"],
+                           resolver=("127.0.0.2", dns_server.port), server_ips=["127.0.0.1"], budget_s=8,
+                           probes=2, timeout=1, lang=lang)
+            return ctx, {cid: run_site_check(cid, fn, ctx) for cid, fn in HEALTH_CHECKS}
+
+        yield run
     ca.close()
-    return ctx, outcomes
+
+
+@pytest.fixture(scope="module")
+def audit(shop):
+    return shop("zh")
 
 
 def findings_on(outcomes, domain):
@@ -162,3 +172,14 @@ uptime: {{probes: 2, timeout: 2, retries: 0}}
     assert not [f for f in doc["findings"] if f["severity"] == "error" and f["category"] in health
                 and f["url"].split("/")[2].split(":")[0] == "www.corp.test"]
     assert {c["id"] for c in doc["checks"]} >= {"dns", "ipv6", "uptime", "tls", "hygiene"}
+
+
+def test_english_texts_have_no_chinese(shop):
+    import re
+
+    _, outcomes = shop("en")
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    texts = [t for o in outcomes.values() for f in o.findings
+             for t in (f.message, f.expected or "", f.actual or "", f.suggestion or "")]
+    texts += [t for o in outcomes.values() for t in (o.result.detail, o.result.expected or "", o.result.actual or "")]
+    assert texts and not [t for t in texts if cjk.search(t)]
