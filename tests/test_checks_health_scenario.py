@@ -183,3 +183,18 @@ def test_english_texts_have_no_chinese(shop):
              for t in (f.message, f.expected or "", f.actual or "", f.suggestion or "")]
     texts += [t for o in outcomes.values() for t in (o.result.detail, o.result.expected or "", o.result.actual or "")]
     assert texts and not [t for t in texts if cjk.search(t)]
+
+
+def test_a_host_that_hangs_costs_each_check_at_most_its_budget():
+    """Nothing answers after the TCP handshake: every check still returns, with the right kind of finding."""
+    from crawler.webserver import ResetServer
+
+    zone = {"records": {"hang.test.": {"A": ["127.0.0.1"]}}}
+    with DNSServer(zone, "127.0.0.2") as dns_server, ResetServer(mode="hold") as hang:
+        ctx = make_ctx([f"https://hang.test:{hang.port}/"], resolver=("127.0.0.2", dns_server.port),
+                       budget_s=1.5, probes=1, timeout=0.5)
+        outcomes = {cid: run_site_check(cid, fn, ctx) for cid, fn in HEALTH_CHECKS}
+    assert {o.result.status.value for o in outcomes.values()} <= {"ok", "fail"}
+    rules = {f.rule for o in outcomes.values() for f in o.findings}
+    assert "UPT001" in rules and ctx.state[STATE_KEY][0].kind.value == "timeout"
+    assert "TLS009" in rules or "TLS010" in rules
