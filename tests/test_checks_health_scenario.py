@@ -72,6 +72,12 @@ def test_missing_aaaa_is_a_warning(audit):
     assert found and found[0].severity is Severity.WARNING and found[0].category == "dns"
 
 
+def test_each_finding_has_its_own_identity(audit):
+    _, outcomes = audit
+    keys = [f.key for o in outcomes.values() for f in o.findings]
+    assert len(keys) == len(set(keys))   # (rule, url, where, match) tells findings apart across runs
+
+
 def test_healthy_domain_has_no_error(audit):
     _, outcomes = audit
     assert [f for f in findings_on(outcomes, "www.shop.test") if f.severity is Severity.ERROR] == []

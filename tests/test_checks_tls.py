@@ -181,3 +181,16 @@ def test_hostname_matches(ca, names, domain, expected):
     leaf = ca.ca.issue_cert(*names)
     cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
     assert hostname_matches(cert, domain) is expected
+
+
+def test_every_address_is_judged(ca):
+    """Two servers behind one name: the stale one (expired certificate) is found even when the other is fine."""
+    zone = {"records": {"lb.test.": {"A": ["127.0.0.1", "127.0.0.7"]}}}
+    with WebServer(ssl_context=ca.server_context("lb.test")) as fresh:
+        with WebServer(host="127.0.0.7", port=fresh.port, ssl_context=ca.server_context("lb.test", days_left=-1)), \
+                DNSServer(zone, "127.0.0.1") as dns_server:
+            outcome = check_tls(make_ctx([fresh.url("lb.test")], resolver=("127.0.0.1", dns_server.port)))
+    (expired,) = by_rule(outcome.findings, "TLS001")
+    assert expired.actual.startswith("127.0.0.7:") and outcome.facts["lb.test"]["https"] is True
+    (untrusted,) = by_rule(outcome.findings, "TLS006")      # one finding, both addresses in its evidence
+    assert "127.0.0.1:" in untrusted.actual and "127.0.0.7:" in untrusted.actual

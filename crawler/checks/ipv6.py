@@ -187,7 +187,7 @@ def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
                                     where="dns", expected=f"≥ {MIN_SHARE:g}%",
                                     actual=ctx.t(f"{good}/{len(at_level)}；无 AAAA 的主机：{', '.join(missing)}",
                                                  f"{good}/{len(at_level)}; hosts without AAAA: {', '.join(missing)}"),
-                                    context=first, basis=BASIS))
+                                    match=f"level-{level}", context=first, basis=BASIS))
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult("ipv6.pages", status, "; ".join(parts),
                                     expected=f"≥ {MIN_SHARE:g}%", actual="; ".join(parts)), findings)

@@ -15,6 +15,7 @@ import ssl
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
 from crawler.checks.base import AuditContext
@@ -288,8 +289,15 @@ def judge_served(domain: str, url: str, served: Served, port: int, ctx: AuditCon
     return out
 
 
+MAX_ADDRESSES = 4   # servers behind one name judged one by one: a stale one is a real finding
+
+
 def check_domain_tls(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple[list[Finding], bool | None]:
-    """(findings, https works) for one domain; (.., None) when it has no HTTPS port to try."""
+    """(findings, https works) for one domain; (.., None) when it has no HTTPS port to try.
+
+    Every address the name resolves to (up to `MAX_ADDRESSES`) is asked; an address that does not
+    accept connections is only reported when none does (uptime reports dead addresses).
+    """
     port = https_port(ctx, target)
     if port is None:
         return [], None
@@ -297,28 +305,61 @@ def check_domain_tls(target: Target, ctx: AuditContext, deadline: Deadline) -> t
     if not addresses:
         return [], False   # the DNS check reports names that do not resolve
     url = target.url(scheme="https", port=port)
-    for address in candidate_addresses(addresses):   # the first address that accepts a connection is judged
-        served = fetch_chain(target.domain, address, port, deadline.timeout(HANDSHAKE_TIMEOUT_S))
-        if served.error_kind not in ("connect", "timeout") or deadline.expired:
+    served_all = []
+    for address in candidate_addresses(addresses)[:MAX_ADDRESSES]:
+        if deadline.expired:
             break
-    if served.error_kind in ("connect", "timeout"):
+        served_all.append(fetch_chain(target.domain, address, port, deadline.timeout(HANDSHAKE_TIMEOUT_S)))
+    answering = [s for s in served_all if s.error_kind not in ("connect", "timeout")]
+    if not answering:
+        first = served_all[0] if served_all else Served(addresses[0], error_kind="timeout", error="budget")
         severity = Severity.WARNING if port == 443 and target.scheme == "http" else Severity.INFO
         return [Finding("TLS009", Category.TLS.value, severity, url,
-                        ctx.t(f"{target.domain} 无法建立 HTTPS 连接（{served.error_kind}）",
-                              f"no HTTPS connection to {target.domain} ({served.error_kind})"),
+                        ctx.t(f"{target.domain} 无法建立 HTTPS 连接（{first.error_kind}）",
+                              f"no HTTPS connection to {target.domain} ({first.error_kind})"),
                         where="tls", expected=ctx.t(f"端口 {port} 提供 HTTPS", f"HTTPS on port {port}"),
-                        actual=f"{address}:{port}: {served.error}")], False
+                        actual=f"{first.address}:{port}: {first.error}")], False
+    findings: list[Finding] = []
+    judged: set[bytes] = set()
+    for served in answering:
+        findings += _judge_endpoint(target, url, served, port, judged, ctx, deadline)
+    works = any(s.error_kind in ("", "parse") for s in answering)
+    return merge_same_rule(findings), works
+
+
+def merge_same_rule(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and match for a domain, the evidence of every address joined.
+
+    A finding's identity across runs is (rule, url, where, match); two addresses must not make two.
+    """
+    merged: dict[tuple, Finding] = {}
+    for f in findings:
+        if f.key in merged:
+            first = merged[f.key]
+            merged[f.key] = first.replace(actual=f"{first.actual}; {f.actual}")
+        else:
+            merged[f.key] = f
+    return list(merged.values())
+
+
+def _judge_endpoint(target: Target, url: str, served: Served, port: int, judged: set[bytes],
+                    ctx: AuditContext, deadline: Deadline) -> list[Finding]:
+    """Findings for one address that answered; a chain already judged at another address is skipped."""
     if served.error_kind in ("reset", "tls"):
         return [Finding("TLS008", Category.TLS.value, Severity.ERROR, url,
                         ctx.t(f"{target.domain} 的 TLS 握手失败（{served.error_kind}）", f"the TLS handshake with {target.domain} failed ({served.error_kind})"),
                         where="tls", expected=ctx.t("成功的 TLS 握手", "a completed TLS handshake"),
-                        actual=f"{address}:{port}: {served.error}")], False
+                        actual=f"{served.address}:{port}: {served.error}")]
     if served.error_kind == "parse":
         return [Finding("TLS012", Category.TLS.value, Severity.ERROR, url,
                         ctx.t(f"{target.domain} 提供的证书无法解析", f"the certificate {target.domain} serves cannot be parsed"),
                         where="tls", expected=ctx.t("有效的 X.509 证书", "a valid X.509 certificate"),
-                        actual=f"{address}:{port}: {served.error}")], True
-    return judge_served(target.domain, url, served, port, ctx, deadline), True
+                        actual=f"{served.address}:{port}: {served.error}")]
+    fingerprint = served.chain[0].fingerprint(hashes.SHA256())
+    if fingerprint in judged:
+        return []
+    judged.add(fingerprint)
+    return judge_served(target.domain, url, served, port, ctx, deadline)
 
 
 def check_tls(ctx: AuditContext) -> CheckOutcome:
