@@ -26,21 +26,24 @@ STATE_KEY = "uptime.probes"
 # The accounting rules, printed in the report next to the uptime figures.
 ACCOUNTING_RULES_ZH = (
     "可用率 = 成功探测次数 ÷（成功 + 失败探测次数）。每次审计对每个申报域名解析出的每个地址各探测 N 次"
-    "（site.yaml 的 uptime.probes；本机无路由的 IPv6 地址不探测），连接该地址但保留域名作为 Host 与 TLS SNI；"
+    "（site.yaml 的 uptime.probes；本机无路由的 IPv6 地址不探测，除非域名只有这类地址），连接该地址但保留域名作为 Host 与 TLS SNI；"
     "不校验证书（证书问题由 TLS 检查单独报告）。"
     "HTTP 2xx、3xx 与 401 计为可用（超过 uptime.slow_ms 记为“慢”，仍计为可用）；DNS 解析失败、连接失败、"
     "TLS 握手失败、超时、HTTP 5xx 及其他 4xx 计为不可用。失败的探测先重试 uptime.retries 次，重试仍失败才计为不可用。"
     "429 与 WAF 拦截（带 WAF 特征的 403/503）计为“被拦截”，不计入分子也不计入分母，且本次审计不再探测该地址。"
+    "本次审计中某域名的全部探测都失败时，判定该域名不可用（错误）；部分地址或部分探测失败记为警告。"
     "历史可用率按最近 1 天、7 天、30 天内保存的全部探测计算。"
 )
 ACCOUNTING_RULES_EN = (
     "Uptime = successful probes / (successful + failed probes). Each audit probes every address each declared "
     "domain resolves to N times (uptime.probes in site.yaml; IPv6 addresses this machine has no route to are "
-    "not probed), connecting to that address while keeping the domain as Host and TLS SNI; certificates are "
-    "not verified here (the TLS check reports them). HTTP 2xx, 3xx and 401 count as up (slower than uptime.slow_ms is marked slow, still up); DNS failure, connection failure, TLS "
+    "not probed unless the domain has no others), connecting to that address while keeping the domain as Host and TLS SNI; certificates are "
+    "not verified here (the TLS check reports them). HTTP 2xx, 3xx and 401 count as up (slower than "
+    "uptime.slow_ms is marked slow, still up); DNS failure, connection failure, TLS "
     "handshake failure, timeout, HTTP 5xx and other 4xx count as down. A failed probe is retried uptime.retries "
     "times and counts as down only when every retry fails. 429 and WAF blocks (403/503 with WAF signatures) are "
     "'blocked', excluded from both sides, and that address is not probed again in the run. "
+    "A domain whose probes all fail in a run is down (error); some addresses or probes failing is a warning. "
     "History windows: every stored probe of the last 1, 7 and 30 days."
 )
 
