@@ -268,7 +268,9 @@ def judge_served(domain: str, url: str, served: Served, port: int, ctx: AuditCon
                            ctx.t(f"{domain} 的证书链不受信任（签发者未知或缺少中间证书）",
                                  f"the certificate chain of {domain} is not trusted (unknown issuer or missing intermediate)"),
                            where="tls", expected=ctx.t("可验证到受信任根证书的完整证书链", "a complete chain to a trusted root"),
-                           actual=f"{served.address}: {why} (issuer {leaf.issuer.rfc4514_string()})",
+                           actual=f"{served.address}: {why} (issuer {leaf.issuer.rfc4514_string()}; "
+                                  + ctx.t(f"服务器发送了 {len(served.chain)} 张证书", f"{len(served.chain)} certificate(s) served")
+                                  + (ctx.t("，未发送中间证书", ", no intermediate") if len(served.chain) == 1 else "") + ")",
                            suggestion=ctx.t("部署完整证书链；内部 CA 可通过 SSL_CERT_FILE 指定信任。",
                                             "Serve the full chain; for an internal CA set SSL_CERT_FILE.")))
     if trusted and leaf.not_valid_before_utc >= MAX_LIFETIME_FROM:
