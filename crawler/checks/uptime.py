@@ -70,39 +70,6 @@ def uptime_percent(probes: Iterable[Probe]) -> float | None:
     return round(100.0 * up / (up + down), 2)
 
 
-WINDOWS_DAYS = (1, 7, 30)
-
-
-def uptime_windows(probes: Iterable[Probe], now: datetime | None = None,
-                   days: tuple[int, ...] = WINDOWS_DAYS) -> dict[str, dict[str, float | None]]:
-    """Per domain, `uptime_percent` over the probes of the last 1, 7 and 30 days: {domain: {"7d": 99.5, …}}."""
-    now = now or datetime.now(timezone.utc)
-    grouped = probes_by_domain(probes)
-    out: dict[str, dict[str, float | None]] = {}
-    for domain, items in grouped.items():
-        stamped = [(p, _parse_at(p.at)) for p in items]
-        out[domain] = {f"{d}d": uptime_percent(p for p, at in stamped
-                                                if at is not None and 0 <= (now - at).total_seconds() <= d * 86400)
-                       for d in days}
-    return out
-
-
-def _parse_at(text: str) -> datetime | None:
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-
-
-def probe_from_dict(data: dict) -> Probe:
-    """A `Probe` back from its stored JSON form (`dataclasses.asdict` with the kind as text)."""
-    fields = {f.name for f in dataclasses.fields(Probe)}
-    values = {k: v for k, v in data.items() if k in fields}
-    values["kind"] = ProbeKind(values["kind"])
-    return Probe(**values)
-
-
 def classify_response(status: int, headers: dict[str, str], body: str, ms: int, slow_ms: int) -> ProbeKind:
     """What one HTTP answer means for uptime."""
     lower = {k.lower(): v for k, v in headers.items()}
