@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -247,10 +246,3 @@ def judge_domain(target: Target, probes: list[Probe], addresses: list[str], dns_
                            ctx.t(f"域名 {target.domain} 响应缓慢（最慢 {worst} ms）", f"{target.domain} is slow (up to {worst} ms)"),
                            where="http", expected=f"≤ {limit} ms", actual=_evidence(slow)))
     return out
-
-
-def probes_by_domain(probes: Iterable[Probe]) -> dict[str, list[Probe]]:
-    grouped: dict[str, list[Probe]] = defaultdict(list)
-    for p in probes:
-        grouped[p.domain].append(p)
-    return dict(grouped)
