@@ -131,10 +131,6 @@ class Target:
         default = port == (443 if scheme == "https" else 80)
         return f"{scheme}://{self.domain}{'' if default else f':{port}'}{path}"
 
-    @property
-    def host_header(self) -> str:
-        return self.domain if self.default_port else f"{self.domain}:{self.port}"
-
 
 def _scheme_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
