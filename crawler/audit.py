@@ -197,7 +197,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     finish_reason = "finished"
     crawl_error = ""
     outcomes: list[CheckOutcome] = []
-    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="check")
+    pool = ThreadPoolExecutor(max_workers=max(1, len(SITE_CHECKS)), thread_name_prefix="check")
     try:
         futures = {pool.submit(run_site_check, cid, fn, ctx): cid for cid, fn in _selected_site_checks(options)}
         try:
