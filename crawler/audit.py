@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import __version__
+from crawler.checks.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
@@ -269,6 +270,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         "partial": finish_reason != "finished",
         "partial_reason": finish_reason,
         "profile": {"name": profile.site.name, "domains": profile.domains},
+        "uptime_pct": uptime_percent(ctx.state.get("uptime.probes", [])),
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
