@@ -1,7 +1,6 @@
 """A loaded, tuned set of phrase rules: `check(text)` and `check_html(html)` → Findings."""
 from __future__ import annotations
 
-import bisect
 from typing import Iterable
 
 from .errors import RuleError
@@ -41,15 +40,14 @@ class RuleSet:
         hits = self.matcher.find(norm.text)
         if not hits:
             return []
-        newlines = [i for i, c in enumerate(text) if c == "\n"] if "\n" in text else []
         out = []
         for h in hits:
             o0, o1 = norm.orig_span(h.start, h.end)
-            k = bisect.bisect_left(newlines, o0)
+            k = text.count("\n", 0, o0)
             if k == 0:
                 ln, col = line, column + o0
             else:
-                ln, col = line + k, o0 - newlines[k - 1]
+                ln, col = line + k, o0 - text.rindex("\n", 0, o0)
             out.append(self._finding(h, text, o0, o1, url, where, ln, col))
         return out
 

@@ -22,6 +22,7 @@ from typing import Iterable
 _LOCK = threading.Lock()
 _SHARED = None  # one tokenizer per process, shared by every rule set
 _ADDED: set[str] = set()
+CACHE_SIZE = 50_000  # tokenised windows kept per rule set
 BATCH = 900  # SQLite's host-parameter limit is 999 on older builds
 
 
@@ -166,9 +167,11 @@ class Segmenter:
     def __init__(self, words: Iterable[str] = ()):
         self._words = sorted(set(words))
         self._tk = None
+        self._cache: dict[str, list[str]] = {}  # pages repeat headers, footers and boilerplate
+        self.cache_size = CACHE_SIZE  # 0 turns the cache off (the benchmark's cold run)
 
     def __getstate__(self):
-        return {"_words": self._words, "_tk": None}
+        return {"_words": self._words, "_tk": None, "_cache": {}, "cache_size": CACHE_SIZE}
 
     def _tokenizer(self):
         if self._tk is None:
@@ -182,6 +185,14 @@ class Segmenter:
 
     def tokens(self, sentence: str) -> list[str]:
         """jieba tokens of `sentence` (no HMM: unknown runs stay single characters, predictably)."""
+        cached = self._cache.get(sentence)
+        if cached is not None:
+            return cached
         tk = self._tokenizer()
         with _LOCK:
-            return tk.cut(sentence)
+            tokens = tk.cut(sentence)
+        if self.cache_size:
+            if len(self._cache) >= self.cache_size:
+                self._cache.clear()
+            self._cache[sentence] = tokens
+        return tokens
