@@ -203,13 +203,13 @@ class Matcher:
             if confirm and (rel0 - w0 not in bounds or rel1 - w0 not in bounds):
                 return None
             prev_tok, next_tok = _neighbours(sentence[w0:w1], bounds, rel0 - w0, rel1 - w0)
-            if ctx.prev and prev_tok not in ctx.prev:
+            if ctx.prev and not _token_in(prev_tok, ctx.prev):
                 return None
-            if ctx.next and next_tok not in ctx.next:
+            if ctx.next and not _token_in(next_tok, ctx.next):
                 return None
-            if prev_tok and prev_tok in ctx.prev_not:
+            if prev_tok and _token_in(prev_tok, ctx.prev_not):
                 return None
-            if next_tok and next_tok in ctx.next_not:
+            if next_tok and _token_in(next_tok, ctx.next_not):
                 return None
         if ctx.sentence and not any(_contains(sentence, w) for w in ctx.sentence):
             return None
@@ -270,6 +270,13 @@ def _contains(sentence: str, word: str) -> bool:
     if len(word) > 2 and word[0] == "/" and word[-1] == "/":
         return _regex(word[1:-1]).search(sentence) is not None
     return word in sentence
+
+
+def _token_in(token: str, words: tuple[str, ...]) -> bool:
+    """`token` is one of `words`; a word written /like this/ is a regular expression searched in it."""
+    if token in words:
+        return True
+    return any(len(w) > 2 and w[0] == "/" and w[-1] == "/" and _regex(w[1:-1]).search(token) for w in words)
 
 
 def _covered(sentence: str, start: int, end: int, phrases: Iterable[str]) -> bool:
