@@ -41,6 +41,7 @@ NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承�
             "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着", "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有",
             "不宣称", "不声称")
 NEG_WINDOW = 8
+NEG_CLAUSE_END = ",、:()，：（）…"
 CLAUSE_CHARS = ",、:，："
 # Goal and attitude words (执法指南 2023: 经营理念、主观愿望 are not absolute claims).
 GOAL_WORDS = ("致力于", "致力", "力争", "争取", "努力", "力求", "追求", "目标", "愿景", "使命", "立志", "志在",
@@ -369,7 +370,8 @@ def _neighbours(sentence: str, bounds: set[int], start: int, end: int) -> tuple[
 
 def _negated(sentence: str, start: int) -> bool:
     before = sentence[:start]
-    clause_start = max((before.rfind(c) for c in CLAUSE_END), default=-1) + 1
+    # Quotes do not end a clause here: 不使用“最佳”“第一”等用语 mentions the words, negated.
+    clause_start = max((before.rfind(c) for c in NEG_CLAUSE_END), default=-1) + 1
     before = before[max(clause_start, start - NEG_WINDOW):]
     if before.endswith(NEG_TOUCH):
         return True

@@ -130,6 +130,10 @@ def normalize(text: str) -> Normalized:
     for m in _DROP.finditer(step):
         parts.append(step[last:m.start()])
         a, b = m.start(), m.end()
+        if b - a == 1 and step[a] == "." and 0 < a and b < len(step) and step[a - 1].isdigit() and step[b].isdigit():
+            parts.append(".")  # a decimal point (8.5%) is part of the number, not an evasion
+            last = b
+            continue
         if 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]):
             # Between two ASCII letters or digits a separator is a word break: keep one space
             # ("the best", "NO.1" → "no 1") so ASCII terms still match on word boundaries.
