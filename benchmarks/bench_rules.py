@@ -93,7 +93,7 @@ VIOLATIONS = [
     ("{c}是{city}销量第一的{p}品牌。", "销量第一"),
     ("本理财计划保本保息，稳赚不赔。", "保本保息"),
     ("学员考试包过，不过全额退款。", "包过"),
-    ("国家领导人推荐的{p}。", "国家领导人"),
+    ("国家领导人亲自品尝的{p}。", "国家领导人"),
     ("本品可根治颈椎病，无副作用。", "根治"),
     ("经高僧开光，佩戴可转运。", "开光"),
     ("核心地段，升值潜力巨大。", "升值潜力巨大"),
@@ -136,11 +136,11 @@ def run_engine(rs, pages, cache=True):
     seg._cache.clear()
     seg.cache_size = 50_000 if cache else 0
     found = []
-    t = time.perf_counter()
+    t = time.process_time()
     for page in pages:
         found.append({f.match for f in rs.check(page) if f.severity.rank >= 2})
     seg.cache_size = 50_000
-    return time.perf_counter() - t, found
+    return time.process_time() - t, found
 
 
 def _found(planted: set[str], found: set[str]) -> int:
@@ -160,10 +160,10 @@ def run_baseline(rs, pages):
         jieba.add_word(t)
     jieba.initialize()
     found = []
-    t = time.perf_counter()
+    t = time.process_time()
     for page in pages:
         found.append({tok for tok in jieba.cut(page) if tok in terms})
-    return time.perf_counter() - t, found
+    return time.process_time() - t, found
 
 
 def main(argv=None) -> int:
