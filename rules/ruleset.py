@@ -58,9 +58,10 @@ class RuleSet:
             message = f"{message}（例外：{zh}，请人工确认）" if self.lang != "en" else f"{message} (exception: {en}; review it)"
         before = text[max(0, o0 - CONTEXT_CHARS):o0].translate(_CLEAN)
         after = text[o1:o1 + CONTEXT_CHARS].translate(_CLEAN)
-        match = text[o0:o1].translate(_CLEAN) if BOUNDARY in text[o0:o1] else text[o0:o1]
+        # Invisible characters (zero-width evasions, HTML padding) are left out of what people read.
+        match = text[o0:o1].translate(_CLEAN) or text[o0:o1]
         return Finding(rule=h.rule.id, category=h.rule.category, severity=h.severity, url=url, message=message,
-                       where=where, match=match.replace("\u200b", "") or match, context=f"{before}{match}{after}",
+                       where=where, match=match, context=f"{before}{match}{after}",
                        line=line, column=column, basis=h.rule.basis, suggestion=suggestion or None)
 
     def check_html(self, html: str, url: str = "-") -> list[Finding]:
