@@ -141,7 +141,7 @@ class Matcher:
         self._has_keys = bool(table or triggers)
         if self._has_keys:
             self._automaton.make_automaton()
-        self._patterns: list[re.Pattern] | None = None  # compiled on first use
+        self._patterns: dict[int, re.Pattern] | None = None  # compiled on first use
         self._exceptions = [tuple(normalize_term(e) for e in r.exceptions) for r in self.rules]
         # Only an exception that contains the matched term can cover it: look those up per term.
         self._exc_by_term = {(i, key): tuple(e for e in self._exceptions[i] if key in e)
@@ -154,10 +154,14 @@ class Matcher:
         state["_foreign"] = None
         return state
 
-    def _compiled(self) -> list[re.Pattern]:
+    def _compiled(self, k: int) -> re.Pattern:
+        """Pattern k, compiled the first time a text needs it (most runs need few)."""
         if self._patterns is None:
-            self._patterns = [re.compile(src) for _i, src in self._pattern_src]
-        return self._patterns
+            self._patterns = {}
+        pattern = self._patterns.get(k)
+        if pattern is None:
+            pattern = self._patterns[k] = re.compile(self._pattern_src[k][1])
+        return pattern
 
     # -- candidates -------------------------------------------------------------------------
     def candidates(self, text: str) -> list[tuple[int, int, int, bool]]:
@@ -184,16 +188,16 @@ class Matcher:
                     continue
                 out.extend((start, end, i, True) for i in idx)
         if run or self._always:
-            compiled = self._compiled()
             for k in self._always:
                 i = self._pattern_src[k][0]
-                out.extend((m.start(), m.end(), i, False) for m in compiled[k].finditer(text) if m.end() > m.start())
+                out.extend((m.start(), m.end(), i, False) for m in self._compiled(k).finditer(text)
+                           if m.end() > m.start())
             for k, ends in run.items():
                 # A pattern is sentence-sized: look only around its trigger literals.
                 i = self._pattern_src[k][0]
                 last = -1
                 for w0, w1 in _merge((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in ends):
-                    for m in compiled[k].finditer(text, w0, min(w1, len(text))):
+                    for m in self._compiled(k).finditer(text, w0, min(w1, len(text))):
                         if m.end() > m.start() and m.start() >= last:
                             out.append((m.start(), m.end(), i, False))
                             last = m.end()

@@ -93,6 +93,7 @@ class _LazyTokenizer:
 
     def __init__(self, db: Path):
         jieba = _quiet_jieba()
+        self.db = db
         self._con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self._con.execute("SELECT k, v FROM meta"))
         self.maxlen = int(meta["maxlen"])
@@ -121,9 +122,36 @@ class _LazyTokenizer:
                     freq[w] = f
 
     def add_words(self, words: list[str]) -> None:
-        self._load(*words)  # every prefix is known before jieba adds the words' missing prefixes
-        for w in words:
-            self.tk.add_word(w)
+        """Add the rule terms as jieba words; the resulting entries are cached per word list."""
+        import hashlib
+        import pickle
+
+        key = hashlib.sha1(("\n".join(words) + self.db.name).encode("utf-8")).hexdigest()[:20]
+        cache = self.db.parent / f"jieba-words-{key}.pickle"
+        try:
+            with open(cache, "rb") as fh:
+                entries, delta = pickle.load(fh)
+        except Exception:  # no cache yet (or unreadable): compute as jieba does, then save
+            entries, delta = None, 0
+        if entries is None:
+            self._load(*words)  # every prefix is known before jieba adds the words' missing prefixes
+            total = self.tk.total
+            for w in words:
+                self.tk.add_word(w)
+            entries = {w[:i]: self.tk.FREQ[w[:i]] for w in words for i in range(1, len(w) + 1)}
+            delta = self.tk.total - total
+            try:
+                fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump((entries, delta), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, cache)
+            except OSError:
+                pass
+            return
+        # Cached: the words and their prefixes as jieba left them (their substrings that jieba
+        # would look up are fetched from SQLite as sentences need them, without overriding these).
+        self.tk.FREQ.update(entries)
+        self.tk.total += delta
 
     def cut(self, sentence: str) -> list[str]:
         self._load(sentence)
