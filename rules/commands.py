@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from .errors import AuditError, RuleError
-from .model import Finding, Severity
+from .model import Finding
 
 FAIL_ON = ("error", "warning", "info", "never")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")

@@ -94,7 +94,7 @@ def read_pack(path: str | Path) -> list[Rule]:
     unknown = set(data) - {"family", "defaults", "rules"}
     if unknown:
         key = sorted(unknown)[0]
-        raise RuleError(f"unknown key (known: family, defaults, rules)", file=file, line=data.lines[key], field=key)
+        raise RuleError("unknown key (known: family, defaults, rules)", file=file, line=data.lines[key], field=key)
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise RuleError("must be a mapping", file=file, line=data.lines["defaults"], field="defaults")
@@ -259,7 +259,7 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
 # Parsing YAML and building the automaton costs more than checking a small file, so the
 # compiled RuleSet is pickled in the user cache directory, keyed by the rule files and the
 # engine's own source files (size and mtime) and the tuning. Any problem: build it again.
-_ENGINE = ("loader.py", "rule.py", "matcher.py", "normalize.py", "ruleset.py", "model.py", "segment.py")
+_ENGINE = ("loader.py", "rule.py", "matcher.py", "literals.py", "normalize.py", "ruleset.py", "model.py", "segment.py")
 
 
 def _stamp(path: Path) -> tuple:

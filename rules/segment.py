@@ -43,7 +43,9 @@ def _quiet_jieba():
         if block:
             sys.modules["pkg_resources"] = None
         try:
-            import jieba  # noqa: F401
+            import importlib
+
+            importlib.import_module("jieba")
         finally:
             if block and sys.modules.get("pkg_resources", 0) is None:
                 del sys.modules["pkg_resources"]
