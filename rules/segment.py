@@ -191,6 +191,16 @@ def _shared_tokenizer():
         return _SHARED
 
 
+def _fall_back():
+    """Replace a broken SQLite-backed tokenizer by a full one (for every rule set) and re-add words."""
+    global _SHARED
+    with _LOCK:
+        if not isinstance(_SHARED, _FullTokenizer):
+            _SHARED = _FullTokenizer()
+            _SHARED.add_words(sorted(_ADDED))
+        return _SHARED
+
+
 class Segmenter:
     """Tokenises short sentences; rule terms are words so 保收益 stays one token and 最近 is not 最."""
 
@@ -219,8 +229,13 @@ class Segmenter:
         if cached is not None:
             return cached
         tk = self._tokenizer()
-        with _LOCK:
-            tokens = tk.cut(sentence)
+        try:
+            with _LOCK:
+                tokens = tk.cut(sentence)
+        except sqlite3.Error:  # a damaged cache file: fall back to jieba's own dictionary
+            tk = self._tk = _fall_back()
+            with _LOCK:
+                tokens = tk.cut(sentence)
         if self.cache_size:
             if len(self._cache) >= self.cache_size:
                 self._cache.clear()

@@ -43,3 +43,17 @@ def test_cached_words_give_the_same_tokens(tmp_path, monkeypatch, full_jieba):
         results.append([s.tokens(x) for x in SENTENCES])
     assert results[0] == results[1] == [list(tk.cut(x, HMM=False)) for x in SENTENCES]
     assert list(tmp_path.glob("siteaudit/jieba-words-*.pickle"))
+
+
+def test_a_damaged_cache_falls_back_to_full_jieba(tmp_path, monkeypatch, full_jieba):
+    import rules.segment as seg
+
+    rs, tk = full_jieba
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(seg, "_SHARED", None)
+    monkeypatch.setattr(seg, "_ADDED", set())
+    db = seg._db_path()
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)  # a header and nothing else
+    s = seg.Segmenter(rs.matcher.segmenter._words)
+    assert s.tokens("确保本次活动顺利进行") == list(tk.cut("确保本次活动顺利进行", HMM=False))
