@@ -53,6 +53,9 @@ def _construct_mapping(loader, node):
     out.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if key in out:  # YAML would silently keep the last one: a rule half lost
+            raise RuleError(f"duplicate key (first at line {out.lines[key]})", line=key_node.start_mark.line + 1,
+                            field=str(key))
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[key] = key_node.start_mark.line + 1
     return out
@@ -85,6 +88,8 @@ def read_pack(path: str | Path) -> list[Rule]:
         raise RuleError(f"cannot read rule file: {exc.strerror or exc}", file=file) from exc
     except UnicodeDecodeError as exc:
         raise RuleError("rule file is not UTF-8", file=file) from exc
+    except RuleError as exc:
+        raise RuleError(exc.message, file=file, line=exc.line, field=exc.field) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=file,

@@ -119,3 +119,11 @@ def test_unknown_pack_name_is_an_error():
 def test_english_messages():
     (f,) = load_ruleset(lang="en").check("本产品效果最佳")
     assert f.message.isascii()
+
+
+def test_duplicate_keys_are_an_error(tmp_path):
+    path = write(tmp_path, GOOD.replace("    terms: [超级棒]", "    terms: [超级棒]\n    terms: [很棒]"))
+    with pytest.raises(RuleError) as exc:
+        read_pack(path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == (str(path), 11, "terms")
+    assert "first at line 10" in exc.value.message
