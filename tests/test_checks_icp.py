@@ -112,7 +112,7 @@ def test_messages_in_english_with_lang_en():
     (g,) = icp_findings(homepage("bad_psb_format.html"), make_ctx(lang="en"))
     assert g.message == "PSB filing number: the number's format is invalid (13 digits, expected 14): 京公网安备1101080203040号"
     (h,) = icp_findings(homepage("bad_psb_format.html"), make_ctx())
-    assert h.message == "公安备案号编号格式不正确（13 位数字，应为 14 位）：京公网安备1101080203040号"
+    assert h.message == "公安备案号格式不正确（13 位数字，应为 14 位）：京公网安备1101080203040号"
 
 
 def test_suffix_mismatch_when_profile_names_a_suffix():
@@ -160,6 +160,17 @@ def test_final_check_reports_declared_domains_never_checked():
     assert "502" in by_url["https://shop.example.cn/"].actual
     assert ctx.facts["down.example.cn"]["icp_filing"] is None
     assert ctx.facts["www.example.cn"]["icp_filing"] == ctx.facts["example.cn"]["icp_filing"] == "京ICP备2024012345号-1"
+
+
+def test_final_check_names_the_download_error_and_keeps_the_port():
+    ctx = make_ctx(domains=("www.example.cn", "dns.example.cn", "late.example.cn"))
+    ctx.profile = ctx.profile.replace("site", start_urls=["http://www.example.cn:8080/"])
+    failed = Page(url="http://dns.example.cn:8080/", status=0,
+                  headers={"x-siteaudit-error": "CannotResolveHostError: dns.example.cn"})
+    assert list(check_homepage_filing(failed, ctx)) == []
+    by_url = {f.url: f for f in check_homepages_seen(ctx).findings}
+    assert set(by_url) == {"http://www.example.cn:8080/", "http://dns.example.cn:8080/", "http://late.example.cn:8080/"}
+    assert "CannotResolveHostError" in by_url["http://dns.example.cn:8080/"].actual
 
 
 def test_final_check_ok_when_every_homepage_seen():

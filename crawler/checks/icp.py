@@ -31,11 +31,11 @@ BASIS_PSB = "《计算机信息网络国际联网安全保护管理办法》第�
 
 # Problem name -> (rule offset within the kind's block, severity, zh, en).
 _PROBLEMS = {
-    "format": (4, Severity.ERROR, "编号格式不正确", "the number's format is invalid"),
-    "spaces": (5, Severity.WARNING, "编号中含有空格", "the number contains spaces"),
-    "no_hao": (6, Severity.WARNING, "编号缺少“号”字", "the number lacks the trailing 号"),
-    "label": (7, Severity.WARNING, "编号标识写法不正确", "the number has a wrong label"),
-    "placeholder": (8, Severity.ERROR, "编号是模板占位符", "the number is a template placeholder"),
+    "format": (4, Severity.ERROR, "格式不正确", "the number's format is invalid"),
+    "spaces": (5, Severity.WARNING, "中含有空格", "the number contains spaces"),
+    "no_hao": (6, Severity.WARNING, "缺少“号”字", "the number lacks the trailing 号"),
+    "label": (7, Severity.WARNING, "的标识写法不正确", "the number has a wrong label"),
+    "placeholder": (8, Severity.ERROR, "是模板占位符", "the number is a template placeholder"),
 }
 _KIND = {  # kind -> (rule block start, zh name, en name, basis, correct form)
     "filing": (0, "ICP备案号", "ICP filing number", BASIS_FILING, "京ICP备12345678号-1"),
@@ -50,7 +50,7 @@ _SCRIPT_PSB = re.compile(r"公网安备|beian\.mps\.gov\.cn|beian\.gov\.cn/porta
 
 STATE_CHECKED = "icp.homepages"      # declared host -> URL of the homepage that was checked for it
 STATE_JUDGED = "icp.judged"          # hosts whose homepage footer was read (once each)
-STATE_UNUSABLE = "icp.unusable"      # host -> (URL, status) of a homepage that was not HTML
+STATE_UNUSABLE = "icp.unusable"      # host -> (URL, status, error) of a homepage that failed or was not HTML
 
 
 def _rule(n: int) -> str:
@@ -313,12 +313,18 @@ def _relabel_filing(filings: list[Number], licences: list[Number], ctx: AuditCon
 
 def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """首页备案信息：ICP备案号、经营许可证、公安备案号"""
-    if not page.is_homepage:
-        return []
     host = page.host
+    if not page.is_homepage:
+        # A failed download carries no homepage mark; a declared domain's root that failed is still
+        # worth naming in the final check (with the error) instead of "never fetched".
+        if page.status == 0 and urlsplit(page.url).path in ("", "/") and host in ctx.profile.domains:
+            ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
+                host, (page.url, 0, page.headers.get("x-siteaudit-error", "")))
+        return []
     parsed = parse(page)
-    if parsed is None or page.status >= 400:
-        ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(host, (page.url, page.status))
+    if parsed is None or page.status >= 400 or page.status == 0:
+        ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
+            host, (page.url, page.status, page.headers.get("x-siteaudit-error", "")))
         return []
     covered = ctx.state.setdefault(STATE_CHECKED, {})
     judged = ctx.state.setdefault(STATE_JUDGED, set())
@@ -358,14 +364,28 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
     unusable = ctx.state.get(STATE_UNUSABLE, {})
     findings: list[Finding] = []
     start_urls = {(_host(u)): u for u in ctx.profile.site.start_urls}
+    first = urlsplit(ctx.profile.site.start_urls[0]) if ctx.profile.site.start_urls else None
+
+    def homepage_url(domain: str) -> str:
+        # The URL the crawl would have used: the first start URL's scheme and port on this domain.
+        if domain in start_urls:
+            return start_urls[domain]
+        if first is None:
+            return f"https://{domain}/"
+        return f"{first.scheme}://{domain}{':' + str(first.port) if first.port else ''}/"
+
     missing = []
     for domain in ctx.profile.domains:
         if domain in checked:
             continue
         missing.append(domain)
-        url, status = unusable.get(domain, (start_urls.get(domain, f"https://{domain}/"), None))
-        actual = (ctx.t(f"首页返回 HTTP {status}，不是可检查的页面", f"the homepage answered HTTP {status}, not a usable page")
-                  if status else ctx.t("首页未被抓取（无法访问或未爬到）", "the homepage was never fetched (down or not crawled)"))
+        url, status, error = unusable.get(domain, (homepage_url(domain), None, ""))
+        if status:
+            actual = ctx.t(f"首页返回 HTTP {status}，不是可检查的页面", f"the homepage answered HTTP {status}, not a usable page")
+        elif status == 0:
+            actual = ctx.t(f"首页无法访问：{error}", f"the homepage could not be fetched: {error}")
+        else:
+            actual = ctx.t("首页未被抓取（无法访问或未爬到）", "the homepage was never fetched (down or not crawled)")
         findings.append(Finding(
             rule="ICP050", category="icp", severity=Severity.WARNING, url=url,
             message=ctx.t(f"申报域名 {domain} 的首页未能检查备案信息", f"the filing details of {domain}'s homepage were not checked"),
