@@ -70,6 +70,14 @@ def test_linked_policy_never_fetched():
     assert (f.rule, f.severity, f.url) == ("PRV003", Severity.INFO, HOME + "privacy.html")
 
 
+def test_linked_policy_that_does_not_open():
+    c = ctx()
+    crawl(c, page(HOME, LINKED, home=True),
+          Page(url=HOME + "privacy.html", status=404, content_type="text/html", text="<html>Not found</html>"))
+    (f,) = check_privacy_policies(c).findings
+    assert (f.rule, f.severity) == ("PRV003", Severity.WARNING) and "404" in f.actual
+
+
 def test_policy_found_by_its_title_even_when_not_linked():
     c = ctx()
     crawl(c, page(HOME + "legal/ys.html", text=fixture("privacy_policy_thin.html")))

@@ -47,6 +47,7 @@ ELEMENTS = (
 )
 STATE_LINKS = "privacy.policy_links"   # policy URL -> homepage URL that links to it
 STATE_POLICIES = "privacy.policies"    # policy URL -> missing element names
+STATE_BROKEN = "privacy.broken"        # policy URL -> HTTP status (0: download failed) when it did not answer
 _MAX_POLICIES = 20
 
 
@@ -95,7 +96,12 @@ def _personal_inputs(form) -> list[str]:
 
 def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """隐私政策：首页链接、个人信息表单链接"""
-    if not page.text or page.status >= 400:
+    if page.status >= 400 or page.status == 0:
+        url = urldefrag(page.url)[0]
+        if url in ctx.state.get(STATE_LINKS, {}):   # only policy pages: the set stays small
+            ctx.state.setdefault(STATE_BROKEN, {}).setdefault(url, page.status)
+        return []
+    if not page.text:
         return []
     parsed = parse(page)
     if parsed is None:
@@ -138,7 +144,17 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
     policies = ctx.state.get(STATE_POLICIES, {})
     names = {name: (zh, en) for name, zh, en, _ in ELEMENTS}
     findings: list[Finding] = []
+    broken = ctx.state.get(STATE_BROKEN, {})
     for url in dict.fromkeys([*links, *policies]):
+        if url not in policies and url in broken:
+            status = broken[url]
+            findings.append(Finding(
+                rule="PRV003", category="privacy", severity=Severity.WARNING, url=url,
+                message=ctx.t(f"首页链接的隐私政策页面无法打开（HTTP {status}）",
+                              f"the privacy policy linked from the homepage does not open (HTTP {status})"),
+                where="body", basis=BASIS, expected=ctx.t("可访问的隐私政策页面", "a reachable policy page"),
+                actual=ctx.t(f"由 {links[url]} 链接，返回 HTTP {status}", f"linked from {links[url]}, HTTP {status}")))
+            continue
         if url not in policies:
             findings.append(Finding(
                 rule="PRV003", category="privacy", severity=Severity.INFO, url=url,
