@@ -51,6 +51,8 @@ def test_fixture_hidden_gambling_links():
     ('<div style="background:#000;color:rgb(0,0,0)">{}</div>', "same colour as background (#000000)"),
     ('<div style="background:#123456"><div style="color:#123456">{}</div></div>', "same colour as background (#123456)"),
     ('<div style="height:0;overflow:hidden">{}</div>', "height:0 + overflow:hidden"),
+    ('<div style="width:1px;height:1px;overflow:hidden">{}</div>', "height:1px + overflow:hidden"),
+    ('<marquee height="1" width="1">{}</marquee>', "<marquee height=1>"),
     ('<div hidden>{}</div>', "hidden attribute"),
     ('<style>#x{{position:absolute;top:-800px}}</style><div id="x">{}</div>', "off-screen (top:-800px)"),
     ('<style>div.seo{{display:none}}</style><div class="seo wrap">{}</div>', "display:none"),

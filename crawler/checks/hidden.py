@@ -151,8 +151,14 @@ def technique(style: dict[str, str], el: etree._Element, background: str) -> str
         return f"off-screen (text-indent:{style['text-indent']})"
     if style.get("overflow") == "hidden":
         for side in ("height", "width", "max-height", "max-width"):
-            if _px(style.get(side, "x")) == 0:
-                return f"{side}:0 + overflow:hidden"
+            px = _px(style.get(side, "x"))
+            if px is not None and px <= 1:
+                return f"{side}:{style[side]} + overflow:hidden"
+    if el.tag == "marquee":
+        for side in ("height", "width"):
+            px = _px(el.get(side) or "x")
+            if px is not None and px <= 2:
+                return f"<marquee {side}={el.get(side)}>"
     fg = colour(style.get("color", ""))
     if fg and fg == background:
         return f"same colour as background ({fg})"
@@ -185,7 +191,7 @@ def hidden_elements(root: etree._Element, interesting: Callable[[etree._Element]
     if body is None:
         return
     sheet = StyleSheet.from_document(root)
-    candidates: list[etree._Element] = body.xpath(".//*[@style or @hidden or @bgcolor]")
+    candidates: list[etree._Element] = body.xpath(".//*[@style or @hidden or @bgcolor] | .//marquee")
     # Style sheets name many classes a page never uses; `source` (the page HTML) lets those be skipped
     # without an XPath pass each.
     for el_id in sheet.by_id:
