@@ -65,16 +65,15 @@ class Number:
         return f"{self.label if self.kind == 'licence' else ''}{self.digits}"
 
     def same_as(self, other: "Number") -> bool:
-        """Same number; a per-domain `-N` suffix on the page is accepted when `other` has none.
+        """Same number, whatever the `-N` suffix: since 2019 each domain of a site has its own suffix,
+        so a profile that names one (`…号-1`) still matches the site's other domains (`…号-2`).
 
         A missing province is a format problem reported on its own, so it does not also make the
         number differ; the 公安 number's province is implied by its digits (checked separately).
         """
         if self.kind != other.kind or self.base != other.base:
             return False
-        if self.kind != "psb" and self.province and other.province and self.province != other.province:
-            return False
-        return not other.suffix or self.suffix == other.suffix
+        return self.kind == "psb" or not (self.province and other.province and self.province != other.province)
 
     @property
     def comparable(self) -> bool:
