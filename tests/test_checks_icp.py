@@ -94,6 +94,13 @@ def test_single_page_app_footer_is_drawn_by_scripts():
     assert f.rule == "ICP003" and "/js/chunk-vendors.js" in f.actual
 
 
+def test_numbers_quoted_in_the_body_do_not_count_when_the_footer_has_them():
+    text = (FIXTURES / "good_centered_div.html").read_text("utf-8").replace(
+        "<h1>企业云服务</h1>", "<h1>企业云服务</h1><p>我们已为客户办理 京ICP备 XXXX号、沪ICP备2023999999号 等备案。</p>")
+    page = Page(url="https://www.example.cn/", status=200, content_type="text/html", text=text, is_homepage=True)
+    assert icp_findings(page, make_ctx()) == []
+
+
 def test_evidence_names_what_was_found_and_expected():
     ctx = make_ctx()
     (code,) = icp_findings(homepage("bad_psb_code_mismatch.html"), ctx)

@@ -14,7 +14,8 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
-from crawler.checks.htmlutil import Parsed, TextIndex, ancestors, element_text, link_of, parse, squash
+from crawler.checks.htmlutil import (Parsed, TextIndex, ancestors, element_text, is_footerish, link_of, parse,
+                                     squash)
 from crawler.checks.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
                                         province_code_mismatch)
 from crawler.page import Page
@@ -80,6 +81,16 @@ class _Homepage:
             return element_text(el)[-200:]
         text = squash(self.index.text)
         return text[-200:]
+
+    def in_footer(self, n: Number) -> bool:
+        """In a footer-like element, or in the last third of the page's text."""
+        return is_footerish(self.owner(n)) or n.start >= len(self.index.text) * 2 // 3
+
+    def footer_first(self, numbers: list[Number]) -> list[Number]:
+        """The numbers the footer shows, when it shows any: an agency's homepage may quote its
+        clients' numbers in the body, and those are not this site's filing."""
+        footer = [n for n in numbers if self.in_footer(n)]
+        return footer or numbers
 
     def context(self, n: Number) -> str:
         return self.index.context(n.start, n.end)
@@ -345,6 +356,7 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     licences = old_licences + find_licences(hp.index.text)
     licences.sort(key=lambda n: n.start)
     psbs = find_psb(hp.index.text)
+    filings, licences, psbs = hp.footer_first(filings), hp.footer_first(licences), hp.footer_first(psbs)
     _check_filing(hp, filings, licences)
     _check_licence(hp, licences)
     _check_psb(hp, psbs)
