@@ -38,6 +38,7 @@ def icp_findings(page: Page, ctx: AuditContext):
     ("good_label_variants.html", "utf-8"),
     ("good_icp_label_colon.html", "utf-8"),
     ("good_table_gbk.html", "gb18030"),
+    ("good_responsive_footer.html", "utf-8"),
 ])
 def test_correct_footers_have_no_icp_findings(name, encoding):
     ctx = make_ctx()
@@ -59,6 +60,7 @@ def test_correct_footers_have_no_icp_findings(name, encoding):
     ("bad_filing_image_in_link.html", "ICP002", Severity.ERROR),
     ("bad_filing_missing_psb_badge.html", "ICP001", Severity.ERROR),   # the 公安 badge is not an ICP image
     ("bad_filing_script.html", "ICP003", Severity.ERROR),
+    ("bad_filing_hidden.html", "ICP014", Severity.ERROR),
     ("bad_filing_no_province.html", "ICP004", Severity.ERROR),
     ("bad_filing_spaces.html", "ICP005", Severity.WARNING),
     ("bad_filing_no_hao.html", "ICP006", Severity.WARNING),

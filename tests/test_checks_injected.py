@@ -71,6 +71,8 @@ def test_hiding_techniques_are_named(wrapper, technique):
     '<div style="position:absolute;left:-20px">{}</div>',    # nudged, not off-screen
     '<div style="font-size:12px">{}</div>',
     '<div class="seo">{}</div><style>.wrap .seo{{display:none}}</style>',  # descendant selector: not trusted
+    '<style>@media (max-width: 768px) {{ .pc {{ display:none }} }} .x{{color:red}}</style><div class="pc">{}</div>',
+    '<style media="print">.pc{{display:none}}</style><div class="pc">{}</div>',
 ])
 def test_visible_wrappers_are_not_hidden(wrapper):
     found = run(doc(wrapper.format(LINKS)))
@@ -127,6 +129,12 @@ def test_spider_redirect_script():
 def test_clean_pages_have_no_findings():
     for name in ("good_centered_div.html", "good_label_variants.html"):
         assert run((FIXTURES / name).read_text(encoding="utf-8")) == []
+
+
+def test_rules_after_an_at_rule_still_apply():
+    html = doc('<style>@import url(x.css); @media print{{.a{{color:red}}}} .lk{{display:none}}</style>'
+               .replace("{{", "{").replace("}}", "}") + f'<div class="lk">{LINKS}</div>')
+    assert [f.rule for f in run(html)] == ["INJ010"]
 
 
 def test_helpers():

@@ -68,6 +68,34 @@ def _px(value: str) -> float | None:
     return number * (16 if unit in ("em", "rem") else 1)
 
 
+def _top_level(css: str) -> str:
+    """The CSS without @-rule blocks (`@media`, `@supports`, `@font-face` …): rules inside them apply
+    only sometimes (a phone-sized screen), and a responsive footer is not a hidden one."""
+    out: list[str] = []
+    i, n = 0, len(css)
+    while i < n:
+        at = css.find("@", i)
+        if at < 0:
+            out.append(css[i:])
+            break
+        out.append(css[i:at])
+        brace, semi = css.find("{", at), css.find(";", at)
+        if brace < 0 or (0 <= semi < brace):   # `@import …;`, `@charset …;`
+            i = n if semi < 0 else semi + 1
+            continue
+        depth, j = 0, brace
+        while j < n:
+            if css[j] == "{":
+                depth += 1
+            elif css[j] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        i = j + 1
+    return "".join(out)
+
+
 @dataclass
 class StyleSheet:
     """The simple rules of a page's <style> blocks, indexed by id, class and tag."""
@@ -80,7 +108,9 @@ class StyleSheet:
     def from_document(cls, root: etree._Element) -> "StyleSheet":
         sheet = cls({}, {}, {})
         for el in root.iter("style"):
-            css = _COMMENT.sub("", el.text or "")
+            if (el.get("media") or "all").strip().lower() not in ("all", "screen", ""):
+                continue   # print or size-conditional sheets do not hide anything on a desktop screen
+            css = _top_level(_COMMENT.sub("", el.text or ""))
             for m in _RULE.finditer(css):
                 decls = declarations(m.group(2))
                 if not decls.keys() & _RELEVANT:

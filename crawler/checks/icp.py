@@ -14,6 +14,7 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
+from crawler.checks.hidden import hidden_elements
 from crawler.checks.htmlutil import (Parsed, TextIndex, ancestors, element_text, is_footerish, link_of, parse,
                                      squash)
 from crawler.checks.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
@@ -75,12 +76,22 @@ class _Homepage:
         self.ctx = ctx
         self.findings: list[Finding] = []
         self.footer = self._footer_text()
+        self._hidden: dict | None = None
 
     def _footer_text(self) -> str:
         for el in reversed(list(self.parsed.root.iter("footer"))):
             return element_text(el)[-200:]
         text = squash(self.index.text)
         return text[-200:]
+
+    def hidden_by(self, n: Number) -> str | None:
+        """The CSS technique that hides the element holding the number, if one does."""
+        if self._hidden is None:
+            self._hidden = dict(hidden_elements(self.parsed.root, source=self.page.text))
+        for node in ancestors(self.owner(n)):
+            if node in self._hidden:
+                return f"{self._hidden[node]} @ {self.parsed.path(node)}"
+        return None
 
     def in_footer(self, n: Number) -> bool:
         """In a footer-like element, or in the last third of the page's text."""
@@ -195,6 +206,13 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
                    suggestion=t(f"在首页底部居中位置展示备案号并链接到 {MIIT_URL}",
                                 f"show the number at the bottom centre of the homepage, linked to {MIIT_URL}"))
         return
+    hiding = [hp.hidden_by(n) for n in filings]
+    if all(hiding):
+        n, how = filings[0], hiding[0]
+        hp.add("ICP014", Severity.ERROR, f"ICP备案号被 CSS 隐藏（{how}），访问者看不到",
+               f"the ICP filing number is hidden by CSS ({how})", basis=BASIS_FILING,
+               expected=hp.ctx.t("在首页底部可见", "visible at the bottom of the homepage"), actual=f"{how}: {n.shown}",
+               match=n.shown, context=hp.context(n))
     placeholders = [n for n in filings if _report_problems(hp, n, declared)]
     real = [n for n in filings if n not in placeholders]
     comparable = [n for n in real if n.comparable]
