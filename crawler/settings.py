@@ -32,6 +32,25 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 # A redirect loop should be detected quickly, not after 20 hops.
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 1
+# 429 and 503 are handled by PolitenessMiddleware (Retry-After, per host), not retried blindly.
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+# Our middlewares: decode by the bytes, honour Crawl-delay/Retry-After, report redirect loops,
+# send staging credentials to the declared hosts only.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.StagingAccessMiddleware": 450,
+    "crawler.middlewares.EncodingMiddleware": 575,
+    "crawler.middlewares.PolitenessMiddleware": 585,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+}
+# Seconds: longest Retry-After or Crawl-delay honoured; past it we wait this long and retry anyway.
+AUDIT_RETRY_AFTER_MAX = 60.0
+# Retries of one request after a 429/503 that asked us to wait; then the host is reported blocked.
+AUDIT_RETRY_AFTER_TIMES = 2
+# Seconds to wait after a 429 without Retry-After.
+AUDIT_RETRY_AFTER_DEFAULT = 5.0
+# External links are checked (HEAD), never followed; at most this many per audit.
+AUDIT_EXTERNAL_MAX = 200
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
@@ -58,16 +77,22 @@ def audit_settings(profile: Any, *, resolver: str | None = None, progress: bool 
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "ROBOTSTXT_OBEY": crawl.obey_robots,
         "DEPTH_LIMIT": crawl.max_depth,
-        "CLOSESPIDER_PAGECOUNT": crawl.max_pages,
+        # The spider counts pages itself (CLOSESPIDER_PAGECOUNT would count robots.txt, sitemaps and
+        # resource checks too) and closes with the same reason.
         "CLOSESPIDER_TIMEOUT": crawl.time_limit,
         "LOG_LEVEL": log_level,
         "AUDIT_PROGRESS": progress,
     })
     if crawl.user_agent:
         settings["USER_AGENT"] = crawl.user_agent
-    if crawl.headers:
-        settings["DEFAULT_REQUEST_HEADERS"] = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-                                               "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5", **crawl.headers}
+    # Staging access (headers, cookies, basic auth) goes to the declared hosts only: StagingAccessMiddleware.
+    settings["AUDIT_HOSTS"] = list(profile.domains)
+    settings["AUDIT_HEADERS"] = dict(crawl.headers)
+    settings["AUDIT_COOKIES"] = dict(crawl.cookies)
+    if crawl.auth.username:
+        from crawler.middlewares import basic_auth
+
+        settings["AUDIT_AUTHORIZATION"] = basic_auth(crawl.auth.username, crawl.auth.password_env, profile.source)
     if resolver:
         settings["AUDIT_RESOLVER"] = resolver
         settings["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"

@@ -1,28 +1,125 @@
-"""Pages that did not load: broken internal links and unreachable URLs (category `links`)."""
+"""Links that do not lead where they should (category `links`): broken pages, resources and external
+links, hosts that block or throttle the audit, and redirect loops, long chains and HTTPS → HTTP."""
 from __future__ import annotations
 
+import re
 from typing import Iterator
+from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
 from crawler.page import Page
 from rules.model import Category, Finding, Severity
 
+REDIRECT_CHAIN_HOPS = 3     # a chain of this many redirects or more is reported
+# What WAFs and bot walls put in their block pages and headers (Aliyun 云盾, Tencent, 安全狗, Cloudflare…).
+_WAF_HEADERS = ("cf-ray", "cf-mitigated", "x-waf-uuid", "x-safe-firewall", "x-tencent-waf", "eagleid",
+                "x-powered-by-360wzb", "x-yd-waf", "x-sucuri-id", "x-akamai-transformed")
+_WAF_TEXT = re.compile(r"waf|web应用防火墙|云盾|安全狗|云锁|防火墙|访问被拦截|访问被阻断|请求被拦截|拦截|"
+                       r"access denied|forbidden by|captcha|验证码|人机验证|challenge|just a moment|ddos|"
+                       r"bot protection|security check|安全验证|频繁", re.IGNORECASE)
+
+
+def blocked_reason(page: Page) -> str:
+    """Why a response is a block rather than a broken link ("" when it is not a block).
+
+    429 is always a rate limit; 403 and 503 count as blocks when a WAF signature is present in the
+    headers or the body (a plain 403 on a missing permission is still a broken link).
+    """
+    if page.status == 429:
+        after = page.headers.get("retry-after")
+        return f"HTTP 429 Too Many Requests{f', Retry-After: {after}' if after else ''}"
+    if page.status not in (403, 503):
+        return ""
+    headers = page.headers
+    for name in _WAF_HEADERS:
+        if name in headers:
+            return f"HTTP {page.status}, {name}: {headers[name][:60]}"
+    server = headers.get("server", "")
+    if re.search(r"cloudflare|yundun|waf|safedog|tengine-waf|aliyun", server, re.IGNORECASE):
+        return f"HTTP {page.status}, Server: {server[:60]}"
+    match = _WAF_TEXT.search(page.text[:20000]) if page.text else None
+    if match:
+        return f"HTTP {page.status}, “{match.group(0)}”"
+    if page.status == 503 and "retry-after" in headers:
+        return f"HTTP 503, Retry-After: {headers['retry-after']}"
+    return ""
+
+
+def _linked_from(page: Page, ctx: AuditContext) -> str:
+    return ctx.t(f"链接来源：{page.referer or '（起始地址）'}", f"linked from {page.referer or '(start URL)'}")
+
 
 def check_page_status(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Every crawled URL answers: broken links (4xx/5xx) and URLs that could not be fetched at all."""
-    linked_from = page.referer or ctx.t("（起始地址）", "(start URL)")
+    kind = page.headers.get("x-siteaudit-kind", "")
+    what = {"resource": ctx.t("资源", "Resource"), "external": ctx.t("外部链接", "External link")}.get(
+        kind, ctx.t("链接", "Link"))
+    linked_from = _linked_from(page, ctx)
     if page.status == 0:
         error = page.headers.get("x-siteaudit-error", "")
         yield Finding(
-            rule="LNK002", category=Category.LINKS.value, severity=Severity.ERROR, url=page.url, where="http",
-            message=ctx.t(f"无法访问：{error}", f"Could not be fetched: {error}"),
-            context=ctx.t(f"链接来源：{linked_from}", f"linked from {linked_from}"),
-            expected="HTTP 200", actual=error,
+            rule="LNK002", category=Category.LINKS.value, severity=Severity.WARNING if kind == "external"
+            else Severity.ERROR, url=page.url, where="http",
+            message=ctx.t(f"{what}无法访问：{error}", f"{what} could not be fetched: {error}"),
+            context=linked_from, expected="HTTP 200", actual=f"{error}; {linked_from}",
             suggestion=ctx.t("检查服务器与 DNS 是否正常，或删除该链接。", "Check the server and DNS, or remove the link."))
-    elif page.status >= 400:
+        return
+    if page.status < 400:
+        return
+    blocked = blocked_reason(page)
+    if blocked:
         yield Finding(
-            rule="LNK001", category=Category.LINKS.value, severity=Severity.ERROR, url=page.url, where="http",
-            message=ctx.t(f"失效链接：HTTP {page.status}", f"Broken link: HTTP {page.status}"),
-            context=ctx.t(f"链接来源：{linked_from}", f"linked from {linked_from}"),
-            expected="HTTP 200", actual=f"HTTP {page.status}",
-            suggestion=ctx.t("修复目标页面或更正链接。", "Restore the target page or correct the link."))
+            rule="LNK003", category=Category.LINKS.value, severity=Severity.INFO if kind == "external"
+            else Severity.WARNING, url=page.url, where="http",
+            message=ctx.t(f"被限流/拦截（不是失效链接）：{blocked}",
+                          f"Rate-limited or blocked (not a broken link): {blocked}"),
+            context=linked_from, expected="HTTP 200", actual=f"{blocked}; {linked_from}",
+            suggestion=ctx.t("在 WAF/限流策略中为审计的 User-Agent 或来源 IP 放行，或降低抓取速度（crawl.delay）。",
+                             "Allow the audit's User-Agent or address in the WAF / rate limit, or crawl slower "
+                             "(crawl.delay)."))
+        return
+    rule, message = {
+        "resource": ("LNK007", ctx.t(f"资源失效：HTTP {page.status}", f"Broken resource: HTTP {page.status}")),
+        "external": ("LNK008", ctx.t(f"外部链接失效：HTTP {page.status}", f"Broken external link: HTTP {page.status}")),
+    }.get(kind, ("LNK001", ctx.t(f"失效链接：HTTP {page.status}", f"Broken link: HTTP {page.status}")))
+    yield Finding(
+        rule=rule, category=Category.LINKS.value, severity=Severity.WARNING if kind == "external" else Severity.ERROR,
+        url=page.url, where="http", message=message, context=linked_from, expected="HTTP 200",
+        actual=f"HTTP {page.status}; {linked_from}",
+        suggestion=ctx.t("修复目标页面或更正链接。", "Restore the target page or correct the link."))
+
+
+def check_redirects(page: Page, ctx: AuditContext) -> Iterator[Finding]:
+    """Redirects that cost or leak: loops, chains of three hops or more, and HTTPS → HTTP downgrades."""
+    loop = page.headers.get("x-siteaudit-redirect-loop")
+    linked_from = _linked_from(page, ctx)
+    if loop:
+        hops = loop.split(" → ")
+        first = hops[0]
+        closes = len(hops) > 1 and hops[-1] in hops[:-1]
+        yield Finding(
+            rule="LNK005", category=Category.LINKS.value, severity=Severity.ERROR, url=first, where="http",
+            message=ctx.t("重定向循环" if closes else "重定向次数过多", "Redirect loop" if closes else "Too many redirects"),
+            context=linked_from, expected=ctx.t("重定向到最终页面", "redirects ending at a page"), actual=loop,
+            suggestion=ctx.t("修正服务器或 CDN 的重定向规则，使其终止于一个返回 200 的页面。",
+                             "Fix the server or CDN redirect rules so the chain ends at a page that answers 200."))
+        return
+    if not page.redirects:
+        return
+    chain = [*page.redirects, page.url]
+    if len(page.redirects) >= REDIRECT_CHAIN_HOPS:
+        yield Finding(
+            rule="LNK004", category=Category.LINKS.value, severity=Severity.WARNING, url=page.redirects[0],
+            where="http", message=ctx.t(f"重定向链过长：{len(page.redirects)} 次跳转",
+                                        f"Long redirect chain: {len(page.redirects)} hops"),
+            context=linked_from, expected=ctx.t("最多 1–2 次跳转", "at most 1–2 hops"), actual=" → ".join(chain),
+            suggestion=ctx.t("让链接直接指向最终地址。", "Link to the final address directly."))
+    for src, dst in zip(chain, chain[1:]):
+        if urlsplit(src).scheme == "https" and urlsplit(dst).scheme == "http":
+            yield Finding(
+                rule="LNK006", category=Category.LINKS.value, severity=Severity.WARNING, url=src, where="http",
+                message=ctx.t("HTTPS 重定向到 HTTP（降级）", "HTTPS redirects to HTTP (downgrade)"),
+                context=linked_from, expected="https://…", actual=f"{src} → {dst}",
+                suggestion=ctx.t("全站使用 HTTPS，重定向目标也应为 HTTPS。",
+                                 "Serve the whole site over HTTPS, redirect targets included."))
+            break

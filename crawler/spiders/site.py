@@ -1,17 +1,38 @@
 """The audit spider: every declared domain, breadth-first, within the profile's caps.
 
-It only fetches and hands `Page` values on; every judgement happens in the checks.
+Per declared host it first reads robots.txt and the sitemaps it names (or /sitemap.xml), then
+fetches one random path (the soft-404 probe), then the homepage, the start URLs and the sitemap's
+URLs. That order means every page that arrives can be compared with the probe and the sitemap.
+It only fetches and hands `Page` values on; the judgements happen in `crawler/checks/`. What is
+not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.state`, the
+audit's `ctx.state`, for the final checks.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
+import secrets
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
 
+from crawler.middlewares import ENCODING_META
 from crawler.page import Page
+from crawler.spiders.bootstrap import HostBootstrap, probe_signature, sitemap_lines
+from crawler.urls import PatternCap, normalize_url, stripped_params
+
+_LISTED_MAX = 50             # URLs kept per reported list (robots-excluded, orphans, unlisted)
+_REFERRERS_MAX = 10          # linking pages named per broken URL
+_HELD_MAX = 1000             # broken pages held back to collect their linking pages; past it they go at once
+_RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
+                   "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
+_RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
 
 
 def homepage_urls(profile: Any) -> list[str]:
@@ -40,29 +61,169 @@ class SiteSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.profile = profile
         self.session = session  # the audit session the pipeline hands pages to
+        self.state: dict[str, Any] = session.ctx.state if session is not None else {}
+        crawl = profile.crawl
         self.allowed_domains = list(profile.domains)
+        self._hosts = frozenset(self.allowed_domains)
         # Not LinkExtractor(allow_domains=...): it compares the netloc, port included, so a site on a
-        # non-default port would have no internal links. We filter on the host name ourselves.
-        self.link_extractor = LinkExtractor(deny=profile.crawl.exclude or ())
+        # non-default port would have no internal links. We filter on the host name ourselves, and
+        # keep PDFs and images (deny_extensions=()) to status-check them as resources.
+        self.link_extractor = LinkExtractor(deny_extensions=(), unique=True)
+        self._exclude = [re.compile(p) for p in crawl.exclude]   # SPEC: regexes on the URL path
+        self._strip = stripped_params(crawl.strip_params)
+        self.caps = PatternCap(crawl.pattern_cap)
+        self.max_pages = crawl.max_pages
         self.finish_reason = "finished"
-        self.seen_urls: set[str] = set()
+        self.pages = 0
+        self._seen: set[int] = set()        # hashes of normalised URLs already scheduled
+        self._parsed: set[int] = set()      # hashes of URLs whose page was handed on
+        self._linked: set[int] = set()      # hashes of internal URLs some page links to
+        self._external = 0
+        self._external_max = 200
+        self._external_per_host: dict[str, int] = {}
+        self._robots_excluded = self.state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
+        self._sitemap = self.state.setdefault("crawl.sitemap", {
+            "sitemaps": [], "urls": 0, "orphans": [], "orphan_count": 0, "unlisted": [], "unlisted_count": 0})
+        self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
+        self.probes: dict[str, dict[str, Any]] = self.state.setdefault("content.probes", {})
+        self._bootstrap: dict[str, HostBootstrap] = {}
+        # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
+        # the crawl ends so that its finding names every linking page, not only the first.
+        self._broken_refs: dict[str, list[str]] = {}
+        self._held: list[tuple[str, Page]] = []
+        self.released: list[Page] = []      # held pages released without a session (unit use)
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._external_max = crawler.settings.getint("AUDIT_EXTERNAL_MAX", 200)
+        return spider
+
+    # -- helpers ---------------------------------------------------------------------------------
     def is_internal(self, url: str) -> bool:
         """On one of the declared domains (exactly: a sub-domain must be declared to be crawled)."""
-        return (urlsplit(url).hostname or "").lower() in self.allowed_domains
+        return (urlsplit(url).hostname or "").lower() in self._hosts
 
     def _is_homepage(self, url: str) -> bool:
         parts = urlsplit(url)
-        return parts.path in ("", "/") and not parts.query and (parts.hostname or "").lower() in self.allowed_domains
+        return parts.path in ("", "/") and not parts.query and (parts.hostname or "").lower() in self._hosts
 
+    def _excluded(self, url: str) -> bool:
+        path = urlsplit(url).path or "/"
+        return any(p.search(path) for p in self._exclude)
+
+    def _page_request(self, url: str, referer: str = "", normalized: bool = False,
+                      **meta: Any) -> scrapy.Request | None:
+        """A request for an internal page, or None when it is a duplicate, excluded or over its cap."""
+        if not normalized:
+            url = normalize_url(url, self._strip)
+        key = hash(url)
+        if key in self._seen or self._excluded(url):
+            return None
+        if not self.caps.admit(url):
+            return None
+        self._seen.add(key)
+        return scrapy.Request(url, callback=self.parse, errback=self.failed,
+                              meta={"linked_from": referer, **meta})
+
+    # -- start: robots.txt → sitemaps → soft-404 probe → homepage -----------------------------------
     async def start(self) -> AsyncIterator[Any]:
         homepages = homepage_urls(self.profile)
-        for url in dict.fromkeys([*homepages, *self.profile.site.start_urls]):
-            # Every declared domain's homepage is fetched even when another domain redirects to it:
-            # the filing checks judge each domain's homepage separately.
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=url in homepages,
-                                 meta={"homepage_of": urlsplit(url).hostname} if url in homepages else {})
+        starts: dict[str, list[str]] = {}
+        for url in self.profile.site.start_urls:
+            starts.setdefault((urlsplit(url).hostname or "").lower(), []).append(url)
+        for home in homepages:
+            host = (urlsplit(home).hostname or "").lower()
+            boot = self._bootstrap[host] = HostBootstrap(host, home, starts.get(host, []))
+            yield scrapy.Request(boot.root + "/robots.txt", callback=self.parse_robots, errback=self.bootstrap_failed,
+                                 priority=100, dont_filter=True,
+                                 meta={"dont_obey_robotstxt": True, "bootstrap": host, "dont_redirect": True})
 
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        boot = self._bootstrap[response.meta["bootstrap"]]
+        listed = sitemap_lines(response.body) if response.status == 200 else []
+        yield from self._fetch_sitemaps(boot, listed or [boot.root + "/sitemap.xml"])
+
+    def _fetch_sitemaps(self, boot: HostBootstrap, urls: list[str]) -> Iterator[Any]:
+        for url in urls:
+            if not boot.take_sitemap(url):
+                continue
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.bootstrap_failed, priority=100,
+                                 dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host})
+        if boot.sitemaps_done():
+            yield from self._probe(boot)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        boot = self._bootstrap[response.meta["bootstrap"]]
+        boot.pending -= 1
+        children: list[str] = []
+        if response.status == 200:
+            body = response.body
+            if body[:2] == b"\x1f\x8b":
+                try:
+                    body = gunzip(body, max_size=50 * 1024 * 1024)
+                except OSError:
+                    body = b""
+            try:
+                sitemap = Sitemap(body) if body.strip() else None
+            except Exception:  # not XML (an HTML 'not found' page served with 200): no sitemap
+                sitemap = None
+            if sitemap is not None and sitemap.type in ("urlset", "sitemapindex"):
+                self._sitemap["sitemaps"].append(response.url)
+                listed = self._sitemap_urls.setdefault(boot.host, {})
+                for entry in sitemap:
+                    loc = entry.get("loc", "").strip()
+                    if not loc:
+                        continue
+                    if sitemap.type == "sitemapindex":
+                        children.append(loc)
+                    elif self.is_internal(loc) and len(listed) < 50_000:
+                        listed.setdefault(normalize_url(loc, self._strip), response.url)
+        yield from self._fetch_sitemaps(boot, children)
+
+    def bootstrap_failed(self, failure: Any) -> Iterator[Any]:
+        """robots.txt, a sitemap or the probe could not be fetched: carry on without it."""
+        meta = failure.request.meta
+        boot = self._bootstrap[meta["bootstrap"]]
+        if meta.get("probe"):
+            self.probes[boot.host] = {"status": 0, "url": failure.request.url, "signature": frozenset()}
+            yield from self._open_host(boot)
+            return
+        if failure.request.url.endswith("/robots.txt") and not boot.sitemaps_taken:
+            yield from self._fetch_sitemaps(boot, [boot.root + "/sitemap.xml"])
+            return
+        boot.pending -= 1
+        yield from self._fetch_sitemaps(boot, [])
+
+    def _probe(self, boot: HostBootstrap) -> Iterator[Any]:
+        url = f"{boot.root}/siteaudit-probe-{secrets.token_hex(6)}.html"
+        yield scrapy.Request(url, callback=self.parse_probe, errback=self.bootstrap_failed, priority=100,
+                             dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host,
+                                                     "probe": True})
+
+    def parse_probe(self, response: Response) -> Iterator[Any]:
+        boot = self._bootstrap[response.meta["bootstrap"]]
+        text = response.text if isinstance(response, TextResponse) else ""
+        self.probes[boot.host] = {"status": response.status, "url": response.url,
+                                  "signature": probe_signature(text)}
+        yield from self._open_host(boot)
+
+    def _open_host(self, boot: HostBootstrap) -> Iterator[Any]:
+        # Every declared domain's homepage is fetched even when another domain redirects to it: the
+        # filing checks judge each domain's homepage separately (hence dont_filter).
+        self._seen.add(hash(normalize_url(boot.homepage, self._strip)))
+        yield scrapy.Request(boot.homepage, callback=self.parse, errback=self.failed, dont_filter=True,
+                             meta={"homepage_of": boot.host, "linked_from": ""})
+        for url in boot.start_urls:
+            request = self._page_request(url)
+            if request is not None:
+                yield request
+        for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
+            request = self._page_request(url, sitemap_url, from_sitemap=True)
+            if request is not None:
+                yield request
+
+    # -- pages -------------------------------------------------------------------------------------
     def _page(self, response: Response) -> Page:
         meta = response.meta
         ms = int(meta.get("download_latency", 0) * 1000)
@@ -72,39 +233,201 @@ class SiteSpider(scrapy.Spider):
         if isinstance(response, TextResponse):
             text = response.text
             encoding = response.encoding
-            declared = response._declared_encoding() or ""
-            title = (response.xpath("normalize-space(//title)").get() or "") if "html" in headers.get(
-                "content-type", "text/html") else ""
+            detected = meta.get(ENCODING_META)
+            if detected is not None:
+                declared = detected.declared
+                if detected.mismatch:
+                    headers["x-siteaudit-encoding-mismatch"] = detected.source
+            else:
+                declared = response._declared_encoding() or ""
+            if "html" in headers.get("content-type", "text/html") and response.status < 300:
+                title = response.xpath("normalize-space(//title)").get() or ""
+        loop = meta.get("redirect_loop")
+        if loop:
+            headers["x-siteaudit-redirect-loop"] = " → ".join(loop)
         redirects = tuple(meta.get("redirect_urls", ()))
         return Page(url=response.url, status=response.status, depth=meta.get("depth", 0), ms=ms, title=title,
                     encoding=encoding, declared_encoding=declared, content_type=headers.get("content-type", ""),
-                    headers=headers, text=text, referer=_referer(response),
+                    headers=headers, text=text, referer=meta["linked_from"] if "linked_from" in meta else _referer(response),
                     redirects=redirects, is_homepage=bool(meta.get("homepage_of")) or self._is_homepage(response.url))
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if not self.is_internal(response.url):
+            return  # redirected off-site: not ours to audit
         # Homepage requests bypass the dupe filter, so a URL can arrive twice (apex → www). A repeat
         # is only passed on as the homepage of the domain that redirected to it; links are not re-followed.
-        repeat = response.url in self.seen_urls
+        key = hash(response.url)
+        repeat = key in self._parsed
         if repeat and not response.meta.get("homepage_of"):
             return
-        self.seen_urls.add(response.url)
+        self._parsed.add(key)
         page = self._page(response)
-        yield page
-        if not repeat and isinstance(response, TextResponse) and page.is_html and response.status < 400:
-            for link in self.link_extractor.extract_links(response):
-                if self.is_internal(link.url):
-                    yield scrapy.Request(link.url, callback=self.parse, errback=self.failed)
+        yield from self._hand_on(page, _requested_url(response))
+        if repeat:
+            return
+        self.pages += 1
+        if page.status == 200 and page.is_html:
+            self._note_sitemap_coverage(page.url)
+        if isinstance(response, TextResponse) and page.is_html and response.status < 300:
+            yield from self._follow(response)
+        if self.max_pages and self.pages >= self.max_pages:
+            raise CloseSpider("closespider_pagecount")
+
+    def _hand_on(self, page: Page, requested: str) -> Iterator[Page]:
+        """Pass a page on, except an internal broken one: held until the end to collect its referrers."""
+        broken = page.status >= 400 or page.status == 0
+        if not broken or page.is_homepage or page.headers.get("x-siteaudit-kind") == "external" \
+                or len(self._held) >= _HELD_MAX:
+            yield page
+            return
+        refs = self._broken_refs.setdefault(requested, [])
+        if page.referer and page.referer not in refs:
+            refs.insert(0, page.referer)
+        self._held.append((requested, page))
+
+    def _note_referrer(self, url: str, referer: str) -> None:
+        refs = self._broken_refs.get(url)
+        if refs is not None and referer not in refs and len(refs) < _REFERRERS_MAX:
+            refs.append(referer)
+
+    def _note_sitemap_coverage(self, url: str) -> None:
+        listed = self._sitemap_urls.get((urlsplit(url).hostname or "").lower())
+        if listed and normalize_url(url, self._strip) not in listed:
+            self._sitemap["unlisted_count"] += 1
+            if len(self._sitemap["unlisted"]) < _LISTED_MAX:
+                self._sitemap["unlisted"].append(url)
+
+    def _follow(self, response: TextResponse) -> Iterator[Any]:
+        here = response.url
+        for link in self.link_extractor.extract_links(response):
+            url = link.url
+            if self.is_internal(url):
+                ext = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in urlsplit(url).path else ""
+                if ext in _RESOURCE_EXT:
+                    yield from self._check_resource(url, here)
+                    continue
+                normal = normalize_url(url, self._strip)
+                self._linked.add(hash(normal))
+                if self._broken_refs:
+                    self._note_referrer(normal, here)
+                request = self._page_request(normal, here, normalized=True)
+                if request is not None:
+                    yield request
+            elif url.startswith(("http://", "https://")):
+                yield from self._check_external(url, here)
+        for src in response.xpath(_RESOURCE_XPATH).getall():
+            url = response.urljoin(src.strip())
+            if not url.startswith(("http://", "https://")):
+                continue
+            if self.is_internal(url):
+                if self._broken_refs:
+                    self._note_referrer(normalize_url(url, ()), here)
+                yield from self._check_resource(url, here)
+            else:
+                yield from self._check_external(url, here)
+
+    # -- resources and external links: status only, never parsed or followed ------------------------
+    def _check_resource(self, url: str, referer: str) -> Iterator[Any]:
+        url = normalize_url(url, ())
+        key = hash("HEAD " + url)
+        if key in self._seen or self._excluded(url):
+            return
+        self._seen.add(key)
+        yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
+                             priority=-10, meta={"linked_from": referer, "kind": "resource"})
+
+    def _check_external(self, url: str, referer: str) -> Iterator[Any]:
+        url = normalize_url(url, ())
+        key = hash("HEAD " + url)
+        host = (urlsplit(url).hostname or "").lower()
+        if key in self._seen or self._external >= self._external_max or self._external_per_host.get(host, 0) >= 20:
+            return
+        self._seen.add(key)
+        self._external += 1
+        self._external_per_host[host] = self._external_per_host.get(host, 0) + 1
+        # Checking a link is not crawling the other site: robots.txt is not consulted for it.
+        yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
+                             priority=-20, meta={"linked_from": referer, "kind": "external", "allow_offsite": True,
+                                                 "dont_obey_robotstxt": True})
+
+    def parse_status(self, response: Response) -> Iterator[Any]:
+        request = response.request
+        meta = response.meta
+        if response.status in (405, 501) and request is not None and request.method == "HEAD":
+            # Some servers refuse HEAD: ask again with GET before calling the link broken.
+            yield request.replace(method="GET", dont_filter=True)
+            return
+        if response.status >= 400 or meta.get("redirect_loop"):
+            page = self._page(response)
+            yield from self._hand_on(Page(
+                url=page.url, status=page.status, depth=page.depth, ms=page.ms, content_type=page.content_type,
+                text=page.text if response.status in (403, 429, 503) else "",
+                headers={**page.headers, "x-siteaudit-kind": meta["kind"]}, referer=page.referer,
+                redirects=page.redirects), _requested_url(response))
+
+    def status_failed(self, failure: Any) -> Iterator[Page]:
+        if failure.check(IgnoreRequest):
+            yield from self.failed(failure)
+            return
+        request = failure.request
+        yield from self._hand_on(Page(
+            url=request.url, status=0, referer=request.meta.get("linked_from", ""),
+            headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}",
+                     "x-siteaudit-kind": request.meta.get("kind", "")}), request.url)
 
     def failed(self, failure: Any) -> Iterator[Page]:
         """A download that failed (DNS, refused, timeout) is a page with status 0 and the error."""
         request = failure.request
-        yield Page(url=request.url, status=0, depth=request.meta.get("depth", 0),
-                   referer=(request.headers.get("Referer") or b"").decode("latin-1"),
-                   headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}"})
+        if failure.check(IgnoreRequest):
+            # Not a failure of the site: robots.txt said no (listed for the report) or the request
+            # was filtered (off-site redirect). Neither is a broken link.
+            if "robots" in str(failure.value):
+                self._robots_excluded["count"] += 1
+                if len(self._robots_excluded["urls"]) < _LISTED_MAX:
+                    self._robots_excluded["urls"].append(request.url)
+            return
+        yield from self._hand_on(Page(
+            url=request.url, status=0, depth=request.meta.get("depth", 0), referer=request.meta.get("linked_from", ""),
+            headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}"},
+            is_homepage=bool(request.meta.get("homepage_of"))), _requested_url_of(request))
 
     def closed(self, reason: str) -> None:
         self.finish_reason = {"closespider_pagecount": "page_limit", "closespider_timeout": "time_limit",
                               "shutdown": "interrupted"}.get(reason, "finished")
+        # Sitemap orphans: listed in a sitemap, linked from no crawled page.
+        for host, listed in self._sitemap_urls.items():
+            self._sitemap["urls"] += len(listed)
+            for url in listed:
+                if hash(url) not in self._linked and not self._is_homepage(url):
+                    self._sitemap["orphan_count"] += 1
+                    if len(self._sitemap["orphans"]) < _LISTED_MAX:
+                        self._sitemap["orphans"].append(url)
+        self.state["crawl.truncated"] = {p: {"refused": n, "example": self.caps.examples.get(p, "")}
+                                         for p, n in self.caps.truncated.items()}
+        self.state["crawl.pattern_cap"] = self.caps.cap
+        self.state["crawl.finish_reason"] = self.finish_reason
+        self._release_held()
+
+    def _release_held(self) -> None:
+        """Hand on the held broken pages, each naming every page seen linking to it."""
+        held, self._held = self._held, []
+        for requested, page in held:
+            refs = self._broken_refs.get(requested) or ([page.referer] if page.referer else [])
+            page = dataclasses.replace(page, referer=", ".join(refs))
+            if self.session is not None:
+                self.session.process_page(page)
+            else:
+                self.released.append(page)
+
+
+def _requested_url(response: Response) -> str:
+    """The URL that was asked for (the first of a redirect chain), as links name it."""
+    return _requested_url_of(response.request) if response.request is not None else response.url
+
+
+def _requested_url_of(request: Any) -> str:
+    urls = request.meta.get("redirect_urls")
+    return urls[0] if urls else request.url
 
 
 def _referer(response: Response) -> str:

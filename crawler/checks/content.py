@@ -1,0 +1,136 @@
+"""Pages that do not say what they seem to (category `content`): wrong encodings, soft 404s, empty
+pages and pages whose text exists only after JavaScript runs."""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from crawler.checks.base import AuditContext
+from crawler.page import Page
+from rules.model import Category, Finding, Severity
+
+_INVISIBLE = re.compile(r"<(head|script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=", re.IGNORECASE)
+_SPA_ROOT = re.compile(r"""<(div|main|section)\b[^>]*\bid\s*=\s*["']?(app|root|__next|__nuxt|main-app)\b[^>]*>\s*</\1>""",
+                       re.IGNORECASE)
+_NOT_FOUND = re.compile(r"404|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
+_ENTITY = re.compile(r"&(nbsp|#160|#xa0);", re.IGNORECASE)
+
+SOFT_404_SIMILARITY = 0.85   # share of the probe's text shingles a soft-404 page repeats
+JS_ONLY_TEXT = 60            # visible characters below which a page is "empty" without its scripts
+_SHINGLE = 3
+_SIGNATURE_CHARS = 4000
+
+
+def visible_text(html: str) -> str:
+    """The body text a reader sees without JavaScript: no head, scripts, styles, comments or tags."""
+    text = _TAG.sub(" ", _INVISIBLE.sub(" ", html))
+    return _SPACE.sub(" ", _ENTITY.sub(" ", text)).strip()
+
+
+def text_signature(text: str) -> frozenset[int]:
+    """Hashed character shingles of the first few thousand characters: cheap, language-neutral."""
+    text = text[:_SIGNATURE_CHARS]
+    return frozenset(hash(text[i:i + _SHINGLE]) for i in range(max(0, len(text) - _SHINGLE + 1)))
+
+
+def similarity(a: frozenset[int], b: frozenset[int]) -> float:
+    """Jaccard similarity of two signatures (1.0 for two empty texts)."""
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def check_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
+    """The declared character encoding matches the bytes (undeclared GBK, wrong header, wrong <meta>)."""
+    source = page.headers.get("x-siteaudit-encoding-mismatch")
+    if not source or not page.encoding:
+        return
+    declared = page.declared_encoding or ctx.t("（未声明）", "(none)")
+    header = page.content_type or ""
+    yield Finding(
+        rule="CNT001", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="http",
+        message=ctx.t(f"声明的编码与实际不符：声明 {declared}，实际 {page.encoding}",
+                      f"Declared encoding does not match the content: declared {declared}, actual {page.encoding}"),
+        expected=declared, actual=page.encoding,
+        context=ctx.t(f"Content-Type：{header}", f"Content-Type: {header}") if header else None,
+        suggestion=ctx.t(f"在响应头 Content-Type 与 <meta charset> 中都声明 {page.encoding}（或把页面转为 UTF-8）。",
+                         f"Declare {page.encoding} in both the Content-Type header and <meta charset> "
+                         "(or convert the page to UTF-8)."))
+
+
+def check_soft_404(page: Page, ctx: AuditContext) -> Iterator[Finding]:
+    """Pages that answer 200 but are really "not found" pages (soft 404)."""
+    if page.status != 200 or not page.is_html or page.is_homepage or page.headers.get("x-siteaudit-kind"):
+        return
+    probe = ctx.state.get("content.probes", {}).get(page.host)
+    probe_200 = bool(probe) and probe["status"] == 200
+    title_says = bool(_NOT_FOUND.search(page.title)) if page.title else False
+    if not (probe_200 or title_says):
+        return  # the host answers unknown paths with a real 404 and the title is innocent: nothing to compare
+    score = 0.0
+    if probe_200 and page.url != probe["url"]:
+        score = similarity(text_signature(visible_text(page.text)), probe["signature"])
+    if score < SOFT_404_SIMILARITY and not title_says:
+        return
+    evidence = (ctx.t(f"与不存在页面的相似度 {score:.0%}", f"{score:.0%} similar to a not-found page")
+                if score >= SOFT_404_SIMILARITY else ctx.t(f"标题：{page.title}", f"title: {page.title}"))
+    yield Finding(
+        rule="CNT002", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="http",
+        message=ctx.t("软 404：页面返回 200，但内容是“页面不存在”", "Soft 404: answers 200 but is a not-found page"),
+        expected="HTTP 404", actual=f"HTTP 200; {evidence}",
+        context=ctx.t(f"链接来源：{page.referer}", f"linked from {page.referer}") if page.referer else None,
+        suggestion=ctx.t("让不存在的页面返回 404/410 状态码，并修正指向它的链接。",
+                         "Answer missing pages with 404/410 and fix the links to them."))
+
+
+def check_probe(page: Page, ctx: AuditContext) -> Iterator[Finding]:
+    """Hosts that answer any unknown path with 200 (so search engines and checks cannot see missing pages)."""
+    if not page.is_homepage:
+        return
+    probe = ctx.state.get("content.probes", {}).get(page.host)
+    reported = ctx.state.setdefault("content.probe_reported", set())
+    if not probe or probe["status"] != 200 or page.host in reported:
+        return
+    reported.add(page.host)
+    yield Finding(
+        rule="CNT005", category=Category.CONTENT.value, severity=Severity.INFO, url=probe["url"], where="http",
+        message=ctx.t("不存在的地址返回 200（软 404），失效链接将无法被发现",
+                      "A path that does not exist answers 200 (soft 404): broken links go unnoticed"),
+        expected="HTTP 404", actual="HTTP 200",
+        suggestion=ctx.t("为不存在的地址返回 404 状态码。", "Answer unknown paths with 404."))
+
+
+def check_empty(page: Page, ctx: AuditContext) -> Iterator[Finding]:
+    """Pages with no readable text: blank, or text that only JavaScript puts on the page."""
+    if page.status != 200 or not page.is_html or page.headers.get("x-siteaudit-kind"):
+        return
+    if len(page.text) > 200_000:
+        return  # a big page is not empty; skip the scan
+    text = visible_text(page.text)
+    if len(text) >= JS_ONLY_TEXT:
+        return
+    scripts = sum(len(s) for s in _SCRIPT.findall(page.text))
+    external = len(_SCRIPT_SRC.findall(page.text))
+    spa_root = bool(_SPA_ROOT.search(page.text))
+    if spa_root or scripts > 2000 or external >= 2:
+        yield Finding(
+            rule="CNT003", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="body",
+            message=ctx.t("页面内容需运行 JavaScript 才显示：审计（及搜索引擎、备案核查）看不到正文",
+                          "The page's text appears only after JavaScript runs: the audit (and inspectors) cannot read it"),
+            expected=ctx.t("HTML 中直接包含正文", "the text in the HTML"),
+            actual=ctx.t(f"可见文字 {len(text)} 字；脚本 {scripts} 字节，外部脚本 {external} 个"
+                         f"{'，含 SPA 根节点' if spa_root else ''}",
+                         f"{len(text)} visible characters; {scripts} bytes of script, {external} external scripts"
+                         f"{', an SPA root element' if spa_root else ''}"),
+            suggestion=ctx.t("使用服务端渲染或预渲染，并在页面底部直接输出备案号等信息；本页用语未能审计，请人工复核。",
+                             "Render on the server (or pre-render); this page's wording was not audited: review it."))
+    elif not text:
+        yield Finding(
+            rule="CNT004", category=Category.CONTENT.value, severity=Severity.INFO, url=page.url, where="body",
+            message=ctx.t("空白页面：没有可见文字", "Empty page: no visible text"),
+            expected=ctx.t("有内容的页面", "a page with content"), actual=ctx.t("可见文字 0 字", "0 visible characters"),
+            context=ctx.t(f"链接来源：{page.referer}", f"linked from {page.referer}") if page.referer else None)

@@ -1,0 +1,245 @@
+"""Downloader middlewares: thin adapters that make the crawl read pages right and treat hosts politely.
+
+- `EncodingMiddleware`: decodes HTML with `crawler.encoding.detect_encoding`, not Scrapy's guess.
+- `PolitenessMiddleware`: robots.txt `Crawl-delay` and `Retry-After` on 429/503, per host.
+- `LoopAwareRedirectMiddleware`: Scrapy's redirects, but a loop or an over-long chain reaches the
+  spider as a response (so it can be reported) instead of vanishing in the dupe filter.
+- `StagingAccessMiddleware`: the profile's headers, cookies and basic auth, on declared hosts only.
+"""
+from __future__ import annotations
+
+import base64
+import email.utils
+import logging
+import os
+import time
+from typing import Any
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.utils.httpobj import urlparse_cached
+
+from crawler.encoding import detect_encoding
+from rules.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+ENCODING_META = "siteaudit_encoding"
+
+
+def spider_state(crawler: Any) -> dict[str, Any]:
+    """The audit's shared state (`ctx.state`) when a session is attached, else the spider's own dict."""
+    spider = crawler.spider
+    state = getattr(spider, "state", None)
+    if state is None:
+        state = {}
+        if spider is not None:
+            spider.state = state
+    return state
+
+
+class EncodingMiddleware:
+    """Re-decodes every HTML response with the encoding its bytes really use (see crawler/encoding.py)."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        if not isinstance(response, HtmlResponse) and "html" not in ctype:
+            return response
+        detected = detect_encoding(response.body, ctype)
+        request.meta[ENCODING_META] = detected
+        return response.replace(encoding=detected.encoding)
+
+
+def parse_retry_after(value: str | bytes | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent or bad."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class PolitenessMiddleware:
+    """Honours robots.txt Crawl-delay and Retry-After (429/503) per host; Scrapy ignores both.
+
+    A 429/503 with Retry-After pauses the whole host (its download slot) for min(Retry-After, cap)
+    seconds and retries the request, up to `retries` times; then the response goes on to the
+    spider and the checks report the host as blocked (被限流/拦截), not broken.
+    """
+
+    def __init__(self, crawler: Any, *, cap_s: float, retries: int, default_s: float, obey_robots: bool,
+                 base_delay: float):
+        self.crawler = crawler
+        self.cap_s = cap_s
+        self.retries = retries
+        self.default_s = default_s
+        self.obey_robots = obey_robots
+        self.base_delay = base_delay
+        self.host_delay: dict[str, float] = {}     # slot key -> Crawl-delay (robots.txt)
+        self.backing_off: set[str] = set()         # slot keys paused by a Retry-After
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "PolitenessMiddleware":
+        s = crawler.settings
+        mw = cls(crawler, cap_s=s.getfloat("AUDIT_RETRY_AFTER_MAX"), retries=s.getint("AUDIT_RETRY_AFTER_TIMES"),
+                 default_s=s.getfloat("AUDIT_RETRY_AFTER_DEFAULT"), obey_robots=s.getbool("ROBOTSTXT_OBEY"),
+                 base_delay=s.getfloat("DOWNLOAD_DELAY"))
+        crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
+        return mw
+
+    # -- robots.txt Crawl-delay ------------------------------------------------------------------
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        if not self.obey_robots:
+            return
+        ua = self.crawler.settings.get("USER_AGENT") or "*"
+        try:
+            delay = robotparser.crawl_delay(ua)
+        except Exception:  # a parser without crawl-delay support: nothing to honour
+            return
+        if not delay:
+            return
+        delay = min(float(delay), self.cap_s)
+        key = self._downloader.get_slot_key(request)
+        self.host_delay[key] = delay
+        spider_state(self.crawler).setdefault("crawl.crawl_delay", {})[urlparse_cached(request).hostname] = delay
+        self._set_delay(key, max(self.base_delay, delay))
+
+    @property
+    def _downloader(self) -> Any:
+        return self.crawler.engine.downloader
+
+    def _set_delay(self, key: str, delay: float, jitter: float | None = None) -> None:
+        downloader = self._downloader
+        # per_slot_settings keeps the delay when an idle slot is garbage-collected and re-created.
+        downloader.per_slot_settings.setdefault(key, {})["delay"] = delay
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = delay
+            if jitter is not None:
+                slot.jitter = jitter
+
+    # -- Retry-After ---------------------------------------------------------------------------
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        key = self._downloader.get_slot_key(request)
+        if response.status not in (429, 503):
+            if key in self.backing_off:
+                self.backing_off.discard(key)
+                self._set_delay(key, max(self.base_delay, self.host_delay.get(key, 0.0)), jitter=None)
+                self._record(request, response, recovered=True)
+            return response
+        if request.meta.get("kind") == "external":
+            return response   # another site's rate limit: report it, do not wait for it
+        header = response.headers.get("Retry-After")
+        wait = parse_retry_after(header)
+        if wait is None:
+            if response.status == 503:
+                return response       # an ordinary server error: no pause was asked for
+            wait = self.default_s
+        tries = request.meta.get("retry_after_times", 0)
+        self._record(request, response, retry_after=(header or b"").decode("latin-1"), tries=tries)
+        if tries >= self.retries:
+            return response
+        wait = min(wait, self.cap_s)
+        self.backing_off.add(key)
+        # Pause the host: the slot's next download waits `wait` seconds, without jitter shortening it.
+        self._set_delay(key, max(wait, self.host_delay.get(key, 0.0), self.base_delay), jitter=0.0)
+        slot = self._downloader.slots.get(key)
+        if slot is not None:
+            slot.lastseen = time.monotonic()
+        retry = request.replace(dont_filter=True)
+        retry.meta["retry_after_times"] = tries + 1
+        return retry
+
+    def _record(self, request: Request, response: Response, *, retry_after: str = "", tries: int = 0,
+                recovered: bool = False) -> None:
+        host = urlparse_cached(request).hostname or ""
+        info = spider_state(self.crawler).setdefault("crawl.throttled", {}).setdefault(
+            host, {"status": response.status, "retry_after": retry_after, "responses": 0, "recovered": False,
+                   "url": request.url})
+        if recovered:
+            info["recovered"] = True
+        else:
+            info["responses"] += 1
+            info["retry_after"] = retry_after or info["retry_after"]
+            info["gave_up"] = tries >= self.retries
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's RedirectMiddleware, except that loops and chains past the limit become responses.
+
+    Scrapy would drop a loop silently (the dupe filter eats the URL seen before) or raise
+    IgnoreRequest at the limit; the audit must report both, so the 3xx response goes on to the
+    spider with `redirect_loop` (the chain, ending in the repeated URL) in its meta.
+    """
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        try:
+            result = super().process_response(request, response)
+        except IgnoreRequest:
+            request.meta["redirect_loop"] = [*request.meta.get("redirect_urls", []), request.url]
+            request.meta["redirect_overflow"] = True
+            return response
+        if isinstance(result, Request):
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if result.url in chain:
+                request.meta["redirect_loop"] = [*chain, result.url]
+                return response
+        return result
+
+
+class StagingAccessMiddleware:
+    """Adds the profile's headers, cookies and basic auth to requests for the declared hosts only:
+    a staging password must never travel to a third-party host that a page links to."""
+
+    def __init__(self, hosts: set[str], headers: dict[str, str], cookies: dict[str, str], authorization: str):
+        self.hosts = hosts
+        self.headers = headers
+        self.cookies = cookies
+        self.authorization = authorization
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "StagingAccessMiddleware":
+        s = crawler.settings
+        headers = dict(s.getdict("AUDIT_HEADERS"))
+        cookies = dict(s.getdict("AUDIT_COOKIES"))
+        authorization = s.get("AUDIT_AUTHORIZATION") or ""
+        if not (headers or cookies or authorization):
+            raise NotConfigured
+        return cls({h.lower() for h in s.getlist("AUDIT_HOSTS")}, headers, cookies, authorization)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if (urlparse_cached(request).hostname or "").lower() not in self.hosts:
+            return None
+        for name, value in self.headers.items():
+            request.headers.setdefault(name, value)
+        if self.authorization:
+            request.headers.setdefault("Authorization", self.authorization)
+        for name, value in self.cookies.items():
+            if isinstance(request.cookies, dict):
+                request.cookies.setdefault(name, value)
+        return None
+
+
+def basic_auth(user: str, password_env: str, source: str = "") -> str:
+    """The Authorization header value; the password is read from the environment variable named in
+    the profile (never from the profile itself). A missing variable is a configuration error."""
+    if not password_env:
+        raise ConfigError("crawl.auth.username is set but crawl.auth.password_env is not", file=source or None,
+                          field="crawl.auth.password_env")
+    password = os.environ.get(password_env)
+    if password is None:
+        raise ConfigError(f"environment variable {password_env} is not set", file=source or None,
+                          field="crawl.auth.password_env")
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")

@@ -1,0 +1,80 @@
+"""URL normalisation and trap caps: one URL per page, and calendars that end.
+
+Pure functions over strings; the spider calls `normalize_url` on every internal link before it is
+scheduled and asks a `PatternCap` whether the link's path pattern still has room.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Parameters that never change what a page says: campaign tracking and session ids.
+TRACKING_PARAMS = frozenset({"spm", "from", "fbclid", "gclid", "msclkid", "yclid", "_hsenc", "_hsmi"})
+SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "aspsessionid"})
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+
+
+def stripped_params(extra: tuple[str, ...] | list[str] = ()) -> frozenset[str]:
+    """The lower-case parameter names dropped from every URL: tracking, session ids and `extra`."""
+    return TRACKING_PARAMS | SESSION_PARAMS | frozenset(p.lower() for p in extra)
+
+
+def normalize_url(url: str, strip: frozenset[str] = stripped_params()) -> str:
+    """The canonical form of `url`: no fragment, lower-case scheme and host, no default port,
+    `;jsessionid=` path parameters and the `strip` (and `utm_*`) query parameters removed, the
+    remaining query parameters sorted. Two links to one page become one URL."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port: keep the URL as it was written
+        return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    query = parts.query
+    if query:
+        kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                if not (k.lower() in strip or k.lower().startswith("utm_"))]
+        query = urlencode(sorted(kept))
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_pattern(url: str) -> str:
+    """The shape of a URL: host, path with every digit run replaced by `N`, and the sorted query keys.
+
+    `/cal/2026/11?day=3` and `/cal/2031/4?day=17` share the pattern `host/cal/N/N?day`, so a
+    calendar that links to the next month for ever is one pattern and meets the cap.
+    """
+    parts = urlsplit(url)
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    pattern = f"{(parts.hostname or '').lower()}{_DIGITS.sub('N', parts.path)}"
+    return f"{pattern}?{'&'.join(keys)}" if keys else pattern
+
+
+@dataclass
+class PatternCap:
+    """Counts scheduled URLs per pattern; past `cap` a pattern's URLs are refused and counted.
+
+    Memory grows with the number of distinct patterns, not pages: a site has tens or hundreds.
+    """
+
+    cap: int
+    counts: dict[str, int] = field(default_factory=dict)
+    truncated: dict[str, int] = field(default_factory=dict)   # pattern -> URLs refused
+    examples: dict[str, str] = field(default_factory=dict)    # pattern -> first refused URL
+
+    def admit(self, url: str) -> bool:
+        """True when `url` may be crawled; False (and counted) when its pattern is full."""
+        pattern = url_pattern(url)
+        seen = self.counts.get(pattern, 0)
+        if seen < self.cap:
+            self.counts[pattern] = seen + 1
+            return True
+        self.truncated[pattern] = self.truncated.get(pattern, 0) + 1
+        self.examples.setdefault(pattern, url)
+        return False

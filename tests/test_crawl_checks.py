@@ -1,0 +1,171 @@
+"""The crawl's page and final checks over plain `Page` values and `ctx.state` (no Scrapy)."""
+from __future__ import annotations
+
+import pytest
+
+from crawler.checks import content, crawl, links
+from crawler.checks.base import AuditContext
+from crawler.middlewares import parse_retry_after
+from crawler.page import Page
+from crawler.profile import Profile, profile_for_url
+from rules.model import CheckStatus
+
+HOME = "http://www.x.cn/"
+
+
+@pytest.fixture
+def ctx() -> AuditContext:
+    return AuditContext(profile=profile_for_url(HOME))
+
+
+def _page(url="http://www.x.cn/a.html", status=200, text="", **kw) -> Page:
+    return Page(url=url, status=status, text=text, content_type=kw.pop("content_type", "text/html"), **kw)
+
+
+@pytest.mark.parametrize("status, headers, text, blocked", [
+    (429, {}, "", True),
+    (429, {"retry-after": "30"}, "", True),
+    (403, {"cf-ray": "abc"}, "", True),
+    (403, {"server": "Tengine"}, "<h1>您的访问被拦截</h1>", True),
+    (403, {}, "<title>Access Denied</title>", True),
+    (503, {}, "<title>Just a moment...</title>", True),
+    (503, {"retry-after": "120"}, "maintenance", True),
+    (403, {}, "<h1>403 Forbidden</h1>", False),   # a plain permission error is a broken link
+    (503, {}, "Service Unavailable", False),
+    (404, {"cf-ray": "abc"}, "", False),
+    (500, {}, "拦截", False),
+])
+def test_blocked_reason(status, headers, text, blocked):
+    assert bool(links.blocked_reason(_page(status=status, headers=headers, text=text))) is blocked
+
+
+def test_broken_link_names_the_referer(ctx):
+    (f,) = links.check_page_status(_page(status=404, referer=HOME), ctx)
+    assert (f.rule, f.severity.value, f.url) == ("LNK001", "error", "http://www.x.cn/a.html")
+    assert HOME in f.context and HOME in f.actual
+
+
+@pytest.mark.parametrize("kind, status, rule, severity", [
+    ("", 404, "LNK001", "error"), ("resource", 404, "LNK007", "error"), ("external", 404, "LNK008", "warning"),
+    ("", 429, "LNK003", "warning"), ("external", 429, "LNK003", "info"), ("", 0, "LNK002", "error"),
+    ("external", 0, "LNK002", "warning"),
+])
+def test_status_rules_by_kind(ctx, kind, status, rule, severity):
+    headers = {"x-siteaudit-kind": kind} if kind else {}
+    (f,) = links.check_page_status(_page(status=status, headers=headers, referer=HOME), ctx)
+    assert (f.rule, f.severity.value) == (rule, severity)
+    if rule == "LNK003":
+        assert "被限流/拦截" in f.message
+
+
+@pytest.mark.parametrize("status", [200, 301, 304])
+def test_ok_statuses_are_not_findings(ctx, status):
+    assert not list(links.check_page_status(_page(status=status), ctx))
+
+
+def test_redirect_findings(ctx):
+    chain = ("https://x.cn/1", "https://x.cn/2", "http://x.cn/3")
+    found = {f.rule: f for f in links.check_redirects(_page(url="http://x.cn/4", redirects=chain), ctx)}
+    assert set(found) == {"LNK004", "LNK006"}
+    assert found["LNK006"].actual == "https://x.cn/2 → http://x.cn/3"
+    assert not list(links.check_redirects(_page(redirects=("http://www.x.cn/old",)), ctx))
+    loop = _page(status=302, headers={"x-siteaudit-redirect-loop": "http://x.cn/a → http://x.cn/b → http://x.cn/a"})
+    (f,) = links.check_redirects(loop, ctx)
+    assert (f.rule, f.url, f.message) == ("LNK005", "http://x.cn/a", "重定向循环")
+
+
+def test_encoding_finding_only_on_mismatch(ctx):
+    page = _page(encoding="gb18030", declared_encoding="utf-8", headers={"x-siteaudit-encoding-mismatch": "detected"})
+    (f,) = content.check_encoding(page, ctx)
+    assert (f.rule, f.category, f.expected, f.actual) == ("CNT001", "content", "utf-8", "gb18030")
+    assert not list(content.check_encoding(_page(encoding="utf-8", declared_encoding="utf-8"), ctx))
+
+
+SOFT = "<html><head><title>网站</title></head><body><p>抱歉，您访问的内容暂时无法显示，请返回首页。</p></body></html>"
+REAL = "<html><head><title>新闻</title></head><body><p>公司近期发布了新的产品线，详细信息请咨询客服。</p></body></html>"
+
+
+def _probe(ctx, status, html):
+    ctx.state["content.probes"] = {"www.x.cn": {"status": status, "url": "http://www.x.cn/siteaudit-probe-1.html",
+                                                "signature": content.text_signature(content.visible_text(html))}}
+
+
+def test_soft_404_against_the_probe(ctx):
+    _probe(ctx, 200, SOFT)
+    (f,) = content.check_soft_404(_page(text=SOFT, title="网站"), ctx)
+    assert f.rule == "CNT002" and f.expected == "HTTP 404"
+    assert not list(content.check_soft_404(_page(text=REAL, title="新闻"), ctx))
+    _probe(ctx, 404, SOFT)   # the host answers real 404s: the same text is a real page then
+    assert not list(content.check_soft_404(_page(text=SOFT, title="网站"), ctx))
+
+
+def test_soft_404_by_title(ctx):
+    (f,) = content.check_soft_404(_page(text=REAL, title="404 页面不存在"), ctx)
+    assert f.rule == "CNT002"
+
+
+def test_probe_200_reported_once_per_host(ctx):
+    _probe(ctx, 200, SOFT)
+    home = _page(url=HOME, text=REAL, is_homepage=True)
+    assert [f.rule for f in content.check_probe(home, ctx)] == ["CNT005"]
+    assert not list(content.check_probe(home, ctx))
+
+
+@pytest.mark.parametrize("html, rule", [
+    ('<html><body><div id="app"></div><script src="/a.js"></script></body></html>', "CNT003"),
+    ("<html><body><div></div><script>" + "var a=1;" * 400 + "</script></body></html>", "CNT003"),
+    ("<html><head><title>t</title></head><body>  </body></html>", "CNT004"),
+    ("<html><body><p>" + "正文内容" * 30 + "</p><script src='/a.js'></script><script src='/b.js'></script></body></html>",
+     None),
+])
+def test_empty_and_js_only(ctx, html, rule):
+    assert [f.rule for f in content.check_empty(_page(text=html), ctx)] == ([rule] if rule else [])
+
+
+def test_final_checks_from_state(ctx):
+    ctx.state.update({
+        "crawl.robots_excluded": {"count": 3, "urls": ["http://www.x.cn/p/1", "http://www.x.cn/p/2"]},
+        "crawl.sitemap": {"sitemaps": ["http://www.x.cn/sitemap.xml"], "urls": 5, "orphans": ["http://www.x.cn/o"],
+                          "orphan_count": 1, "unlisted": [], "unlisted_count": 0},
+        "crawl.truncated": {"www.x.cn/cal?m": {"refused": 7, "example": "http://www.x.cn/cal?m=9"}},
+        "crawl.pattern_cap": 5,
+        "crawl.throttled": {"www.x.cn": {"status": 429, "retry_after": "1", "responses": 1, "recovered": True,
+                                         "url": "http://www.x.cn/b", "gave_up": False}},
+    })
+    robots = crawl.check_robots_excluded(ctx)
+    assert robots.result.status is CheckStatus.FAIL
+    assert robots.findings[0].rule == "LNK009" and "http://www.x.cn/p/2" in robots.findings[0].actual
+    assert "1 个" in robots.findings[0].actual   # 3 excluded, 2 listed: the rest is counted
+    sitemap = crawl.check_sitemap(ctx)
+    assert [f.rule for f in sitemap.findings] == ["LNK010"]
+    caps = crawl.check_caps(ctx)
+    assert caps.findings[0].url == "http://www.x.cn/cal?m=9" and "7" in caps.findings[0].message
+    throttled = crawl.check_throttled(ctx)
+    assert throttled.findings[0].severity.value == "info"
+
+
+def test_final_checks_when_nothing_happened(ctx):
+    assert crawl.check_robots_excluded(ctx).result.status is CheckStatus.OK
+    assert crawl.check_sitemap(ctx).result.status is CheckStatus.SKIPPED
+    assert crawl.check_caps(ctx).result.status is CheckStatus.OK
+    assert crawl.check_throttled(ctx).result.status is CheckStatus.OK
+    ignoring = AuditContext(profile=Profile().replace("crawl", obey_robots=False))
+    assert crawl.check_robots_excluded(ignoring).result.status is CheckStatus.SKIPPED
+
+
+def test_orphans_are_not_claimed_after_a_cut_short_crawl(ctx):
+    ctx.state["crawl.sitemap"] = {"sitemaps": ["s"], "urls": 1, "orphans": ["http://www.x.cn/o"], "orphan_count": 1,
+                                  "unlisted": [], "unlisted_count": 0}
+    ctx.state["crawl.finish_reason"] = "page_limit"
+    assert not crawl.check_sitemap(ctx).findings
+
+
+@pytest.mark.parametrize("value, seconds", [
+    ("5", 5.0), (b"120", 120.0), (" 7 ", 7.0), ("Wed, 21 Oct 2015 07:28:10 GMT", 0.0), ("soon", None), (None, None),
+])
+def test_parse_retry_after(value, seconds):
+    assert parse_retry_after(value) == seconds
+
+
+def test_parse_retry_after_http_date_in_the_future():
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
