@@ -274,3 +274,33 @@ def test_multi_domain_site_served_on_loopback(web_server):
     assert not [f for f in findings if f.url.startswith(web.url("www.corp-a.cn", "/")) and f.category == "icp"]
     assert ctx.facts["bbs.corp-a.cn"]["icp_license"] == "京B2-2024XXXX"
     assert ctx.facts["shop.corp-a.cn"]["icp_filing"] == "京ICP备2024012345号-2"
+
+
+def test_multi_domain_site_through_the_audit_command(web_server, dns_server, siteaudit, tmp_path):
+    """The same site through `siteaudit audit`: the crawl reaches every page, the findings land on their URLs."""
+    import json
+
+    hosts = ["www.corp-a.cn", "shop.corp-a.cn", "m.corp-a.cn", "bbs.corp-a.cn", "live.corp-a.cn", "down.corp-a.cn"]
+    records = {h: {"A": ["127.0.0.1"]} for h in hosts[:-1]}
+    records.update({"corp-a.cn": {"NS": ["ns1.corp-a.cn."]}, "ns1.corp-a.cn": {"A": ["127.0.0.2"]}})
+    web = web_server(FIXTURES / "multi")
+    dns = dns_server({"origins": ["corp-a.cn"], "records": records}, host="127.0.0.2")
+    profile = tmp_path / "site.yaml"
+    profile.write_text(
+        f"site:\n  start_urls: ['{web.url('www.corp-a.cn')}']\n  domains: [{', '.join(hosts)}]\n"
+        "company: {name: 北京示例科技有限公司, phone: 010-62345678}\n"
+        "license: {icp_filing: 京ICP备2024012345号, icp_license: 京B2-20201234, psb_filing: 京公网安备11010802030405号}\n"
+        "crawl: {delay: 0, max_pages: 40}\nuptime: {probes: 1, timeout: 2}\n", encoding="utf-8")
+    result = siteaudit("audit", str(profile), "--resolver", dns.address, "-o", str(tmp_path / "out"),
+                       "--format", "json", "--no-dns", "--no-uptime")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    mine = {(f["url"], f["rule"]) for f in doc["findings"]
+            if f["rule"][:3] in ("ICP", "INJ", "SCP") and f["severity"] in ("error", "warning")}
+    assert mine == {
+        (web.url("shop.corp-a.cn"), "ICP011"), (web.url("m.corp-a.cn"), "ICP034"),
+        (web.url("bbs.corp-a.cn"), "ICP028"), (web.url("down.corp-a.cn"), "ICP050"),
+        (web.url("www.corp-a.cn", "/news/1.html"), "INJ010"), (web.url("live.corp-a.cn"), "SCP001"),
+    }
+    www = web.url("www.corp-a.cn", "/")
+    assert not [f for f in doc["findings"] if f["url"].startswith(www) and f["category"] == "icp"]
