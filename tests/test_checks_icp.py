@@ -103,6 +103,21 @@ def test_numbers_quoted_in_the_body_do_not_count_when_the_footer_has_them():
     assert icp_findings(page, make_ctx()) == []
 
 
+def test_number_linked_to_nowhere_is_not_linked():
+    text = (FIXTURES / "good_centered_div.html").read_text("utf-8").replace(
+        '<a href="https://beian.miit.gov.cn/" target="_blank">', '<a href="javascript:;">')
+    page = Page(url="https://www.example.cn/", status=200, content_type="text/html", text=text, is_homepage=True)
+    assert [f.rule for f in icp_findings(page, make_ctx())] == ["ICP011"]
+
+
+def test_miit_link_a_few_levels_away_counts():
+    footer = ('<div class="footer"><div class="row"><div class="col"><p><span>京ICP备2024012345号-1</span></p></div>'
+              '<div class="col"><ul><li><a href="https://beian.miit.gov.cn/">备案查询</a></li></ul></div></div></div>')
+    page = Page(url="https://www.example.cn/", status=200, content_type="text/html", is_homepage=True,
+                text=f"<html><body><main>示例</main>{footer}</body></html>")
+    assert icp_findings(page, make_ctx(licence="", psb="")) == []
+
+
 def test_evidence_names_what_was_found_and_expected():
     ctx = make_ctx()
     (code,) = icp_findings(homepage("bad_psb_code_mismatch.html"), ctx)

@@ -52,6 +52,15 @@ def _norm_name(name: str) -> str:
     return re.sub(r"\s", "", name).replace("（", "(").replace("）", ")")
 
 
+def _similarity(a: str, b: str) -> float:
+    """Shared characters over the longer name, after the legal-form suffix: 0 (nothing) … 1 (same)."""
+    strip = re.compile(r"(?:有限责任公司|股份有限公司|有限公司)$")
+    a, b = strip.sub("", a), strip.sub("", b)
+    if not a or not b:
+        return 0.0
+    return len(set(a) & set(b)) / max(len(set(a)), len(set(b)))
+
+
 def _phone_digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
@@ -103,7 +112,10 @@ def _check_name(parsed: Parsed, rep: _Reporter) -> None:
             shown = _norm_name(m.group("name"))
             if shown == declared or shown.endswith(declared) or declared.endswith(shown) and len(shown) >= 6:
                 continue
-            rep.add("CMP010", Severity.WARNING, f"页面展示的主体名称“{shown}”与申报的“{declared}”不一致",
+            # 示例科技（北京）有限公司 for 北京示例科技有限公司 is a way of writing the same name: worth a look,
+            # not a warning. A name with little in common is another company.
+            similar = _similarity(shown, declared) >= 0.75
+            rep.add("CMP010", Severity.INFO if similar else Severity.WARNING, f"页面展示的主体名称“{shown}”与申报的“{declared}”不一致",
                     f"the company name shown ({shown}) differs from the declared one ({declared})", once=shown,
                     where=_where(parsed, m.start()), match=m.group("name"), context=parsed.index.context(m.start(), m.end()),
                     basis="《非经营性互联网信息服务备案管理办法》第二十条", expected=declared, actual=shown)

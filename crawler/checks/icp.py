@@ -44,6 +44,7 @@ _KIND = {  # kind -> (rule block start, zh name, en name, basis, correct form)
     "licence": (20, "经营许可证编号", "ICP licence number", BASIS_LICENCE, "京B2-20201234 / 京ICP证123456号"),
     "psb": (40, "公安备案号", "PSB filing number", BASIS_PSB, "京公网安备11010802012345号"),
 }
+_DEAD_HREF = re.compile(r"\s*(?:#.*|javascript:.*|)$", re.I | re.S)
 _CODE_IN_LINK = re.compile(r"(?:recordcode|code)=([0-9A-Za-z]+)")
 _IMG_FILING = re.compile(r"icp|beian|备案", re.I)
 _IMG_PSB = re.compile(r"公网安备|公安备案|gongan|gaba|police|ghs", re.I)
@@ -117,10 +118,12 @@ class _Homepage:
     def owner(self, n: Number):
         return self.index.owner_at(n.start)
 
-    def nearby_links(self, n: Number, hosts: frozenset[str], levels: int = 3):
-        """Links to `hosts` near the number: its own link, or one within a few enclosing elements."""
+    def nearby_links(self, n: Number, hosts: frozenset[str], levels: int = 5):
+        """Links to `hosts` near the number: its own link, or one within a few enclosing elements.
+
+        An own link that goes nowhere (`#`, `javascript:`) counts as no link."""
         own = link_of(self.owner(n))
-        if own is not None:
+        if own is not None and not _DEAD_HREF.match(own.get("href") or ""):
             return [own]
         el = self.owner(n)
         for i, node in enumerate(ancestors(el)):
