@@ -204,8 +204,8 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
                                                                 "show the number as text linked to " + MIIT_URL))
         else:
             # A licence shown without a declared filing is an older layout: still worth a look.
-            hp.add("ICP001", Severity.ERROR if declared or not licences else Severity.WARNING, "首页底部未展示ICP备案号", "the homepage does not show the ICP filing number",
-                   basis=BASIS_FILING, expected=expected, actual=t("未找到", "not found"),
+            hp.add("ICP001", Severity.ERROR if declared or not licences else Severity.WARNING,
+                   "首页底部未展示ICP备案号", "the homepage does not show the ICP filing number", basis=BASIS_FILING, expected=expected, actual=t("未找到", "not found"),
                    suggestion=t(f"在首页底部居中位置展示备案号并链接到 {MIIT_URL}",
                                 f"show the number at the bottom centre of the homepage, linked to {MIIT_URL}"))
         return
@@ -224,11 +224,11 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
                basis=BASIS_FILING, expected=declared.shown, actual="；".join(n.shown for n in comparable),
                match=comparable[0].shown, context=hp.context(comparable[0]))
     shown = ([n for n in real if declared and n.same_as(declared)] or real or placeholders)
-    _check_link(hp, shown, MIIT_HOSTS, "filing")
+    _check_miit_link(hp, shown)
 
 
-def _check_link(hp: _Homepage, numbers: list[Number], good: frozenset[str], kind: str) -> None:
-    """The MIIT link of the 备案号: its own link or one right next to it, to the live host."""
+def _check_miit_link(hp: _Homepage, numbers: list[Number], good: frozenset[str] = MIIT_HOSTS) -> None:
+    """The MIIT link of the 备案号: its own link or one near it, to the live host; the best copy is judged."""
     t = hp.ctx.t
     best: tuple[int, Number, str] | None = None   # (badness, number, href)
     for n in numbers:
