@@ -83,7 +83,10 @@ def test_hidden_links_to_unrelated_domains_without_spam_words():
     found = run(doc(f'<div style="position:absolute;left:-5000px">{NEUTRAL_LINKS}</div>'))
     assert [(f.rule, f.severity) for f in found] == [("INJ011", Severity.ERROR)]
     assert "one.example.net" in found[0].actual
-    # A closed menu of the site's own pages is ordinary UI.
+    # A closed share menu, or a closed menu of the site's own pages, is ordinary UI.
+    share = ('<div class="share" style="display:none"><a href="https://service.weibo.com/share">微博</a>'
+             '<a href="https://sns.qzone.qq.com/">QQ空间</a><a href="https://www.douban.com/share">豆瓣</a></div>')
+    assert run(doc(share)) == []
     menu = '<ul style="display:none"><li><a href="/a">A</a></li><li><a href="https://example.cn/b">B</a></li>' \
            '<li><a href="http://www.example.cn/c">C</a></li></ul>'
     assert run(doc(menu)) == []

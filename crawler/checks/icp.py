@@ -424,7 +424,8 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
             message=ctx.t(f"申报域名 {domain} 的首页未能检查备案信息", f"the filing details of {domain}'s homepage were not checked"),
             where="footer", basis=BASIS_FILING, expected=ctx.t("首页可访问并展示备案号", "a reachable homepage showing the number"),
             actual=actual))
-        ctx.facts.setdefault(domain, {}).update({"icp_filing": None, "icp_license": None, "psb_filing": None})
+        ctx.facts.setdefault(domain, {}).update({"icp_filing": None, "icp_license": None, "psb_filing": None,
+                                                 "title": None})
     if missing:
         result = CheckResult("icp.homepages", CheckStatus.FAIL, ctx.t(f"{len(missing)} 个申报域名的首页未检查：{'、'.join(missing)}",
                                                                    f"{len(missing)} declared homepages not checked: {', '.join(missing)}"),

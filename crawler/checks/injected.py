@@ -140,10 +140,11 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
                 suggestion=ctx.t("网站可能被入侵：删除注入的代码并排查后门、修改密码",
                                  "the site may be hacked: remove the injected code, look for backdoors, change passwords")))
             covered.add(el)
-        elif len(hosts) >= 3:
-            stealthy = not how.startswith(("display", "visibility", "hidden"))
+        elif len(hosts) >= 3 and not how.startswith(("display", "visibility", "hidden")):
+            # Closed menus and share pop-ups use display:none; pushing links off-screen, shrinking
+            # them to nothing or painting them in the background colour is what 暗链 do.
             found.append(_finding(
-                ctx, page, "INJ011", Severity.ERROR if stealthy else Severity.WARNING,
+                ctx, page, "INJ011", Severity.ERROR,
                 f"隐藏的外部链接（暗链，{_zh(how)}）：{path}，链接到 {len(hosts)} 个无关域名",
                 f"hidden links to {len(hosts)} unrelated domains ({how}) at {path}", where="body",
                 match=hosts[0], context=text[:200], actual=f"{how} @ {path}: {', '.join(hosts[:8])}",
