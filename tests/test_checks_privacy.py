@@ -47,6 +47,12 @@ def test_complete_policy_linked_from_homepage_passes():
     assert out.result.status is CheckStatus.OK and out.findings == []
 
 
+@pytest.mark.parametrize("link", ['<a href="/legal/ys.html">隐私协议</a>', '<a href="/p?id=9">个人信息保护政策</a>',
+                                  '<a href="/privacy">Privacy</a>', '<a href="/yinsi.html">《用户协议》与隐私</a>'])
+def test_policy_link_variants(link):
+    assert crawl(ctx(), page(HOME, f"<footer>{link}</footer>", home=True)) == []
+
+
 def test_homepage_without_policy_link():
     found = crawl(ctx(), page(HOME, "<footer>© 2024 示例</footer>", home=True))
     assert [(f.rule, f.severity, f.url, f.category) for f in found] == [("PRV001", Severity.WARNING, HOME, "privacy")]

@@ -19,7 +19,8 @@ from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 BASIS = "《中华人民共和国个人信息保护法》第十七条"
-_POLICY_TEXT = re.compile(r"隐私政策|隐私条款|隐私声明|隐私保护|隐私权|个人信息保护|privacy", re.I)
+_POLICY_TEXT = re.compile(r"隐私政策|隐私条款|隐私声明|隐私保护|隐私协议|隐私指引|隐私说明|隐私权|个人信息保护|privacy", re.I)
+_POLICY_TITLE = re.compile(r"隐私政策|隐私条款|隐私声明|隐私协议|隐私指引|隐私权政策|个人信息保护政策|privacy policy", re.I)
 _POLICY_HREF = re.compile(r"privacy|yinsi|yszc", re.I)
 _PERSONAL_FIELD = re.compile(r"phone|mobile|tel|手机|电话|身份证|idcard|id_card|idno|id_no|name|姓名|email|e-mail|邮箱|证件",
                              re.I)
@@ -76,7 +77,7 @@ def _is_policy_page(page: Page, parsed: Parsed, links: dict[str, str]) -> bool:
         return True
     heading = parsed.root.find(".//h1")
     head = parsed.title + " " + (element_text(heading) if heading is not None else "")
-    return bool(re.search(r"隐私政策|隐私条款|隐私声明|隐私权政策|个人信息保护政策", head))
+    return bool(_POLICY_TITLE.search(head))
 
 
 def _personal_inputs(form) -> list[str]:
