@@ -14,9 +14,8 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
-from crawler.checks.hidden import hidden_elements
-from crawler.checks.htmlutil import (Parsed, TextIndex, ancestors, element_text, is_footerish, link_of, parse,
-                                     squash)
+from crawler.checks.htmlutil import parse
+from crawler.checks.icp_evidence import HomepageEvidence, host_of
 from crawler.checks.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
                                         province_code_mismatch)
 from crawler.page import Page
@@ -44,7 +43,6 @@ _KIND = {  # kind -> (rule block start, zh name, en name, basis, correct form)
     "licence": (20, "经营许可证编号", "ICP licence number", BASIS_LICENCE, "京B2-20201234 / 京ICP证123456号"),
     "psb": (40, "公安备案号", "PSB filing number", BASIS_PSB, "京公网安备11010802012345号"),
 }
-_DEAD_HREF = re.compile(r"\s*(?:#.*|javascript:.*|)$", re.I | re.S)
 _CODE_IN_LINK = re.compile(r"(?:recordcode|code)=([0-9A-Za-z]+)")
 _IMG_FILING = re.compile(r"icp|beian|备案", re.I)
 _IMG_PSB = re.compile(r"公网安备|公安备案|gongan|gaba|police|ghs", re.I)
@@ -60,115 +58,7 @@ def _rule(n: int) -> str:
     return f"ICP{n:03d}"
 
 
-def _host(href: str) -> str:
-    try:
-        return (urlsplit(href.strip()).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-class _Homepage:
-    """One homepage under check: the parse, the footer evidence, and a finding factory."""
-
-    def __init__(self, page: Page, parsed: Parsed, ctx: AuditContext):
-        self.page = page
-        self.parsed = parsed
-        self.index: TextIndex = parsed.index
-        self.ctx = ctx
-        self.findings: list[Finding] = []
-        self.footer = self._footer_text()
-        self._hidden: dict | None = None
-
-    def _footer_text(self) -> str:
-        for el in reversed(list(self.parsed.root.iter("footer"))):
-            return element_text(el)[-200:]
-        text = squash(self.index.text)
-        return text[-200:]
-
-    def hidden_by(self, n: Number) -> str | None:
-        """The CSS technique that hides the element holding the number, if one does."""
-        if self._hidden is None:
-            self._hidden = dict(hidden_elements(self.parsed.root, source=self.page.text))
-        for node in ancestors(self.owner(n)):
-            if node in self._hidden:
-                return f"{self._hidden[node]} @ {self.parsed.path(node)}"
-        return None
-
-    def in_footer(self, n: Number) -> bool:
-        """In a footer-like element, or in the last third of the page's text."""
-        return is_footerish(self.owner(n)) or n.start >= len(self.index.text) * 2 // 3
-
-    def footer_first(self, numbers: list[Number]) -> list[Number]:
-        """The numbers the footer shows, when it shows any: an agency's homepage may quote its
-        clients' numbers in the body, and those are not this site's filing."""
-        footer = [n for n in numbers if self.in_footer(n)]
-        return footer or numbers
-
-    def context(self, n: Number) -> str:
-        return self.index.context(n.start, n.end)
-
-    def add(self, rule: str, severity: Severity, zh: str, en: str, *, basis: str, expected: str | None = None,
-            actual: str | None = None, match: str | None = None, context: str | None = None,
-            suggestion: str | None = None) -> None:
-        self.findings.append(Finding(
-            rule=rule, category="icp", severity=severity, url=self.page.url, message=self.ctx.t(zh, en),
-            where="footer", match=match, context=context if context is not None else self.footer,
-            basis=basis, suggestion=suggestion, expected=expected, actual=actual))
-
-    def owner(self, n: Number):
-        return self.index.owner_at(n.start)
-
-    def nearby_links(self, n: Number, hosts: frozenset[str], levels: int = 5):
-        """Links to `hosts` near the number: its own link, or one within a few enclosing elements.
-
-        An own link that goes nowhere (`#`, `javascript:`) counts as no link."""
-        own = link_of(self.owner(n))
-        if own is not None and not _DEAD_HREF.match(own.get("href") or ""):
-            return [own]
-        el = self.owner(n)
-        for i, node in enumerate(ancestors(el)):
-            if i > levels or node.tag in ("body", "html"):
-                break
-            near = [a for a in node.iter("a") if _host(a.get("href") or "") in hosts]
-            if near:
-                return near
-        return []
-
-    def links_to(self, hosts: frozenset[str]):
-        return [a for a in self.parsed.links if _host(a.get("href") or "") in hosts]
-
-    def image_shows(self, pattern: re.Pattern, hosts: frozenset[str] = frozenset(),
-                    unless: re.Pattern | None = None) -> str | None:
-        """An <img> that stands for the number: inside a link to `hosts`, or named like it (alt/title/src)."""
-        for img in self.parsed.root.iter("img"):
-            link = link_of(img)
-            if link is not None and _host(link.get("href") or "") in hosts and not element_text(link):
-                return f"<a href=\"{link.get('href')}\"><img src=\"{(img.get('src') or '')[:80]}\"></a> @ {self.parsed.path(img)}"
-            if unless and unless.search(" ".join(img.get(a) or "" for a in ("alt", "title", "src"))):
-                continue   # the 公安 badge is not the ICP number, and the other way round
-            for attr in ("alt", "title", "src"):
-                value = img.get(attr) or ""
-                if pattern.search(value):
-                    return f"<img {attr}=\"{value[:80]}\"> @ {self.parsed.path(img)}"
-        return None
-
-    def rendered_by_scripts(self) -> str | None:
-        """A page whose HTML has next to no text but loads scripts: its footer is drawn in the browser."""
-        sources = [el.get("src") for el in self.parsed.root.iter("script") if el.get("src")]
-        if sources and len(squash(self.index.text)) < 40:
-            return self.ctx.t(f"页面 HTML 几乎没有文字，内容由 {len(sources)} 个外部脚本生成（{sources[0]} …）",
-                              f"the HTML has almost no text; {len(sources)} external scripts draw it ({sources[0]} …)")
-        return None
-
-    def script_shows(self, pattern: re.Pattern) -> str | None:
-        for code in self.parsed.scripts():
-            m = pattern.search(code)
-            if m:
-                return squash(code[max(0, m.start() - 40):m.end() + 60])
-        return None
-
-
-def _report_problems(hp: _Homepage, n: Number, declared: Number | None) -> bool:
+def _report_problems(hp: HomepageEvidence, n: Number, declared: Number | None) -> bool:
     """Format findings for one shown number; True when it is a placeholder (not the declared number)."""
     block, zh_name, en_name, basis, correct = _KIND[n.kind]
     # A digits-only look-alike (12345678) equal to the declared number is that number; X's never are.
@@ -185,7 +75,7 @@ def _report_problems(hp: _Homepage, n: Number, declared: Number | None) -> bool:
     return placeholder
 
 
-def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) -> None:
+def _check_filing(hp: HomepageEvidence, filings: list[Number], licences: list[Number]) -> None:
     declared = parse_declared("filing", hp.ctx.profile.license.icp_filing)
     t = hp.ctx.t
     if not filings:
@@ -227,16 +117,16 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
     _check_miit_link(hp, shown)
 
 
-def _check_miit_link(hp: _Homepage, numbers: list[Number], good: frozenset[str] = MIIT_HOSTS) -> None:
+def _check_miit_link(hp: HomepageEvidence, numbers: list[Number], good: frozenset[str] = MIIT_HOSTS) -> None:
     """The MIIT link of the 备案号: its own link or one near it, to the live host; the best copy is judged."""
     t = hp.ctx.t
     best: tuple[int, Number, str] | None = None   # (badness, number, href)
     for n in numbers:
         links = hp.nearby_links(n, good | DEAD_MIIT_HOSTS)
         hrefs = [a.get("href") or "" for a in links]
-        if any(_host(h) in good for h in hrefs):
+        if any(host_of(h) in good for h in hrefs):
             return
-        badness, href = (1, hrefs[0]) if hrefs and _host(hrefs[0]) in DEAD_MIIT_HOSTS else (
+        badness, href = (1, hrefs[0]) if hrefs and host_of(hrefs[0]) in DEAD_MIIT_HOSTS else (
             (2, hrefs[0]) if hrefs else (3, ""))
         if best is None or badness < best[0]:
             best = (badness, n, href)
@@ -244,8 +134,8 @@ def _check_miit_link(hp: _Homepage, numbers: list[Number], good: frozenset[str] 
         return
     badness, n, href = best
     if badness == 1:
-        hp.add("ICP012", Severity.ERROR, f"ICP备案号链接到已停用的地址 {_host(href)}",
-               f"the ICP filing number links to the dead host {_host(href)}", basis=BASIS_FILING,
+        hp.add("ICP012", Severity.ERROR, f"ICP备案号链接到已停用的地址 {host_of(href)}",
+               f"the ICP filing number links to the dead host {host_of(href)}", basis=BASIS_FILING,
                expected=MIIT_URL, actual=href, match=n.shown, context=hp.context(n),
                suggestion=t(f"将链接改为 {MIIT_URL}", f"link to {MIIT_URL}"))
         return
@@ -266,7 +156,7 @@ def _check_miit_link(hp: _Homepage, numbers: list[Number], good: frozenset[str] 
                suggestion=t(f"为备案号加上指向 {MIIT_URL} 的链接", f"link the number to {MIIT_URL}"))
 
 
-def _check_licence(hp: _Homepage, licences: list[Number]) -> None:
+def _check_licence(hp: HomepageEvidence, licences: list[Number]) -> None:
     declared = parse_declared("licence", hp.ctx.profile.license.icp_license)
     if hp.ctx.profile.license.icp_license and not licences:
         hp.add("ICP020", Severity.ERROR, "首页未展示经营许可证编号", "the homepage does not show the ICP licence number",
@@ -281,7 +171,7 @@ def _check_licence(hp: _Homepage, licences: list[Number]) -> None:
                match=comparable[0].shown, context=hp.context(comparable[0]))
 
 
-def _check_psb(hp: _Homepage, psbs: list[Number]) -> None:
+def _check_psb(hp: HomepageEvidence, psbs: list[Number]) -> None:
     t = hp.ctx.t
     declared_text = hp.ctx.profile.license.psb_filing
     declared = parse_declared("psb", declared_text)
@@ -320,7 +210,7 @@ def _check_psb(hp: _Homepage, psbs: list[Number]) -> None:
                    actual=t("无链接", "no link"), match=n.shown, context=hp.context(n))
             continue
         href = links[0].get("href") or ""
-        if _host(href) not in PSB_HOSTS:
+        if host_of(href) not in PSB_HOSTS:
             hp.add("ICP035", Severity.WARNING, "公安备案号链接到了错误的地址", "the PSB number links to the wrong address",
                    basis=BASIS_PSB, expected=f"https://beian.mps.gov.cn/#/query/webSearch?code={n.digits}",
                    actual=href, match=n.shown, context=hp.context(n))
@@ -362,16 +252,16 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     judged = ctx.state.setdefault(STATE_JUDGED, set())
     # A declared domain that redirects here is judged by this page (apex → www is the usual case).
     for earlier in page.redirects:
-        covered.setdefault(_host(earlier), page.url)
+        covered.setdefault(host_of(earlier), page.url)
     covered.setdefault(host, page.url)
     if host in judged:
         # The same homepage reached twice (apex → www, http and https): one set of findings; the
         # redirecting domain shows what this page shows in the 年报 table.
-        for earlier in {_host(u) for u in page.redirects} & set(ctx.profile.domains):
+        for earlier in {host_of(u) for u in page.redirects} & set(ctx.profile.domains):
             ctx.facts.setdefault(earlier, {}).update(ctx.facts.get(host, {}))
         return []
     judged.add(host)
-    hp = _Homepage(page, parsed, ctx)
+    hp = HomepageEvidence(page, parsed, ctx)
     filings, old_licences = find_filings(hp.index.text)
     filings, old_licences = _relabel_filing(filings, old_licences, ctx)
     licences = old_licences + find_licences(hp.index.text)
@@ -385,7 +275,7 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
              "icp_license": licences[0].shown if licences else None,
              "psb_filing": psbs[0].shown if psbs else None,
              "title": parsed.title or page.title or None}
-    for h in {host, *(_host(u) for u in page.redirects)} - {""}:
+    for h in {host, *(host_of(u) for u in page.redirects)} - {""}:
         if h == host or h in ctx.profile.domains:
             ctx.facts.setdefault(h, {}).update(facts)
     return hp.findings
@@ -396,7 +286,7 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
     checked = ctx.state.get(STATE_CHECKED, {})
     unusable = ctx.state.get(STATE_UNUSABLE, {})
     findings: list[Finding] = []
-    start_urls = {(_host(u)): u for u in ctx.profile.site.start_urls}
+    start_urls = {(host_of(u)): u for u in ctx.profile.site.start_urls}
     first = urlsplit(ctx.profile.site.start_urls[0]) if ctx.profile.site.start_urls else None
 
     def homepage_url(domain: str) -> str:
