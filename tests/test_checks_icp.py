@@ -319,3 +319,12 @@ def test_multi_domain_site_through_the_audit_command(web_server, dns_server, sit
     }
     www = web.url("www.corp-a.cn", "/")
     assert not [f for f in doc["findings"] if f["url"].startswith(www) and f["category"] == "icp"]
+
+
+def test_xhtml_page_with_an_xml_declaration_is_read():
+    text = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+            '<body><div id="footer"><a href="https://beian.miit.gov.cn/">京ICP备2024012345号-1</a></div></body></html>')
+    page = Page(url="https://www.example.cn/", status=200, content_type="application/xhtml+xml", text=text,
+                is_homepage=True)
+    assert icp_findings(page, make_ctx(licence="", psb="")) == []
