@@ -29,7 +29,7 @@ BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "t
 
 _FOOTERISH = re.compile(r"foot|bottom|copyright|copy|beian|icp|record", re.I)
 _SPACE = re.compile(r"\s+")
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_XML_DECL = re.compile(r"^[\s\ufeff]*<\?xml[^>]*\?>")
 
 
 def nfkc(text: str) -> str:
