@@ -129,6 +129,14 @@ def test_spider_redirect_script():
     assert run(doc("<p>示例</p>" + plain)) == []
 
 
+def test_script_writing_spam_in_unicode_escapes():
+    escaped = "".join(f"\\u{ord(c):04x}" for c in "澳门新葡京")
+    script = f"<script>document.title = '{escaped}';</script>"
+    found = run(doc("<p>示例</p>" + script))
+    assert [(f.rule, f.where, f.match) for f in found] == [("INJ022", "title", "澳门新葡京")]
+    assert run(doc("<p>示例</p><script>var msg = '\\u4f60\\u597d';</script>")) == []
+
+
 def test_clean_pages_have_no_findings():
     for name in ("good_centered_div.html", "good_label_variants.html"):
         assert run((FIXTURES / name).read_text(encoding="utf-8")) == []

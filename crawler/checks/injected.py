@@ -5,7 +5,8 @@ text or in the title and meta tags, blocks of links to unrelated domains, conten
 (reported with the technique and the element's path), and scripts that redirect visitors coming
 from search engines. A mention inside a warning or a ban (严禁赌博, 举报色情) is not spam.
 Rule ids: INJ001 visible spam text, INJ010 hidden spam, INJ011 hidden external links, INJ012 spam
-link block, INJ020 title/meta hijack, INJ021 search-engine redirect script.
+link block, INJ020 title/meta hijack, INJ021 search-engine redirect script, INJ022 a script that
+writes spam (a run-time title or link injection, often in \\uXXXX escapes).
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ _SPIDER_REDIRECT = (
                re.I),
 )
 _MAX_PER_PAGE = 10
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TECHNIQUE_ZH = (("off-screen", "移出可视区域"), ("same colour as background", "文字与背景同色"),
                  ("hidden attribute", "hidden 属性"))
 
@@ -206,14 +208,27 @@ def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Findi
                 ctx, page, "INJ020", Severity.ERROR, f"{label} 被篡改，含有违法内容：{'、'.join(words[:5])}",
                 f"{label} hijacked with spam: {', '.join(words[:5])}", where=where, match=words[0],
                 context=squash(text)[:200], actual=squash(text)[:200]))
+    redirect_reported = spam_reported = False
     for code in parsed.scripts():
-        if all(p.search(code) for p in _SPIDER_REDIRECT):
+        if not redirect_reported and all(p.search(code) for p in _SPIDER_REDIRECT):
+            redirect_reported = True
             m = _SPIDER_REDIRECT[0].search(code)
             found.append(_finding(
                 ctx, page, "INJ021", Severity.ERROR, "脚本按搜索引擎来源或爬虫身份跳转（劫持）",
                 "a script redirects visitors by search-engine referrer or spider user agent (hijack)", where="body",
                 match=m.group(0), context=squash(code[max(0, m.start() - 80):m.end() + 160])))
-            break
+        if not spam_reported:
+            # Hijack scripts write the spam title or links at run time, often as \uXXXX escapes.
+            decoded = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), code) if "\\u" in code else code
+            strong = [h for h in spam_hits(decoded) if h[3]]
+            if strong:
+                spam_reported = True
+                start, end, word, _ = strong[0]
+                found.append(_finding(
+                    ctx, page, "INJ022", Severity.ERROR, f"脚本中写入违法内容（{word}），可能是劫持代码",
+                    f"a script writes prohibited content ({word}): likely hijack code",
+                    where="title" if "document.title" in code else "body", match=word,
+                    context=squash(decoded[max(0, start - 80):end + 80])))
 
 
 def check_injected(page: Page, ctx: AuditContext) -> Iterable[Finding]:
