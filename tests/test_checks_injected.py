@@ -135,6 +135,9 @@ def test_script_writing_spam_in_unicode_escapes():
     found = run(doc("<p>示例</p>" + script))
     assert [(f.rule, f.where, f.match) for f in found] == [("INJ022", "title", "澳门新葡京")]
     assert run(doc("<p>示例</p><script>var msg = '\\u4f60\\u597d';</script>")) == []
+    emoji = run(doc("<p>示例</p><script>var t = '\\ud83c\\udfb0 " + escaped + "';</script>"))
+    assert [f.rule for f in emoji] == ["INJ022"]
+    emoji[0].context.encode("utf-8")   # no lone surrogates in the evidence
 
 
 def test_clean_pages_have_no_findings():

@@ -199,6 +199,12 @@ def _link_block(el):
     return None
 
 
+def _unescape(m: re.Match) -> str:
+    # Surrogate halves stay escaped: a lone one cannot be written to findings.json as UTF-8.
+    value = int(m.group(1), 16)
+    return m.group(0) if 0xD800 <= value <= 0xDFFF else chr(value)
+
+
 def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Finding]) -> None:
     for where, label, text in (("title", "<title>", parsed.title), ("meta", "meta keywords", parsed.meta("keywords")),
                                ("meta", "meta description", parsed.meta("description"))):
@@ -219,7 +225,7 @@ def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Findi
                 match=m.group(0), context=squash(code[max(0, m.start() - 80):m.end() + 160])))
         if not spam_reported:
             # Hijack scripts write the spam title or links at run time, often as \uXXXX escapes.
-            decoded = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), code) if "\\u" in code else code
+            decoded = _UNICODE_ESCAPE.sub(_unescape, code) if "\\u" in code else code
             strong = [h for h in spam_hits(decoded) if h[3]]
             if strong:
                 spam_reported = True
