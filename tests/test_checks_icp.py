@@ -250,6 +250,12 @@ def test_licence_placeholders(shown, declared, rules):
     assert [f.rule for f in icp_findings(page, make_ctx(licence=declared, psb=""))] == rules
 
 
+def test_declared_numbers_in_full_width_are_read():
+    assert icp_findings(homepage("good_centered_div.html"), make_ctx(filing="京ICP备２０２４０１２３４５号")) == []
+    assert [f.rule for f in icp_findings(homepage("good_centered_div.html"), make_ctx(filing="京ICP备２０２４０９９９９９号"))] == [
+        "ICP010"]
+
+
 def test_placeholders():
     assert is_placeholder("XXXXXXXX") and is_placeholder("00000000") and is_placeholder("87654321")
     assert not is_placeholder("2024012345") and not is_placeholder("11010802030405")

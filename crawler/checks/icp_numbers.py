@@ -7,6 +7,7 @@ placeholders) so that a malformed number is found and reported rather than silen
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 PROVINCES = "京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川蜀黔贵滇云藏陕陇甘青宁新"
@@ -201,6 +202,7 @@ def parse_declared(kind: str, value: str) -> Number | None:
     """The profile's declared number of `kind`, parsed like a shown one (None when unreadable)."""
     if not value:
         return None
+    value = unicodedata.normalize("NFKC", value).strip()
     if kind == "psb":
         found = find_psb(value)
     elif kind == "licence":
