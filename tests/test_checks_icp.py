@@ -1,6 +1,7 @@
 """Homepage filing numbers: correct real-world footers pass, each planted mistake gives exactly its finding."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,14 @@ def test_final_check_names_the_download_error_and_keeps_the_port():
     by_url = {f.url: f for f in check_homepages_seen(ctx).findings}
     assert set(by_url) == {"http://www.example.cn:8080/", "http://dns.example.cn:8080/", "http://late.example.cn:8080/"}
     assert "CannotResolveHostError" in by_url["http://dns.example.cn:8080/"].actual
+
+
+def test_final_check_names_an_unreadable_declared_number():
+    ctx = make_ctx(domains=("www.example.cn",), filing="京备案12345678")
+    ctx.profile = dataclasses.replace(ctx.profile, source="site.yaml")
+    check_homepage_filing(homepage("good_centered_div.html"), ctx)
+    (f,) = check_homepages_seen(ctx).findings
+    assert f.rule == "ICP051" and "license.icp_filing" in f.message and "site.yaml" in f.message
 
 
 def test_final_check_ok_when_every_homepage_seen():

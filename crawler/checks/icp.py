@@ -281,6 +281,24 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     return hp.findings
 
 
+def _unreadable_declarations(ctx: AuditContext) -> list[Finding]:
+    """A declared number this check cannot read is never compared: say so rather than stay silent."""
+    lic = ctx.profile.license
+    findings = []
+    for kind, field, value, example in (("filing", "license.icp_filing", lic.icp_filing, "京ICP备12345678号"),
+                                        ("licence", "license.icp_license", lic.icp_license, "京B2-20201234"),
+                                        ("psb", "license.psb_filing", lic.psb_filing, "京公网安备11010802012345号")):
+        if value and parse_declared(kind, value) is None:
+            where = ctx.profile.source or "site.yaml"
+            findings.append(Finding(
+                rule="ICP051", category="icp", severity=Severity.WARNING,
+                url=ctx.profile.site.start_urls[0] if ctx.profile.site.start_urls else where,
+                message=ctx.t(f"{where}: {field} 的值无法识别，未与页面比对：{value}",
+                              f"{where}: {field} is not a number this check can read; not compared: {value}"),
+                where="footer", expected=example, actual=value))
+    return findings
+
+
 def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
     """每个申报域名的首页都已检查备案信息"""
     checked = ctx.state.get(STATE_CHECKED, {})
@@ -316,6 +334,7 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
             actual=actual))
         ctx.facts.setdefault(domain, {}).update({"icp_filing": None, "icp_license": None, "psb_filing": None,
                                                  "title": None})
+    findings += _unreadable_declarations(ctx)
     if missing:
         result = CheckResult("icp.homepages", CheckStatus.FAIL, ctx.t(f"{len(missing)} 个申报域名的首页未检查：{'、'.join(missing)}",
                                                                    f"{len(missing)} declared homepages not checked: {', '.join(missing)}"),
