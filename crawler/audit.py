@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
+import shutil
 import signal
 import sys
 from collections import Counter
@@ -98,7 +100,7 @@ class AuditSession:
         self.phrase_count = 0
         # A homepage can arrive twice (another declared domain redirects to it); its findings
         # are stored once. Only homepages are remembered, so memory does not grow with the site.
-        self._homepage_findings: dict[str, set[tuple]] = {}
+        self.homepage_findings: dict[str, set[tuple]] = {}
 
     def process_page(self, page: Page) -> int:
         findings: list[Finding] = []
@@ -106,9 +108,9 @@ class AuditSession:
             findings.extend(self.ruleset.check_html(page.text, page.url))
         findings.extend(run_page_checks(page, self.ctx, self.check_counts))
         if page.is_homepage:
-            known = self._homepage_findings.get(page.url)
+            known = self.homepage_findings.get(page.url)
             fresh = known is None
-            known = self._homepage_findings.setdefault(page.url, set())
+            known = self.homepage_findings.setdefault(page.url, set())
             findings = [f for f in findings if (f.key, f.line, f.column) not in known]
             known.update((f.key, f.line, f.column) for f in findings)
             if not fresh:
@@ -178,12 +180,20 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     site = profile.site.name or profile.domains[0]
 
     store = Store.open(options.db or default_db())
-    started = now_iso()
-    run_id = store.begin_run(site, profile=profile.source, started=started)
     ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
                        dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
+    jobdir = Path(store.path).parent / "jobs" / _slug(site) if options.resume else None
+    resumed = _resume(store, site, jobdir, ctx) if jobdir else None
+    if resumed:
+        run_id, started, homepage_findings = resumed
+    else:
+        if jobdir:  # a fresh resumable run: forget any stale queue
+            shutil.rmtree(jobdir, ignore_errors=True)
+        started = now_iso()
+        run_id = store.begin_run(site, profile=profile.source, started=started)
+        homepage_findings = {}
     session = AuditSession(ruleset, ctx, store, run_id)
-    jobdir = str(Path(store.path).parent / "jobs" / _slug(site)) if options.resume else None
+    session.homepage_findings.update(homepage_findings)
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     for s in previous:
@@ -195,7 +205,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     try:
         futures = {pool.submit(run_site_check, cid, fn, ctx): cid for cid, fn in _selected_site_checks(options)}
         try:
-            finish_reason = _crawl(profile, session, options, jobdir)
+            finish_reason = _crawl(profile, session, options, str(jobdir) if jobdir else None)
         except (_Interrupted, KeyboardInterrupt):
             raise
         except Exception as exc:  # the crawl broke: keep what it found, say so, and exit 3 at the end
@@ -223,6 +233,11 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     try:
         code = _finish(store, run_id, site, profile, ctx, session, outcomes, finish_reason, started,
                        out_dir, options, write_outputs, out)
+        if jobdir:
+            if finish_reason == "interrupted":
+                _save_state(jobdir, ctx, session, outcomes)
+            else:
+                shutil.rmtree(jobdir, ignore_errors=True)
         return 3 if crawl_error else code
     finally:
         store.close()
@@ -287,7 +302,10 @@ def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, 
         "pages": pages,
     }
     extra = dict(run.get("extra") or {})
-    extra["uptime"] = store.uptime(run["site"])
+    from crawler.checks.uptime import ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH
+
+    extra["uptime"] = {**store.uptime(run["site"]),
+                       "uptime_rules": {"zh": ACCOUNTING_RULES_ZH, "en": ACCOUNTING_RULES_EN}}
     extra["history"] = [h for h in reversed(store.history(run["site"])) if h["started"] <= run["started"]]
     return doc, extra
 
@@ -322,6 +340,39 @@ def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
               file=out)
     for fmt, path in paths.items():
         print(ctx.t(f"  {fmt}：{path}", f"  {fmt}: {path}"), file=out)
+
+
+_STATE_FILE = "siteaudit-state.pickle"
+
+
+def _save_state(jobdir: Path, ctx: AuditContext, session: AuditSession, outcomes: list[CheckOutcome]) -> None:
+    """Keep what the page checks learnt, so a resumed run's final checks see the whole site."""
+    state = {"state": ctx.state, "facts": ctx.facts, "homepage_findings": session.homepage_findings,
+             "outcome_keys": [f.key for o in outcomes for f in o.findings]}
+    try:
+        jobdir.mkdir(parents=True, exist_ok=True)
+        (jobdir / _STATE_FILE).write_bytes(pickle.dumps(state))
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        logger.warning("cannot save the audit state for --resume: %s", exc)
+
+
+def _resume(store: Store, site: str, jobdir: Path, ctx: AuditContext) -> tuple[str, str, dict] | None:
+    """Reopen the site's interrupted run when its saved state is there; None starts a new run."""
+    run_id = store.resumable_run(site)
+    state_file = jobdir / _STATE_FILE
+    if run_id is None or not state_file.is_file():
+        return None
+    try:
+        saved = pickle.loads(state_file.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        logger.warning("cannot read the saved audit state, starting afresh: %s", exc)
+        return None
+    run_id = store.reopen_run(run_id)
+    store.forget_results(run_id, saved["outcome_keys"])
+    ctx.state.update(saved["state"])
+    ctx.add_facts(saved["facts"])
+    state_file.unlink()
+    return run_id, (store.run(run_id) or {}).get("started") or now_iso(), saved["homepage_findings"]
 
 
 def _slug(text: str) -> str:

@@ -390,6 +390,17 @@ class Store:
                 return run_id
         return None
 
+    def forget_results(self, run_id: str, finding_keys: Iterable[tuple[str, str, str, str]]) -> None:
+        """Before a resumed run re-runs its site and final checks: drop their earlier checks, probes
+        and the findings with these keys (`Finding.key`), so nothing is counted twice."""
+        self.flush()
+        with self._write() as conn:
+            conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM probes WHERE run_id = ?", (run_id,))
+            conn.executemany('DELETE FROM findings WHERE run_id = ? AND rule = ? AND url = ? '
+                             'AND coalesce("where", \'\') = ? AND coalesce(match, \'\') = ?',
+                             [(run_id, *key) for key in finding_keys])
+
     def prune(self, keep_runs: int = 100) -> int:
         """Drop the pages, findings, checks and fixed lists of each site's runs older than its newest
         `keep_runs` (run rows and probes stay: history and uptime keep working). Returns runs pruned.

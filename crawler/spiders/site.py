@@ -212,15 +212,18 @@ class SiteSpider(scrapy.Spider):
         # Every declared domain's homepage is fetched even when another domain redirects to it: the
         # filing checks judge each domain's homepage separately (hence dont_filter).
         self._seen.add(hash(normalize_url(boot.homepage, self._strip)))
+        # depth_reset: these are crawl roots, whatever robots/sitemap/probe chain led to them.
         yield scrapy.Request(boot.homepage, callback=self.parse, errback=self.failed, dont_filter=True,
-                             meta={"homepage_of": boot.host, "linked_from": ""})
+                             meta={"homepage_of": boot.host, "linked_from": "", "depth_reset": True})
         for url in boot.start_urls:
             request = self._page_request(url)
             if request is not None:
+                request.meta["depth_reset"] = True
                 yield request
         for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
             request = self._page_request(url, sitemap_url, from_sitemap=True)
             if request is not None:
+                request.meta["depth_reset"] = True
                 yield request
 
     # -- pages -------------------------------------------------------------------------------------
