@@ -92,6 +92,18 @@ def test_hidden_links_to_unrelated_domains_without_spam_words():
     assert run(doc(menu)) == []
 
 
+def test_hidden_frame_loading_another_site():
+    found = run(doc('<iframe src="http://c.example.net/x.html" width="0" height="0" frameborder="0"></iframe>'))
+    assert [(f.rule, f.match) for f in found] == [("INJ013", "http://c.example.net/x.html")]
+    wrapped = run(doc('<div style="display:none"><iframe src="//ads.example.org/"></iframe></div>'))
+    assert [f.rule for f in wrapped] == ["INJ013"]
+    # A visible map or video frame, and a hidden frame of the site itself, are fine.
+    assert run(doc('<iframe src="https://map.example.com/embed" width="600" height="400"></iframe>'
+                   '<iframe src="/track.html" width="0" height="0"></iframe>'
+                   '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X" height="0" width="0" '
+                   'style="display:none"></iframe></noscript>')) == []
+
+
 def test_visible_spam_link_block():
     found = run(doc(f'<div class="links">友情链接：{LINKS}</div>'))
     assert [f.rule for f in found] == ["INJ012"]

@@ -5,7 +5,7 @@ text or in the title and meta tags, blocks of links to unrelated domains, conten
 (reported with the technique and the element's path), and scripts that redirect visitors coming
 from search engines. A mention inside a warning or a ban (严禁赌博, 举报色情) is not spam.
 Rule ids: INJ001 visible spam text, INJ010 hidden spam, INJ011 hidden external links, INJ012 spam
-link block, INJ020 title/meta hijack, INJ021 search-engine redirect script, INJ022 a script that
+link block, INJ013 hidden frame loading another site, INJ020 title/meta hijack, INJ021 search-engine redirect script, INJ022 a script that
 writes spam (a run-time title or link injection, often in \\uXXXX escapes).
 """
 from __future__ import annotations
@@ -118,6 +118,23 @@ def _external_hosts(el, page: Page, ctx: AuditContext) -> list[str]:
     return list(hosts)
 
 
+def _external_frames(el, page: Page, ctx: AuditContext) -> list[str]:
+    """The sources of <iframe>s in `el` (or `el` itself) that load another site."""
+    own = {_site(d) for d in ctx.profile.domains} | {_site(page.host)}
+    out = []
+    for frame in el.iter("iframe"):
+        if any(a.tag == "noscript" for a in frame.iterancestors()):
+            continue   # tag managers' no-JS fallback frames (`<noscript><iframe … height=0>`) are ordinary
+        src = (frame.get("src") or "").strip()
+        try:
+            host = (urlsplit(urljoin(page.url, src)).hostname or "").lower() if src else ""
+        except ValueError:
+            continue
+        if host and _site(host) not in own:
+            out.append(src)
+    return out
+
+
 def _finding(ctx: AuditContext, page: Page, rule: str, severity: Severity, zh: str, en: str, **kw) -> Finding:
     return Finding(rule=rule, category="prohibited", severity=severity, url=page.url, message=ctx.t(zh, en),
                    basis="《网络信息内容生态治理规定》第六条；《互联网信息服务管理办法》第十五条", **kw)
@@ -126,8 +143,9 @@ def _finding(ctx: AuditContext, page: Page, rule: str, severity: Severity, zh: s
 def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Finding], covered: set,
                   page_has_spam: bool) -> None:
     def interesting(el) -> bool:
-        # Only hidden elements holding links or spam words are reported; skip the rest early.
-        return el.tag == "a" or el.find(".//a") is not None or (page_has_spam and bool(spam_hits(el.text_content())))
+        # Only hidden elements holding links, frames or spam words are reported; skip the rest early.
+        return (el.tag in ("a", "iframe") or el.find(".//a") is not None or el.find(".//iframe") is not None
+                or (page_has_spam and bool(spam_hits(el.text_content()))))
 
     for el, how in hidden_elements(parsed.root, interesting, page.text):
         text = element_text(el)
@@ -141,6 +159,14 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
                 context=text[:200], actual=f"{how} @ {path}", expected=ctx.t("页面不含隐藏内容", "no hidden content"),
                 suggestion=ctx.t("网站可能被入侵：删除注入的代码并排查后门、修改密码",
                                  "the site may be hacked: remove the injected code, look for backdoors, change passwords")))
+            covered.add(el)
+        elif frames := _external_frames(el, page, ctx):
+            # A page loaded invisibly from another site: click fraud, SEO spam or a drive-by download.
+            found.append(_finding(
+                ctx, page, "INJ013", Severity.ERROR, f"隐藏的外部框架（{_zh(how)}）：{path} 加载 {frames[0]}",
+                f"a hidden frame ({how}) at {path} loads {frames[0]}", where="body", match=frames[0],
+                context=path, actual=f"{how} @ {path}: {', '.join(frames[:4])}",
+                expected=ctx.t("页面不含隐藏的外部框架", "no hidden external frames")))
             covered.add(el)
         elif len(hosts) >= 3 and not how.startswith(("display", "visibility", "hidden")):
             # Closed menus and share pop-ups use display:none; pushing links off-screen, shrinking
