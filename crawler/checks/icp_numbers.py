@@ -37,6 +37,7 @@ PSB_RE = re.compile(
     rf"(?P<num>{_NUM})[ \t]*(?P<hao>号)?")
 # A licence number without a province is only taken as one when a licence label precedes it.
 _LICENCE_LABEL = re.compile(r"许可证|经营许可|增值电信|ICP证", re.I)
+_TEMPLATE_CHARS = re.compile(r"[Xx*×]")
 _ASCENDING = "0123456789012345678901234567890"
 _DESCENDING = _ASCENDING[::-1]
 
@@ -84,7 +85,7 @@ class Number:
 
 def is_template(digits: str) -> bool:
     """X, * or × where digits belong: a template leftover that can never be a real number."""
-    return bool(re.search(r"[Xx*×]", digits))
+    return bool(_TEMPLATE_CHARS.search(digits))
 
 
 def is_placeholder(digits: str) -> bool:
