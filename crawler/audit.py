@@ -6,23 +6,24 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import shutil
 import signal
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from crawler import __version__
+from crawler.checks.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
+from crawler.resume import resume_run, save_state
 from crawler.store import Store
+from crawler.store_lock import now_iso
 from rules.errors import ConfigError
 from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -61,10 +62,6 @@ class AuditOptions:
 def default_db() -> str:
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return os.path.join(base, "siteaudit", "history.sqlite3")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def resolve_profile(target: str, options: AuditOptions) -> Profile:
@@ -115,7 +112,8 @@ class AuditSession:
             known.update((f.key, f.line, f.column) for f in findings)
             if not fresh:
                 return self._store([], findings)
-        return self._store([page.to_record()], findings)
+        # Resources and external links are status-checked, not crawled: findings, but no page entry.
+        return self._store([page.to_record()] if page.kind == "page" else [], findings)
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)
@@ -134,7 +132,7 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     from crawler.settings import audit_settings
     from crawler.spiders.site import SiteSpider
 
-    settings = audit_settings(profile, resolver=options.resolver, progress=options.progress,
+    settings = audit_settings(profile, lang=session.ctx.lang, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
                               else "WARNING")
     process = AsyncCrawlerProcess(settings)
@@ -183,7 +181,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
                        dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
     jobdir = Path(store.path).parent / "jobs" / _slug(site) if options.resume else None
-    resumed = _resume(store, site, jobdir, ctx) if jobdir else None
+    resumed = resume_run(store, site, jobdir, ctx) if jobdir else None
     if resumed:
         run_id, started, homepage_findings = resumed
     else:
@@ -201,7 +199,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     finish_reason = "finished"
     crawl_error = ""
     outcomes: list[CheckOutcome] = []
-    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="check")
+    pool = ThreadPoolExecutor(max_workers=max(1, len(SITE_CHECKS)), thread_name_prefix="check")
     try:
         futures = {pool.submit(run_site_check, cid, fn, ctx): cid for cid, fn in _selected_site_checks(options)}
         try:
@@ -235,7 +233,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
                        out_dir, options, write_outputs, out)
         if jobdir:
             if finish_reason == "interrupted":
-                _save_state(jobdir, ctx, session, outcomes)
+                save_state(jobdir, ctx, session.homepage_findings, outcomes)
             else:
                 shutil.rmtree(jobdir, ignore_errors=True)
         return 3 if crawl_error else code
@@ -250,15 +248,14 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
             options: AuditOptions, write_outputs: Any, out: Any) -> int:
     checks = [CheckResult("phrases", CheckStatus.FAIL if session.phrase_count else CheckStatus.OK,
                           ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
-    for check_id, count in session.check_counts.items():
-        checks.append(CheckResult(check_id, CheckStatus.FAIL if count else CheckStatus.OK,
-                                  ctx.t(f"{count} 项发现", f"{count} findings")))
+    checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in outcomes}, ctx))
     for outcome in outcomes:
         checks.append(outcome.result)
         store.add_findings(run_id, outcome.findings)
     store.add_checks(run_id, checks)
     store.add_probes(run_id, ctx.state.get("uptime.probes", []))
-    fixed = store.mark_changes(run_id)
+    # A partial run only calls a finding fixed when its page was fetched again.
+    fixed = store.mark_changes(run_id, partial=finish_reason != "finished")
     severities: Counter[str] = Counter()
     new = 0
     for f in store.iter_findings(run_id):
@@ -272,15 +269,31 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         "partial": finish_reason != "finished",
         "partial_reason": finish_reason,
         "profile": {"name": profile.site.name, "domains": profile.domains},
+        "uptime_pct": uptime_percent(ctx.state.get("uptime.probes", [])),
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
-    findings_at = [Severity(k) for k, n in severities.items() if n]
+    code = 1 if any(Severity(k).at_least(options.fail_on) for k, n in severities.items() if n) else 0
     paths = write_outputs(doc, extra, out_dir, formats=options.formats, lang=ctx.lang)
-    _notify(profile, doc, extra, paths, ctx, out, options.quiet)
+    _notify(profile, doc, {**extra, "lang": ctx.lang, "fail_on": options.fail_on, "exit_code": code}, paths, ctx)
     if not options.quiet:
         _print_summary(doc, paths, ctx, out)
-    return 1 if any(sev.at_least(options.fail_on) for sev in findings_at) else 0
+    return code
+
+
+def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditContext) -> list[CheckResult]:
+    """One checks-list row per page-check module (`icp.footer` → `icp`), with its number of findings.
+
+    A module whose page checks only collect for a site or final check of the same id (`ipv6`,
+    `scope`) gets no row of its own: that check's row already tells the result.
+    """
+    by_module: dict[str, int] = {}
+    for check_id, count in counts.items():
+        module = check_id.split(".")[0]
+        by_module[module] = by_module.get(module, 0) + count
+    return [CheckResult(module, CheckStatus.FAIL if count else CheckStatus.OK,
+                        ctx.t(f"{count} 项发现", f"{count} findings"))
+            for module, count in by_module.items() if module not in site_ids]
 
 
 def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -314,8 +327,7 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, f.category, f.url, f.line or 0, f.column or 0))
 
 
-def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditContext, out: Any,
-            quiet: bool) -> None:
+def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditContext) -> None:
     from crawler.notify import NotifyStatus, notify
 
     report = str(paths.get("html") or paths.get("json") or "")
@@ -340,39 +352,6 @@ def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
               file=out)
     for fmt, path in paths.items():
         print(ctx.t(f"  {fmt}：{path}", f"  {fmt}: {path}"), file=out)
-
-
-_STATE_FILE = "siteaudit-state.pickle"
-
-
-def _save_state(jobdir: Path, ctx: AuditContext, session: AuditSession, outcomes: list[CheckOutcome]) -> None:
-    """Keep what the page checks learnt, so a resumed run's final checks see the whole site."""
-    state = {"state": ctx.state, "facts": ctx.facts, "homepage_findings": session.homepage_findings,
-             "outcome_keys": [f.key for o in outcomes for f in o.findings]}
-    try:
-        jobdir.mkdir(parents=True, exist_ok=True)
-        (jobdir / _STATE_FILE).write_bytes(pickle.dumps(state))
-    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
-        logger.warning("cannot save the audit state for --resume: %s", exc)
-
-
-def _resume(store: Store, site: str, jobdir: Path, ctx: AuditContext) -> tuple[str, str, dict] | None:
-    """Reopen the site's interrupted run when its saved state is there; None starts a new run."""
-    run_id = store.resumable_run(site)
-    state_file = jobdir / _STATE_FILE
-    if run_id is None or not state_file.is_file():
-        return None
-    try:
-        saved = pickle.loads(state_file.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
-        logger.warning("cannot read the saved audit state, starting afresh: %s", exc)
-        return None
-    run_id = store.reopen_run(run_id)
-    store.forget_results(run_id, saved["outcome_keys"])
-    ctx.state.update(saved["state"])
-    ctx.add_facts(saved["facts"])
-    state_file.unlink()
-    return run_id, (store.run(run_id) or {}).get("started") or now_iso(), saved["homepage_findings"]
 
 
 def _slug(text: str) -> str:

@@ -6,7 +6,6 @@ tested against real packets rather than mocks.
 """
 from __future__ import annotations
 
-import socket
 import socketserver
 import struct
 import threading

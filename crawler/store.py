@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from crawler.changes import compare
 from crawler.checks.base import Probe
 from crawler.store_lock import host_name, lock_is_live, now_iso, process_start
 from crawler.store_schema import SCHEMA_VERSION, migrate
@@ -40,10 +41,6 @@ _COMPLETE = ("finished", "page_limit", "time_limit")   # runs that new/fixed com
 
 class RunLocked(ConfigError):
     """Another run of the same site is in progress."""
-
-
-def _key(rule: Any, url: Any, where: Any, match: Any) -> tuple[str, str, str, str]:
-    return (rule or "", url or "", where or "", match or "")
 
 
 class Store:
@@ -249,28 +246,15 @@ class Store:
         with self._mutex:
             self._flush_buffer()
             prev = self.previous_run(run_id)
-            old: dict[tuple, dict] = {}
-            if prev:
-                for rule, url, where, match, data in self.conn.execute(
-                        'SELECT rule, url, "where", match, data FROM findings WHERE run_id = ? ORDER BY rowid', (prev,)):
-                    old.setdefault(_key(rule, url, where, match), json.loads(data))
-            seen: set[tuple] = set()
-            updates = []
-            for rowid, rule, url, where, match, data in self.conn.execute(
-                    'SELECT rowid, rule, url, "where", match, data FROM findings WHERE run_id = ?', (run_id,)).fetchall():
-                key = _key(rule, url, where, match)
-                seen.add(key)
-                status = "persisting" if key in old else "new"
-                updates.append((status, json.dumps(json.loads(data) | {"status": status}, ensure_ascii=False), rowid))
-            visited: set[str] | None = None
-            if partial:
-                visited = {u for (u,) in self.conn.execute("SELECT url FROM pages WHERE run_id = ?", (run_id,))}
-            fixed = []
-            for key, data in old.items():
-                if key in seen or (visited is not None and key[1] not in visited):
-                    continue
-                data.pop("status", None)
-                fixed.append(data)
+            before = [json.loads(d) for (d,) in self.conn.execute(
+                "SELECT data FROM findings WHERE run_id = ? ORDER BY rowid", (prev,))] if prev else []
+            rows = [(rowid, json.loads(d)) for rowid, d in self.conn.execute(
+                "SELECT rowid, data FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,))]
+            visited = {u for (u,) in self.conn.execute("SELECT url FROM pages WHERE run_id = ?", (run_id,))} \
+                if partial else None
+            statuses, fixed = compare(before, [d for _, d in rows], visited)
+            updates = [(status, json.dumps(d | {"status": status}, ensure_ascii=False), rowid)
+                       for (rowid, d), status in zip(rows, statuses)]
             with self._write() as conn:
                 conn.executemany("UPDATE findings SET status = ?, data = ? WHERE rowid = ?", updates)
                 conn.execute("DELETE FROM fixed WHERE run_id = ?", (run_id,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 import socket
 import ssl
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -151,12 +152,16 @@ class WebServer:
 
 
 class ResetServer:
-    """Accepts TCP connections and resets them at once (RST): a host that drops every visitor."""
+    """Accepts TCP connections and misbehaves: `mode="reset"` resets them at once (RST), a host that
+    drops every visitor; `mode="hold"` keeps them open and never says a word, a host that hangs
+    (before TLS or HTTP starts).
+    """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        import socket
-
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "reset"):
+        if mode not in ("reset", "hold"):
+            raise ValueError("mode must be 'reset' or 'hold'")
+        self.mode = mode
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self._socket.listen(16)
@@ -164,16 +169,17 @@ class ResetServer:
         self.host = host
         self.port = self._socket.getsockname()[1]
         self._stop = threading.Event()
+        self._held: list[socket.socket] = []
         self._thread: threading.Thread | None = None
 
     def _serve(self) -> None:
-        import socket
-        import struct
-
         while not self._stop.is_set():
             try:
                 conn, _ = self._socket.accept()
             except OSError:
+                continue
+            if self.mode == "hold":
+                self._held.append(conn)
                 continue
             # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -188,6 +194,8 @@ class ResetServer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=1)
+        for conn in self._held:
+            conn.close()
         self._socket.close()
 
     def __enter__(self) -> "ResetServer":

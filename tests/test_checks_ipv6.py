@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.checks.ipv6 import PAGES_KEY, check_ipv6, check_ipv6_pages, collect_level_pages
+from crawler.checks.ipv6 import check_ipv6, check_ipv6_pages, collect_level_pages, page_levels
 from crawler.dnsserver import DNSServer
 from crawler.page import Page
 from crawler.webserver import Reply, WebServer
@@ -82,16 +82,31 @@ def test_name_servers_without_aaaa(env):
 def test_level_pages_share(env):
     _, resolver = env
     ctx = make_ctx(["https://www.v6.test/"], resolver=resolver)
-    pages = [Page("https://www.v6.test/", 200, depth=0), Page("https://www.v6.test/a", 200, depth=1),
-             Page("https://www.v4.test/b", 200, depth=1), Page("https://www.v6.test/c", 200, depth=2),
-             Page("https://www.v6.test/d/e/f", 200, depth=3)]
+    home = "https://www.v6.test/"
+    # Crawl depth is off by the robots/sitemap requests (homepage at depth 3): levels follow the links.
+    pages = [Page(home, 200, depth=3, is_homepage=True),
+             Page("https://www.v6.test/a", 200, depth=4, referer=home),
+             Page("https://www.v4.test/b", 200, depth=4, referer=home),
+             Page("https://www.v6.test/c", 200, depth=5, referer="https://www.v6.test/a"),
+             Page("https://www.v6.test/d/e/f", 200, depth=6, referer="https://www.v6.test/c"),
+             Page("https://elsewhere.test/", 0, depth=4, referer=home)]          # external link, never fetched
     for page in pages:
         assert list(collect_level_pages(page, ctx)) == []
-    assert len(ctx.state[PAGES_KEY]) == 3
     outcome = check_ipv6_pages(ctx)
     (low,) = by_rule(outcome.findings, "IPV6005")
-    assert "50%" in low.message and "www.v4.test" in low.actual and low.severity is Severity.WARNING
-    assert "100%" in outcome.result.detail   # level 3: 1 of 1
+    assert "2级页面" in low.message and "50%" in low.message and "www.v4.test" in low.actual
+    assert low.severity is Severity.WARNING
+    assert "3级页面 1/1（100%）" in outcome.result.detail   # level 3 is /c only; /d/e/f is level 4
+
+
+@pytest.mark.parametrize("pages, expected", [
+    ([("h", "x", 0, "", True), ("a", "x", 1, "h", False), ("b", "x", 2, "a, h", False)], {"h": 1, "a": 2, "b": 2}),
+    ([("h", "x", 0, "", True), ("a", "x", 1, "h", False), ("b", "x", 2, "a", False)], {"h": 1, "a": 2, "b": 3}),
+    ([("a", "x", 1, "", False), ("b", "x", 2, "a", False)], {"a": 2, "b": 3}),       # no homepage: depth + 1
+    ([("h", "x", 0, "", True), ("o", "x", 1, "nowhere", False)], {"h": 1}),          # unreachable from a homepage
+])
+def test_page_levels(pages, expected):
+    assert page_levels(pages) == expected
 
 
 def test_no_pages_or_no_dns_is_skipped():

@@ -130,6 +130,11 @@ def test_old_protocol_offered(ca, dns_port):
         if support is None:
             pytest.skip("this OpenSSL cannot make a TLS 1.0 handshake at all")
         assert support is True
+        zone = {"records": {"old.test.": {"A": ["127.0.0.1"]}}}
+        with DNSServer(zone, "127.0.0.1") as dns_server:
+            outcome = check_tls(make_ctx([server.url("old.test")], resolver=("127.0.0.1", dns_server.port)))
+        found = by_rule(outcome.findings, "TLS007")
+        assert {f.match for f in found} == {"TLS 1.0", "TLS 1.1"} and found[0].severity is Severity.WARNING
     with WebServer(ssl_context=ca.server_context("new.test")) as server:
         assert offers("127.0.0.1", "new.test", server.port, ssl.TLSVersion.TLSv1, 3) is False
 
@@ -156,3 +161,36 @@ def test_http_only_site_on_a_test_port_is_not_https(dns_port):
     ctx = make_ctx(["http://valid.test:8080/"], resolver=("127.0.0.1", dns_port))
     outcome = check_tls(ctx)
     assert outcome.findings == [] and outcome.facts["valid.test"]["https"] is False
+
+
+@pytest.mark.parametrize("names, domain, expected", [
+    (["a.test"], "a.test", True),
+    (["a.test"], "A.TEST.", True),
+    (["*.a.test"], "www.a.test", True),
+    (["*.a.test"], "a.test", False),
+    (["*.a.test"], "x.www.a.test", False),
+    (["b.test"], "a.test", False),
+    (["127.0.0.1"], "127.0.0.1", True),
+    (["a.test"], "127.0.0.1", False),
+])
+def test_hostname_matches(ca, names, domain, expected):
+    from cryptography import x509
+
+    from crawler.checks.tls import hostname_matches
+
+    leaf = ca.ca.issue_cert(*names)
+    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    assert hostname_matches(cert, domain) is expected
+
+
+def test_every_address_is_judged(ca):
+    """Two servers behind one name: the stale one (expired certificate) is found even when the other is fine."""
+    zone = {"records": {"lb.test.": {"A": ["127.0.0.1", "127.0.0.7"]}}}
+    with WebServer(ssl_context=ca.server_context("lb.test")) as fresh:
+        with WebServer(host="127.0.0.7", port=fresh.port, ssl_context=ca.server_context("lb.test", days_left=-1)), \
+                DNSServer(zone, "127.0.0.1") as dns_server:
+            outcome = check_tls(make_ctx([fresh.url("lb.test")], resolver=("127.0.0.1", dns_server.port)))
+    (expired,) = by_rule(outcome.findings, "TLS001")
+    assert expired.actual.startswith("127.0.0.7:") and outcome.facts["lb.test"]["https"] is True
+    (untrusted,) = by_rule(outcome.findings, "TLS006")      # one finding, both addresses in its evidence
+    assert "127.0.0.1:" in untrusted.actual and "127.0.0.7:" in untrusted.actual

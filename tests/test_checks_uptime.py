@@ -186,22 +186,20 @@ def test_ip_literal_start_url(web):
     assert outcome.findings == [] and outcome.facts["127.0.0.1"]["ips"] == ["127.0.0.1"]
 
 
-def test_uptime_windows_and_stored_form():
-    import dataclasses
-    from datetime import datetime, timedelta, timezone
+def test_endless_body_cannot_hold_a_probe(dns_server):
+    from crawler.checks.netcommon import MAX_BODY_BYTES, pinned_get
 
-    from crawler.checks.uptime import probe_from_dict, uptime_windows
+    def endless(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        for _ in range(100000):
+            try:
+                handler.wfile.write(b"x" * 65536)
+            except OSError:
+                break
+        return Reply(200, "")
 
-    now = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
-
-    def probe(domain, kind, hours_ago):
-        return Probe(domain, f"https://{domain}/", kind, (now - timedelta(hours=hours_ago)).isoformat())
-
-    probes = [probe("a.test", ProbeKind.OK, 1), probe("a.test", ProbeKind.TIMEOUT, 48),
-              probe("a.test", ProbeKind.OK, 24 * 20), probe("a.test", ProbeKind.CONNECT, 24 * 40),
-              probe("a.test", ProbeKind.BLOCKED, 2), probe("b.test", ProbeKind.HTTP_ERROR, 3)]
-    windows = uptime_windows(probes, now)
-    assert windows["a.test"] == {"1d": 100.0, "7d": 50.0, "30d": 66.67}
-    assert windows["b.test"] == {"1d": 0.0, "7d": 0.0, "30d": 0.0}
-    stored = dataclasses.asdict(probes[1]) | {"kind": probes[1].kind.value}
-    assert probe_from_dict(stored) == probes[1]
+    with WebServer(routes={("*", "/"): endless}) as server:
+        resp = pinned_get("a.test", "127.0.0.1", "http", server.port, "/", 5)
+    assert resp.status_code == 200 and len(resp.content) == MAX_BODY_BYTES

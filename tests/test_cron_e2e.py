@@ -1,9 +1,13 @@
 """The nightly job end to end: `siteaudit audit` twice on a site that changed, and two runs at once.
 
-Real subprocesses, a loopback site, one history DB; asserts what findings.json says and what the DB holds.
+Real subprocesses, a loopback site and DingTalk robot, one history DB; asserts what findings.json says,
+what the DB holds, and that the signed message agrees with them and leaks no secret.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -11,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -32,8 +37,8 @@ def _env(tmp_path: Path) -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path / "data")}
 
 
-def _audit_cmd(url: str, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "crawler", "audit", url, "-o", str(out), "--format", "json",
+def _audit_cmd(target: str, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "crawler", "audit", target, "-o", str(out), "--format", "json",
             "--no-dns", "--no-uptime", "--delay", "0", "--fail-on", "never", "--quiet", *extra]
 
 
@@ -41,24 +46,49 @@ def _db(tmp_path: Path) -> Path:
     return tmp_path / "data" / "siteaudit" / "history.sqlite3"
 
 
-def test_second_run_marks_new_and_fixed_and_counts_agree(web_server, tmp_path):
+def _robot(got: list):
+    """A DingTalk robot on loopback: records (query, body) and answers ok."""
+    def route(handler) -> Reply:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        got.append((urllib.parse.parse_qs(urllib.parse.urlsplit(handler.path).query), json.loads(body)))
+        return Reply(200, '{"errcode": 0, "errmsg": "ok"}', content_type="application/json")
+    return route
+
+
+SECRET, TOKEN = "SECe2e0123456789abcdefsecret", "e2etoken0123456789abcdef01234567"
+
+
+def test_second_run_marks_new_and_fixed_counts_agree_and_is_notified(web_server, tmp_path):
     links = "<a href='/a.html'>a</a> <a href='/b.html'>b</a>"
     web = web_server(routes={("*", "/"): _page("首页", "<p>欢迎</p>", links),
                              ("*", "/a.html"): _page("甲", _CLAIM),
                              ("*", "/b.html"): _page("乙", "<p>普通介绍</p>")})
+    got: list = []
+    robot = web_server(routes={("*", "/robot/send"): _robot(got)})
     url = f"http://127.0.0.1:{web.port}/"
-    first = subprocess.run(_audit_cmd(url, tmp_path / "one"), env=_env(tmp_path), capture_output=True,
+    profile = tmp_path / "site.yaml"
+    profile.write_text(
+        "site:\n  name: 通知测试\n"
+        f"  start_urls: ['{url}']\n"
+        "notify:\n"
+        f"  dingtalk: {{webhook: 'http://127.0.0.1:{robot.port}/robot/send?access_token={TOKEN}',"
+        " secret_env: DT_SECRET}\n"
+        "  on: new\n", encoding="utf-8")
+    env = {**_env(tmp_path), "DT_SECRET": SECRET}
+    log = tmp_path / "audit.log"
+    first = subprocess.run(_audit_cmd(str(profile), tmp_path / "one"), env=env, capture_output=True,
                            text=True, timeout=240)
     assert first.returncode == 0, first.stderr
     doc1 = json.loads((tmp_path / "one" / "findings.json").read_text(encoding="utf-8"))
     claims1 = [f for f in doc1["findings"] if f.get("match") == "最佳"]
     assert [f["url"] for f in claims1] == [url + "a.html"] and claims1[0]["status"] == "new"
+    assert len(got) == 1                                # on: new, and everything is new the first time
 
     # Overnight the claim moved from /a.html to /b.html.
     web.routes[("*", "/a.html")] = _page("甲", "<p>普通介绍</p>")
     web.routes[("*", "/b.html")] = _page("乙", _CLAIM)
-    second = subprocess.run(_audit_cmd(url, tmp_path / "two"), env=_env(tmp_path), capture_output=True,
-                            text=True, timeout=240)
+    second = subprocess.run(_audit_cmd(str(profile), tmp_path / "two", "--format", "html,json",
+                                       "--log-file", str(log)), env=env, capture_output=True, text=True, timeout=240)
     assert second.returncode == 0, second.stderr
     doc2 = json.loads((tmp_path / "two" / "findings.json").read_text(encoding="utf-8"))
     claims2 = [f for f in doc2["findings"] if f.get("match") == "最佳"]
@@ -84,6 +114,23 @@ def test_second_run_marks_new_and_fixed_and_counts_agree(web_server, tmp_path):
     assert history.returncode == 0, history.stderr
     lines = history.stdout.splitlines()
     assert doc2["run"]["id"] in lines[2] and doc1["run"]["id"] in lines[3]     # newest first
+
+    # The second run's DingTalk message: its signature verifies, and it says what the JSON says.
+    assert len(got) == 2
+    query, body = got[1]
+    ts = query["timestamp"][0]
+    expected = base64.b64encode(hmac.new(SECRET.encode(), f"{ts}\n{SECRET}".encode(), hashlib.sha256).digest())
+    assert query["sign"] == [expected.decode()]
+    text = body["markdown"]["text"]
+    assert f"新增 {summary['new']}" in text and f"已修复 {summary['fixed']}" in text and f"错误 {summary['error']}" in text
+    assert str(tmp_path / "two" / "report.html") in text and "通知测试" in text
+    # The secret is nowhere: not on the console, in the log, in the outputs or in the DB.
+    places = [first.stdout, first.stderr, second.stdout, second.stderr, log.read_text(encoding="utf-8")]
+    places += [p.read_text(encoding="utf-8") for d in ("one", "two") for p in (tmp_path / d).iterdir()
+               if p.suffix in (".html", ".json")]
+    places.append(_db(tmp_path).read_bytes().decode("utf-8", "replace"))
+    assert not [place for place in places if SECRET in place]
+    assert TOKEN not in log.read_text(encoding="utf-8")
 
 
 def test_two_runs_of_one_site_at_once(web_server, tmp_path):
@@ -117,3 +164,4 @@ def test_two_runs_of_one_site_at_once(web_server, tmp_path):
     assert runs == [("interrupted",)]
     assert conn.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
     conn.close()
+

@@ -17,9 +17,11 @@ from rules.model import Category, Finding, Severity
 MIN_NS = 2
 
 
-def _finding(rule: str, severity: Severity, zone: str, message: str, expected: str, actual: str) -> Finding:
+def _finding(rule: str, severity: Severity, zone: str, message: str, expected: str, actual: str,
+             match: str | None = None) -> Finding:
+    """A zone finding; `match` names the server or record, so two lame servers are two findings."""
     return Finding(rule, Category.DNS.value, severity, home_url(zone), message, where="dns",
-                   expected=expected, actual=actual)
+                   expected=expected, actual=actual, match=match)
 
 
 def ns_port(ctx: AuditContext) -> int:
@@ -79,14 +81,16 @@ def zone_findings(zone: str, resolver: dns.resolver.Resolver, ctx: AuditContext,
             out.append(_finding("DNS024", Severity.WARNING, zone,
                                 ctx.t(f"{zone} 的 NS 记录 {name} 指向 CNAME（RFC 2181 不允许）",
                                       f"NS record {name} of {zone} is a CNAME (not allowed by RFC 2181)"),
-                                ctx.t("NS 目标有 A/AAAA 记录", "NS target with A/AAAA records"), f"{server}: {name} CNAME"))
+                                ctx.t("NS 目标有 A/AAAA 记录", "NS target with A/AAAA records"), f"{server}: {name} CNAME",
+                                match=name))
         a = ask(resolver, name, "A", deadline)
         aaaa = ask(resolver, name, "AAAA", deadline)
         found = a.records + aaaa.records
         if not found:
             out.append(_finding("DNS021", Severity.WARNING, zone,
                                 ctx.t(f"名称服务器 {name} 无法解析", f"name server {name} does not resolve"),
-                                ctx.t("A/AAAA 记录", "A/AAAA records"), f"{server}: {ctx.t(*OUTCOME_TEXT.get(a.outcome, OUTCOME_TEXT[Outcome.ERROR]))}"))
+                                ctx.t("A/AAAA 记录", "A/AAAA records"),
+                                f"{server}: {ctx.t(*OUTCOME_TEXT.get(a.outcome, OUTCOME_TEXT[Outcome.ERROR]))}", match=name))
         # IPv4 first: IPv6 may be unreachable from the audit machine, which says nothing of the server.
         v4 = [x for x in found if not is_ipv6(x)]
         addresses[name] = v4 or found
@@ -105,7 +109,7 @@ def zone_findings(zone: str, resolver: dns.resolver.Resolver, ctx: AuditContext,
                                 ctx.t(f"名称服务器 {name}（{address}）对 {zone} 不是权威的（lame）",
                                       f"name server {name} ({address}) is lame for {zone}"),
                                 ctx.t("UDP 与 TCP 均给出带 AA 标志的 SOA 应答", "an SOA answer with the AA bit over UDP and TCP"),
-                                f"{address}:{port} — " + "; ".join(reasons)))
+                                f"{address}:{port} — " + "; ".join(reasons), match=f"{name} ({address})"))
         serial = _serial(udp) if _serial(udp) is not None else _serial(tcp)
         if serial is not None:
             serials[f"{name} ({address})"] = serial
@@ -136,5 +140,5 @@ def _mx_cname_findings(zone: str, resolver: dns.resolver.Resolver, ctx: AuditCon
                                 ctx.t(f"{zone} 的 MX 记录 {target} 指向 CNAME（RFC 2181 不允许）",
                                       f"MX record {target} of {zone} is a CNAME (not allowed by RFC 2181)"),
                                 ctx.t("MX 目标有 A/AAAA 记录", "MX target with A/AAAA records"),
-                                f"{_server_label(ctx)}: {target} CNAME"))
+                                f"{_server_label(ctx)}: {target} CNAME", match=target))
     return out

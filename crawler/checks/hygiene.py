@@ -11,8 +11,8 @@ import re
 import requests
 
 from crawler.checks.base import AuditContext
-from crawler.checks.netcommon import (Deadline, Target, home_url, is_ipv6, pinned_get, ports_for, resolve_addresses,
-                                      run_bounded, targets, unfinished_finding)
+from crawler.checks.netcommon import (Deadline, Target, candidate_addresses, home_url, pinned_get, ports_for,
+                                      resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 REQUEST_TIMEOUT_S = 5.0
@@ -141,9 +141,12 @@ def check_domain_hygiene(target: Target, ctx: AuditContext, deadline: Deadline) 
     addresses, _ = resolve_addresses(ctx, target.domain, deadline)
     if not addresses:
         return []   # the DNS and uptime checks report it
-    site = _Site(target, next((a for a in addresses if not is_ipv6(a)), addresses[0]), deadline)
-    homepage = site.get("/")
-    if homepage is None:
+    for address in candidate_addresses(addresses):   # the first address that answers is judged
+        site = _Site(target, address, deadline)
+        homepage = site.get("/")
+        if homepage is not None:
+            break
+    else:
         return []   # the uptime check reports a domain that does not answer
     out: list[Finding] = []
     if homepage.status_code < 500:

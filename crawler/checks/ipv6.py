@@ -1,7 +1,7 @@
 """IPv6 readiness, as China's national IPv6 monitoring platform (国家IPv6发展监测平台) scores a site:
 AAAA records on every declared domain, name servers with AAAA, the homepage reachable over IPv6
-(where this machine has an IPv6 route) and the same as over IPv4, and the share of level-2 and level-3 pages (crawl depth 1
-and 2) whose hosts have AAAA records.
+(where this machine has an IPv6 route) and the same as over IPv4, and the share of level-2 and level-3 pages (one and two
+links from a homepage) whose hosts have AAAA records.
 
 Missing IPv6 is a warning, never an error: it is a readiness score, not a filing violation.
 Rule ids: IPV6001–IPV6005 (category `dns`).
@@ -9,18 +9,19 @@ Rule ids: IPV6001–IPV6005 (category `dns`).
 from __future__ import annotations
 
 import re
+from collections import defaultdict, deque
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
 from crawler.checks.dnsquery import OUTCOME_TEXT, Outcome, ask, zone_of
-from crawler.checks.netcommon import (Deadline, Target, home_url, ipv6_routable, is_ip, pinned_get, run_bounded,
+from crawler.checks.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ip, pinned_get, run_bounded,
                                       targets)
 from crawler.page import Page
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 PAGES_KEY = "ipv6.pages"
-LEVEL_DEPTHS = (1, 2)          # level-2 and level-3 pages: one and two clicks from a homepage
+LEVELS = (2, 3)                # level-2 and level-3 pages: one and two clicks from a homepage (level 1)
 MIN_SHARE = 90.0               # percent of level-2/3 pages on IPv6 hosts below which we warn
 REQUEST_TIMEOUT_S = 5.0
 BASIS = "《推进互联网协议第六版（IPv6）规模部署行动计划》及国家IPv6发展监测平台评测指标"
@@ -77,7 +78,7 @@ def _homepage(target: Target, address: str, deadline: Deadline) -> tuple[int | N
     try:
         resp = pinned_get(target.domain, address, target.scheme, target.port, "/", deadline.timeout(REQUEST_TIMEOUT_S))
     except Exception as exc:  # any failure over IPv6 is the finding itself
-        return None, "", f"{type(exc).__name__}: {exc}"[:200]
+        return None, "", error_text(exc)
     match = _TITLE.search(resp.text[:20000])
     return resp.status_code, (match.group(1).strip() if match else ""), ""
 
@@ -125,43 +126,68 @@ def check_ipv6(ctx: AuditContext) -> CheckOutcome:
 
 
 def collect_level_pages(page: Page, ctx: AuditContext) -> Iterable[Finding]:
-    """PAGE_CHECK: remember level-2/3 pages (depth 1 and 2) and their hosts for `check_ipv6_pages`."""
-    if page.depth in LEVEL_DEPTHS and page.host:
-        ctx.state.setdefault(PAGES_KEY, []).append((page.url, page.host, page.depth))
+    """PAGE_CHECK: remember each fetched page of the site (host, depth, referer, homepage?) for `check_ipv6_pages`."""
+    if page.host and page.status and page.headers.get("x-siteaudit-kind") != "external":
+        ctx.state.setdefault(PAGES_KEY, []).append((page.url, page.host, page.depth, page.referer, page.is_homepage))
     return ()
+
+
+def page_levels(pages: list[tuple[str, str, int, str, bool]]) -> dict[str, int]:
+    """Level of each page: 1 for a homepage, one more than the page that linked to it.
+
+    Levels follow the links (the referer), not the crawl depth, which also counts robots.txt,
+    sitemaps and redirects; without any homepage among the pages, crawl depth + 1 is used.
+    """
+    homes = [url for url, _, _, _, home in pages if home]
+    if not homes:
+        return {url: depth + 1 for url, _, depth, _, _ in pages}
+    children: dict[str, list[str]] = defaultdict(list)
+    for url, _, _, referer, _ in pages:
+        for ref in (referer.split(", ") if referer else []):
+            children[ref].append(url)
+    levels = {url: 1 for url in homes}
+    queue = deque(homes)
+    while queue:
+        parent = queue.popleft()
+        for child in children.get(parent, []):
+            if child not in levels:
+                levels[child] = levels[parent] + 1
+                queue.append(child)
+    return levels
 
 
 def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
     """二、三级页面的 IPv6 支持率"""
     pages = ctx.state.get(PAGES_KEY, [])
-    if not ctx.dns_enabled or not pages:
+    levels = page_levels(pages)
+    by_level = {level: {url: host for url, host, *_ in pages if levels.get(url) == level} for level in LEVELS}
+    if not ctx.dns_enabled or not any(by_level.values()):
         reason = ctx.t("没有二、三级页面", "no level-2/3 pages") if ctx.dns_enabled else ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")
         return CheckOutcome(CheckResult("ipv6.pages", CheckStatus.SKIPPED, reason))
     deadline = Deadline(ctx.budget_s)
     resolver = dns_resolver(ctx.resolver, 3.0)
-    hosts = sorted({host for _, host, _ in pages})
+    hosts = sorted({host for at_level in by_level.values() for host in at_level.values()})
     done, _ = run_bounded(hosts, lambda h: ask(resolver, h, "AAAA", deadline).ok, deadline)
     has_v6 = {host for host, ok in done if ok}
     findings: list[Finding] = []
     parts = []
-    for depth in LEVEL_DEPTHS:
-        at_depth = [(url, host) for url, host, d in pages if d == depth]
-        if not at_depth:
+    for level, at_level in by_level.items():
+        if not at_level:
             continue
-        good = sum(1 for _, host in at_depth if host in has_v6)
-        share = round(100.0 * good / len(at_depth), 1)
-        parts.append(ctx.t(f"{depth + 1}级页面 {good}/{len(at_depth)}（{share:g}%）",
-                           f"level-{depth + 1} pages {good}/{len(at_depth)} ({share:g}%)"))
+        good = sum(1 for host in at_level.values() if host in has_v6)
+        share = round(100.0 * good / len(at_level), 1)
+        parts.append(ctx.t(f"{level}级页面 {good}/{len(at_level)}（{share:g}%）",
+                           f"level-{level} pages {good}/{len(at_level)} ({share:g}%)"))
         if share < MIN_SHARE:
-            missing = sorted({host for _, host in at_depth if host not in has_v6})
-            first = next(url for url, host in at_depth if host not in has_v6)
+            missing = sorted({host for host in at_level.values() if host not in has_v6})
+            first = next(url for url, host in at_level.items() if host not in has_v6)
             findings.append(Finding("IPV6005", Category.DNS.value, Severity.WARNING, home_url(missing[0]),
-                                    ctx.t(f"{depth + 1}级页面只有 {share:g}% 位于支持 IPv6 的主机上",
-                                          f"only {share:g}% of level-{depth + 1} pages are on hosts with IPv6"),
+                                    ctx.t(f"{level}级页面只有 {share:g}% 位于支持 IPv6 的主机上",
+                                          f"only {share:g}% of level-{level} pages are on hosts with IPv6"),
                                     where="dns", expected=f"≥ {MIN_SHARE:g}%",
-                                    actual=ctx.t(f"{good}/{len(at_depth)}；无 AAAA 的主机：{', '.join(missing)}",
-                                                 f"{good}/{len(at_depth)}; hosts without AAAA: {', '.join(missing)}"),
-                                    context=first, basis=BASIS))
+                                    actual=ctx.t(f"{good}/{len(at_level)}；无 AAAA 的主机：{', '.join(missing)}",
+                                                 f"{good}/{len(at_level)}; hosts without AAAA: {', '.join(missing)}"),
+                                    match=f"level-{level}", context=first, basis=BASIS))
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult("ipv6.pages", status, "; ".join(parts),
                                     expected=f"≥ {MIN_SHARE:g}%", actual="; ".join(parts)), findings)

@@ -7,12 +7,14 @@ module keeps their plumbing in one place so each check file reads as the rules i
 from __future__ import annotations
 
 import functools
-import logging
 import ipaddress
+import logging
 import os
+import re
 import socket
 import ssl
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
@@ -21,13 +23,16 @@ from urllib.parse import urlsplit
 import dns.exception
 import dns.resolver
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from crawler.checks.base import AuditContext
-from rules.model import Finding, Severity
 from crawler.resolver import dns_resolver, lookup
+from rules.model import Finding, Severity
 
 logger = logging.getLogger(__name__)
+# Probes skip certificate verification on purpose (the TLS check judges certificates).
+warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,6 +40,7 @@ R = TypeVar("R")
 # Per-domain work runs in a small pool: the machine (and the site) should not see a burst.
 POOL_WORKERS = 4
 USER_AGENT = "siteaudit/0.1 (site self-audit; health probe)"
+MAX_BODY_BYTES = 512 * 1024   # the checks read headers, titles and short bodies; never a whole download
 
 
 class Deadline:
@@ -125,10 +131,6 @@ class Target:
         default = port == (443 if scheme == "https" else 80)
         return f"{scheme}://{self.domain}{'' if default else f':{port}'}{path}"
 
-    @property
-    def host_header(self) -> str:
-        return self.domain if self.default_port else f"{self.domain}:{self.port}"
-
 
 def _scheme_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
@@ -202,6 +204,31 @@ def ipv6_routable(address: str) -> bool:
         return False
 
 
+def candidate_addresses(addresses: list[str]) -> list[str]:
+    """Addresses to try in order: IPv4 first, then IPv6 this machine can route to (the uptime check probes all)."""
+    v4 = [a for a in addresses if not is_ipv6(a)]
+    v6 = [a for a in addresses if is_ipv6(a) and ipv6_routable(a)]
+    return v4 + v6 or addresses
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+
+
+def error_text(exc: BaseException) -> str:
+    """A short, readable reason from a network exception (urllib3 nests the cause several times)."""
+    text = str(exc)
+    errno_match = _ERRNO.search(text)
+    if errno_match:
+        text = errno_match.group(0).strip()
+    elif "timed out" in text.lower():
+        text = "timed out"
+    else:
+        caused = re.search(r"\(Caused by \w+\((.*)\)\)\s*$", text)
+        if caused:
+            text = caused.group(1)
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
 def is_ipv6(address: str) -> bool:
     try:
         return ipaddress.ip_address(address).version == 6
@@ -253,18 +280,30 @@ def address_url(target_scheme: str, address: str, port: int, path: str = "/") ->
 
 def pinned_get(domain: str, address: str, scheme: str, port: int, path: str, timeout: float,
                method: str = "GET") -> requests.Response:
-    """One request to `address` with Host/SNI `domain`; redirects are not followed. Raises requests errors."""
+    """One request to `address` with Host/SNI `domain`; redirects are not followed. Raises requests errors.
+
+    `timeout` bounds the whole exchange, body included: at most `MAX_BODY_BYTES` are read, so a
+    host that trickles an endless body cannot hold the check past its budget.
+    """
     session = requests.Session()
     session.trust_env = False  # no proxies: the audit asks the site itself
     session.mount(f"{scheme}://", PinnedAdapter(domain))
     default = port == (443 if scheme == "https" else 80)
     headers = {"Host": domain if default else f"{domain}:{port}", "User-Agent": USER_AGENT,
                "Accept": "text/html,*/*;q=0.5"}
+    ends = time.monotonic() + timeout
     try:
-        import urllib3
-
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        return session.request(method, address_url(scheme, address, port, path), headers=headers,
-                               timeout=timeout, verify=False, allow_redirects=False, stream=False)
+        resp = session.request(method, address_url(scheme, address, port, path), headers=headers,
+                               timeout=timeout, verify=False, allow_redirects=False, stream=True)
+        body = bytearray()
+        try:
+            for chunk in resp.iter_content(16384):
+                body += chunk
+                if len(body) >= MAX_BODY_BYTES or time.monotonic() > ends:
+                    break
+        finally:
+            resp.close()
+        resp._content = bytes(body[:MAX_BODY_BYTES])  # what .text and .content read from now on
+        return resp
     finally:
         session.close()

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
 from crawler.checks.base import AuditContext
-from crawler.checks.netcommon import (Deadline, Target, ca_bundles, home_url, is_ipv6, ports_for, resolve_addresses,
-                                      run_bounded, targets, unfinished_finding)
+from crawler.checks.netcommon import (Deadline, Target, ca_bundles, candidate_addresses, home_url, is_ip, is_ipv6, ports_for,
+                                      resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 WARN_DAYS = 21
@@ -168,13 +170,24 @@ def offers(address: str, domain: str, port: int, version: ssl.TLSVersion, timeou
         return False
 
 
-def hostname_matches(cert: x509.Certificate, domain: str) -> bool:
-    """RFC 6125 matching on the SAN DNS names (the CN only when there is no SAN), one-label wildcards."""
+def _san(cert: x509.Certificate) -> x509.SubjectAlternativeName | None:
     try:
-        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        return None
+
+
+def hostname_matches(cert: x509.Certificate, domain: str) -> bool:
+    """RFC 6125 matching on the SAN names (the CN only when there is no SAN), one-label wildcards; IP SANs for IPs."""
+    san = _san(cert)
     domain = domain.lower().rstrip(".")
+    if is_ip(domain):
+        return san is not None and any(str(ip) == str(ipaddress.ip_address(domain))
+                                       for ip in san.get_values_for_type(x509.IPAddress))
+    if san is not None:
+        names = san.get_values_for_type(x509.DNSName)
+    else:
+        names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     for name in names:
         name = str(name).lower().rstrip(".")
         if name == domain:
@@ -185,10 +198,12 @@ def hostname_matches(cert: x509.Certificate, domain: str) -> bool:
 
 
 def subject_names(cert: x509.Certificate) -> str:
-    try:
-        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    except x509.ExtensionNotFound:
-        names = []
+    """The names a certificate is for, as a person reads them (SAN DNS names and IPs, else the CN)."""
+    san = _san(cert)
+    names: list[str] = []
+    if san is not None:
+        names = [str(v) for v in san.get_values_for_type(x509.DNSName)]
+        names += [str(v) for v in san.get_values_for_type(x509.IPAddress)]
     if not names:
         names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     return ", ".join(names) or cert.subject.rfc4514_string()
@@ -221,7 +236,7 @@ def expiry_findings(domain: str, url: str, served: Served, now: dt.datetime, ctx
                         ctx.t(f"{domain} 的{which}已于 {end:%Y-%m-%d} 过期", f"the {which} of {domain} expired on {end:%Y-%m-%d}"),
                         where="tls", expected=ctx.t("证书在有效期内", "a certificate within its validity"), actual=actual,
                         suggestion=ctx.t("立即续期并部署新证书（建议开启自动续期）。", "Renew and deploy the certificate now (automate renewal)."))]
-    if days <= ERROR_DAYS or days <= WARN_DAYS:
+    if days <= WARN_DAYS:
         severity, rule = (Severity.ERROR, "TLS002") if days <= ERROR_DAYS else (Severity.WARNING, "TLS003")
         return [Finding(rule, Category.TLS.value, severity, url,
                         ctx.t(f"{domain} 的{which}将在 {int(days)} 天后（{end:%Y-%m-%d}）过期",
@@ -253,7 +268,9 @@ def judge_served(domain: str, url: str, served: Served, port: int, ctx: AuditCon
                            ctx.t(f"{domain} 的证书链不受信任（签发者未知或缺少中间证书）",
                                  f"the certificate chain of {domain} is not trusted (unknown issuer or missing intermediate)"),
                            where="tls", expected=ctx.t("可验证到受信任根证书的完整证书链", "a complete chain to a trusted root"),
-                           actual=f"{served.address}: {why} (issuer {leaf.issuer.rfc4514_string()})",
+                           actual=f"{served.address}: {why} (issuer {leaf.issuer.rfc4514_string()}; "
+                                  + ctx.t(f"服务器发送了 {len(served.chain)} 张证书", f"{len(served.chain)} certificate(s) served")
+                                  + (ctx.t("，未发送中间证书", ", no intermediate") if len(served.chain) == 1 else "") + ")",
                            suggestion=ctx.t("部署完整证书链；内部 CA 可通过 SSL_CERT_FILE 指定信任。",
                                             "Serve the full chain; for an internal CA set SSL_CERT_FILE.")))
     if trusted and leaf.not_valid_before_utc >= MAX_LIFETIME_FROM:
@@ -274,35 +291,77 @@ def judge_served(domain: str, url: str, served: Served, port: int, ctx: AuditCon
     return out
 
 
+MAX_ADDRESSES = 4   # servers behind one name judged one by one: a stale one is a real finding
+
+
 def check_domain_tls(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple[list[Finding], bool | None]:
-    """(findings, https works) for one domain; (.., None) when it has no HTTPS port to try."""
+    """(findings, https works) for one domain; (.., None) when it has no HTTPS port to try.
+
+    Every address the name resolves to (up to `MAX_ADDRESSES`) is asked; an address that does not
+    accept connections is only reported when none does (uptime reports dead addresses).
+    """
     port = https_port(ctx, target)
     if port is None:
         return [], None
     addresses, _ = resolve_addresses(ctx, target.domain, deadline)
     if not addresses:
         return [], False   # the DNS check reports names that do not resolve
-    address = next((a for a in addresses if not is_ipv6(a)), addresses[0])
     url = target.url(scheme="https", port=port)
-    served = fetch_chain(target.domain, address, port, deadline.timeout(HANDSHAKE_TIMEOUT_S))
-    if served.error_kind in ("connect", "timeout"):
+    served_all = []
+    for address in candidate_addresses(addresses)[:MAX_ADDRESSES]:
+        if deadline.expired:
+            break
+        served_all.append(fetch_chain(target.domain, address, port, deadline.timeout(HANDSHAKE_TIMEOUT_S)))
+    answering = [s for s in served_all if s.error_kind not in ("connect", "timeout")]
+    if not answering:
+        first = served_all[0] if served_all else Served(addresses[0], error_kind="timeout", error="budget")
         severity = Severity.WARNING if port == 443 and target.scheme == "http" else Severity.INFO
         return [Finding("TLS009", Category.TLS.value, severity, url,
-                        ctx.t(f"{target.domain} 无法建立 HTTPS 连接（{served.error_kind}）",
-                              f"no HTTPS connection to {target.domain} ({served.error_kind})"),
+                        ctx.t(f"{target.domain} 无法建立 HTTPS 连接（{first.error_kind}）",
+                              f"no HTTPS connection to {target.domain} ({first.error_kind})"),
                         where="tls", expected=ctx.t(f"端口 {port} 提供 HTTPS", f"HTTPS on port {port}"),
-                        actual=f"{address}:{port}: {served.error}")], False
+                        actual=f"{first.address}:{port}: {first.error}")], False
+    findings: list[Finding] = []
+    judged: set[bytes] = set()
+    for served in answering:
+        findings += _judge_endpoint(target, url, served, port, judged, ctx, deadline)
+    works = any(s.error_kind in ("", "parse") for s in answering)
+    return merge_same_rule(findings), works
+
+
+def merge_same_rule(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and match for a domain, the evidence of every address joined.
+
+    A finding's identity across runs is (rule, url, where, match); two addresses must not make two.
+    """
+    merged: dict[tuple, Finding] = {}
+    for f in findings:
+        if f.key in merged:
+            first = merged[f.key]
+            merged[f.key] = first.replace(actual=f"{first.actual}; {f.actual}")
+        else:
+            merged[f.key] = f
+    return list(merged.values())
+
+
+def _judge_endpoint(target: Target, url: str, served: Served, port: int, judged: set[bytes],
+                    ctx: AuditContext, deadline: Deadline) -> list[Finding]:
+    """Findings for one address that answered; a chain already judged at another address is skipped."""
     if served.error_kind in ("reset", "tls"):
         return [Finding("TLS008", Category.TLS.value, Severity.ERROR, url,
                         ctx.t(f"{target.domain} 的 TLS 握手失败（{served.error_kind}）", f"the TLS handshake with {target.domain} failed ({served.error_kind})"),
                         where="tls", expected=ctx.t("成功的 TLS 握手", "a completed TLS handshake"),
-                        actual=f"{address}:{port}: {served.error}")], False
+                        actual=f"{served.address}:{port}: {served.error}")]
     if served.error_kind == "parse":
         return [Finding("TLS012", Category.TLS.value, Severity.ERROR, url,
                         ctx.t(f"{target.domain} 提供的证书无法解析", f"the certificate {target.domain} serves cannot be parsed"),
                         where="tls", expected=ctx.t("有效的 X.509 证书", "a valid X.509 certificate"),
-                        actual=f"{address}:{port}: {served.error}")], True
-    return judge_served(target.domain, url, served, port, ctx, deadline), True
+                        actual=f"{served.address}:{port}: {served.error}")]
+    fingerprint = served.chain[0].fingerprint(hashes.SHA256())
+    if fingerprint in judged:
+        return []
+    judged.add(fingerprint)
+    return judge_served(target.domain, url, served, port, ctx, deadline)
 
 
 def check_tls(ctx: AuditContext) -> CheckOutcome:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Iterable
 
 import requests
 
 from crawler.checks.base import AuditContext, Probe, ProbeKind
-from crawler.checks.netcommon import (Deadline, Target, home_url, ipv6_routable, is_ipv6, pinned_get,
+from crawler.checks.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ipv6, pinned_get,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -26,21 +25,24 @@ STATE_KEY = "uptime.probes"
 # The accounting rules, printed in the report next to the uptime figures.
 ACCOUNTING_RULES_ZH = (
     "可用率 = 成功探测次数 ÷（成功 + 失败探测次数）。每次审计对每个申报域名解析出的每个地址各探测 N 次"
-    "（site.yaml 的 uptime.probes；本机无路由的 IPv6 地址不探测），连接该地址但保留域名作为 Host 与 TLS SNI；"
+    "（site.yaml 的 uptime.probes；本机无路由的 IPv6 地址不探测，除非域名只有这类地址），连接该地址但保留域名作为 Host 与 TLS SNI；"
     "不校验证书（证书问题由 TLS 检查单独报告）。"
     "HTTP 2xx、3xx 与 401 计为可用（超过 uptime.slow_ms 记为“慢”，仍计为可用）；DNS 解析失败、连接失败、"
     "TLS 握手失败、超时、HTTP 5xx 及其他 4xx 计为不可用。失败的探测先重试 uptime.retries 次，重试仍失败才计为不可用。"
     "429 与 WAF 拦截（带 WAF 特征的 403/503）计为“被拦截”，不计入分子也不计入分母，且本次审计不再探测该地址。"
+    "本次审计中某域名的全部探测都失败时，判定该域名不可用（错误）；部分地址或部分探测失败记为警告。"
     "历史可用率按最近 1 天、7 天、30 天内保存的全部探测计算。"
 )
 ACCOUNTING_RULES_EN = (
     "Uptime = successful probes / (successful + failed probes). Each audit probes every address each declared "
     "domain resolves to N times (uptime.probes in site.yaml; IPv6 addresses this machine has no route to are "
-    "not probed), connecting to that address while keeping the domain as Host and TLS SNI; certificates are "
-    "not verified here (the TLS check reports them). HTTP 2xx, 3xx and 401 count as up (slower than uptime.slow_ms is marked slow, still up); DNS failure, connection failure, TLS "
+    "not probed unless the domain has no others), connecting to that address while keeping the domain as Host and TLS SNI; certificates are "
+    "not verified here (the TLS check reports them). HTTP 2xx, 3xx and 401 count as up (slower than "
+    "uptime.slow_ms is marked slow, still up); DNS failure, connection failure, TLS "
     "handshake failure, timeout, HTTP 5xx and other 4xx count as down. A failed probe is retried uptime.retries "
     "times and counts as down only when every retry fails. 429 and WAF blocks (403/503 with WAF signatures) are "
     "'blocked', excluded from both sides, and that address is not probed again in the run. "
+    "A domain whose probes all fail in a run is down (error); some addresses or probes failing is a warning. "
     "History windows: every stored probe of the last 1, 7 and 30 days."
 )
 
@@ -65,39 +67,6 @@ def uptime_percent(probes: Iterable[Probe]) -> float | None:
     if up + down == 0:
         return None
     return round(100.0 * up / (up + down), 2)
-
-
-WINDOWS_DAYS = (1, 7, 30)
-
-
-def uptime_windows(probes: Iterable[Probe], now: datetime | None = None,
-                   days: tuple[int, ...] = WINDOWS_DAYS) -> dict[str, dict[str, float | None]]:
-    """Per domain, `uptime_percent` over the probes of the last 1, 7 and 30 days: {domain: {"7d": 99.5, …}}."""
-    now = now or datetime.now(timezone.utc)
-    grouped = probes_by_domain(probes)
-    out: dict[str, dict[str, float | None]] = {}
-    for domain, items in grouped.items():
-        stamped = [(p, _parse_at(p.at)) for p in items]
-        out[domain] = {f"{d}d": uptime_percent(p for p, at in stamped
-                                                if at is not None and 0 <= (now - at).total_seconds() <= d * 86400)
-                       for d in days}
-    return out
-
-
-def _parse_at(text: str) -> datetime | None:
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-
-
-def probe_from_dict(data: dict) -> Probe:
-    """A `Probe` back from its stored JSON form (`dataclasses.asdict` with the kind as text)."""
-    fields = {f.name for f in dataclasses.fields(Probe)}
-    values = {k: v for k, v in data.items() if k in fields}
-    values["kind"] = ProbeKind(values["kind"])
-    return Probe(**values)
 
 
 def classify_response(status: int, headers: dict[str, str], body: str, ms: int, slow_ms: int) -> ProbeKind:
@@ -146,9 +115,9 @@ def probe_once(target: Target, address: str, timeout: float, slow_ms: int) -> Pr
         resp = pinned_get(target.domain, address, target.scheme, target.port, "/", timeout)
     except requests.exceptions.RequestException as exc:
         return Probe(target.domain, url, _error_kind(exc), at, address, None,
-                     int((time.monotonic() - started) * 1000), _short(exc))
+                     int((time.monotonic() - started) * 1000), error_text(exc))
     except Exception as exc:  # a malformed answer must still be a probe, not a crash
-        return Probe(target.domain, url, ProbeKind.CONNECT, at, address, None, None, _short(exc))
+        return Probe(target.domain, url, ProbeKind.CONNECT, at, address, None, None, error_text(exc))
     ms = int(resp.elapsed.total_seconds() * 1000)
     body = resp.text[:4096] if resp.status_code >= 400 else ""
     kind = classify_response(resp.status_code, dict(resp.headers), body, ms, slow_ms)
@@ -158,15 +127,6 @@ def probe_once(target: Target, address: str, timeout: float, slow_ms: int) -> Pr
     elif kind is ProbeKind.HTTP_ERROR:
         error = f"HTTP {resp.status_code}"
     return Probe(target.domain, url, kind, at, address, resp.status_code, ms, error)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    # urllib3 wraps the cause several times; the innermost reason is what a person needs.
-    match = re.search(r"\(Caused by \w+\((.*)\)\)\s*$", text)
-    if match:
-        text = match.group(1)
-    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple[list[Probe], list[str], str]:
@@ -232,12 +192,13 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
 
 
 def _evidence(probes: list[Probe]) -> str:
-    parts = []
-    for p in probes[:6]:
+    """What the probes saw, identical outcomes counted once: `127.0.0.9: connect [Errno 111] … ×3`."""
+    seen: dict[str, int] = {}
+    for p in probes:
         what = f"HTTP {p.status}" if p.status is not None else p.kind.value
         err = f" {p.error}" if p.error and p.status is None else ""
-        parts.append(f"{p.address or '-'}: {what}{err}" + (f" {p.ms}ms" if p.ms is not None else ""))
-    return "; ".join(parts)
+        seen[f"{p.address or '-'}: {what}{err}"] = seen.get(f"{p.address or '-'}: {what}{err}", 0) + 1
+    return "; ".join(f"{text} ×{n}" if n > 1 else text for text, n in list(seen.items())[:6])
 
 
 def judge_domain(target: Target, probes: list[Probe], addresses: list[str], dns_error: str,
@@ -285,10 +246,3 @@ def judge_domain(target: Target, probes: list[Probe], addresses: list[str], dns_
                            ctx.t(f"域名 {target.domain} 响应缓慢（最慢 {worst} ms）", f"{target.domain} is slow (up to {worst} ms)"),
                            where="http", expected=f"≤ {limit} ms", actual=_evidence(slow)))
     return out
-
-
-def probes_by_domain(probes: Iterable[Probe]) -> dict[str, list[Probe]]:
-    grouped: dict[str, list[Probe]] = defaultdict(list)
-    for p in probes:
-        grouped[p.domain].append(p)
-    return dict(grouped)

@@ -223,7 +223,6 @@ class SiteSpider(scrapy.Spider):
         for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
             request = self._page_request(url, sitemap_url, from_sitemap=True)
             if request is not None:
-                request.meta["depth_reset"] = True
                 yield request
 
     # -- pages -------------------------------------------------------------------------------------
