@@ -225,6 +225,7 @@ def test_registered_in_check_lists():
     ("浙ICP备2021012345号-2", "filing", ()),
     ("粤ICP备 2021 0123号", "filing", ("spaces",)),
     ("京ICP备20210123", "filing", ("no_hao",)),
+    ("京ICP备2021012345-1号", "filing", ()),                       # 号 after the suffix is complete too
     ("京ICP备2021012345 2024", "filing", ("no_hao",)),            # a year after the number is not more digits
     ("京ICP备 2021 012345号", "filing", ("spaces",)),
     ("京公网安备11010802030405 版权所有 2024", "psb", ("no_hao",)),

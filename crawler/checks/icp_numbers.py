@@ -27,7 +27,7 @@ _DASH = r"[-—–]"
 
 FILING_RE = re.compile(
     rf"(?P<prov>{_P})?[ \t]*(?P<icp>ICP)[ \t]*(?P<label>备案号|备案|备|证|许可证|号)?[ \t]*:?[ \t]*"
-    rf"(?P<num>{_NUM})[ \t]*(?P<hao>号)?(?:[ \t]*{_DASH}[ \t]*(?P<suffix>\d{{1,3}}A?))?",
+    rf"(?P<num>{_NUM})[ \t]*(?P<hao>号)?(?:[ \t]*{_DASH}[ \t]*(?P<suffix>\d{{1,3}}A?))?(?P<hao2>号)?",
     re.I)
 LICENCE_RE = re.compile(
     rf"(?<![A-Za-z0-9])(?P<prov>{_P})?[ \t]*(?P<cls>[AB][12])[ \t]*{_DASH}[ \t]*(?P<num>{_NUM})"
@@ -119,7 +119,9 @@ def _read(m: re.Match, text: str, want: tuple[int, ...]) -> _Read:
         # `京ICP备2024012345 2024` is a number without 号 followed by a year, not a 14-digit number.
         end = m.start("num") + len(groups[0])
         return _Read(text[m.start():end].strip(), end, groups[0].upper(), False, False, "")
-    return _Read(m.group(0).strip(), m.end(), digits.upper(), len(groups) > 1, bool(m.group("hao")), suffix.upper())
+    # `京ICP备12345678号-1` is the usual form; `京ICP备12345678-1号` is seen too and is just as complete.
+    hao = bool(m.group("hao") or m.groupdict().get("hao2"))
+    return _Read(m.group(0).strip(), m.end(), digits.upper(), len(groups) > 1, hao, suffix.upper())
 
 
 def _problems(prov: str, r: _Read, want: tuple[int, ...], label_ok: bool,
