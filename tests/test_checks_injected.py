@@ -79,6 +79,14 @@ def test_visible_wrappers_are_not_hidden(wrapper):
     assert "INJ010" not in [f.rule for f in found]
 
 
+def test_spam_for_spiders_only_in_noscript():
+    found = run(doc(f"<noscript>{LINKS}</noscript>"))
+    assert [f.rule for f in found] == ["INJ010"] and found[0].actual.startswith("noscript @ html/body/noscript")
+    # The usual noscript contents: a notice, a tracking pixel, a tag manager frame.
+    assert run(doc('<noscript>请启用 JavaScript<img src="https://hm.example.com/hm.gif?x=1">'
+                   '<a href="https://www.example.cn/help">帮助</a></noscript>')) == []
+
+
 def test_hidden_links_to_unrelated_domains_without_spam_words():
     found = run(doc(f'<div style="position:absolute;left:-5000px">{NEUTRAL_LINKS}</div>'))
     assert [(f.rule, f.severity) for f in found] == [("INJ011", Severity.ERROR)]

@@ -184,6 +184,8 @@ def technique(style: dict[str, str], el: etree._Element, background: str) -> str
             px = _px(style.get(side, "x"))
             if px is not None and px <= 1:
                 return f"{side}:{style[side]} + overflow:hidden"
+    if el.tag == "noscript":
+        return "noscript"   # shown only where JavaScript is off: to search-engine spiders, not visitors
     if el.tag in ("iframe", "frame"):
         for side in ("height", "width"):
             px = _px(el.get(side) or "x")
@@ -226,7 +228,8 @@ def hidden_elements(root: etree._Element, interesting: Callable[[etree._Element]
     if body is None:
         return
     sheet = StyleSheet.from_document(root)
-    candidates: list[etree._Element] = body.xpath(".//*[@style or @hidden or @bgcolor] | .//marquee | .//iframe")
+    candidates: list[etree._Element] = body.xpath(
+        ".//*[@style or @hidden or @bgcolor] | .//marquee | .//iframe | .//noscript")
     # Style sheets name many classes a page never uses; `source` (the page HTML) lets those be skipped
     # without an XPath pass each.
     for el_id in sheet.by_id:

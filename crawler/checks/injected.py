@@ -46,7 +46,7 @@ _SPIDER_REDIRECT = (
 _MAX_PER_PAGE = 10
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TECHNIQUE_ZH = (("off-screen", "移出可视区域"), ("same colour as background", "文字与背景同色"),
-                 ("hidden attribute", "hidden 属性"))
+                 ("hidden attribute", "hidden 属性"), ("noscript", "noscript，仅对爬虫可见"))
 
 
 def _zh(how: str) -> str:
@@ -148,7 +148,8 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
                 or (page_has_spam and bool(spam_hits(el.text_content()))))
 
     for el, how in hidden_elements(parsed.root, interesting, page.text):
-        text = element_text(el)
+        # The text index leaves <noscript> out (browsers do not show it), so read it directly there.
+        text = squash(el.text_content()) if el.tag == "noscript" else element_text(el)
         spam, words = is_spam(text + " " + " ".join(a.get("href") or "" for a in el.iter("a")))
         hosts = _external_hosts(el, page, ctx)
         path = parsed.path(el)
@@ -168,7 +169,7 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
                 context=path, actual=f"{how} @ {path}: {', '.join(frames[:4])}",
                 expected=ctx.t("页面不含隐藏的外部框架", "no hidden external frames")))
             covered.add(el)
-        elif len(hosts) >= 3 and not how.startswith(("display", "visibility", "hidden")):
+        elif len(hosts) >= 3 and not how.startswith(("display", "visibility", "hidden", "noscript")):
             # Closed menus and share pop-ups use display:none; pushing links off-screen, shrinking
             # them to nothing or painting them in the background colour is what 暗链 do.
             found.append(_finding(
