@@ -93,8 +93,11 @@ def _check_filing(hp: HomepageEvidence, filings: list[Number], licences: list[Nu
                    expected=expected, actual=image, suggestion=t("将备案号以文字形式展示并链接到 " + MIIT_URL,
                                                                 "show the number as text linked to " + MIIT_URL))
         else:
-            # A licence shown without a declared filing is an older layout: still worth a look.
-            hp.add("ICP001", Severity.ERROR if declared or not licences else Severity.WARNING,
+            # Error when the profile declares a filing or licence. Without one we cannot tell whether the
+            # site needs a filing at all (a site hosted outside mainland China does not), and a licence
+            # shown without a declared filing is an older layout: both are worth a look, not a verdict.
+            lic = hp.ctx.profile.license
+            hp.add("ICP001", Severity.ERROR if declared or (lic.icp_license and not licences) else Severity.WARNING,
                    "首页底部未展示ICP备案号", "the homepage does not show the ICP filing number", basis=BASIS_FILING, expected=expected, actual=t("未找到", "not found"),
                    suggestion=t(f"在首页底部居中位置展示备案号并链接到 {MIIT_URL}",
                                 f"show the number at the bottom centre of the homepage, linked to {MIIT_URL}"))
