@@ -316,6 +316,9 @@ def _cache_write(key: str, rs) -> None:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(rs, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        from .segment import prune
+
+        prune(path.parent, "ruleset-*.pickle")
     except Exception:  # a cache that cannot be written only costs time
         pass
 

@@ -32,6 +32,19 @@ def cache_dir() -> Path:
     return Path(base) / "siteaudit"
 
 
+KEEP_CACHED = 16  # newest cache files of one kind kept; older ones are removed
+
+
+def prune(directory: Path, pattern: str, keep: int = KEEP_CACHED) -> None:
+    """Remove all but the `keep` newest files matching `pattern` (stale rule sets and word lists)."""
+    try:
+        files = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[keep:]:
+            old.unlink()
+    except OSError:
+        pass  # another process pruned it first, or the directory is read-only
+
+
 def _quiet_jieba():
     """Import jieba without pkg_resources (half a second of start-up for nothing).
 
@@ -147,6 +160,7 @@ class _LazyTokenizer:
                 with os.fdopen(fd, "wb") as fh:
                     pickle.dump((entries, delta), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(tmp, cache)
+                prune(cache.parent, "jieba-words-*.pickle")
             except OSError:
                 pass
             return
