@@ -239,11 +239,11 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
     rules = load_rules(packs, extra)
     overrides = dict(severity or {})
     known = {r.id for r in rules} | PHRASE_CATEGORIES
-    for key, value in overrides.items():
-        if key not in known:
-            raise RuleError(f"unknown rule id or category {key!r}", field="rules.severity")
+    for name, value in overrides.items():
+        if name not in known:
+            raise RuleError(f"unknown rule id or category {name!r}", field="rules.severity")
         if value not in SEVERITY_OVERRIDES:
-            raise RuleError(f"{key}: must be one of {', '.join(SEVERITY_OVERRIDES)}, not {value!r}",
+            raise RuleError(f"{name}: must be one of {', '.join(SEVERITY_OVERRIDES)}, not {value!r}",
                             field="rules.severity")
     tuned = []
     for rule in rules:
