@@ -195,10 +195,15 @@ class Matcher:
                 out.extend((m.start(), m.end(), i, False) for m in self._compiled(k).finditer(text)
                            if m.end() > m.start())
             for k, ends in run.items():
-                # A pattern is sentence-sized: look only around its trigger literals.
+                # A pattern is sentence-sized: look only around its trigger literals (or, when
+                # they are many, over the whole text: one scan in C beats many small ones).
                 i = self._pattern_src[k][0]
                 last = -1
-                for w0, w1 in merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in ends):
+                if len(ends) > 3:
+                    spans = [(0, len(text))]
+                else:
+                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in ends)
+                for w0, w1 in spans:
                     for m in self._compiled(k).finditer(text, w0, min(w1, len(text))):
                         if m.end() > m.start() and m.start() >= last:
                             out.append((m.start(), m.end(), i, False))
@@ -311,15 +316,27 @@ def _token_in(token: str, words: tuple[str, ...]) -> bool:
     return any(len(w) > 2 and w[0] == "/" and w[-1] == "/" and _regex(w[1:-1]).search(token) for w in words)
 
 
-def _covered(sentence: str, start: int, end: int, phrases: Iterable[str]) -> bool:
+def _covered(sentence: str, start: int, end: int, phrases: tuple[str, ...]) -> bool:
     """True when an occurrence of one of `phrases` in `sentence` spans [start, end)."""
-    for phrase in phrases:
-        i = sentence.find(phrase, max(0, end - len(phrase)))
-        while i != -1 and i <= start:
-            if i + len(phrase) >= end:
-                return True
-            i = sentence.find(phrase, i + 1)
+    regex = _alternation(phrases)
+    reach = _longest(phrases)
+    # Overlapping occurrences: try every start position a covering phrase could have.
+    for a in range(max(0, end - reach), start + 1):
+        m = regex.match(sentence, a)
+        if m and m.end() >= end:
+            return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _alternation(phrases: tuple[str, ...]) -> re.Pattern:
+    """One regex for a set of phrases, longest first (so the longest phrase at a position wins)."""
+    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=4096)
+def _longest(phrases: tuple[str, ...]) -> int:
+    return max(map(len, phrases))
 
 
 def _window(sentence: str, start: int, end: int) -> tuple[int, int]:
