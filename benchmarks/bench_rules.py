@@ -225,8 +225,8 @@ def write_results(lines: list[str], mb: float) -> None:
                "siteaudit's are further violations inside the planted sentences (稳赚不赔 next to 保本保息).",
                "",
                "The 20x target is not reached (8-14x across runs on this shared machine): pyahocorasick looks",
-               "each character up among the root's",
-               "children one by one (hundreds of them; the matcher orders them by character frequency and",
+               "each character up among the root's children one by one (hundreds of them; the matcher orders",
+               "them by character frequency and",
                "maps characters found in no term to one placeholder, which made the scan 4-5x faster), and",
                "this corpus has a candidate every ~170 characters (its copy is dense with traps), each",
                "confirmed in Python.", ""]
