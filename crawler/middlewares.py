@@ -89,6 +89,8 @@ class PolitenessMiddleware:
         self.base_delay = base_delay
         self.host_delay: dict[str, float] = {}     # slot key -> Crawl-delay (robots.txt)
         self.backing_off: set[str] = set()         # slot keys paused by a Retry-After
+        self.given_up: set[str] = set()            # slot keys that refused every retry: no more retries
+        self.jitter_before: dict[str, float] = {}  # slot key -> its jitter before a pause set it to 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "PolitenessMiddleware":
@@ -136,7 +138,9 @@ class PolitenessMiddleware:
         if response.status not in (429, 503):
             if key in self.backing_off:
                 self.backing_off.discard(key)
-                self._set_delay(key, max(self.base_delay, self.host_delay.get(key, 0.0)), jitter=None)
+                self.given_up.discard(key)
+                self._set_delay(key, max(self.base_delay, self.host_delay.get(key, 0.0)),
+                                jitter=self.jitter_before.pop(key, None))
                 self._record(request, response, recovered=True)
             return response
         if request.meta.get("kind") == "external":
@@ -148,21 +152,29 @@ class PolitenessMiddleware:
                 return response       # an ordinary server error: no pause was asked for
             wait = self.default_s
         tries = request.meta.get("retry_after_times", 0)
-        self._record(request, response, retry_after=(header or b"").decode("latin-1"), tries=tries)
+        # Robots.txt, sitemaps and the probe are not retried, and a host that refused every retry is
+        # not retried again; but each still pauses the host, so the next request waits as asked.
+        no_retry = (request.meta.get("bootstrap") or request.url.endswith("/robots.txt")
+                    or key in self.given_up or tries >= self.retries)
         if tries >= self.retries:
-            return response
+            self.given_up.add(key)
+        self._record(request, response, retry_after=(header or b"").decode("latin-1"), gave_up=key in self.given_up)
         wait = min(wait, self.cap_s)
         self.backing_off.add(key)
         # Pause the host: the slot's next download waits `wait` seconds, without jitter shortening it.
-        self._set_delay(key, max(wait, self.host_delay.get(key, 0.0), self.base_delay), jitter=0.0)
         slot = self._downloader.slots.get(key)
         if slot is not None:
+            self.jitter_before.setdefault(key, slot.jitter)
+        self._set_delay(key, max(wait, self.host_delay.get(key, 0.0), self.base_delay), jitter=0.0)
+        if slot is not None:
             slot.lastseen = time.monotonic()
+        if no_retry:
+            return response
         retry = request.replace(dont_filter=True)
         retry.meta["retry_after_times"] = tries + 1
         return retry
 
-    def _record(self, request: Request, response: Response, *, retry_after: str = "", tries: int = 0,
+    def _record(self, request: Request, response: Response, *, retry_after: str = "", gave_up: bool = False,
                 recovered: bool = False) -> None:
         host = urlparse_cached(request).hostname or ""
         info = spider_state(self.crawler).setdefault("crawl.throttled", {}).setdefault(
@@ -173,7 +185,7 @@ class PolitenessMiddleware:
         else:
             info["responses"] += 1
             info["retry_after"] = retry_after or info["retry_after"]
-            info["gave_up"] = tries >= self.retries
+            info["gave_up"] = gave_up
 
 
 class LoopAwareRedirectMiddleware(RedirectMiddleware):

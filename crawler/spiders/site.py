@@ -137,7 +137,8 @@ class SiteSpider(scrapy.Spider):
             boot = self._bootstrap[host] = HostBootstrap(host, home, starts.get(host, []))
             yield scrapy.Request(boot.root + "/robots.txt", callback=self.parse_robots, errback=self.bootstrap_failed,
                                  priority=100, dont_filter=True,
-                                 meta={"dont_obey_robotstxt": True, "bootstrap": host, "dont_redirect": True})
+                                 meta={"dont_obey_robotstxt": True, "bootstrap": host, "dont_redirect": True,
+                                       "dont_retry": True})
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
@@ -149,7 +150,8 @@ class SiteSpider(scrapy.Spider):
             if not boot.take_sitemap(url):
                 continue
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.bootstrap_failed, priority=100,
-                                 dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host})
+                                 dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host,
+                                                         "dont_retry": True})
         if boot.sitemaps_done():
             yield from self._probe(boot)
 
@@ -190,6 +192,12 @@ class SiteSpider(scrapy.Spider):
             yield from self._open_host(boot)
             return
         if failure.request.url.endswith("/robots.txt") and not boot.sitemaps_taken:
+            if not failure.check(IgnoreRequest):
+                # The host did not answer at all (DNS, refused, timeout): no sitemap or probe will
+                # either; go straight to the homepage, whose failure is the finding.
+                boot.probed = True
+                yield from self._open_host(boot)
+                return
             yield from self._fetch_sitemaps(boot, [boot.root + "/sitemap.xml"])
             return
         boot.pending -= 1
@@ -199,7 +207,7 @@ class SiteSpider(scrapy.Spider):
         url = f"{boot.root}/siteaudit-probe-{secrets.token_hex(6)}.html"
         yield scrapy.Request(url, callback=self.parse_probe, errback=self.bootstrap_failed, priority=100,
                              dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host,
-                                                     "probe": True})
+                                                     "probe": True, "dont_retry": True})
 
     def parse_probe(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
