@@ -51,6 +51,8 @@ AUDIT_RETRY_AFTER_TIMES = 2
 AUDIT_RETRY_AFTER_DEFAULT = 5.0
 # External links are checked (HEAD), never followed; at most this many per audit.
 AUDIT_EXTERNAL_MAX = 200
+# Seconds per external link check: a dead third-party host must not hold a download slot for long.
+AUDIT_EXTERNAL_TIMEOUT = 10.0
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"

@@ -99,25 +99,36 @@ ROUTES = {
 }
 
 
-@pytest.fixture(scope="module")
-def crawl(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("crawl")
+def serve_crawl_site() -> tuple[WebServer, DNSServer]:
+    """The fixture site on 127.0.0.1 and its names on a DNS server at 127.0.0.2; the caller stops both."""
     web = WebServer(SITE_FIXTURES / "crawl", routes={**ROUTES, (WWW, "/busy.html"): _busy()})
     web._httpd.RequestHandlerClass = _SoftHandler
     web.replace = {b"{port}": str(web.port).encode()}
     dns = DNSServer(ZONE, host="127.0.0.2").start()
     web.start()
+    return web, dns
+
+
+def crawl_profile(path: Path, port: int, extra: str = "") -> Path:
+    path.write_text(
+        "site:\n"
+        "  name: 爬虫测试公司\n"
+        f"  start_urls: ['http://{WWW}:{port}/']\n"
+        f"  domains: [{WWW}, {M}, {SHOP}]\n"
+        "crawl:\n"
+        "  delay: 0\n  max_pages: 200\n  pattern_cap: 5\n  concurrency: 4\n  timeout: 5\n"
+        f"  user_agent: {AGENT}\n"
+        "  headers: {X-Staging: 'yes'}\n  cookies: {preview: '1'}\n"
+        "  auth: {username: audit, password_env: CRAWL_TEST_PASSWORD}\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("crawl")
+    web, dns = serve_crawl_site()
     try:
-        profile = tmp / "site.yaml"
-        profile.write_text(
-            "site:\n"
-            f"  start_urls: ['http://{WWW}:{web.port}/']\n"
-            f"  domains: [{WWW}, {M}, {SHOP}]\n"
-            "crawl:\n"
-            "  delay: 0\n  max_pages: 200\n  pattern_cap: 5\n  concurrency: 4\n  timeout: 5\n"
-            f"  user_agent: {AGENT}\n"
-            "  headers: {X-Staging: 'yes'}\n  cookies: {preview: '1'}\n"
-            "  auth: {username: audit, password_env: CRAWL_TEST_PASSWORD}\n", encoding="utf-8")
+        profile = crawl_profile(tmp / "site.yaml", web.port)
         out = tmp / "crawl.json"
         result = subprocess.run([sys.executable, "-m", "tests.crawl_runner", str(profile), str(out), dns.address],
                                 cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -80,6 +80,7 @@ class SiteSpider(scrapy.Spider):
         self._linked: set[int] = set()      # hashes of internal URLs some page links to
         self._external = 0
         self._external_max = 200
+        self._external_timeout = 10.0
         self._external_per_host: dict[str, int] = {}
         self._robots_excluded = self.state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
         self._sitemap = self.state.setdefault("crawl.sitemap", {
@@ -97,6 +98,8 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._external_max = crawler.settings.getint("AUDIT_EXTERNAL_MAX", 200)
+        spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
+                                       crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
         return spider
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -356,7 +359,7 @@ class SiteSpider(scrapy.Spider):
         # Checking a link is not crawling the other site: robots.txt is not consulted for it.
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
                              priority=-20, meta={"linked_from": referer, "kind": "external", "allow_offsite": True,
-                                                 "dont_obey_robotstxt": True})
+                                                 "dont_obey_robotstxt": True, "download_timeout": self._external_timeout})
 
     def parse_status(self, response: Response) -> Iterator[Any]:
         request = response.request
