@@ -29,6 +29,7 @@ from crawler.urls import PatternCap, normalize_url, stripped_params
 
 _LISTED_MAX = 50             # URLs kept per reported list (robots-excluded, orphans, unlisted)
 _REFERRERS_MAX = 10          # linking pages named per broken URL
+_PENDING_REFERRERS = 3       # extra linking pages remembered per URL still waiting for its answer
 _HELD_MAX = 1000             # broken pages held back to collect their linking pages; past it they go at once
 _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
                    "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
@@ -91,6 +92,9 @@ class SiteSpider(scrapy.Spider):
         # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
         # the crawl ends so that its finding names every linking page, not only the first.
         self._broken_refs: dict[str, list[str]] = {}
+        # URLs scheduled but not answered yet (the frontier, as hashes): more linking pages seen
+        # meanwhile (a few), so a broken URL found late still names the pages linking to it.
+        self._pending: dict[int, list[str] | None] = {}
         self._held: list[tuple[str, Page]] = []
         self.released: list[Page] = []      # held pages released without a session (unit use)
 
@@ -126,6 +130,7 @@ class SiteSpider(scrapy.Spider):
         if not self.caps.admit(url):
             return None
         self._seen.add(key)
+        self._pending[key] = None
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
                               meta={"linked_from": referer, **meta})
 
@@ -286,17 +291,28 @@ class SiteSpider(scrapy.Spider):
 
     def _hand_on(self, page: Page, requested: str) -> Iterator[Page]:
         """Pass a page on, except an internal broken one: held until the end to collect its referrers."""
+        also = self._pending.pop(hash(requested), None)
         broken = page.status >= 400 or page.status == 0
         if not broken or page.is_homepage or page.headers.get("x-siteaudit-kind") == "external" \
                 or len(self._held) >= _HELD_MAX:
             yield page
             return
         refs = self._broken_refs.setdefault(requested, [])
-        if page.referer and page.referer not in refs:
-            refs.insert(0, page.referer)
+        for referer in ([page.referer] if page.referer else []) + (also or []):
+            if referer not in refs:
+                refs.append(referer)
         self._held.append((requested, page))
 
     def _note_referrer(self, url: str, referer: str) -> None:
+        """Remember one more page linking to `url` while it is pending, or after it proved broken."""
+        key = hash(url)
+        if key in self._pending:
+            refs = self._pending[key]
+            if refs is None:
+                self._pending[key] = [referer]
+            elif len(refs) < _PENDING_REFERRERS and referer not in refs:
+                refs.append(referer)
+            return
         refs = self._broken_refs.get(url)
         if refs is not None and referer not in refs and len(refs) < _REFERRERS_MAX:
             refs.append(referer)
@@ -319,8 +335,7 @@ class SiteSpider(scrapy.Spider):
                     continue
                 normal = normalize_url(url, self._strip)
                 self._linked.add(hash(normal))
-                if self._broken_refs:
-                    self._note_referrer(normal, here)
+                self._note_referrer(normal, here)
                 request = self._page_request(normal, here, normalized=True)
                 if request is not None:
                     yield request
@@ -331,8 +346,7 @@ class SiteSpider(scrapy.Spider):
             if not url.startswith(("http://", "https://")):
                 continue
             if self.is_internal(url):
-                if self._broken_refs:
-                    self._note_referrer(normalize_url(url, ()), here)
+                self._note_referrer(normalize_url(url, ()), here)
                 yield from self._check_resource(url, here)
             else:
                 yield from self._check_external(url, here)
@@ -344,6 +358,7 @@ class SiteSpider(scrapy.Spider):
         if key in self._seen or self._excluded(url):
             return
         self._seen.add(key)
+        self._pending[hash(url)] = None
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
                              priority=-10, meta={"linked_from": referer, "kind": "resource"})
 
@@ -375,6 +390,8 @@ class SiteSpider(scrapy.Spider):
                 text=page.text if response.status in (403, 429, 503) else "",
                 headers={**page.headers, "x-siteaudit-kind": meta["kind"]}, referer=page.referer,
                 redirects=page.redirects), _requested_url(response))
+        else:
+            self._pending.pop(hash(_requested_url(response)), None)
 
     def status_failed(self, failure: Any) -> Iterator[Page]:
         if failure.check(IgnoreRequest):
@@ -390,6 +407,7 @@ class SiteSpider(scrapy.Spider):
         """A download that failed (DNS, refused, timeout) is a page with status 0 and the error."""
         request = failure.request
         if failure.check(IgnoreRequest):
+            self._pending.pop(hash(_requested_url_of(request)), None)
             # Not a failure of the site: robots.txt said no (listed for the report) or the request
             # was filtered (off-site redirect). Neither is a broken link.
             if "robots" in str(failure.value):
