@@ -80,8 +80,9 @@ class PolitenessMiddleware:
     """
 
     def __init__(self, crawler: Any, *, cap_s: float, retries: int, default_s: float, obey_robots: bool,
-                 base_delay: float):
+                 base_delay: float, crawl_delay_max: float = 10.0):
         self.crawler = crawler
+        self.crawl_delay_max = crawl_delay_max
         self.cap_s = cap_s
         self.retries = retries
         self.default_s = default_s
@@ -97,7 +98,7 @@ class PolitenessMiddleware:
         s = crawler.settings
         mw = cls(crawler, cap_s=s.getfloat("AUDIT_RETRY_AFTER_MAX"), retries=s.getint("AUDIT_RETRY_AFTER_TIMES"),
                  default_s=s.getfloat("AUDIT_RETRY_AFTER_DEFAULT"), obey_robots=s.getbool("ROBOTSTXT_OBEY"),
-                 base_delay=s.getfloat("DOWNLOAD_DELAY"))
+                 base_delay=s.getfloat("DOWNLOAD_DELAY"), crawl_delay_max=s.getfloat("AUDIT_CRAWL_DELAY_MAX"))
         crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
         return mw
 
@@ -112,7 +113,7 @@ class PolitenessMiddleware:
             return
         if not delay:
             return
-        delay = min(float(delay), self.cap_s)
+        delay = min(float(delay), self.crawl_delay_max)
         key = self._downloader.get_slot_key(request)
         self.host_delay[key] = delay
         spider_state(self.crawler).setdefault("crawl.crawl_delay", {})[urlparse_cached(request).hostname] = delay

@@ -43,8 +43,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
-# Seconds: longest Retry-After or Crawl-delay honoured; past it we wait this long and retry anyway.
+# Seconds: longest Retry-After honoured; past it we wait this long and retry anyway.
 AUDIT_RETRY_AFTER_MAX = 60.0
+# Seconds: longest robots.txt Crawl-delay honoured (a larger one would make the audit take days).
+AUDIT_CRAWL_DELAY_MAX = 10.0
 # Retries of one request after a 429/503 that asked us to wait; then the host is reported blocked.
 AUDIT_RETRY_AFTER_TIMES = 2
 # Seconds to wait after a 429 without Retry-After.

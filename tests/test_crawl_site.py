@@ -82,7 +82,15 @@ def _redirect(to: str, status: int = 302) -> Reply:
     return Reply(status, "", headers={"Location": to})
 
 
+def _no_head(handler) -> Reply:
+    """A server that refuses HEAD (405) but serves GET."""
+    if handler.command == "HEAD":
+        return Reply(405, "", headers={"Allow": "GET"})
+    return Reply(200, "<html><body>ok</body></html>")
+
+
 ROUTES = {
+    (PARTNER, "/no-head.html"): _no_head,
     (WWW, "/wrong-header.html"): Reply(200, GBK_PRODUCT, content_type="text/html; charset=utf-8"),
     (WWW, "/big5.html"): Reply(200, BIG5_PAGE, content_type="text/html; charset=gb2312"),
     (WWW, "/loop-a"): _redirect("/loop-b"),
@@ -272,9 +280,15 @@ def test_external_links_checked_not_followed(crawl):
     (broken,) = _findings(crawl, "LNK008", dead)
     assert broken["severity"] == "warning"
     assert not _findings(crawl, "LNK008", crawl["url"](PARTNER, "/ok.html"))
-    assert all(r[1] == "HEAD" for r in crawl["requests"] if r[0] in (PARTNER, LIMITED))
+    assert all(r[1] == "HEAD" for r in crawl["requests"] if r[0] in (PARTNER, LIMITED) and r[2] != "/no-head.html")
     limited = crawl["url"](LIMITED, "/")
     assert _findings(crawl, "LNK003", limited) and not _findings(crawl, "LNK008", limited)
+
+
+def test_head_refused_falls_back_to_get(crawl):
+    assert not [f for f in crawl["findings"] if f["url"] == crawl["url"](PARTNER, "/no-head.html")]
+    methods = [r[1] for r in crawl["requests"] if r[0] == PARTNER and r[2] == "/no-head.html"]
+    assert methods == ["HEAD", "GET"]
 
 
 def test_soft_404_by_probe_comparison(crawl):

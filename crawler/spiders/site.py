@@ -151,7 +151,8 @@ class SiteSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
         listed = sitemap_lines(response.body) if response.status == 200 else []
-        yield from self._fetch_sitemaps(boot, listed or [boot.root + "/sitemap.xml"])
+        # The sitemaps robots.txt names, and /sitemap.xml as well: sites often have both, and disagree.
+        yield from self._fetch_sitemaps(boot, [*listed, boot.root + "/sitemap.xml"])
 
     def _fetch_sitemaps(self, boot: HostBootstrap, urls: list[str]) -> Iterator[Any]:
         for url in urls:
@@ -329,7 +330,8 @@ class SiteSpider(scrapy.Spider):
         for link in self.link_extractor.extract_links(response):
             url = link.url
             if self.is_internal(url):
-                ext = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in urlsplit(url).path else ""
+                path = urlsplit(url).path
+                ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here)
                     continue
