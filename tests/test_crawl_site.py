@@ -166,6 +166,13 @@ def test_crawl_ends_by_itself(crawl):
     assert crawl["finish_reason"] == "finished"
 
 
+def test_depth_counts_links_from_the_homepage(crawl):
+    # robots.txt, sitemaps and the probe come first but are not link hops
+    assert _page(crawl, crawl["url"](WWW, "/"))["depth"] == 0
+    assert _page(crawl, crawl["url"](WWW, "/spa.html"))["depth"] == 1
+    assert _page(crawl, crawl["url"](WWW, "/orphan.html"))["depth"] == 0   # a sitemap entry is an entry point
+
+
 @pytest.mark.parametrize("path, encoding, phrase", [
     ("/gbk.html", "gb18030", "效果最佳"),           # no charset anywhere
     ("/wrong-header.html", "gb18030", "根治失眠"),  # header says utf-8, <meta> and bytes say GBK

@@ -34,6 +34,8 @@ _HELD_MAX = 1000             # broken pages held back to collect their linking p
 _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
                    "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
+# robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.
+_BOOTSTRAP_META = {"dont_obey_robotstxt": True, "dont_retry": True, "depth_reset": True}
 
 
 def homepage_urls(profile: Any) -> list[str]:
@@ -145,8 +147,7 @@ class SiteSpider(scrapy.Spider):
             boot = self._bootstrap[host] = HostBootstrap(host, home, starts.get(host, []))
             yield scrapy.Request(boot.root + "/robots.txt", callback=self.parse_robots, errback=self.bootstrap_failed,
                                  priority=100, dont_filter=True,
-                                 meta={"dont_obey_robotstxt": True, "bootstrap": host, "dont_redirect": True,
-                                       "dont_retry": True})
+                                 meta={**_BOOTSTRAP_META, "bootstrap": host, "dont_redirect": True})
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
@@ -159,8 +160,7 @@ class SiteSpider(scrapy.Spider):
             if not boot.take_sitemap(url):
                 continue
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.bootstrap_failed, priority=100,
-                                 dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host,
-                                                         "dont_retry": True})
+                                 dont_filter=True, meta={**_BOOTSTRAP_META, "bootstrap": boot.host})
         if boot.sitemaps_done():
             yield from self._probe(boot)
 
@@ -215,8 +215,7 @@ class SiteSpider(scrapy.Spider):
     def _probe(self, boot: HostBootstrap) -> Iterator[Any]:
         url = f"{boot.root}/siteaudit-probe-{secrets.token_hex(6)}.html"
         yield scrapy.Request(url, callback=self.parse_probe, errback=self.bootstrap_failed, priority=100,
-                             dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host,
-                                                     "probe": True, "dont_retry": True})
+                             dont_filter=True, meta={**_BOOTSTRAP_META, "bootstrap": boot.host, "probe": True})
 
     def parse_probe(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
@@ -229,14 +228,15 @@ class SiteSpider(scrapy.Spider):
         # Every declared domain's homepage is fetched even when another domain redirects to it: the
         # filing checks judge each domain's homepage separately (hence dont_filter).
         self._seen.add(hash(normalize_url(boot.homepage, self._strip)))
+        # depth_reset: the bootstrap requests before it must not count as link depth.
         yield scrapy.Request(boot.homepage, callback=self.parse, errback=self.failed, dont_filter=True,
-                             meta={"homepage_of": boot.host, "linked_from": ""})
+                             meta={"homepage_of": boot.host, "linked_from": "", "depth_reset": True})
         for url in boot.start_urls:
-            request = self._page_request(url)
+            request = self._page_request(url, depth_reset=True)
             if request is not None:
                 yield request
         for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
-            request = self._page_request(url, sitemap_url, from_sitemap=True)
+            request = self._page_request(url, sitemap_url, from_sitemap=True, depth_reset=True)
             if request is not None:
                 yield request
 
