@@ -31,6 +31,28 @@ def visible_text(html: str) -> str:
     return _SPACE.sub(" ", _ENTITY.sub(" ", text)).strip()
 
 
+_TEXT_RUN = re.compile(r">([^<]{8,})")
+_BODY = re.compile(r"<body\b", re.IGNORECASE)
+_NOT_TEXT_PARENT = ("<script", "<style", "<noscript", "<template", "<title", "<!--")
+
+
+def has_visible_text(html: str, at_least: int) -> bool:
+    """True when the body has `at_least` characters of readable text; stops as soon as it knows.
+
+    Cheap for ordinary pages (the first paragraphs settle it), so `check_empty` costs little per page.
+    """
+    body = _BODY.search(html)
+    total = 0
+    for match in _TEXT_RUN.finditer(html, body.end() if body else 0):
+        opening = html.rfind("<", 0, match.start(1))
+        if html.startswith(_NOT_TEXT_PARENT, opening) or html.startswith("<!--", opening):
+            continue
+        total += len(match.group(1).strip())
+        if total >= at_least:
+            return True
+    return False
+
+
 def text_signature(text: str) -> frozenset[int]:
     """Hashed character shingles of the first few thousand characters: cheap, language-neutral."""
     text = text[:_SIGNATURE_CHARS]
@@ -108,8 +130,8 @@ def check_empty(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages with no readable text: blank, or text that only JavaScript puts on the page."""
     if page.status != 200 or not page.is_html or page.headers.get("x-siteaudit-kind"):
         return
-    if len(page.text) > 200_000:
-        return  # a big page is not empty; skip the scan
+    if len(page.text) > 200_000 or has_visible_text(page.text, JS_ONLY_TEXT):
+        return  # a big page is not empty; a page with readable text is not either
     text = visible_text(page.text)
     if len(text) >= JS_ONLY_TEXT:
         return
