@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from crawler.checks.content import text_signature, visible_text
 
@@ -14,9 +14,10 @@ SITEMAPS_PER_HOST = 50      # sitemap files read per host (an index can list tho
 _SITEMAP_LINE = re.compile(rb"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-def sitemap_lines(robots_body: bytes) -> list[str]:
-    """The `Sitemap:` URLs of a robots.txt, in order, without duplicates."""
-    found = (m.group(1).decode("utf-8", "replace") for m in _SITEMAP_LINE.finditer(robots_body))
+def sitemap_lines(robots_body: bytes, base: str) -> list[str]:
+    """The `Sitemap:` URLs of a robots.txt, in order, without duplicates; relative ones (not allowed
+    by the protocol, but common) are resolved against `base`, the robots.txt URL."""
+    found = (urljoin(base, m.group(1).decode("utf-8", "replace")) for m in _SITEMAP_LINE.finditer(robots_body))
     return list(dict.fromkeys(u for u in found if u.startswith(("http://", "https://"))))
 
 

@@ -151,7 +151,7 @@ class SiteSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
-        listed = sitemap_lines(response.body) if response.status == 200 else []
+        listed = sitemap_lines(response.body, response.url) if response.status == 200 else []
         # The sitemaps robots.txt names, and /sitemap.xml as well: sites often have both, and disagree.
         yield from self._fetch_sitemaps(boot, [*listed, boot.root + "/sitemap.xml"])
 
