@@ -58,6 +58,15 @@ def test_status_rules_by_kind(ctx, kind, status, rule, severity):
         assert "被限流/拦截" in f.message
 
 
+def test_unresolved_external_host_under_resolver_is_only_info():
+    page = _page(status=0, headers={"x-siteaudit-kind": "external",
+                                    "x-siteaudit-error": "CannotResolveHostError: DNS lookup failed"})
+    with_resolver = AuditContext(profile=profile_for_url(HOME), resolver=("127.0.0.2", 53))
+    assert [f.severity.value for f in links.check_page_status(page, with_resolver)] == ["info"]
+    assert [f.severity.value for f in links.check_page_status(page, AuditContext(profile=profile_for_url(HOME)))] \
+        == ["warning"]
+
+
 @pytest.mark.parametrize("status", [200, 301, 304])
 def test_ok_statuses_are_not_findings(ctx, status):
     assert not list(links.check_page_status(_page(status=status), ctx))

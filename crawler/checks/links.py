@@ -57,10 +57,16 @@ def check_page_status(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     linked_from = _linked_from(page, ctx)
     if page.status == 0:
         error = page.headers.get("x-siteaudit-error", "")
+        severity = Severity.WARNING if kind == "external" else Severity.ERROR
+        note_zh = note_en = ""
+        if kind == "external" and ctx.resolver is not None and error.startswith("CannotResolveHostError"):
+            # --resolver points every lookup at the site's own DNS server, which need not know other
+            # domains: an unresolved third-party name is no evidence that the link is dead.
+            severity = Severity.INFO
+            note_zh, note_en = "（使用 --resolver 时外部域名可能无法解析）", " (other domains may not resolve with --resolver)"
         yield Finding(
-            rule="LNK002", category=Category.LINKS.value, severity=Severity.WARNING if kind == "external"
-            else Severity.ERROR, url=page.url, where="http",
-            message=ctx.t(f"{what}无法访问：{error}", f"{what} could not be fetched: {error}"),
+            rule="LNK002", category=Category.LINKS.value, severity=severity, url=page.url, where="http",
+            message=ctx.t(f"{what}无法访问：{error}{note_zh}", f"{what} could not be fetched: {error}{note_en}"),
             context=linked_from, expected="HTTP 200", actual=f"{error}; {linked_from}",
             suggestion=ctx.t("检查服务器与 DNS 是否正常，或删除该链接。", "Check the server and DNS, or remove the link."))
         return
