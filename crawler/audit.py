@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext,
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
+from crawler.resume import resume_run, save_state
 from crawler.store import Store
+from crawler.store_lock import now_iso
 from rules.errors import ConfigError
 from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -61,10 +63,6 @@ def default_db() -> str:
     return os.path.join(base, "siteaudit", "history.sqlite3")
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def resolve_profile(target: str, options: AuditOptions) -> Profile:
     """The profile from a file or a bare URL, with the command-line overrides applied."""
     path = Path(target)
@@ -98,7 +96,7 @@ class AuditSession:
         self.phrase_count = 0
         # A homepage can arrive twice (another declared domain redirects to it); its findings
         # are stored once. Only homepages are remembered, so memory does not grow with the site.
-        self._homepage_findings: dict[str, set[tuple]] = {}
+        self.homepage_findings: dict[str, set[tuple]] = {}
 
     def process_page(self, page: Page) -> int:
         findings: list[Finding] = []
@@ -106,9 +104,9 @@ class AuditSession:
             findings.extend(self.ruleset.check_html(page.text, page.url))
         findings.extend(run_page_checks(page, self.ctx, self.check_counts))
         if page.is_homepage:
-            known = self._homepage_findings.get(page.url)
+            known = self.homepage_findings.get(page.url)
             fresh = known is None
-            known = self._homepage_findings.setdefault(page.url, set())
+            known = self.homepage_findings.setdefault(page.url, set())
             findings = [f for f in findings if (f.key, f.line, f.column) not in known]
             known.update((f.key, f.line, f.column) for f in findings)
             if not fresh:
@@ -132,7 +130,7 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     from crawler.settings import audit_settings
     from crawler.spiders.site import SiteSpider
 
-    settings = audit_settings(profile, resolver=options.resolver, progress=options.progress,
+    settings = audit_settings(profile, lang=session.ctx.lang, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
                               else "WARNING")
     process = AsyncCrawlerProcess(settings)
@@ -178,12 +176,20 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     site = profile.site.name or profile.domains[0]
 
     store = Store.open(options.db or default_db())
-    started = now_iso()
-    run_id = store.begin_run(site, profile=profile.source, started=started)
     ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
                        dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
+    jobdir = Path(store.path).parent / "jobs" / _slug(site) if options.resume else None
+    resumed = resume_run(store, site, jobdir, ctx) if jobdir else None
+    if resumed:
+        run_id, started, homepage_findings = resumed
+    else:
+        if jobdir:  # a fresh resumable run: forget any stale queue
+            shutil.rmtree(jobdir, ignore_errors=True)
+        started = now_iso()
+        run_id = store.begin_run(site, profile=profile.source, started=started)
+        homepage_findings = {}
     session = AuditSession(ruleset, ctx, store, run_id)
-    jobdir = str(Path(store.path).parent / "jobs" / _slug(site)) if options.resume else None
+    session.homepage_findings.update(homepage_findings)
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     for s in previous:
@@ -191,11 +197,11 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     finish_reason = "finished"
     crawl_error = ""
     outcomes: list[CheckOutcome] = []
-    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="check")
+    pool = ThreadPoolExecutor(max_workers=max(1, len(SITE_CHECKS)), thread_name_prefix="check")
     try:
         futures = {pool.submit(run_site_check, cid, fn, ctx): cid for cid, fn in _selected_site_checks(options)}
         try:
-            finish_reason = _crawl(profile, session, options, jobdir)
+            finish_reason = _crawl(profile, session, options, str(jobdir) if jobdir else None)
         except (_Interrupted, KeyboardInterrupt):
             raise
         except Exception as exc:  # the crawl broke: keep what it found, say so, and exit 3 at the end
@@ -223,6 +229,11 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     try:
         code = _finish(store, run_id, site, profile, ctx, session, outcomes, finish_reason, started,
                        out_dir, options, write_outputs, out)
+        if jobdir:
+            if finish_reason == "interrupted":
+                save_state(jobdir, ctx, session.homepage_findings, outcomes)
+            else:
+                shutil.rmtree(jobdir, ignore_errors=True)
         return 3 if crawl_error else code
     finally:
         store.close()
@@ -243,7 +254,8 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         store.add_findings(run_id, outcome.findings)
     store.add_checks(run_id, checks)
     store.add_probes(run_id, ctx.state.get("uptime.probes", []))
-    fixed = store.mark_changes(run_id)
+    # A partial run only calls a finding fixed when its page was fetched again.
+    fixed = store.mark_changes(run_id, partial=finish_reason != "finished")
     severities: Counter[str] = Counter()
     new = 0
     for f in store.iter_findings(run_id):
@@ -260,12 +272,12 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
-    findings_at = [Severity(k) for k, n in severities.items() if n]
+    code = 1 if any(Severity(k).at_least(options.fail_on) for k, n in severities.items() if n) else 0
     paths = write_outputs(doc, extra, out_dir, formats=options.formats, lang=ctx.lang)
-    _notify(profile, doc, extra, paths, ctx, out, options.quiet)
+    _notify(profile, doc, {**extra, "lang": ctx.lang, "fail_on": options.fail_on, "exit_code": code}, paths, ctx)
     if not options.quiet:
         _print_summary(doc, paths, ctx, out)
-    return 1 if any(sev.at_least(options.fail_on) for sev in findings_at) else 0
+    return code
 
 
 def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -287,7 +299,10 @@ def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, 
         "pages": pages,
     }
     extra = dict(run.get("extra") or {})
-    extra["uptime"] = store.uptime(run["site"])
+    from crawler.checks.uptime import ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH
+
+    extra["uptime"] = {**store.uptime(run["site"]),
+                       "uptime_rules": {"zh": ACCOUNTING_RULES_ZH, "en": ACCOUNTING_RULES_EN}}
     extra["history"] = [h for h in reversed(store.history(run["site"])) if h["started"] <= run["started"]]
     return doc, extra
 
@@ -296,8 +311,7 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity.rank, f.category, f.url, f.line or 0, f.column or 0))
 
 
-def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditContext, out: Any,
-            quiet: bool) -> None:
+def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditContext) -> None:
     from crawler.notify import NotifyStatus, notify
 
     report = str(paths.get("html") or paths.get("json") or "")

@@ -6,7 +6,6 @@ tested against real packets rather than mocks.
 """
 from __future__ import annotations
 
-import socket
 import socketserver
 import struct
 import threading
@@ -252,3 +251,27 @@ class DNSServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_on_one_port(servers: list[DNSServer], attempts: int = 20) -> int:
+    """Start `servers` (each on its own 127.0.0.x host) on one shared port and return it.
+
+    Name servers are queried on the `--resolver` port, so a zone whose NS records point at
+    several loopback addresses needs all its servers on the same port.
+    """
+    for _ in range(attempts):
+        port = 0
+        started: list[DNSServer] = []
+        try:
+            for server in servers:
+                server.port = port
+                server.start()
+                started.append(server)
+                port = server.port
+            return port
+        except OSError:
+            for server in started:
+                server.stop()
+            for server in servers:
+                server._servers, server._threads = [], []
+    raise OSError("no port free on every host of the DNS servers")

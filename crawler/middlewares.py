@@ -30,13 +30,16 @@ ENCODING_META = "siteaudit_encoding"
 
 
 def spider_state(crawler: Any) -> dict[str, Any]:
-    """The audit's shared state (`ctx.state`) when a session is attached, else the spider's own dict."""
+    """The audit's shared state (`ctx.state`, as `spider.audit_state`), or a scratch dict without a spider.
+
+    Not `spider.state`: Scrapy's SpiderState extension replaces that dict when JOBDIR is set.
+    """
     spider = crawler.spider
-    state = getattr(spider, "state", None)
+    state = getattr(spider, "audit_state", None)
     if state is None:
         state = {}
         if spider is not None:
-            spider.state = state
+            spider.audit_state = state
     return state
 
 

@@ -6,7 +6,6 @@ Every error names the file, the line and the dotted field. Unknown keys are erro
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -2,8 +2,8 @@
 
 `ProgressExtension` is a Scrapy extension, on only when the setting `AUDIT_PROGRESS` is true (the
 CLI sets it when stderr is a TTY and not `--quiet`), so a cron job's output stays clean. It shows
-pages fetched, requests queued, findings (stats key `siteaudit/findings`, counted by the pipeline)
-and the rate in pages a minute.
+pages audited, requests queued, findings (stats keys `siteaudit/pages` and `siteaudit/findings`,
+counted by the pipeline) and the rate in pages a minute.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 FINDINGS_STAT = "siteaudit/findings"
-PAGES_STAT = "response_received_count"
+PAGES_STAT = "siteaudit/pages"                 # pages the pipeline audited (the report's page count)
+RESPONSES_STAT = "response_received_count"     # fallback when no audit pipeline counts pages
 
 
 def format_progress(pages: int, queued: int | None, findings: int, elapsed_s: float, *, lang: str = "zh",
@@ -83,7 +84,10 @@ class ProgressExtension:
     def line(self) -> str:
         elapsed = self.clock() - (self.started if self.started is not None else self.clock())
         width = shutil.get_terminal_size((80, 24)).columns
-        return format_progress(int(self.stats.get_value(PAGES_STAT, 0) or 0), self.queue_size(),
+        pages = self.stats.get_value(PAGES_STAT)
+        if pages is None:
+            pages = self.stats.get_value(RESPONSES_STAT, 0)
+        return format_progress(int(pages or 0), self.queue_size(),
                                int(self.stats.get_value(FINDINGS_STAT, 0) or 0), elapsed,
                                lang=self.lang, width=width)
 

@@ -69,7 +69,7 @@ STATS_DUMP = False
 LOGSTATS_INTERVAL = 0
 
 
-def audit_settings(profile: Any, *, resolver: str | None = None, progress: bool = False,
+def audit_settings(profile: Any, *, lang: str = "zh", resolver: str | None = None, progress: bool = False,
                    jobdir: str | None = None, log_level: str = "WARNING") -> dict[str, Any]:
     """The settings of one audit crawl, from the profile (command-line overrides already applied)."""
     crawl = profile.crawl
@@ -86,6 +86,7 @@ def audit_settings(profile: Any, *, resolver: str | None = None, progress: bool 
         "CLOSESPIDER_TIMEOUT": crawl.time_limit,
         "LOG_LEVEL": log_level,
         "AUDIT_PROGRESS": progress,
+        "AUDIT_LANG": lang,
     })
     if crawl.user_agent:
         settings["USER_AGENT"] = crawl.user_agent

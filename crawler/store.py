@@ -1,151 +1,299 @@
-"""The history DB (SQLite): runs, pages, findings, checks and probes.
+"""The history DB (SQLite): runs, pages, findings, checks and probes, kept for months of nightly runs.
 
-Minimal first version; the schema is versioned so later versions can migrate it.
-Writes are buffered and committed in batches, never one commit per row.
+- WAL mode, `synchronous=FULL`, short write transactions: rows are buffered in memory and
+  written in batches (every `_BATCH` rows or `_FLUSH_S` seconds), never one commit per row.
+- One run per site at a time: `begin_run` takes the site's row in `locks` inside a write
+  transaction; a second run waits up to `wait` seconds, then raises `RunLocked`. A crashed run's lock
+  (dead pid) is taken over and its run marked `interrupted`. Different sites run side by side.
+- The schema is versioned and migrated (`crawler/store_schema.py`).
+- A finding's identity across runs is `Finding.key`: (rule, url, where, match).
 """
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
+import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from crawler.changes import compare
 from crawler.checks.base import Probe
+from crawler.store_lock import host_name, lock_is_live, now_iso, process_start
+from crawler.store_schema import SCHEMA_VERSION, migrate
+from crawler.uptime_window import UPTIME_WINDOWS, parse_time, percent, uptime_by_domain
 from rules.errors import ConfigError
 from rules.model import CheckResult, CheckStatus, Finding
 
-SCHEMA_VERSION = 1
-_BATCH = 500
+__all__ = ["Store", "RunLocked", "SCHEMA_VERSION"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY, site TEXT NOT NULL, profile TEXT, started TEXT NOT NULL, finished TEXT,
-    finish_reason TEXT, pages INTEGER DEFAULT 0, summary TEXT, extra TEXT);
-CREATE TABLE IF NOT EXISTS pages (run_id TEXT NOT NULL, url TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS findings (
-    run_id TEXT NOT NULL, rule TEXT, url TEXT, "where" TEXT, match TEXT, severity TEXT, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS checks (run_id TEXT NOT NULL, id TEXT, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS probes (
-    run_id TEXT NOT NULL, domain TEXT, at TEXT, kind TEXT, counts_as TEXT, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
-CREATE INDEX IF NOT EXISTS pages_run ON pages(run_id);
-CREATE INDEX IF NOT EXISTS runs_site ON runs(site, started);
-"""
+_BATCH = 500            # buffered rows that trigger a write
+_FLUSH_S = 5.0          # seconds after which buffered rows are written anyway (a killed run keeps them)
+_BUSY_TIMEOUT_S = 30    # how long a write waits for another process's transaction
+_POLL_S = 0.5           # how often a waiting begin_run looks at the lock again
+_COMPLETE = ("finished", "page_limit", "time_limit")   # runs that new/fixed compare against
+
+
+class RunLocked(ConfigError):
+    """Another run of the same site is in progress."""
 
 
 class Store:
-    """The history DB. One connection, used from one thread."""
+    """The history DB. Safe to share between the threads of one process; one Store per process."""
 
     def __init__(self, conn: sqlite3.Connection, path: str):
         self.conn = conn
         self.path = path
+        self._mutex = threading.RLock()
+        self._buffer: dict[str, list[tuple]] = {"pages": [], "findings": [], "checks": [], "probes": []}
         self._pending = 0
+        self._last_flush = time.monotonic()
+        self._held: dict[str, str] = {}          # run_id -> site, for the locks this Store holds
+        self._closed = False
+
+    # -- opening -----------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path) -> "Store":
-        p = Path(path)
+        """Open (or create) the DB at `path`: parent dirs, WAL mode, schema migrations."""
+        p = str(path)
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(p), timeout=30)
+            if p != ":memory:":
+                Path(p).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(p, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"无法打开历史数据库 / cannot open the history DB: {exc}", file=p, field="--db") from None
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            conn.commit()
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"cannot open the history DB: {exc}", file=str(p), field="--db") from None
-        return cls(conn, str(p))
+            conn.execute("PRAGMA synchronous=FULL")   # a commit survives a power cut: history is never lost
+            migrate(conn, p)
+        except ConfigError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise ConfigError(f"历史数据库不可用 / the history DB is unusable: {exc}", file=p, field="--db") from None
+        return cls(conn, p)
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction (BEGIN IMMEDIATE: take the write lock before reading)."""
+        with self._mutex:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise ConfigError(f"历史数据库忙 / the history DB stayed busy for {_BUSY_TIMEOUT_S}s: {exc}",
+                                  file=self.path, field="--db") from None
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):   # disk full, read-only file, I/O error: say which file
+                    raise ConfigError(f"无法写入历史数据库 / cannot write the history DB: {exc}",
+                                      file=self.path, field="--db") from None
+                raise
+
+    # -- runs and the per-site lock ----------------------------------------------------------------
 
     def begin_run(self, site: str, *, profile: str, started: str, wait: float = 0.0) -> str:
+        """Start a run of `site`; waits up to `wait` s for a run of the same site, then raises RunLocked."""
         run_id = started.replace(":", "").replace("-", "")[:15] + "-" + uuid.uuid4().hex[:6]
-        self.conn.execute("INSERT INTO runs (id, site, profile, started) VALUES (?, ?, ?, ?)",
-                          (run_id, site, profile, started))
-        self.conn.commit()
-        return run_id
+        return self._acquire(site, run_id, wait, new_run=(profile, started))
 
-    def _wrote(self, n: int) -> None:
-        self._pending += n
-        if self._pending >= _BATCH:
-            self.flush()
+    def reopen_run(self, run_id: str, *, wait: float = 0.0) -> str:
+        """Continue an interrupted run (`--resume`): take the site's lock again and clear its end."""
+        row = self.conn.execute("SELECT site FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise ConfigError(f"没有这次运行 / no such run: {run_id}", file=self.path, field="RUN_ID")
+        return self._acquire(row[0], run_id, wait, new_run=None)
 
-    def add_pages(self, run_id: str, pages: Iterable[dict]) -> None:
-        rows = [(run_id, p["url"], json.dumps(p, ensure_ascii=False)) for p in pages]
-        self.conn.executemany("INSERT INTO pages VALUES (?, ?, ?)", rows)
-        self._wrote(len(rows))
-
-    def add_findings(self, run_id: str, findings: Iterable[Finding]) -> None:
-        rows = [(run_id, f.rule, f.url, f.where, f.match, f.severity.value,
-                 json.dumps(f.to_dict(), ensure_ascii=False)) for f in findings]
-        self.conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        self._wrote(len(rows))
-
-    def add_checks(self, run_id: str, checks: Iterable[CheckResult]) -> None:
-        rows = [(run_id, c.id, json.dumps(c.to_dict(), ensure_ascii=False)) for c in checks]
-        self.conn.executemany("INSERT INTO checks VALUES (?, ?, ?)", rows)
-        self._wrote(len(rows))
-
-    def add_probes(self, run_id: str, probes: Iterable[Probe]) -> None:
-        rows = [(run_id, p.domain, p.at, p.kind.value, p.kind.counts_as,
-                 json.dumps(asdict(p) | {"kind": p.kind.value}, ensure_ascii=False)) for p in probes]
-        self.conn.executemany("INSERT INTO probes VALUES (?, ?, ?, ?, ?, ?)", rows)
-        self._wrote(len(rows))
-
-    def flush(self) -> None:
-        self.conn.commit()
-        self._pending = 0
+    def _acquire(self, site: str, run_id: str, wait: float, new_run: tuple[str, str] | None) -> str:
+        deadline = time.monotonic() + max(wait, 0.0)
+        while True:
+            holder = None
+            with self._write() as conn:
+                row = conn.execute("SELECT run_id, pid, host, proc_start, acquired, heartbeat FROM locks "
+                                   "WHERE site = ?", (site,)).fetchone()
+                if row is not None and lock_is_live(row[1], row[2], row[3], row[5]):
+                    holder = row
+                else:
+                    if row is not None:
+                        conn.execute("DELETE FROM locks WHERE site = ?", (site,))
+                    # We hold the site now, so no other run of it can be live: close what crashed.
+                    conn.execute("UPDATE runs SET finished = ?, finish_reason = 'interrupted' "
+                                 "WHERE site = ? AND finished IS NULL AND id != ?", (now_iso(), site, run_id))
+                    if new_run is not None:
+                        conn.execute("INSERT INTO runs (id, site, profile, started, pid, host) VALUES (?, ?, ?, ?, ?, ?)",
+                                     (run_id, site, new_run[0], new_run[1], os.getpid(), host_name()))
+                    else:
+                        conn.execute("UPDATE runs SET finished = NULL, finish_reason = NULL, pid = ?, host = ? "
+                                     "WHERE id = ?", (os.getpid(), host_name(), run_id))
+                    stamp = now_iso()
+                    conn.execute("INSERT INTO locks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 (site, run_id, os.getpid(), host_name(), process_start(os.getpid()), stamp, stamp))
+                    self._held[run_id] = site
+                    return run_id
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                other, pid, host, _, since, _ = holder
+                raise RunLocked(
+                    f"站点 {site} 已有一次巡检在进行（运行 {other}，{host} 上的进程 {pid}，开始于 {since}），"
+                    f"请等它结束后再试 / another run of site {site} is in progress (run {other}, pid {pid} on "
+                    f"{host}, since {since}); try again when it has finished",
+                    file=self.path, field="site")
+            time.sleep(min(_POLL_S, remaining))
 
     def finish_run(self, run_id: str, *, finished: str, finish_reason: str, summary: dict,
                    extra: dict | None = None) -> None:
-        pages = self.conn.execute("SELECT COUNT(*) FROM pages WHERE run_id = ?", (run_id,)).fetchone()[0]
-        self.conn.execute("UPDATE runs SET finished = ?, finish_reason = ?, pages = ?, summary = ?, extra = ? "
-                          "WHERE id = ?", (finished, finish_reason, pages, json.dumps(summary),
-                                           json.dumps(extra or {}, ensure_ascii=False), run_id))
-        self.flush()
+        """Record the run's end and summary, and release the site's lock."""
+        with self._mutex:
+            self._flush_buffer()
+            with self._write() as conn:
+                pages = conn.execute("SELECT COUNT(*) FROM pages WHERE run_id = ?", (run_id,)).fetchone()[0]
+                conn.execute("UPDATE runs SET finished = ?, finish_reason = ?, pages = ?, summary = ?, extra = ? "
+                             "WHERE id = ?", (finished, finish_reason, pages, json.dumps(summary, ensure_ascii=False),
+                                              json.dumps(extra or {}, ensure_ascii=False), run_id))
+                conn.execute("DELETE FROM locks WHERE run_id = ?", (run_id,))
+            self._held.pop(run_id, None)
+
+    # -- buffered writes ---------------------------------------------------------------------------
+
+    def _add(self, table: str, rows: list[tuple]) -> None:
+        with self._mutex:
+            self._buffer[table].extend(rows)
+            self._pending += len(rows)
+            if self._pending >= _BATCH or time.monotonic() - self._last_flush >= _FLUSH_S:
+                self._flush_buffer()
+
+    def add_pages(self, run_id: str, pages: Iterable[dict]) -> None:
+        """Pages in findings.json form (`url`, `status`, `depth`, `ms`, `title`, `encoding`)."""
+        self._add("pages", [(run_id, p["url"], json.dumps(p, ensure_ascii=False)) for p in pages])
+
+    def add_findings(self, run_id: str, findings: Iterable[Finding]) -> None:
+        self._add("findings", [(run_id, f.rule, f.url, f.where, f.match, f.severity.value,
+                                json.dumps(f.to_dict(), ensure_ascii=False), f.status) for f in findings])
+
+    def add_checks(self, run_id: str, checks: Iterable[CheckResult]) -> None:
+        self._add("checks", [(run_id, c.id, json.dumps(c.to_dict(), ensure_ascii=False)) for c in checks])
+
+    def add_probes(self, run_id: str, probes: Iterable[Probe]) -> None:
+        self._add("probes", [(run_id, p.domain, p.at, p.kind.value, p.kind.counts_as,
+                              json.dumps(asdict(p) | {"kind": p.kind.value}, ensure_ascii=False)) for p in probes])
+
+    _INSERT = {
+        "pages": "INSERT INTO pages (run_id, url, data) VALUES (?, ?, ?)",
+        "findings": 'INSERT INTO findings (run_id, rule, url, "where", match, severity, data, status) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "checks": "INSERT INTO checks (run_id, id, data) VALUES (?, ?, ?)",
+        "probes": "INSERT INTO probes (run_id, domain, at, kind, counts_as, data) VALUES (?, ?, ?, ?, ?, ?)",
+    }
+
+    def _flush_buffer(self) -> None:
+        with self._mutex:
+            beat_due = self._held and time.monotonic() - self._last_flush >= _FLUSH_S
+            if not self._pending and not beat_due:
+                return
+            with self._write() as conn:
+                for table, rows in self._buffer.items():
+                    if rows:
+                        conn.executemany(self._INSERT[table], rows)
+                if self._held:
+                    conn.executemany("UPDATE locks SET heartbeat = ? WHERE run_id = ?",
+                                     [(now_iso(), rid) for rid in self._held])
+            for rows in self._buffer.values():
+                rows.clear()
+            self._pending = 0
+            self._last_flush = time.monotonic()
+
+    def flush(self) -> None:
+        """Write what is buffered, in one transaction."""
+        self._flush_buffer()
+
+    # -- changes between runs ----------------------------------------------------------------------
 
     def previous_run(self, run_id: str) -> str | None:
-        row = self.conn.execute("SELECT site, started FROM runs WHERE id = ?", (run_id,)).fetchone()
+        """The latest complete run of the same site started before `run_id` (interrupted runs do not count)."""
+        row = self.conn.execute("SELECT site, started, rowid FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             return None
+        site, started, rowid = row
+        marks = ",".join("?" * len(_COMPLETE))
         prev = self.conn.execute(
-            "SELECT id FROM runs WHERE site = ? AND started < ? AND finished IS NOT NULL "
-            "ORDER BY started DESC LIMIT 1", row).fetchone()
+            f"SELECT id FROM runs WHERE site = ? AND (started < ? OR (started = ? AND rowid < ?)) "
+            f"AND finish_reason IN ({marks}) ORDER BY started DESC, rowid DESC LIMIT 1",
+            (site, started, started, rowid, *_COMPLETE)).fetchone()
         return prev[0] if prev else None
 
-    def mark_changes(self, run_id: str) -> list[dict]:
-        """Set new/persisting on this run's findings; return the previous run's findings now gone."""
-        self.flush()
-        prev = self.previous_run(run_id)
-        key = 'rule || char(31) || url || char(31) || coalesce("where", \'\') || char(31) || coalesce(match, \'\')'
-        old_keys: set[str] = set()
-        if prev:
-            old_keys = {r[0] for r in self.conn.execute(f"SELECT {key} FROM findings WHERE run_id = ?", (prev,))}
-        new_keys: set[str] = set()
-        updates = []
-        for rowid, k, data in self.conn.execute(f"SELECT rowid, {key}, data FROM findings WHERE run_id = ?",
-                                                (run_id,)).fetchall():
-            new_keys.add(k)
-            d = json.loads(data)
-            d["status"] = "persisting" if k in old_keys else "new"
-            updates.append((json.dumps(d, ensure_ascii=False), rowid))
-        self.conn.executemany("UPDATE findings SET data = ? WHERE rowid = ?", updates)
-        self.flush()
-        if not prev:
-            return []
-        return [json.loads(data) for k, data in
-                self.conn.execute(f"SELECT {key}, data FROM findings WHERE run_id = ?", (prev,))
-                if k not in new_keys]
+    def mark_changes(self, run_id: str, *, partial: bool = False) -> list[dict]:
+        """Mark this run's findings `new` or `persisting`; return (and keep) the previous run's fixed ones.
+
+        With `partial` (an interrupted or limited crawl), a previous finding counts as fixed only
+        when its URL was fetched in this run: an unvisited page proves nothing.
+        """
+        with self._mutex:
+            self._flush_buffer()
+            prev = self.previous_run(run_id)
+            before = [json.loads(d) for (d,) in self.conn.execute(
+                "SELECT data FROM findings WHERE run_id = ? ORDER BY rowid", (prev,))] if prev else []
+            rows = [(rowid, json.loads(d)) for rowid, d in self.conn.execute(
+                "SELECT rowid, data FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,))]
+            visited = {u for (u,) in self.conn.execute("SELECT url FROM pages WHERE run_id = ?", (run_id,))} \
+                if partial else None
+            statuses, fixed = compare(before, [d for _, d in rows], visited)
+            updates = [(status, json.dumps(d | {"status": status}, ensure_ascii=False), rowid)
+                       for (rowid, d), status in zip(rows, statuses)]
+            with self._write() as conn:
+                conn.executemany("UPDATE findings SET status = ?, data = ? WHERE rowid = ?", updates)
+                conn.execute("DELETE FROM fixed WHERE run_id = ?", (run_id,))
+                conn.executemany("INSERT INTO fixed (run_id, data) VALUES (?, ?)",
+                                 [(run_id, json.dumps(f, ensure_ascii=False)) for f in fixed])
+            return fixed
+
+    def fixed(self, run_id: str) -> list[dict]:
+        """The fixed findings `mark_changes` recorded for this run."""
+        return [json.loads(d) for (d,) in self.conn.execute(
+            "SELECT data FROM fixed WHERE run_id = ? ORDER BY rowid", (run_id,))]
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, args: tuple) -> Iterator[tuple]:
+        cur = self.conn.cursor()
+        cur.execute(sql, args)
+        while True:
+            batch = cur.fetchmany(_BATCH)
+            if not batch:
+                return
+            yield from batch
 
     def iter_findings(self, run_id: str) -> Iterator[Finding]:
-        for (data,) in self.conn.execute("SELECT data FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,)):
-            yield Finding.from_dict(json.loads(data))
+        """This run's findings in the order they were found, with their status."""
+        self.flush()
+        for data, status in self._rows("SELECT data, status FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,)):
+            d = json.loads(data)
+            if status:
+                d["status"] = status
+            yield Finding.from_dict(d)
 
     def iter_pages(self, run_id: str) -> Iterator[dict]:
-        for (data,) in self.conn.execute("SELECT data FROM pages WHERE run_id = ? ORDER BY rowid", (run_id,)):
+        self.flush()
+        for (data,) in self._rows("SELECT data FROM pages WHERE run_id = ? ORDER BY rowid", (run_id,)):
             yield json.loads(data)
 
     def checks(self, run_id: str) -> list[CheckResult]:
+        self.flush()
         out = []
         for (data,) in self.conn.execute("SELECT data FROM checks WHERE run_id = ? ORDER BY rowid", (run_id,)):
             d = json.loads(data)
@@ -154,38 +302,120 @@ class Store:
         return out
 
     def run(self, run_id: str) -> dict[str, Any] | None:
+        """{id, site, profile, started, finished, finish_reason, pages, summary, extra}, or None."""
         cur = self.conn.execute("SELECT id, site, profile, started, finished, finish_reason, pages, summary, extra "
                                 "FROM runs WHERE id = ?", (run_id,))
         row = cur.fetchone()
         if row is None:
             return None
-        names = [c[0] for c in cur.description]
-        out = dict(zip(names, row))
+        out = dict(zip([c[0] for c in cur.description], row))
         out["summary"] = json.loads(out["summary"] or "{}")
         out["extra"] = json.loads(out["extra"] or "{}")
         return out
 
     def history(self, site: str | None = None, limit: int = 50) -> list[dict]:
-        sql = "SELECT id FROM runs" + (" WHERE site = ?" if site else "") + " ORDER BY started DESC LIMIT ?"
-        ids = [r[0] for r in self.conn.execute(sql, ((site, limit) if site else (limit,)))]
+        """Past runs, newest first, with counts by severity, new/fixed and the run's uptime %."""
+        self.flush()
+        sql = ("SELECT id, site, started, finished, finish_reason, pages, summary FROM runs"
+               + (" WHERE site = ?" if site else "") + " ORDER BY started DESC, rowid DESC LIMIT ?")
+        rows = self.conn.execute(sql, (site, limit) if site else (limit,)).fetchall()
         out = []
-        for rid in ids:
-            r = self.run(rid) or {}
-            s = r.get("summary", {})
-            out.append({k: r.get(k) for k in ("id", "site", "started", "finished", "finish_reason", "pages")}
-                       | {k: s.get(k, 0) for k in ("error", "warning", "info", "new", "fixed")}
-                       | {"uptime": r.get("extra", {}).get("uptime_pct")})
+        for rid, rsite, started, finished, reason, pages, summary in rows:
+            s = json.loads(summary or "{}")
+            if not all(k in s for k in ("error", "warning", "info", "new", "fixed")):
+                s = self._count(rid) | s        # a run that never finished has no summary: count
+            if not pages:
+                pages = self.conn.execute("SELECT COUNT(*) FROM pages WHERE run_id = ?", (rid,)).fetchone()[0]
+            up_down = dict(self.conn.execute("SELECT counts_as, COUNT(*) FROM probes WHERE run_id = ? "
+                                             "GROUP BY counts_as", (rid,)).fetchall())
+            out.append({"id": rid, "site": rsite, "started": started, "finished": finished,
+                        "finish_reason": reason, "pages": pages,
+                        **{k: int(s.get(k, 0) or 0) for k in ("error", "warning", "info", "new", "fixed")},
+                        "uptime": percent(up_down.get("up", 0), up_down.get("down", 0))})
         return out
 
+    def _count(self, run_id: str) -> dict[str, int]:
+        counts = dict(self.conn.execute("SELECT severity, COUNT(*) FROM findings WHERE run_id = ? GROUP BY severity",
+                                        (run_id,)).fetchall())
+        counts["new"] = self.conn.execute("SELECT COUNT(*) FROM findings WHERE run_id = ? AND status = 'new'",
+                                          (run_id,)).fetchone()[0]
+        counts["fixed"] = self.conn.execute("SELECT COUNT(*) FROM fixed WHERE run_id = ?", (run_id,)).fetchone()[0]
+        return counts
+
     def uptime(self, site: str, now: str | None = None) -> dict[str, dict[str, float | None]]:
-        return {}
+        """{domain: {"1d": %, "7d": %, "30d": %}} over the site's stored probes; None where nothing counted.
+
+        A probe counts per `ProbeKind.counts_as`: up (ok, slow), down (dns, connect, tls, timeout,
+        http) or excluded (blocked: 429, WAF 403 — neither up nor down).
+        """
+        self.flush()
+        end = parse_time(now) if now else datetime.now(timezone.utc)
+        if end is None:
+            raise ConfigError(f"not an ISO-8601 time: {now!r}", field="now")
+        # Coarse filter on the run's start date (text compare), exact windows in uptime_by_domain.
+        cutoff_day = (end - max(UPTIME_WINDOWS.values()) - timedelta(days=1)).date().isoformat()
+        rows = self.conn.execute("SELECT p.domain, p.at, p.counts_as FROM probes p JOIN runs r ON r.id = p.run_id "
+                                 "WHERE r.site = ? AND r.started >= ?", (site, cutoff_day)).fetchall()
+        return uptime_by_domain(rows, end)
 
     def resumable_run(self, site: str) -> str | None:
-        row = self.conn.execute("SELECT id FROM runs WHERE site = ? ORDER BY started DESC LIMIT 1", (site,)).fetchone()
-        if row and (self.run(row[0]) or {}).get("finish_reason") == "interrupted":
-            return row[0]
+        """The site's latest run when it was interrupted (or crashed without a live lock), else None."""
+        row = self.conn.execute("SELECT id, finished, finish_reason FROM runs WHERE site = ? "
+                                "ORDER BY started DESC, rowid DESC LIMIT 1", (site,)).fetchone()
+        if row is None:
+            return None
+        run_id, finished, reason = row
+        if reason == "interrupted":
+            return run_id
+        if finished is None and run_id not in self._held:
+            lock = self.conn.execute("SELECT pid, host, proc_start, heartbeat FROM locks WHERE run_id = ?",
+                                     (run_id,)).fetchone()
+            if lock is None or not lock_is_live(*lock):
+                return run_id
         return None
 
-    def close(self) -> None:
+    def forget_results(self, run_id: str, finding_keys: Iterable[tuple[str, str, str, str]]) -> None:
+        """Before a resumed run re-runs its site and final checks: drop their earlier checks, probes
+        and the findings with these keys (`Finding.key`), so nothing is counted twice."""
         self.flush()
-        self.conn.close()
+        with self._write() as conn:
+            conn.execute("DELETE FROM checks WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM probes WHERE run_id = ?", (run_id,))
+            conn.executemany('DELETE FROM findings WHERE run_id = ? AND rule = ? AND url = ? '
+                             'AND coalesce("where", \'\') = ? AND coalesce(match, \'\') = ?',
+                             [(run_id, *key) for key in finding_keys])
+
+    def prune(self, keep_runs: int = 100) -> int:
+        """Drop the pages, findings, checks and fixed lists of each site's runs older than its newest
+        `keep_runs` (run rows and probes stay: history and uptime keep working). Returns runs pruned.
+
+        A nightly job with 5,000 pages adds about 1 MB a night; SQLite reuses the freed space.
+        """
+        if keep_runs < 1:
+            raise ConfigError(f"must be at least 1, got {keep_runs}", field="keep_runs")
+        self.flush()
+        old = [rid for (rid,) in self.conn.execute(
+            "SELECT id FROM (SELECT id, finished, ROW_NUMBER() OVER (PARTITION BY site ORDER BY started DESC, "
+            "rowid DESC) AS n FROM runs) WHERE n > ? AND finished IS NOT NULL", (keep_runs,))]
+        with self._write() as conn:
+            for table in ("pages", "findings", "checks", "fixed"):
+                conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(rid,) for rid in old])
+        return len(old)
+
+    def close(self) -> None:
+        """Write what is buffered; a run begun here and never finished is recorded as interrupted."""
+        with self._mutex:
+            if self._closed:
+                return
+            try:
+                self._flush_buffer()
+                if self._held:
+                    with self._write() as conn:
+                        for run_id in list(self._held):
+                            conn.execute("UPDATE runs SET finished = ?, finish_reason = 'interrupted' "
+                                         "WHERE id = ? AND finished IS NULL", (now_iso(), run_id))
+                            conn.execute("DELETE FROM locks WHERE run_id = ?", (run_id,))
+                    self._held.clear()
+            finally:
+                self._closed = True
+                self.conn.close()

@@ -8,7 +8,9 @@ that files cannot give (redirect loops, 429 with Retry-After, hangs, wrong chars
 from __future__ import annotations
 
 import mimetypes
+import socket
 import ssl
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -100,6 +102,12 @@ class _Handler(BaseHTTPRequestHandler):
         return Reply(200, body, content_type=ctype)
 
 
+class _ThreadingHTTPServer6(ThreadingHTTPServer):
+    """The same server on an IPv6 address (host "::1")."""
+
+    address_family = socket.AF_INET6
+
+
 class WebServer:
     """Serves `root` (and `routes`) on host:port, optionally over TLS with `ssl_context`."""
 
@@ -111,7 +119,8 @@ class WebServer:
         self.requests: list[tuple[str, str, str, dict]] = []
         # Text substituted in served files, e.g. {"{port}": "8080"} for cross-domain links.
         self.replace = {k.encode(): v.encode() for k, v in (replace or {}).items()}
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        server_class = _ThreadingHTTPServer6 if ":" in host else ThreadingHTTPServer
+        self._httpd = server_class((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.owner = self  # type: ignore[attr-defined]
         if ssl_context is not None:
@@ -122,6 +131,7 @@ class WebServer:
         self._thread: threading.Thread | None = None
 
     def url(self, hostname: str, path: str = "/") -> str:
+        """The URL of `hostname` on this server (a name the test's DNS zone points here)."""
         return f"{self.scheme}://{hostname}:{self.port}{path}"
 
     def start(self) -> "WebServer":
@@ -135,6 +145,60 @@ class WebServer:
         self._httpd.server_close()
 
     def __enter__(self) -> "WebServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class ResetServer:
+    """Accepts TCP connections and misbehaves: `mode="reset"` resets them at once (RST), a host that
+    drops every visitor; `mode="hold"` keeps them open and never says a word, a host that hangs
+    (before TLS or HTTP starts).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "reset"):
+        if mode not in ("reset", "hold"):
+            raise ValueError("mode must be 'reset' or 'hold'")
+        self.mode = mode
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self._socket.listen(16)
+        self._socket.settimeout(0.1)
+        self.host = host
+        self.port = self._socket.getsockname()[1]
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread: threading.Thread | None = None
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._socket.accept()
+            except OSError:
+                continue
+            if self.mode == "hold":
+                self._held.append(conn)
+                continue
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    def start(self) -> "ResetServer":
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+        for conn in self._held:
+            conn.close()
+        self._socket.close()
+
+    def __enter__(self) -> "ResetServer":
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

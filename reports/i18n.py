@@ -168,6 +168,16 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "scope": ("经营范围", "Business scope"),
 }
 
+# Site checks by the first part of their id (`dns.resolve` → dns); categories name the rest.
+CHECK_GROUPS: dict[str, tuple[str, str]] = {
+    "phrases": ("广告用语", "Advertising phrases"),
+    "crawl": ("抓取", "Crawl"),
+    "ipv6": ("IPv6", "IPv6"),
+    "www": ("网站访问", "Web access"),
+    "http": ("HTTP", "HTTP"),
+    "headers": ("安全响应头", "Security headers"),
+}
+
 
 class Labels:
     """Looks labels up in one language: `t("key")`, `t("key", n=3)`, `t.category("dns")`."""
@@ -189,6 +199,12 @@ class Labels:
         """Category name; a category we do not know (an extra rule pack's) shows its id."""
         names = CATEGORIES.get(cat)
         return names[self._i] if names else cat
+
+    def check_name(self, check_id: str) -> str:
+        """A readable name for a check id, by its first part; empty when we do not know it."""
+        group = str(check_id).split(".")[0].split("/")[0].lower()
+        names = CHECK_GROUPS.get(group) or CATEGORIES.get(group)
+        return names[self._i] if names else ""
 
     def severity(self, sev: str) -> str:
         return self(f"sev_{sev}") if f"sev_{sev}" in LABELS else sev

@@ -45,6 +45,8 @@ def findings(doc: dict, field: str = "findings") -> list[dict]:
     out = []
     for i, f in enumerate(as_list(doc.get(field), field)):
         where = f"{field}[{i}]"
+        if hasattr(f, "to_dict"):  # a rules.model.Finding handed over as is
+            f = f.to_dict()
         if not isinstance(f, dict):
             raise ReportInputError(where, f"expected an object, got {type(f).__name__}")
         for key in REQUIRED:
@@ -81,6 +83,10 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, (list, tuple)):
         return ", ".join(text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {text(v)}" for k, v in value.items())
+    if hasattr(value, "value") and isinstance(value.value, str):  # an enum such as Severity
+        return value.value
     return str(value)
 
 

@@ -53,3 +53,45 @@ def test_signal_writes_partial_report_and_records_run(web_server, tmp_path, sig)
                              text=True, timeout=60)
     assert history.returncode == 0, history.stderr
     assert doc["run"]["id"] in history.stdout
+
+
+def _start(web, out, env, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler", "audit", f"http://127.0.0.1:{web.port}/", "-o", str(out),
+         "--format", "json", "--no-dns", "--no-uptime", "--delay", "0", "--concurrency", "1", "--max-depth", "50",
+         *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_resume_continues_the_interrupted_run(web_server, tmp_path):
+    routes = {("*", "/"): Reply(200, "<html><body><a href='/p0.html'>start</a></body></html>")}
+    for i in range(30):
+        nxt = f'<a href="/p{i + 1}.html">next</a>' if i < 29 else ""
+        routes[("*", f"/p{i}.html")] = Reply(200, f"<html><head><meta charset='utf-8'><title>第{i}页</title></head>"
+                                                  f"<body><p>第{i}页效果最佳。</p>{nxt}</body></html>", delay=0.15)
+    web = web_server(routes=routes)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path / "data")}
+    first = _start(web, tmp_path / "a", env, "--resume")
+    deadline = time.monotonic() + 60
+    while len([r for r in web.requests if r[2].startswith("/p")]) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.send_signal(signal.SIGTERM)
+    _, stderr = first.communicate(timeout=90)
+    assert "Traceback" not in stderr, stderr
+    part = json.loads((tmp_path / "a" / "findings.json").read_text(encoding="utf-8"))
+    assert part["run"]["finish_reason"] == "interrupted" and part["run"]["pages"] < 31
+
+    fetched_before = len(web.requests)
+    second = _start(web, tmp_path / "b", env, "--resume")
+    _, stderr = second.communicate(timeout=120)
+    assert "Traceback" not in stderr, stderr
+    doc = json.loads((tmp_path / "b" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["run"]["id"] == part["run"]["id"]          # the same run, continued
+    assert doc["run"]["finish_reason"] == "finished"
+    urls = [p["url"] for p in doc["pages"]]
+    assert len(urls) == len(set(urls)) == 31              # every page once: none lost, none twice
+    phrase = [f for f in doc["findings"] if f.get("match") == "最佳"]
+    assert len(phrase) == len({f["url"] for f in phrase}) == 30
+    # Pages fetched in the first part were not fetched again.
+    again = [r for r in web.requests[fetched_before:] if r[2] == "/p0.html"]
+    assert not again

@@ -67,6 +67,13 @@ def test_show_rewrites_one_line_and_closes_with_newline():
     assert "20 页/分钟" in out        # 10 pages in 30 s
 
 
+def test_pages_come_from_the_pipeline_count_when_there_is_one():
+    stream = io.StringIO()
+    ext = ProgressExtension(_Stats({"response_received_count": 25, "siteaudit/pages": 21}), stream=stream)
+    ext.show()
+    assert "页面 21" in stream.getvalue()
+
+
 def test_closed_stream_does_not_raise():
     stream = io.StringIO()
     stream.close()

@@ -14,12 +14,16 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks import content, crawl, links
+from crawler.checks import (company, content, crawl, dns, hygiene, icp, injected, ipv6, links, privacy, scope, tls,
+                            uptime)
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
 # its functions here; nothing registers itself.
-SITE_CHECKS: list[tuple[str, SiteCheck]] = []
+SITE_CHECKS: list[tuple[str, SiteCheck]] = [
+    ("dns", dns.check_dns), ("ipv6", ipv6.check_ipv6), ("uptime", uptime.check_uptime),
+    ("tls", tls.check_tls), ("hygiene", hygiene.check_hygiene),
+]
 PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("links.status", links.check_page_status),
     ("links.redirects", links.check_redirects),
@@ -27,12 +31,23 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("content.soft404", content.check_soft_404),
     ("content.probe", content.check_probe),
     ("content.empty", content.check_empty),
+    ("ipv6.collect", ipv6.collect_level_pages),
+    ("icp.footer", icp.check_homepage_filing),
+    ("injected", injected.check_injected),
+    ("company", company.check_company),
+    ("privacy", privacy.check_privacy),
+    ("scope.collect", scope.collect_scope),
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     ("crawl.robots", crawl.check_robots_excluded),
     ("crawl.sitemap", crawl.check_sitemap),
     ("crawl.caps", crawl.check_caps),
     ("crawl.politeness", crawl.check_throttled),
+    ("ipv6.pages", ipv6.check_ipv6_pages),
+    ("icp.homepages", icp.check_homepages_seen),
+    ("scope", scope.check_scope),
+    ("company.credit_code", company.check_company_profile),
+    ("privacy.policy", privacy.check_privacy_policies),
 ]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",

@@ -4,7 +4,7 @@ Per declared host it first reads robots.txt and the sitemaps it names (or /sitem
 fetches one random path (the soft-404 probe), then the homepage, the start URLs and the sitemap's
 URLs. That order means every page that arrives can be compared with the probe and the sitemap.
 It only fetches and hands `Page` values on; the judgements happen in `crawler/checks/`. What is
-not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.state`, the
+not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.audit_state`, the
 audit's `ctx.state`, for the final checks.
 """
 from __future__ import annotations
@@ -64,7 +64,7 @@ class SiteSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.profile = profile
         self.session = session  # the audit session the pipeline hands pages to
-        self.state: dict[str, Any] = session.ctx.state if session is not None else {}
+        self.audit_state: dict[str, Any] = session.ctx.state if session is not None else {}
         crawl = profile.crawl
         self.allowed_domains = list(profile.domains)
         self._hosts = frozenset(self.allowed_domains)
@@ -85,11 +85,11 @@ class SiteSpider(scrapy.Spider):
         self._external_max = 200
         self._external_timeout = 10.0
         self._external_per_host: dict[str, int] = {}
-        self._robots_excluded = self.state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
-        self._sitemap = self.state.setdefault("crawl.sitemap", {
+        self._robots_excluded = self.audit_state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
+        self._sitemap = self.audit_state.setdefault("crawl.sitemap", {
             "sitemaps": [], "urls": 0, "orphans": [], "orphan_count": 0, "unlisted": [], "unlisted_count": 0})
         self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
-        self.probes: dict[str, dict[str, Any]] = self.state.setdefault("content.probes", {})
+        self.probes: dict[str, dict[str, Any]] = self.audit_state.setdefault("content.probes", {})
         self._bootstrap: dict[str, HostBootstrap] = {}
         # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
         # the crawl ends so that its finding names every linking page, not only the first.
@@ -228,7 +228,7 @@ class SiteSpider(scrapy.Spider):
         # Every declared domain's homepage is fetched even when another domain redirects to it: the
         # filing checks judge each domain's homepage separately (hence dont_filter).
         self._seen.add(hash(normalize_url(boot.homepage, self._strip)))
-        # depth_reset: the bootstrap requests before it must not count as link depth.
+        # depth_reset: these are crawl roots, whatever robots/sitemap/probe chain led to them.
         yield scrapy.Request(boot.homepage, callback=self.parse, errback=self.failed, dont_filter=True,
                              meta={"homepage_of": boot.host, "linked_from": "", "depth_reset": True})
         for url in boot.start_urls:
@@ -433,10 +433,10 @@ class SiteSpider(scrapy.Spider):
                     self._sitemap["orphan_count"] += 1
                     if len(self._sitemap["orphans"]) < _LISTED_MAX:
                         self._sitemap["orphans"].append(url)
-        self.state["crawl.truncated"] = {p: {"refused": n, "example": self.caps.examples.get(p, "")}
+        self.audit_state["crawl.truncated"] = {p: {"refused": n, "example": self.caps.examples.get(p, "")}
                                          for p, n in self.caps.truncated.items()}
-        self.state["crawl.pattern_cap"] = self.caps.cap
-        self.state["crawl.finish_reason"] = self.finish_reason
+        self.audit_state["crawl.pattern_cap"] = self.caps.cap
+        self.audit_state["crawl.finish_reason"] = self.finish_reason
         self._release_held()
 
     def _release_held(self) -> None:

@@ -23,13 +23,14 @@ from ..summary import Summary, history_with_current, summarize
 from .base import Formatter
 
 MAX_FIXED_ROWS = 500
+MAX_NOSCRIPT_ROWS = 300  # the no-script fallback lists the worst findings only
 UPTIME_WINDOWS = ("1d", "7d", "30d")
 FACT_KEYS = ("icp_filing", "icp_license", "psb_filing", "title", "ips", "ipv6", "https", "uptime")
 
 
 def safe_json(value: Any) -> str:
     """JSON that can sit inside a <script> element: no `<`, `>` or `&` can end it early."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -77,7 +78,7 @@ class HtmlFormatter(Formatter):
             "domains": inputs.as_list(inputs.as_dict(extra.get("profile"), "extra.profile").get("domains"),
                                       "extra.profile.domains"),
             "partial": s.partial,
-            "partial_reason": inputs.text(extra.get("partial_reason")),
+            "partial_reason": t.finish_reason(inputs.text(extra.get("partial_reason"))),
             "s": s,
             "severities": SEVERITIES,
             "checks": s.checks,
@@ -87,6 +88,8 @@ class HtmlFormatter(Formatter):
             "uptime_chart": charts.uptime_line(runs) if runs else None,
             "fixed_rows": (s.fixed or [])[:MAX_FIXED_ROWS],
             "fixed_more": max(0, len(s.fixed or []) - MAX_FIXED_ROWS),
+            "noscript_rows": sorted(s.findings, key=lambda f: SEVERITIES.index(f["severity"]))[:MAX_NOSCRIPT_ROWS],
+            "noscript_more": max(0, len(s.findings) - MAX_NOSCRIPT_ROWS),
             "facts": self._facts(extra, t),
             "fact_keys": FACT_KEYS,
             "uptime": self._uptime(extra),

@@ -12,4 +12,4 @@ class JsonFormatter(Formatter):
     filename = "findings.json"
 
     def render(self, doc: dict, extra: dict, labels: Labels) -> bytes:
-        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        return (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")

@@ -33,7 +33,7 @@ class MarkdownFormatter(Formatter):
         out.append(f"**{t('verdict')}: {t('verdict_' + s.verdict)}** — {t('verdict_' + s.verdict + '_text')}")
         out.append("")
         if s.partial:
-            out += [f"> **{t('partial_title')}**: {md(extra.get('partial_reason'))}", ""]
+            out += [f"> **{t('partial_title')}**: {md(t.finish_reason(inputs.text(extra.get('partial_reason'))))}", ""]
         out.append(f"- {t('run_id')}: {md(run.get('id')) or '—'}")
         out.append(f"- {t('started')}: {md(run.get('started')) or '—'}")
         out.append(f"- {t('pages_crawled')}: {md(run.get('pages')) or '—'}")

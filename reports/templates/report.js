@@ -42,7 +42,9 @@
   var body = document.getElementById("findings-body");
   var shown = document.getElementById("findings-shown");
   var pager = document.getElementById("findings-pager");
+  var sortHeads = Array.prototype.slice.call(document.querySelectorAll("#findings-table th[data-sort]"));
   var filtered = F;
+  var renders = 0;
 
   function hay(f) {
     if (f.hay === undefined) {
@@ -69,6 +71,9 @@
         (!q || hay(f).indexOf(q) >= 0);
     });
     filtered.sort(SORTS[state.sort] || SORTS.severity);
+    sortHeads.forEach(function (th) {
+      if (th.getAttribute("data-sort") === state.sort) { th.setAttribute("aria-sort", "ascending"); } else { th.removeAttribute("aria-sort"); }
+    });
     state.pageNo = 0;
     renderFindings();
   }
@@ -111,11 +116,11 @@
     var msg = el("td", "msg"); msg.appendChild(el("span", "message", f.message));
     [["basis", f.basis], ["suggestion", f.suggestion]].forEach(function (pair) {
       if (!pair[1]) { return; }
-      var s = el("span", pair[0]); s.appendChild(el("b", null, L[pair[0]] + ": ")); s.appendChild(document.createTextNode(pair[1]));
+      var s = el("span", pair[0]); s.appendChild(el("strong", null, L[pair[0]] + ": ")); s.appendChild(document.createTextNode(pair[1]));
       msg.appendChild(s);
     });
     tr.appendChild(msg);
-    tr.appendChild(el("td", "status", f.status ? (L[f.status] || f.status) : ""));
+    tr.appendChild(el("td", "change change-" + (f.status || "none"), f.status ? (L[f.status] || f.status) : ""));
     return tr;
   }
 
@@ -145,6 +150,8 @@
     body.appendChild(frag);
     shown.textContent = fmt(L.shown, { shown: filtered.length, total: F.length });
     renderPager(pager, state.pageNo, filtered.length, function (n) { state.pageNo = n; renderFindings(); });
+    renders += 1;
+    body.setAttribute("data-renders", String(renders));
   }
 
   function fillSelect(id, pairs) {
@@ -171,8 +178,11 @@
     clearTimeout(timer);
     timer = setTimeout(function () { state.q = search.value; applyFilters(); }, 120);
   });
-  Array.prototype.forEach.call(document.querySelectorAll("#findings-table th[data-sort]"), function (th) {
-    th.addEventListener("click", function () { sortSel.value = th.getAttribute("data-sort"); state.sort = sortSel.value; applyFilters(); });
+  sortHeads.forEach(function (th) {
+    var sortBy = function () { sortSel.value = th.getAttribute("data-sort"); state.sort = sortSel.value; applyFilters(); };
+    th.setAttribute("tabindex", "0");
+    th.addEventListener("click", sortBy);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(); } });
   });
   document.getElementById("f-reset").addEventListener("click", function () {
     document.getElementById("filters").reset();

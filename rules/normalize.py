@@ -1,0 +1,139 @@
+"""Text normalisation before matching, keeping a map back to the original offsets.
+
+Evasions a matcher must see through (DOMAIN §1): full-width letters and digits, upper case,
+zero-width characters, spaces or punctuation inserted between characters (最 佳, 最-佳, 最\u200b佳)
+and traditional characters. Every step keeps one output character per input character or
+records where characters were dropped, so a hit in the normalised text maps back to the exact
+original slice ("最 佳").
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# Characters outside these ranges may change under NFKC (full-width forms, circled digits,
+# Kangxi radicals, compatibility ideographs); only those runs are normalised, char-wise when
+# the length changes, so the common case stays a fast pass over plain CJK and ASCII.
+_NFKC_SUSPECT = re.compile("[^\x00-\x7f\u4e00-\u9fff\u3001\u3002\u201c\u201d\u2018\u2019\u300a\u300b\u3010\u3011]+")
+
+# Dropped wherever they occur: invisible characters and the separators people insert between
+# the characters of a banned word. Sentence punctuation (，。！？；：、) and newlines are kept:
+# they end sentences and clauses, and the matcher needs them.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
+SEPARATORS = " \t\r\u00a0\u3000._*\\-~|/\\\\'\"`^+=#@·•・‧∙◦—–―‐"
+_DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+")
+
+# A private-use character that html.py puts where a block-level tag was: a sentence boundary.
+BOUNDARY = "\ue000"
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # imported lazily: only texts with non-ASCII characters need it
+
+    return opencc.OpenCC("t2s")
+
+
+@dataclass
+class Normalized:
+    """The normalised form of `original`; `orig(i)` maps an index of `text` back."""
+
+    original: str
+    text: str
+    # Dropped runs, in normalised coordinates: run k starts before text[_starts[k]] and the
+    # total number of dropped characters up to and including run k is _dropped[k].
+    _starts: list[int] = field(default_factory=list)
+    _dropped: list[int] = field(default_factory=list)
+
+    def orig(self, i: int) -> int:
+        """Original index of normalised index `i` (i == len(text) maps to len(original))."""
+        k = bisect.bisect_right(self._starts, i)
+        return i + (self._dropped[k - 1] if k else 0)
+
+    def orig_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) of the normalised span [start, end) (end exclusive)."""
+        return self.orig(start), self.orig(end - 1) + 1
+
+
+def _nfkc_lower(text: str) -> str:
+    """NFKC + lower case, one output character per input character."""
+    parts: list[str] = []
+    last = 0
+    for m in _NFKC_SUSPECT.finditer(text):
+        parts.append(text[last:m.start()])
+        run = m.group()
+        out = unicodedata.normalize("NFKC", run)
+        if len(out) != len(run):
+            out = "".join(_one_char(c) for c in run)
+        parts.append(out)
+        last = m.end()
+    parts.append(text[last:])
+    out = "".join(parts)
+    low = out.lower()
+    if len(low) != len(out):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in out)
+    return low
+
+
+def _one_char(c: str) -> str:
+    n = unicodedata.normalize("NFKC", c)
+    if len(n) == 1:
+        return n
+    # Expansions (㈱ → (株), ½ → 1⁄2) keep their first letter-like character, or the original.
+    return n[0] if n and not n[0].isspace() else c
+
+
+def _t2s_same_length(text: str) -> str:
+    """Traditional → simplified, keeping offsets: whole text when lengths agree, else char-wise."""
+    if text.isascii():
+        return text
+    conv = _t2s()
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    chars = []
+    for c in text:
+        s = conv.convert(c)
+        chars.append(s if len(s) == 1 else c)
+    return "".join(chars)
+
+
+def _ascii_word(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise `text` for matching; see the module docstring."""
+    step = _t2s_same_length(_nfkc_lower(text))
+    starts: list[int] = []
+    dropped: list[int] = []
+    if not _DROP.search(step):
+        return Normalized(text, step)
+    parts: list[str] = []
+    last = 0
+    total = 0
+    for m in _DROP.finditer(step):
+        parts.append(step[last:m.start()])
+        a, b = m.start(), m.end()
+        if 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]):
+            # Between two ASCII letters or digits a separator is a word break: keep one space
+            # ("the best", "NO.1" → "no 1") so ASCII terms still match on word boundaries.
+            parts.append(" ")
+            a += 1
+            if a == b:
+                last = b
+                continue
+        starts.append(a - total)
+        total += b - a
+        dropped.append(total)
+        last = b
+    parts.append(step[last:])
+    return Normalized(text, "".join(parts), starts, dropped)
+
+
+def normalize_term(term: str) -> str:
+    """A rule term in the same normal form as texts (so 'NO.1' and 'no1' are one term)."""
+    return normalize(term).text

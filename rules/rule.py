@@ -1,0 +1,64 @@
+"""A phrase rule as loaded from a pack: what it matches, when it does not count, and why it matters."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Severity
+
+# What a context condition does to a hit when it holds.
+OUTCOMES = ("skip", "info", "ignore")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Conditions around a hit, checked on the jieba tokens of its sentence.
+
+    `prev`/`next`: the hit counts only when the neighbouring token is one of these;
+    `prev_not`/`next_not`: the hit does not count when it is. `sentence`: the hit counts only
+    when one of these words is in the same sentence; `sentence_not`: it does not when one is.
+    `negation`, `goal`, `self_compare`: what happens (skip | info | ignore) when the hit is
+    negated (不保本), stated as a goal or attitude (致力于成为…), or compares the firm's own
+    products (比上一代) — the regulator's exceptions.
+    """
+
+    prev: tuple[str, ...] = ()
+    next: tuple[str, ...] = ()
+    prev_not: tuple[str, ...] = ()
+    next_not: tuple[str, ...] = ()
+    sentence: tuple[str, ...] = ()
+    sentence_not: tuple[str, ...] = ()
+    negation: str = "skip"
+    goal: str = "ignore"
+    self_compare: str = "ignore"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a pack; `terms` and `patterns` are as written in the file."""
+
+    id: str
+    category: str
+    severity: Severity
+    message: str
+    message_en: str
+    basis: str
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()  # regular expressions, compiled when first used
+    exceptions: tuple[str, ...] = ()
+    exception_patterns: tuple[str, ...] = ()
+    context: Context = field(default_factory=Context)
+    suggestion: str = ""
+    suggestion_en: str = ""
+    link: str = ""
+    examples_flag: tuple[str, ...] = ()
+    examples_pass: tuple[str, ...] = ()
+    deprecated: bool = False
+    confirm: bool | None = None  # jieba confirmation: None = only for terms shorter than 4 chars
+    file: str = ""
+    line: int = 0
+
+    def text(self, lang: str) -> tuple[str, str]:
+        """(message, suggestion) in `lang`, falling back to Chinese."""
+        if lang == "en":
+            return self.message_en or self.message, self.suggestion_en or self.suggestion
+        return self.message, self.suggestion

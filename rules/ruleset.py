@@ -1,0 +1,97 @@
+"""A loaded, tuned set of phrase rules: `check(text)` and `check_html(html)` → Findings."""
+from __future__ import annotations
+
+import bisect
+from typing import Iterable
+
+from .errors import RuleError
+from .matcher import REASONS, Hit, Matcher
+from .model import Finding
+from .normalize import BOUNDARY, ZERO_WIDTH, normalize
+from .rule import Rule
+
+CONTEXT_CHARS = 20
+_CLEAN = str.maketrans({**{c: None for c in ZERO_WIDTH}, BOUNDARY: " ", "\n": " ", "\r": None, "\t": " "})
+
+
+class RuleSet:
+    """The rules in force for one run (site tuning applied) and their compiled matcher."""
+
+    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), lang: str = "zh",
+                 all_rules: Iterable[Rule] | None = None):
+        self.rules: list[Rule] = list(rules)
+        self.lang = lang
+        self._all = {r.id: r for r in (all_rules if all_rules is not None else self.rules)}
+        self.matcher = Matcher(self.rules, allow)
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with this id (also deprecated or switched-off ones); RuleError when unknown."""
+        try:
+            return self._all[rule_id]
+        except KeyError:
+            raise RuleError(f"unknown rule id {rule_id!r}", field="id") from None
+
+    def hits(self, text: str) -> list[Hit]:
+        """Hits in normalised coordinates (for tests and the benchmark)."""
+        return self.matcher.find(normalize(text).text)
+
+    def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1) -> list[Finding]:
+        """Findings in `text`; positions are 1-based and offset by where the text starts (line, column)."""
+        norm = normalize(text)
+        hits = self.matcher.find(norm.text)
+        if not hits:
+            return []
+        newlines = [i for i, c in enumerate(text) if c == "\n"] if "\n" in text else []
+        out = []
+        for h in hits:
+            o0, o1 = norm.orig_span(h.start, h.end)
+            k = bisect.bisect_left(newlines, o0)
+            if k == 0:
+                ln, col = line, column + o0
+            else:
+                ln, col = line + k, o0 - newlines[k - 1]
+            out.append(self._finding(h, text, o0, o1, url, where, ln, col))
+        return out
+
+    def _finding(self, h: Hit, text: str, o0: int, o1: int, url: str, where: str, line: int, column: int) -> Finding:
+        message, suggestion = h.rule.text(self.lang)
+        if h.reason:
+            zh, en = REASONS[h.reason]
+            message = f"{message}（例外：{zh}，请人工确认）" if self.lang != "en" else f"{message} (exception: {en}; review it)"
+        before = text[max(0, o0 - CONTEXT_CHARS):o0].translate(_CLEAN)
+        after = text[o1:o1 + CONTEXT_CHARS].translate(_CLEAN)
+        match = text[o0:o1].translate(_CLEAN) if BOUNDARY in text[o0:o1] else text[o0:o1]
+        return Finding(rule=h.rule.id, category=h.rule.category, severity=h.severity, url=url, message=message,
+                       where=where, match=match.replace("\u200b", "") or match, context=f"{before}{match}{after}",
+                       line=line, column=column, basis=h.rule.basis, suggestion=suggestion or None)
+
+    def check_html(self, html: str, url: str = "-") -> list[Finding]:
+        """Visible text of an HTML page, by location; positions are in the HTML source."""
+        from .html import extract_blocks
+
+        out: list[Finding] = []
+        for block in extract_blocks(html):
+            out.extend(self.check(block.text, url=url, where=block.where, line=block.line, column=block.column))
+        return out
+
+    def run_examples(self, rules: Iterable[Rule] | None = None) -> list[str]:
+        """Problems with rule examples: a `flag` example with no hit of its rule at warning or above,
+        or a `pass` example with one. Empty when every example behaves."""
+        problems = []
+        for rule in rules if rules is not None else self.rules:
+            if rule.deprecated:
+                continue
+            for sample in rule.examples_flag:
+                if not self._flags(sample, rule.id):
+                    problems.append(f"{rule.file}:{rule.line}: examples: {rule.id} does not flag {sample!r}")
+            for sample in rule.examples_pass:
+                if self._flags(sample, rule.id):
+                    problems.append(f"{rule.file}:{rule.line}: examples: {rule.id} flags {sample!r}, "
+                                    f"which must pass")
+        return problems
+
+    def _flags(self, sample: str, rule_id: str) -> bool:
+        # Before overlap resolution: an example tests its own rule, even where a longer hit
+        # of another rule would be the one reported.
+        hits = self.matcher.find(normalize(sample).text, resolve=False)
+        return any(h.rule.id == rule_id and h.severity.rank >= 2 for h in hits)

@@ -1,0 +1,48 @@
+"""Normalisation sees through evasions and maps every offset back to the original text."""
+import pytest
+
+from rules.normalize import normalize, normalize_term
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("最佳", "最佳"),
+    ("最 佳", "最佳"),
+    ("最-佳", "最佳"),
+    ("最\u200b佳", "最佳"),
+    ("最\u3000\u3000佳", "最佳"),
+    ("最*·佳", "最佳"),
+    ("ＮＯ．１", "no 1"),
+    ("TOP1", "top1"),
+    ("ＴＯＰ１", "top1"),
+    ("最佳產品", "最佳产品"),
+    ("開光轉運", "开光转运"),
+    ("the  best", "the best"),
+    ("穩賺不賠", "稳赚不赔"),
+])
+def test_evasions_normalise_to_the_plain_term(text, expected):
+    assert normalize(text).text == expected
+
+
+@pytest.mark.parametrize("text", ["本产品 效 果 最-佳！", "\u200b\u200b最\u200b佳", "ＮＯ．１ 品牌", "a - b  c", "開 光"])
+def test_every_normalised_char_maps_to_its_original(text):
+    n = normalize(text)
+    for i, ch in enumerate(n.text):
+        orig = text[n.orig(i)]
+        assert normalize(orig).text in (ch, "") or ch == " "
+
+
+def test_span_maps_back_to_the_original_slice():
+    text = "本产品效果最 - 佳，欢迎选购"
+    n = normalize(text)
+    i = n.text.index("最佳")
+    o0, o1 = n.orig_span(i, i + 2)
+    assert text[o0:o1] == "最 - 佳"
+
+
+def test_sentence_punctuation_and_newlines_are_kept():
+    n = normalize("第一，我们\n第二。")
+    assert "," in n.text and "\n" in n.text and "。" in n.text
+
+
+def test_terms_normalise_like_text():
+    assert normalize_term("NO.1") == normalize("ｎｏ ．１").text
