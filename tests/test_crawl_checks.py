@@ -178,3 +178,41 @@ def test_parse_retry_after(value, seconds):
 
 def test_parse_retry_after_http_date_in_the_future():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
+
+
+def test_english_texts_have_no_chinese():
+    import re
+
+    ctx = AuditContext(profile=profile_for_url(HOME), lang="en")
+    _probe(ctx, 200, SOFT)
+    ctx.state.update({
+        "crawl.robots_excluded": {"count": 30, "urls": [f"http://www.x.cn/p/{i}" for i in range(25)]},
+        "crawl.sitemap": {"sitemaps": ["s"], "urls": 5, "orphans": ["http://www.x.cn/o"], "orphan_count": 1,
+                          "unlisted": ["http://www.x.cn/u"], "unlisted_count": 1},
+        "crawl.truncated": {"www.x.cn/cal?m": {"refused": 7, "example": "http://www.x.cn/cal?m=9"}},
+        "crawl.crawl_delay": {"www.x.cn": 2.0},
+        "crawl.throttled": {"www.x.cn": {"status": 429, "retry_after": "", "responses": 3, "recovered": False,
+                                         "url": "http://www.x.cn/b", "gave_up": True}},
+    })
+    pages = [
+        _page(status=404, referer=HOME), _page(status=0, headers={"x-siteaudit-error": "DNS"}),
+        _page(status=429), _page(status=404, headers={"x-siteaudit-kind": "resource"}),
+        _page(url="http://x.cn/4", redirects=("https://x.cn/1", "https://x.cn/2", "http://x.cn/3")),
+        _page(status=302, headers={"x-siteaudit-redirect-loop": "http://x.cn/a → http://x.cn/b → http://x.cn/a"}),
+        _page(encoding="gb18030", headers={"x-siteaudit-encoding-mismatch": "detected"}),
+        _page(text=SOFT, title="site"), _page(url=HOME, text=REAL, is_homepage=True),
+        _page(text='<html><body><div id="app"></div><script src="/a.js"></script></body></html>'),
+        _page(text="<html><body> </body></html>"),
+    ]
+    findings = [f for fn in (links.check_page_status, links.check_redirects, content.check_encoding,
+                             content.check_soft_404, content.check_probe, content.check_empty)
+                for p in pages for f in fn(p, ctx)]
+    outcomes = [fn(ctx) for fn in (crawl.check_robots_excluded, crawl.check_sitemap, crawl.check_caps,
+                                   crawl.check_throttled)]
+    findings += [f for o in outcomes for f in o.findings]
+    assert len({f.rule for f in findings}) >= 15
+    texts = [t for f in findings for t in (f.message, f.expected or "", f.actual or "", f.suggestion or "",
+                                           f.context or "")]
+    texts += [o.result.detail for o in outcomes]
+    cjk = re.compile(r"[\u4e00-\u9fff；：，（）]")
+    assert not [t for t in texts if cjk.search(t)]

@@ -117,6 +117,6 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
                              "Allow the audit through (set crawl.user_agent to identify it) or raise crawl.delay.")))
     parts = [ctx.t(f"{h} Crawl-delay {d:g} 秒", f"{h} Crawl-delay {d:g} s") for h, d in sorted(delays.items())]
     parts += [ctx.t(f"{h} 限流", f"{h} throttled") for h in sorted(throttled)]
-    detail = "；".join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
+    detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult("crawl.politeness", status, detail), findings)
