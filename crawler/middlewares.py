@@ -137,6 +137,18 @@ class PolitenessMiddleware:
                 slot.jitter = jitter
 
     # -- Retry-After ---------------------------------------------------------------------------
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        """A host that refused even after waiting is not asked again in this audit (until it answers)."""
+        if not self.given_up or request.meta.get("bootstrap") or request.meta.get("kind") == "external":
+            return None
+        key = self._downloader.get_slot_key(request)
+        if key in self.given_up:
+            info = spider_state(self.crawler).get("crawl.throttled", {}).get(urlparse_cached(request).hostname or "")
+            if info is not None:
+                info["skipped"] = info.get("skipped", 0) + 1
+            raise IgnoreRequest("the host rate-limited the audit (429/503 after Retry-After)")
+        return None
+
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         key = self._downloader.get_slot_key(request)
         if response.status not in (429, 503):
@@ -184,6 +196,9 @@ class PolitenessMiddleware:
         info = spider_state(self.crawler).setdefault("crawl.throttled", {}).setdefault(
             host, {"status": response.status, "retry_after": retry_after, "responses": 0, "recovered": False,
                    "url": request.url})
+        page_request = not (request.meta.get("bootstrap") or request.url.endswith("/robots.txt"))
+        if page_request and info.get("url_is_bootstrap", True) and not recovered:
+            info["url"], info["url_is_bootstrap"] = request.url, False   # name a page, not robots.txt
         if recovered:
             info["recovered"] = True
         else:

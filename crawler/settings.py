@@ -47,8 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
 AUDIT_RETRY_AFTER_MAX = 60.0
 # Seconds: longest robots.txt Crawl-delay honoured (a larger one would make the audit take days).
 AUDIT_CRAWL_DELAY_MAX = 10.0
-# Retries of one request after a 429/503 that asked us to wait; then the host is reported blocked.
-AUDIT_RETRY_AFTER_TIMES = 2
+# Retries of one request after a 429/503 that asked us to wait; then the host is reported blocked
+# and not asked again in this audit.
+AUDIT_RETRY_AFTER_TIMES = 1
 # Seconds to wait after a 429 without Retry-After.
 AUDIT_RETRY_AFTER_DEFAULT = 5.0
 # External links are checked (HEAD), never followed; at most this many per audit.

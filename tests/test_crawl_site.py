@@ -103,6 +103,7 @@ ROUTES = {
     (WWW, "/calendar.html"): _calendar,
     (WWW, "/staging.html"): _staging,
     (SHOP, "/"): Reply(429, "<html><body>请求过于频繁，请稍后再试</body></html>", headers={"Retry-After": "1"}),
+    (SHOP, "/robots.txt"): Reply(429, "Too Many Requests", headers={"Retry-After": "1"}, content_type="text/plain"),
     (LIMITED, "/"): Reply(429, "Too Many Requests", headers={"Retry-After": "30"}),
 }
 
@@ -249,7 +250,9 @@ def test_rate_limited_host_is_blocked_not_broken(crawl):
     (blocked,) = _findings(crawl, "LNK003", shop)
     assert "被限流/拦截" in blocked["message"]
     shop_gets = [r for r in crawl["requests"] if r[0] == SHOP and r[2] == "/"]
-    assert len(shop_gets) == 3   # the first answer and two retries after waiting, then it gave up
+    assert len(shop_gets) == 2   # the first answer and one retry after waiting, then it gave up
+    # robots.txt answered 429 too: no sitemap or probe was asked for while the host wanted a pause
+    assert {r[2] for r in crawl["requests"] if r[0] == SHOP} == {"/robots.txt", "/"}
     (throttle,) = [f for f in _findings(crawl, "LNK013") if f["url"] == shop]
     assert throttle["severity"] == "warning"
 

@@ -111,8 +111,11 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
                           f"{host} rate-limited the audit: HTTP {info['status']} (Retry-After {after}); "
                           + ("waited as asked and the retry succeeded" if recovered
                              else "still refused after waiting; some pages were not audited")),
-            expected="HTTP 200", actual=ctx.t(f"{info['responses']} 次 HTTP {info['status']}",
-                                              f"{info['responses']} × HTTP {info['status']}"),
+            expected="HTTP 200",
+            actual=ctx.t(f"{info['responses']} 次 HTTP {info['status']}"
+                         + (f"；另有 {info['skipped']} 个请求因此未发出" if info.get("skipped") else ""),
+                         f"{info['responses']} × HTTP {info['status']}"
+                         + (f"; {info['skipped']} more requests not sent" if info.get("skipped") else "")),
             suggestion=ctx.t("为审计放行（User-Agent 可在 crawl.user_agent 中设置），或调大 crawl.delay。",
                              "Allow the audit through (set crawl.user_agent to identify it) or raise crawl.delay.")))
     parts = [ctx.t(f"{h} Crawl-delay {d:g} 秒", f"{h} Crawl-delay {d:g} s") for h, d in sorted(delays.items())]

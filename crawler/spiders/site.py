@@ -151,6 +151,12 @@ class SiteSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
+        if response.status in (429, 503):
+            # Rate-limited already: each further request waits Retry-After, so skip the sitemaps and
+            # the probe and spend the wait on the homepage.
+            boot.probed = True
+            yield from self._open_host(boot)
+            return
         listed = sitemap_lines(response.body, response.url) if response.status == 200 else []
         # The sitemaps robots.txt names, and /sitemap.xml as well: sites often have both, and disagree.
         yield from self._fetch_sitemaps(boot, [*listed, boot.root + "/sitemap.xml"])
