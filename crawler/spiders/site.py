@@ -308,6 +308,9 @@ class SiteSpider(scrapy.Spider):
         for referer in ([page.referer] if page.referer else []) + (also or []):
             if referer not in refs:
                 refs.append(referer)
+        if page.text and page.status not in (403, 429, 503):
+            # An error page's body is a template, not copy; only block pages need theirs (WAF signatures).
+            page = dataclasses.replace(page, text="")
         self._held.append((requested, page))
 
     def _note_referrer(self, url: str, referer: str) -> None:
