@@ -39,6 +39,7 @@ test: system-deps $(STAMP)
 ## Reproducible speed and memory measurements (see benchmarks/RESULTS.md).
 bench: system-deps $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

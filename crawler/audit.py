@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import __version__
+from crawler.checks.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
@@ -246,9 +247,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
             options: AuditOptions, write_outputs: Any, out: Any) -> int:
     checks = [CheckResult("phrases", CheckStatus.FAIL if session.phrase_count else CheckStatus.OK,
                           ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
-    for check_id, count in session.check_counts.items():
-        checks.append(CheckResult(check_id, CheckStatus.FAIL if count else CheckStatus.OK,
-                                  ctx.t(f"{count} 项发现", f"{count} findings")))
+    checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in outcomes}, ctx))
     for outcome in outcomes:
         checks.append(outcome.result)
         store.add_findings(run_id, outcome.findings)
@@ -269,6 +268,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         "partial": finish_reason != "finished",
         "partial_reason": finish_reason,
         "profile": {"name": profile.site.name, "domains": profile.domains},
+        "uptime_pct": uptime_percent(ctx.state.get("uptime.probes", [])),
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
@@ -278,6 +278,21 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     if not options.quiet:
         _print_summary(doc, paths, ctx, out)
     return code
+
+
+def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditContext) -> list[CheckResult]:
+    """One checks-list row per page-check module (`icp.footer` → `icp`), with its number of findings.
+
+    A module whose page checks only collect for a site or final check of the same id (`ipv6`,
+    `scope`) gets no row of its own: that check's row already tells the result.
+    """
+    by_module: dict[str, int] = {}
+    for check_id, count in counts.items():
+        module = check_id.split(".")[0]
+        by_module[module] = by_module.get(module, 0) + count
+    return [CheckResult(module, CheckStatus.FAIL if count else CheckStatus.OK,
+                        ctx.t(f"{count} 项发现", f"{count} findings"))
+            for module, count in by_module.items() if module not in site_ids]
 
 
 def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

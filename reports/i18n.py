@@ -81,6 +81,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_uptime": ("历次运行的可用率", "Uptime over past runs"),
     "chart_table": ("图表数据", "Chart data"),
     "no_history": ("暂无历史运行记录。", "No past runs recorded."),
+    "no_uptime_history": ("历次运行均无可用率数据。", "No run has an uptime figure."),
     "run": ("运行", "Run"),
     # facts
     "domain": ("域名", "Domain"),
@@ -126,6 +127,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "depth": ("深度", "Depth"),
     "ms": ("耗时(毫秒)", "Time (ms)"),
     "encoding": ("编码", "Encoding"),
+    "html_title": ("页面标题", "Title"),
+    "status_other": ("无响应/其他", "No response / other"),
     "findings_n": ("问题数", "Findings"),
     # where
     "where_title": ("标题", "title"),
@@ -176,6 +179,9 @@ CHECK_GROUPS: dict[str, tuple[str, str]] = {
     "www": ("网站访问", "Web access"),
     "http": ("HTTP", "HTTP"),
     "headers": ("安全响应头", "Security headers"),
+    "hygiene": ("网站安全配置", "Web hygiene"),
+    "injected": ("被植入内容", "Injected content"),
+    "company": ("企业信息", "Company details"),
 }
 
 

@@ -16,8 +16,12 @@ FINDING_FIELDS = ("rule", "category", "severity", "url", "where", "match", "cont
 REQUIRED = ("rule", "category", "severity", "url", "message")
 
 
-class ReportInputError(ValueError):
-    """`doc` or `extra` is not shaped as SPEC says; the message names the field."""
+class ReportInputError(Exception):
+    """`doc` or `extra` is not shaped as SPEC says; the message names the field.
+
+    Not a ValueError on purpose: the CLI maps ValueError (a bad `--format`/`--lang`) to exit 2,
+    while a malformed document is the tool's own failure (exit 3).
+    """
 
     def __init__(self, field: str, problem: str):
         self.field = field
@@ -79,6 +83,8 @@ def pages(doc: dict) -> list[dict]:
 
 def text(value: Any) -> str:
     """A cell's text: None is empty, lists are joined, everything else is str()."""
+    if type(value) is str:  # the common case, first: this runs for every cell of every output
+        return value
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):

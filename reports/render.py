@@ -13,8 +13,13 @@ DEFAULT_FORMATS = ("html", "json")
 __all__ = ["write_outputs", "parse_formats", "ReportInputError", "DEFAULT_FORMATS", "FORMATTERS"]
 
 
-def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
-    """`"html,json"` or `["html", "json"]` → ("html", "json"); an unknown name is a ValueError naming it."""
+def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
+    """`"html,json"` or `["html", "json"]` → ("html", "json"); None → the defaults.
+
+    An unknown name is a ValueError naming it (the CLI turns it into exit 2).
+    """
+    if formats is None:
+        return DEFAULT_FORMATS
     names = formats.split(",") if isinstance(formats, str) else list(formats)
     out: list[str] = []
     for name in (n.strip().lower() for n in names):
@@ -30,7 +35,7 @@ def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
-                  formats: str | Iterable[str] = DEFAULT_FORMATS, lang: str = "zh",
+                  formats: str | Iterable[str] | None = DEFAULT_FORMATS, lang: str | None = "zh",
                   strict: bool = False) -> dict[str, Path]:
     """Writes every requested output into `out_dir` (created if needed); returns {format: path}.
 
@@ -40,7 +45,8 @@ def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
     templates fail on an undefined value (the tests use it).
     """
     names = parse_formats(formats)
-    labels = Labels(lang)
+    # None means the default; "zh-CN" / "en_US" mean their language
+    labels = Labels((lang or "zh").replace("_", "-").split("-")[0].lower())
     if not isinstance(doc, dict):
         raise ReportInputError("doc", f"expected the findings.json object, got {type(doc).__name__}")
     extra = {} if extra is None else extra
@@ -49,8 +55,9 @@ def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for name in names:
+    # findings.json first: it is the record of the run, and should survive a failure in a renderer.
+    for name in sorted(names, key=lambda n: n != "json"):
         cls = FORMATTERS[name]
         formatter = cls(strict=strict) if name == "html" else cls()
         written[name] = formatter.write(doc, extra, out, labels)
-    return written
+    return {name: written[name] for name in names}

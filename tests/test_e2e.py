@@ -6,8 +6,6 @@ Two host names resolved by a DNS server the test starts on 127.0.0.2, one HTTP s
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import SITE_FIXTURES
@@ -100,6 +98,14 @@ def test_fail_on_never_exits_zero_and_second_run_is_persisting(site, siteaudit, 
     doc = json.loads((tmp_path / "b" / "findings.json").read_text(encoding="utf-8"))
     assert doc["findings"] and {f["status"] for f in doc["findings"]} == {"persisting"}
     assert doc["summary"]["new"] == 0 and doc["summary"]["fixed"] == 0
+
+    # The stored run renders again, identically, and shows in the history.
+    again = siteaudit("report", doc["run"]["id"], "-o", str(tmp_path / "c"), "--format", "json,csv")
+    assert again.returncode == 0, again.stderr
+    redone = json.loads((tmp_path / "c" / "findings.json").read_text(encoding="utf-8"))
+    assert redone["findings"] == doc["findings"] and redone["summary"] == doc["summary"]
+    history = siteaudit("history")
+    assert history.returncode == 0 and doc["run"]["id"] in history.stdout
 
 
 def test_unknown_profile_key_exits_2_naming_key_and_line(siteaudit, tmp_path):

@@ -285,3 +285,34 @@ def test_sort_by_header_with_keyboard(open_report):
     assert r.page.input_value("#f-sort") == "page"
     urls = r.rows().locator("td.url a").all_inner_texts()
     assert urls == sorted(urls)
+
+
+def test_pages_filter_by_status_and_search(open_report):
+    doc, extra = small_doc()
+    doc["pages"][1]["status"] = 404
+    doc["pages"].append({"url": "https://www.example.cn/down", "status": None})
+    r = open_report(doc, extra)
+    rows = r.page.locator("#pages-body tr")
+    assert rows.count() == 4
+    r.page.select_option("#p-status", "4xx")
+    assert rows.count() == 1 and "products.html" in rows.first.inner_text()
+    r.page.select_option("#p-status", "other")
+    assert rows.count() == 1 and "/down" in rows.first.inner_text()
+    r.page.select_option("#p-status", "")
+    r.page.fill("#p-search", "about")
+    assert rows.count() == 1 and "about.html" in rows.first.inner_text()
+    rows.first.locator("button.to-findings").click()  # jumps to this page's findings
+    assert r.page.input_value("#f-page") == "https://www.example.cn/about.html"
+    assert r.rows().count() == sum(f["url"].endswith("about.html") for f in doc["findings"])
+
+
+def test_count_cards_filter_the_findings(open_report):
+    doc, extra = small_doc()
+    r = open_report(doc, extra)
+    r.page.click("#count-warning")
+    assert set(r.attr_of_rows("data-severity")) == {"warning"}
+    assert r.rows().count() == sum(f["severity"] == "warning" for f in doc["findings"])
+    r.page.click("a[data-only-status=new]")
+    assert r.rows().count() == sum(f["status"] == "new" for f in doc["findings"])
+    assert r.page.input_value("#f-status") == "new"
+    assert r.page.is_checked("#filters input[value=warning]")  # the previous card's filter was reset

@@ -100,12 +100,15 @@ def test_markdown_in_english(tmp_path):
     doc, extra = small_doc()
     text = write_outputs(doc, extra, tmp_path, formats="md", lang="en")["md"].read_text(encoding="utf-8")
     assert "**Verdict: Fail**" in text and "结论" not in text
+    assert "- Failed: TLS tls" in text  # the failing check is listed ...
+    assert "- OK 2 · Skipped 1" in text  # ... the others only counted
 
 
 @pytest.mark.parametrize("formats, expected", [
     ("html,json", ("html", "json")),
     (" CSV , junit,,csv ", ("csv", "junit")),
     (["md"], ("md",)),
+    (None, ("html", "json")),
 ])
 def test_parse_formats(formats, expected):
     assert parse_formats(formats) == expected
@@ -118,6 +121,13 @@ def test_unknown_or_no_format_is_a_value_error_naming_it(tmp_path, formats):
         write_outputs(doc, extra, tmp_path / "out", formats=formats)
     assert "pdf" in str(info.value) or "xlsx" in str(info.value) or "no output format" in str(info.value)
     assert not (tmp_path / "out").exists(), "nothing is written when the format list is bad"
+
+
+@pytest.mark.parametrize("lang, verdict", [(None, "**结论: 不通过**"), ("zh-CN", "**结论: 不通过**"),
+                                           ("en_US", "**Verdict: Fail**"), ("EN", "**Verdict: Fail**")])
+def test_language_spellings(tmp_path, lang, verdict):
+    text = write_outputs(*small_doc(), tmp_path, formats="md", lang=lang)["md"].read_text(encoding="utf-8")
+    assert verdict in text
 
 
 def test_unknown_language_is_a_value_error(tmp_path):
@@ -171,3 +181,15 @@ def test_reports_work_without_scrapy_and_import_only_rules_model(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['rules', 'rules.model']"
     assert len(list(tmp_path.iterdir())) == 5
+
+
+def test_findings_json_is_written_even_when_the_report_input_is_bad(tmp_path):
+    doc, _ = small_doc()
+    with pytest.raises(ReportInputError, match="extra.facts"):
+        write_outputs(doc, {"facts": ["not", "a", "mapping"]}, tmp_path, formats="html,json")
+    assert json.loads((tmp_path / "findings.json").read_text(encoding="utf-8")) == doc
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_bad_input_is_not_a_usage_error():
+    assert not issubclass(ReportInputError, ValueError)

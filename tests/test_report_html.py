@@ -139,7 +139,7 @@ def test_counts_come_from_the_findings(tmp_path):
     html = render(doc, extra, tmp_path=tmp_path)
     for sev in ("error", "warning", "info"):
         n = sum(f["severity"] == sev for f in doc["findings"])
-        assert re.search(rf'id="count-{sev}"><span class="n">{n}</span>', html)
+        assert re.search(rf'id="count-{sev}"><span class="n">{n}</span>', html), sev
     assert f'id="count-total">{len(doc["findings"])}<' in html
     assert f'id="count-new">{sum(f["status"] == "new" for f in doc["findings"])}<' in html
     assert f'id="count-fixed">{len(extra["fixed"])}<' in html
@@ -226,3 +226,24 @@ def test_store_shaped_extras_render(tmp_path):
 ])
 def test_check_names(check_id, zh, en):
     assert Labels("zh").check_name(check_id) == zh and Labels("en").check_name(check_id) == en
+
+
+def test_every_label_the_script_and_templates_use_exists():
+    from importlib import resources
+
+    templates = resources.files("reports").joinpath("templates")
+    script = templates.joinpath("report.js").read_text(encoding="utf-8")
+    used = set(re.findall(r"\bL\.(\w+)", script))
+    for name in ("report.html.j2", "charts.html.j2", "macros.html.j2"):
+        used |= set(re.findall(r"\bt\('(\w+)'[),]", templates.joinpath(name).read_text(encoding="utf-8")))
+    assert used and used <= set(LABELS), sorted(used - set(LABELS))
+
+
+def test_script_never_parses_data_as_markup():
+    from importlib import resources
+
+    script = resources.files("reports").joinpath("templates", "report.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                 "setTimeout(\"", "srcdoc"):
+        assert sink not in script, sink
+    assert "textContent" in script and "createTextNode" in script

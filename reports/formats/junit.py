@@ -20,7 +20,8 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def clean(value) -> str:
-    return _XML_BAD.sub("\ufffd", inputs.text(value))
+    text = inputs.text(value)
+    return _XML_BAD.sub("\ufffd", text) if _XML_BAD.search(text) else text
 
 
 class JunitFormatter(Formatter):
@@ -30,15 +31,26 @@ class JunitFormatter(Formatter):
     def render(self, doc: dict, extra: dict, labels: Labels) -> bytes:
         found = inputs.findings(doc)
         by_url: dict[str, list[dict]] = {}
+        ms: dict[str, float] = {}
         for p in inputs.pages(doc):
             by_url.setdefault(str(p["url"]), [])
+            if isinstance(p.get("ms"), (int, float)) and not isinstance(p.get("ms"), bool):
+                ms[str(p["url"])] = p["ms"] / 1000
         for f in found:
             by_url.setdefault(str(f["url"]), []).append(f)
         run = inputs.as_dict(doc.get("run"), "run")
         root = ET.Element("testsuites", name=clean(f"siteaudit {run.get('site') or ''}".strip()))
         root.append(self._checks_suite(inputs.checks(doc)))
         for url, items in by_url.items():
-            root.append(self._page_suite(url, items, labels))
+            suite = self._page_suite(url, items, labels)
+            suite.set("time", f"{ms.get(url, 0):.3f}")
+            root.append(suite)
+        for suite in root:
+            suite.set("time", suite.get("time", "0"))
+            if run.get("started"):
+                suite.set("timestamp", clean(run["started"]))
+            for case in suite.iter("testcase"):
+                case.set("time", "0")
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for suite in root:
             for key in totals:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .. import inputs
 from ..i18n import Labels
@@ -11,7 +12,9 @@ from .base import Formatter
 TOP_FINDINGS = 20
 # Markdown and the HTML that many Markdown renderers pass through: escape all of it, so page
 # text can neither format the message nor inject a link or a tag.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&\"'])")
+# Page text only ever appears mid-line (after our own "- " or "| "), so the line-start markers
+# (#, -, +, 1.) cannot trigger; what remains are the inline ones.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -47,10 +50,16 @@ class MarkdownFormatter(Formatter):
         fixed = t("no_data") if s.fixed is None else len(s.fixed)
         out.append(f"{t('new')} {s.new} · {t('persisting')} {s.persisting} · {t('fixed')} {fixed}")
         out.append("")
+        troubled = [c for c in s.checks if c.get("status") in ("fail", "error")]
         if s.checks:
             out += [f"## {t('sec_checks')}", ""]
-            for c in s.checks:
-                out.append(f"- {md(c['id'])}: {t.check_status(str(c.get('status')))} {md(c.get('detail'))}".rstrip())
+            for c in troubled:
+                name = t.check_name(c["id"])
+                out.append(f"- {t.check_status(str(c.get('status')))}: {name + ' ' if name else ''}{md(c['id'])}"
+                           f" {md(c.get('detail'))}".rstrip())
+            others = Counter(str(c.get("status")) for c in s.checks if c not in troubled)
+            if others:
+                out.append("- " + " · ".join(f"{t.check_status(k)} {n}" for k, n in sorted(others.items())))
             out.append("")
         if s.findings:
             out += [f"## {t('sec_findings')}", ""]

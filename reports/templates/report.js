@@ -189,6 +189,18 @@
     state = { sevs: { error: true, warning: true, info: true }, category: "", page: "", status: "", q: "", sort: "severity", pageNo: 0 };
     applyFilters();
   });
+  // The count cards are links to the findings, filtered to what they count.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-only-sev], [data-only-status]"), function (card) {
+    card.addEventListener("click", function () {
+      document.getElementById("f-reset").click();
+      var sev = card.getAttribute("data-only-sev"), status = card.getAttribute("data-only-status");
+      if (sev) {
+        sevBoxes.forEach(function (box) { box.checked = box.value === sev; state.sevs[box.value] = box.checked; });
+      }
+      if (status) { statusSel.value = status; state.status = status; }
+      applyFilters();
+    });
+  });
   Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
     form.addEventListener("submit", function (e) { e.preventDefault(); });
   });
@@ -228,12 +240,21 @@
       function (n) { pState.pageNo = n; renderPages(); });
   }
   var pSearch = document.getElementById("p-search");
-  pSearch.addEventListener("input", function () {
-    var q = pSearch.value.trim().toLowerCase();
-    pFiltered = !q ? P : P.filter(function (p) { return (p.url + "\n" + p.title).toLowerCase().indexOf(q) >= 0; });
+  var pStatus = document.getElementById("p-status");
+  function statusClass(status) {
+    return typeof status === "number" && status >= 200 && status < 600 ? Math.floor(status / 100) + "xx" : "other";
+  }
+  function filterPages() {
+    var q = pSearch.value.trim().toLowerCase(), cls = pStatus.value;
+    pFiltered = P.filter(function (p) {
+      return (!cls || statusClass(p.status) === cls) &&
+        (!q || (p.url + "\n" + p.title).toLowerCase().indexOf(q) >= 0);
+    });
     pState.pageNo = 0;
     renderPages();
-  });
+  }
+  pSearch.addEventListener("input", filterPages);
+  pStatus.addEventListener("change", filterPages);
 
   /* ---- print: every row and every section expanded ---- */
   function setPrinting(on) {
