@@ -72,3 +72,17 @@ def test_cli_page_limit_ends_the_crawl(site, siteaudit, tmp_path):
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert doc["run"]["finish_reason"] == "page_limit"
     assert 3 <= doc["run"]["pages"] <= 6   # pages already downloading when the cap hit are still recorded
+
+
+def test_cli_ignore_robots_audits_the_excluded_section(site, siteaudit, tmp_path):
+    web, dns = site
+    profile = crawl_profile(tmp_path / "site.yaml", web.port)
+    out = tmp_path / "out"
+    result = siteaudit("audit", str(profile), "--resolver", dns.address, "-o", str(out), "--format", "json",
+                       "--no-uptime", "--no-dns", "--ignore-robots", env={"CRAWL_TEST_PASSWORD": "s3cret"})
+    assert "Traceback" not in result.stderr, result.stderr
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    secret = f"http://{WWW}:{web.port}/private/secret.html"
+    assert secret in {p["url"] for p in doc["pages"]}
+    assert not [f for f in doc["findings"] if f["rule"] == "LNK009"]
+    assert {c["id"]: c["status"] for c in doc["checks"]}["crawl.robots"] == "skipped"
