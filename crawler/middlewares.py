@@ -227,6 +227,10 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
             if result.url in chain:
                 request.meta["redirect_loop"] = [*chain, result.url]
                 return response
+            if len(chain) >= 2 or (request.url.startswith("https:") and result.url.startswith("http:")):
+                # A long chain or a downgrade must reach the spider even when it ends at a page
+                # already crawled (the dupe filter would drop it, and the chain with it).
+                result.dont_filter = True
         return result
 
 

@@ -100,6 +100,9 @@ ROUTES = {
     (WWW, "/chain-3"): _redirect("/chain-end.html", 301),
     (WWW, "/chain-end.html"): Reply(200, '<html><head><meta charset="utf-8"><title>新地址</title></head>'
                                          '<body><p>页面已经迁移到新的地址，内容保持不变。</p></body></html>'),
+    (WWW, "/old-about"): _redirect("/old-about-2", 301),
+    (WWW, "/old-about-2"): _redirect("/old-about-3", 301),
+    (WWW, "/old-about-3"): _redirect("/about.html", 301),
     (WWW, "/calendar.html"): _calendar,
     (WWW, "/staging.html"): _staging,
     (SHOP, "/"): Reply(429, "<html><body>请求过于频繁，请稍后再试</body></html>", headers={"Retry-After": "1"}),
@@ -240,8 +243,14 @@ def test_redirect_loop_and_chain(crawl):
     (loop,) = _findings(crawl, "LNK005")
     assert loop["url"] == crawl["url"](WWW, "/loop-a")
     assert "/loop-b" in loop["actual"] and loop["actual"].count("/loop-a") == 2
-    (chain,) = _findings(crawl, "LNK004")
-    assert chain["url"] == crawl["url"](WWW, "/chain-1") and "chain-end.html" in chain["actual"]
+    (chain,) = _findings(crawl, "LNK004", crawl["url"](WWW, "/chain-1"))
+    assert "chain-end.html" in chain["actual"]
+
+
+def test_redirect_chain_to_a_page_already_crawled(crawl):
+    (chain,) = _findings(crawl, "LNK004", crawl["url"](WWW, "/old-about"))
+    assert chain["actual"].endswith("/about.html")
+    assert len([p for p in crawl["pages"] if p["url"] == crawl["url"](WWW, "/about.html")]) == 1
 
 
 def test_rate_limited_host_is_blocked_not_broken(crawl):

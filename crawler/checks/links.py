@@ -7,6 +7,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
+from rules.model import CheckOutcome, CheckResult, CheckStatus
 from crawler.page import Page
 from rules.model import Category, Finding, Severity
 
@@ -129,3 +130,14 @@ def check_redirects(page: Page, ctx: AuditContext) -> Iterator[Finding]:
                 suggestion=ctx.t("全站使用 HTTPS，重定向目标也应为 HTTPS。",
                                  "Serve the whole site over HTTPS, redirect targets included."))
             break
+
+
+def check_redirect_chains(ctx: AuditContext) -> CheckOutcome:
+    """Redirect chains and downgrades that ended at a page already crawled through another link."""
+    found: list[Finding] = []
+    for seen in ctx.state.get("links.redirect_chains", []):
+        page = Page(url=seen["url"], status=200, referer=seen["referer"], redirects=tuple(seen["redirects"]))
+        found.extend(check_redirects(page, ctx))
+    status = CheckStatus.FAIL if found else CheckStatus.OK
+    return CheckOutcome(CheckResult("links.chains", status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),
+                        found)

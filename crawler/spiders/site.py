@@ -282,6 +282,7 @@ class SiteSpider(scrapy.Spider):
         key = hash(response.url)
         repeat = key in self._parsed
         if repeat and not response.meta.get("homepage_of"):
+            self._note_redirect_chain(response)
             return
         self._parsed.add(key)
         page = self._page(response)
@@ -326,6 +327,16 @@ class SiteSpider(scrapy.Spider):
         refs = self._broken_refs.get(url)
         if refs is not None and referer not in refs and len(refs) < _REFERRERS_MAX:
             refs.append(referer)
+
+    def _note_redirect_chain(self, response: Response) -> None:
+        """A redirect chain that ended at a page already handed on: kept (a few) for the final check."""
+        chain = response.meta.get("redirect_urls")
+        if not chain:
+            return
+        chains = self.audit_state.setdefault("links.redirect_chains", [])
+        if len(chains) < _LISTED_MAX:
+            chains.append({"redirects": list(chain), "url": response.url,
+                           "referer": response.meta.get("linked_from", "")})
 
     def _note_sitemap_coverage(self, url: str) -> None:
         listed = self._sitemap_urls.get((urlsplit(url).hostname or "").lower())
