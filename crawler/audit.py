@@ -112,7 +112,8 @@ class AuditSession:
             known.update((f.key, f.line, f.column) for f in findings)
             if not fresh:
                 return self._store([], findings)
-        return self._store([page.to_record()], findings)
+        # Resources and external links are status-checked, not crawled: findings, but no page entry.
+        return self._store([page.to_record()] if page.kind == "page" else [], findings)
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)

@@ -32,6 +32,11 @@ class Page:
         return (urlsplit(self.url).hostname or "").lower()
 
     @property
+    def kind(self) -> str:
+        """`page` for a crawled page; `resource` or `external` for a URL only status-checked."""
+        return self.headers.get("x-siteaudit-kind") or "page"
+
+    @property
     def is_html(self) -> bool:
         return "html" in self.content_type or (not self.content_type and "<html" in self.text[:2048].lower())
 
