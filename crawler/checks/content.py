@@ -86,7 +86,7 @@ def check_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
 
 def check_soft_404(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages that answer 200 but are really "not found" pages (soft 404)."""
-    if page.status != 200 or not page.is_html or page.is_homepage or page.headers.get("x-siteaudit-kind"):
+    if page.status != 200 or not page.is_html or page.is_homepage or page.kind != "page":
         return
     probe = ctx.state.get("content.probes", {}).get(page.host)
     probe_200 = bool(probe) and probe["status"] == 200
@@ -128,7 +128,7 @@ def check_probe(page: Page, ctx: AuditContext) -> Iterator[Finding]:
 
 def check_empty(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages with no readable text: blank, or text that only JavaScript puts on the page."""
-    if page.status != 200 or not page.is_html or page.headers.get("x-siteaudit-kind"):
+    if page.status != 200 or not page.is_html or page.kind != "page":
         return
     if len(page.text) > 200_000 or has_visible_text(page.text, JS_ONLY_TEXT):
         return  # a big page is not empty; a page with readable text is not either

@@ -52,7 +52,7 @@ def _linked_from(page: Page, ctx: AuditContext) -> str:
 
 def check_page_status(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Every crawled URL answers: broken links (4xx/5xx) and URLs that could not be fetched at all."""
-    kind = page.headers.get("x-siteaudit-kind", "")
+    kind = "" if page.kind == "page" else page.kind
     what = {"resource": ctx.t("资源", "Resource"), "external": ctx.t("外部链接", "External link")}.get(
         kind, ctx.t("链接", "Link"))
     linked_from = _linked_from(page, ctx)
