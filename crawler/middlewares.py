@@ -83,7 +83,7 @@ class PolitenessMiddleware:
     """
 
     def __init__(self, crawler: Any, *, cap_s: float, retries: int, default_s: float, obey_robots: bool,
-                 base_delay: float, crawl_delay_max: float = 10.0):
+                 base_delay: float, crawl_delay_max: float = 10.0, give_up_after: int = 3):
         self.crawler = crawler
         self.crawl_delay_max = crawl_delay_max
         self.cap_s = cap_s
@@ -95,13 +95,16 @@ class PolitenessMiddleware:
         self.backing_off: set[str] = set()         # slot keys paused by a Retry-After
         self.given_up: set[str] = set()            # slot keys that refused every retry: no more retries
         self.jitter_before: dict[str, float] = {}  # slot key -> its jitter before a pause set it to 0
+        self.refusals: dict[str, int] = {}         # slot key -> 429/503 answers in a row
+        self.give_up_after = give_up_after
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "PolitenessMiddleware":
         s = crawler.settings
         mw = cls(crawler, cap_s=s.getfloat("AUDIT_RETRY_AFTER_MAX"), retries=s.getint("AUDIT_RETRY_AFTER_TIMES"),
                  default_s=s.getfloat("AUDIT_RETRY_AFTER_DEFAULT"), obey_robots=s.getbool("ROBOTSTXT_OBEY"),
-                 base_delay=s.getfloat("DOWNLOAD_DELAY"), crawl_delay_max=s.getfloat("AUDIT_CRAWL_DELAY_MAX"))
+                 base_delay=s.getfloat("DOWNLOAD_DELAY"), crawl_delay_max=s.getfloat("AUDIT_CRAWL_DELAY_MAX"),
+                 give_up_after=s.getint("AUDIT_BLOCKED_AFTER"))
         crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
         return mw
 
@@ -152,6 +155,7 @@ class PolitenessMiddleware:
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         key = self._downloader.get_slot_key(request)
         if response.status not in (429, 503):
+            self.refusals.pop(key, None)
             if key in self.backing_off:
                 self.backing_off.discard(key)
                 self.given_up.discard(key)
@@ -168,12 +172,14 @@ class PolitenessMiddleware:
                 return response       # an ordinary server error: no pause was asked for
             wait = self.default_s
         tries = request.meta.get("retry_after_times", 0)
-        # Robots.txt, sitemaps and the probe are not retried, and a host that refused every retry is
-        # not retried again; but each still pauses the host, so the next request waits as asked.
+        self.refusals[key] = self.refusals.get(key, 0) + 1
+        # Robots.txt, sitemaps and the probe are not retried, and a host that keeps refusing is not
+        # asked again; but each refusal still pauses the host, so the next request waits as asked.
+        # One rate-limited URL among answering pages does not give the host up: any other answer resets it.
+        if tries >= self.retries and self.refusals[key] >= self.give_up_after:
+            self.given_up.add(key)
         no_retry = (request.meta.get("bootstrap") or request.url.endswith("/robots.txt")
                     or key in self.given_up or tries >= self.retries)
-        if tries >= self.retries:
-            self.given_up.add(key)
         self._record(request, response, retry_after=(header or b"").decode("latin-1"), gave_up=key in self.given_up)
         wait = min(wait, self.cap_s)
         self.backing_off.add(key)

@@ -50,6 +50,8 @@ AUDIT_CRAWL_DELAY_MAX = 10.0
 # Retries of one request after a 429/503 that asked us to wait; then the host is reported blocked
 # and not asked again in this audit.
 AUDIT_RETRY_AFTER_TIMES = 1
+# 429/503 answers in a row (retries included) after which a host is not asked again in this audit.
+AUDIT_BLOCKED_AFTER = 3
 # Seconds to wait after a 429 without Retry-After.
 AUDIT_RETRY_AFTER_DEFAULT = 5.0
 # External links are checked (HEAD), never followed; at most this many per audit.

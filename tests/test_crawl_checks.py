@@ -162,6 +162,14 @@ def test_final_checks_when_nothing_happened(ctx):
     assert crawl.check_robots_excluded(ignoring).result.status is CheckStatus.SKIPPED
 
 
+def test_links_past_max_depth_are_reported(ctx):
+    ctx.state["crawl.depth_ignored"] = 4
+    outcome = crawl.check_caps(ctx)
+    assert outcome.result.status is CheckStatus.FAIL
+    (f,) = outcome.findings
+    assert f.rule == "LNK014" and f.severity.value == "info" and "4" in f.message
+
+
 def test_orphans_are_not_claimed_after_a_cut_short_crawl(ctx):
     ctx.state["crawl.sitemap"] = {"sitemaps": ["s"], "urls": 1, "orphans": ["http://www.x.cn/o"], "orphan_count": 1,
                                   "unlisted": [], "unlisted_count": 0}
@@ -191,6 +199,7 @@ def test_english_texts_have_no_chinese():
                           "unlisted": ["http://www.x.cn/u"], "unlisted_count": 1},
         "crawl.truncated": {"www.x.cn/cal?m": {"refused": 7, "example": "http://www.x.cn/cal?m=9"}},
         "crawl.crawl_delay": {"www.x.cn": 2.0},
+        "crawl.depth_ignored": 3,
         "crawl.throttled": {"www.x.cn": {"status": 429, "retry_after": "", "responses": 3, "recovered": False,
                                          "url": "http://www.x.cn/b", "gave_up": True}},
     })
@@ -210,7 +219,7 @@ def test_english_texts_have_no_chinese():
     outcomes = [fn(ctx) for fn in (crawl.check_robots_excluded, crawl.check_sitemap, crawl.check_caps,
                                    crawl.check_throttled)]
     findings += [f for o in outcomes for f in o.findings]
-    assert len({f.rule for f in findings}) >= 15
+    assert len({f.rule for f in findings}) >= 16
     texts = [t for f in findings for t in (f.message, f.expected or "", f.actual or "", f.suggestion or "",
                                            f.context or "")]
     texts += [o.result.detail for o in outcomes]

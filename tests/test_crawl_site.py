@@ -104,6 +104,7 @@ ROUTES = {
     (WWW, "/old-about-2"): _redirect("/old-about-3", 301),
     (WWW, "/old-about-3"): _redirect("/about.html", 301),
     (WWW, "/calendar.html"): _calendar,
+    (WWW, "/api/quota.html"): Reply(429, "Too Many Requests", headers={"Retry-After": "1"}),
     (WWW, "/staging.html"): _staging,
     (SHOP, "/"): Reply(429, "<html><body>请求过于频繁，请稍后再试</body></html>", headers={"Retry-After": "1"}),
     (SHOP, "/robots.txt"): Reply(429, "Too Many Requests", headers={"Retry-After": "1"}, content_type="text/plain"),
@@ -264,6 +265,14 @@ def test_rate_limited_host_is_blocked_not_broken(crawl):
     assert {r[2] for r in crawl["requests"] if r[0] == SHOP} == {"/robots.txt", "/"}
     (throttle,) = [f for f in _findings(crawl, "LNK013") if f["url"] == shop]
     assert throttle["severity"] == "warning"
+
+
+def test_one_rate_limited_url_does_not_give_up_its_host(crawl):
+    quota = crawl["url"](WWW, "/api/quota.html")
+    assert _findings(crawl, "LNK003", quota) and not _findings(crawl, "LNK001", quota)
+    assert len([r for r in crawl["requests"] if r[2] == "/api/quota.html"]) == 2   # asked, waited, asked again
+    # pages linked from a page found after the refusal were still crawled
+    assert _page(crawl, crawl["url"](WWW, "/calendar.html?month=2026-05"))["status"] == 200
 
 
 def test_retry_after_is_waited_for_and_retried(crawl):

@@ -326,6 +326,10 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self.audit_state["crawl.truncated"] = {p: {"refused": n, "example": self.caps.examples.get(p, "")}
                                          for p, n in self.caps.truncated.items()}
         self.audit_state["crawl.pattern_cap"] = self.caps.cap
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        # DepthMiddleware drops links past crawl.max_depth silently: say how many.
+        self.audit_state["crawl.depth_ignored"] = (stats.get_value("depth/request_ignored_count", 0)
+                                                   if stats is not None else 0)
         self.audit_state["crawl.finish_reason"] = self.finish_reason
         self._release_held()
 
