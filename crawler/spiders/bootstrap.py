@@ -21,7 +21,8 @@ from crawler.checks.content import text_signature, visible_text
 from crawler.urls import normalize_url
 
 # robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.
-_BOOTSTRAP_META = {"dont_obey_robotstxt": True, "dont_retry": True, "depth_reset": True}
+# Sitemaps and the probe obey robots.txt like pages do (a disallowed one is skipped).
+_BOOTSTRAP_META = {"dont_retry": True, "depth_reset": True}
 SITEMAPS_PER_HOST = 50      # sitemap files read per host (an index can list thousands)
 _SITEMAP_LINE = re.compile(rb"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
@@ -102,7 +103,8 @@ class BootstrapMixin:
             boot = self._bootstrap[host] = HostBootstrap(host, home, starts.get(host, []))
             yield scrapy.Request(boot.root + "/robots.txt", callback=self.parse_robots, errback=self.bootstrap_failed,
                                  priority=100, dont_filter=True,
-                                 meta={**_BOOTSTRAP_META, "bootstrap": host, "dont_redirect": True})
+                                 meta={**_BOOTSTRAP_META, "bootstrap": host, "dont_redirect": True,
+                                       "dont_obey_robotstxt": True})
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
