@@ -180,7 +180,8 @@ class PolitenessMiddleware:
             self.given_up.add(key)
         no_retry = (request.meta.get("bootstrap") or request.url.endswith("/robots.txt")
                     or key in self.given_up or tries >= self.retries)
-        self._record(request, response, retry_after=(header or b"").decode("latin-1"), gave_up=key in self.given_up)
+        self._record(request, response, retry_after=(header or b"").decode("latin-1"), gave_up=key in self.given_up,
+                     lost=no_retry and not request.meta.get("bootstrap") and not request.url.endswith("/robots.txt"))
         wait = min(wait, self.cap_s)
         self.backing_off.add(key)
         # Pause the host: the slot's next download waits `wait` seconds, without jitter shortening it.
@@ -197,7 +198,7 @@ class PolitenessMiddleware:
         return retry
 
     def _record(self, request: Request, response: Response, *, retry_after: str = "", gave_up: bool = False,
-                recovered: bool = False) -> None:
+                lost: bool = False, recovered: bool = False) -> None:
         host = urlparse_cached(request).hostname or ""
         info = spider_state(self.crawler).setdefault("crawl.throttled", {}).setdefault(
             host, {"status": response.status, "retry_after": retry_after, "responses": 0, "recovered": False,
@@ -210,7 +211,8 @@ class PolitenessMiddleware:
         else:
             info["responses"] += 1
             info["retry_after"] = retry_after or info["retry_after"]
-            info["gave_up"] = gave_up
+            info["gave_up"] = info.get("gave_up", False) or gave_up
+            info["lost"] = info.get("lost", 0) + lost   # pages handed on as refused (LNK003)
 
 
 class LoopAwareRedirectMiddleware(RedirectMiddleware):

@@ -111,7 +111,7 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
     delays = ctx.state.get("crawl.crawl_delay") or {}
     findings = []
     for host, info in sorted(throttled.items()):
-        recovered = info.get("recovered") and not info.get("gave_up")
+        recovered = info.get("recovered") and not info.get("gave_up") and not info.get("lost")
         after = info.get("retry_after") or ctx.t("无", "none")
         findings.append(Finding(
             rule="LNK013", category=Category.LINKS.value, severity=Severity.INFO if recovered else Severity.WARNING,
