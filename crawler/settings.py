@@ -13,6 +13,9 @@ BOT_NAME = "siteaudit"
 SPIDER_MODULES = ["crawler.spiders"]
 # Identify ourselves: site owners must be able to tell the audit from an attack in their logs.
 USER_AGENT = f"Mozilla/5.0 (compatible; siteaudit/{__version__}; website self-audit)"
+# Ask for the Chinese pages: a site that negotiates the language must show what Chinese visitors see.
+DEFAULT_REQUEST_HEADERS = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                           "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
 # Breadth-first: the pages nearest the homepage matter most when a cap cuts the crawl short.
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
