@@ -86,3 +86,12 @@ def test_cli_ignore_robots_audits_the_excluded_section(site, siteaudit, tmp_path
     assert secret in {p["url"] for p in doc["pages"]}
     assert not [f for f in doc["findings"] if f["rule"] == "LNK009"]
     assert {c["id"]: c["status"] for c in doc["checks"]}["crawl.robots"] == "skipped"
+
+
+def test_cli_missing_staging_password_is_a_config_error(siteaudit, tmp_path):
+    profile = tmp_path / "site.yaml"
+    profile.write_text("site:\n  start_urls: ['http://www.crawl-corp.cn:9/']\n"
+                       "crawl:\n  auth: {username: audit, password_env: SITEAUDIT_TEST_NO_SUCH_VAR}\n", encoding="utf-8")
+    result = siteaudit("audit", str(profile), "--no-dns", "--no-uptime", "-o", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    assert "crawl.auth.password_env" in result.stderr and "SITEAUDIT_TEST_NO_SUCH_VAR" in result.stderr
