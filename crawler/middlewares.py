@@ -165,6 +165,8 @@ class PolitenessMiddleware:
             return response
         if request.meta.get("kind") == "external":
             return response   # another site's rate limit: report it, do not wait for it
+        if request.url.endswith("/robots.txt") and key in self.backing_off:
+            return response   # robots.txt is read twice (sitemaps, then the robots middleware): pause once
         header = response.headers.get("Retry-After")
         wait = parse_retry_after(header)
         if wait is None:
