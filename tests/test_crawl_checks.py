@@ -108,9 +108,20 @@ def test_soft_404_against_the_probe(ctx):
     assert not list(content.check_soft_404(_page(text=SOFT, title="网站"), ctx))
 
 
-def test_soft_404_by_title(ctx):
-    (f,) = content.check_soft_404(_page(text=REAL, title="404 页面不存在"), ctx)
-    assert f.rule == "CNT002"
+@pytest.mark.parametrize("title, soft", [
+    ("404 页面不存在", True), ("404页面", True), ("Page Not Found", True), ("抱歉，找不到该页面", True),
+    ("型号 14040 参数", False), ("新闻", False),
+])
+def test_soft_404_by_title(ctx, title, soft):
+    assert bool(list(content.check_soft_404(_page(text=REAL, title=title), ctx))) is soft
+
+
+def test_shared_navigation_is_not_a_soft_404(ctx):
+    nav = "<nav>" + "".join(f"<a>栏目{i}导航链接</a>" for i in range(150)) + "</nav>"
+    _probe(ctx, 200, f"<html><body>{nav}<p>欢迎访问我们的网站首页。</p></body></html>")
+    body = "".join(f"第{i}期产品在{i * 3}个城市上线，服务客户{i * 120}家。" for i in range(1, 40))
+    article = f"<html><body>{nav}<p>{body}</p></body></html>"
+    assert not list(content.check_soft_404(_page(text=article, title="新品发布"), ctx))
 
 
 def test_probe_200_reported_once_per_host(ctx):
