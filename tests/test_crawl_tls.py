@@ -19,9 +19,8 @@ def test_https_to_http_redirect_is_a_downgrade(tmp_path):
     tls = WebServer(ssl_context=LocalCA().server_context(SECURE), routes={
         (SECURE, "/"): Reply(200, '<html><head><meta charset="utf-8"><title>首页</title></head>'
                                   '<body><p>欢迎访问安全站点。</p><a href="/old">旧地址</a></body></html>'),
-        (SECURE, "/old"): Reply(301, "", headers={}),
+        (SECURE, "/old"): Reply(301, "", headers={"Location": f"http://{SECURE}:{plain.port}/new.html"}),
     })
-    tls.routes[(SECURE, "/old")].headers["Location"] = f"http://{SECURE}:{plain.port}/new.html"
     dns = DNSServer({"origins": ["crawl-corp.cn"], "records": {SECURE: {"A": ["127.0.0.1"]}}}, host="127.0.0.2")
     with plain, tls, dns:
         profile = tmp_path / "site.yaml"
