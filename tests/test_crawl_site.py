@@ -132,7 +132,9 @@ def crawl_profile(path: Path, port: int, extra: str = "") -> Path:
         "  delay: 0\n  max_pages: 200\n  pattern_cap: 5\n  concurrency: 4\n  timeout: 5\n"
         f"  user_agent: {AGENT}\n"
         "  headers: {X-Staging: 'yes'}\n  cookies: {preview: '1'}\n"
-        "  auth: {username: audit, password_env: CRAWL_TEST_PASSWORD}\n" + extra, encoding="utf-8")
+        "  auth: {username: audit, password_env: CRAWL_TEST_PASSWORD}\n"
+        "  exclude: ['^/drafts/']\n"
+        "  strip_params: [ref]\n" + extra, encoding="utf-8")
     return path
 
 
@@ -294,6 +296,11 @@ def test_calendar_is_capped(crawl):
 def test_tracking_parameters_do_not_refetch(crawl):
     about = [p for p in crawl["pages"] if "/about.html" in p["url"]]
     assert [p["url"] for p in about] == [crawl["url"](WWW, "/about.html")]
+    assert not [r for r in crawl["requests"] if "utm_" in r[2] or "ref=" in r[2]]
+
+
+def test_profile_exclude_is_a_path_regex(crawl):
+    assert not [r for r in crawl["requests"] if r[2].startswith("/drafts/")]
 
 
 def test_resources_are_status_checked_with_head(crawl):
