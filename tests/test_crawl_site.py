@@ -291,6 +291,7 @@ def test_calendar_is_capped(crawl):
     assert len(months) == 5
     (capped,) = _findings(crawl, "LNK012")
     assert "calendar.html?month" in capped["message"]
+    assert crawl["state"]["crawl.truncated"]["www.crawl-corp.cn/calendar.html?month"]["refused"] == 1
 
 
 def test_tracking_parameters_do_not_refetch(crawl):

@@ -107,11 +107,11 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         if not normalized:
             url = normalize_url(url, self._strip)
         key = hash(url)
-        if key in self._seen or self._excluded(url):
+        if key in self._seen:
             return None
-        if not self.caps.admit(url):
+        self._seen.add(key)   # excluded and over-cap URLs too: each is judged (and counted) once
+        if self._excluded(url) or not self.caps.admit(url):
             return None
-        self._seen.add(key)
         self._pending[key] = None
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
                               meta={"linked_from": referer, **meta})
