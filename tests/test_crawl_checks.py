@@ -88,6 +88,10 @@ def test_encoding_finding_only_on_mismatch(ctx):
     (f,) = content.check_encoding(page, ctx)
     assert (f.rule, f.category, f.expected, f.actual) == ("CNT001", "content", "utf-8", "gb18030")
     assert not list(content.check_encoding(_page(encoding="utf-8", declared_encoding="utf-8"), ctx))
+    undeclared = {"x-siteaudit-encoding-mismatch": "utf-8"}
+    (utf8,) = content.check_encoding(_page(encoding="utf-8", headers=undeclared), ctx)
+    (gbk,) = content.check_encoding(_page(encoding="gb18030", headers=undeclared), ctx)
+    assert (utf8.severity.value, gbk.severity.value) == ("info", "warning")
 
 
 SOFT = "<html><head><title>网站</title></head><body><p>抱歉，您访问的内容暂时无法显示，请返回首页。</p></body></html>"

@@ -73,8 +73,11 @@ def check_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
         return
     declared = page.declared_encoding or ctx.t("（未声明）", "(none)")
     header = page.content_type or ""
+    # Undeclared UTF-8 is read right by current browsers' sniffing; a wrong or missing GBK/Big5
+    # declaration shows mojibake to many readers (and to Scrapy).
+    severity = Severity.INFO if not page.declared_encoding and page.encoding == "utf-8" else Severity.WARNING
     yield Finding(
-        rule="CNT001", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="http",
+        rule="CNT001", category=Category.CONTENT.value, severity=severity, url=page.url, where="http",
         message=ctx.t(f"声明的编码与实际不符：声明 {declared}，实际 {page.encoding}",
                       f"Declared encoding does not match the content: declared {declared}, actual {page.encoding}"),
         expected=declared, actual=page.encoding,
