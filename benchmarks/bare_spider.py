@@ -81,8 +81,9 @@ def run(start_url: str, domains: list[str], resolver: str | None, concurrency: i
     elapsed = time.monotonic() - started
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return {
-        "pages": crawler.spider.pages if crawler.spider else 0,
-        "responses": stats.get("response_received_count", 0),
+        # Every response counts as a fetched page, error pages too, as in the audit's page count.
+        "pages": stats.get("response_received_count", 0),
+        "html_pages": crawler.spider.pages if crawler.spider else 0,
         "finish_reason": stats.get("finish_reason", ""),
         "crawl_s": round(elapsed, 3),
     }

@@ -47,8 +47,9 @@ class PageSpec:
     host: str
     path: str
     title: str
-    section: int = -1                   # index into SECTIONS; -1 for the homepage
+    section: int = -1                   # index into SECTIONS; -1 for the hosts' homepages
     parent: int | None = None
+    kind: str = "content"               # home, index (a section's), special, content
     encoding: str = "utf-8"             # "utf-8" or "gbk"
     declared: bool = True               # the page names its charset in a <meta>
     violations: list[str] = field(default_factory=list)
@@ -72,15 +73,18 @@ def plan_site(n: int, seed: int = DEFAULT_SEED) -> list[PageSpec]:
     if n < 1:
         raise ValueError(f"a site needs at least one page, got n={n}")
     rng = random.Random(seed)
-    pages = [PageSpec(0, HOSTS["www"], "/", f"{corpus.COMPANY} - 首页")]
+    pages = [PageSpec(0, HOSTS["www"], "/", f"{corpus.COMPANY} - 首页", kind="home")]
     members: list[list[int]] = [[] for _ in SECTIONS]
     for s, (slug, name, host, _) in enumerate(SECTIONS):
-        pages.append(PageSpec(len(pages), HOSTS[host], f"/{slug}/", f"{name} - {corpus.BRAND}", s))
+        pages.append(PageSpec(len(pages), HOSTS[host], f"/{slug}/", f"{name} - {corpus.BRAND}", s, kind="index"))
         members[s].append(pages[-1].id)
     about = 0
     for path, name in (("/about/contact.html", "联系我们"), ("/about/privacy.html", "隐私政策")):
-        pages.append(PageSpec(len(pages), HOSTS["www"], path, f"{name} - {corpus.BRAND}", about))
+        pages.append(PageSpec(len(pages), HOSTS["www"], path, f"{name} - {corpus.BRAND}", about, kind="special"))
         members[about].append(pages[-1].id)
+    # Every declared host has a homepage of its own: the filing checks look at each one.
+    for key, name in (("shop", "在线商城"), ("news", "新闻中心")):
+        pages.append(PageSpec(len(pages), HOSTS[key], "/", f"{corpus.BRAND}{name}", parent=0, kind="home"))
     weights = [s[3] for s in SECTIONS]
     while len(pages) < n:
         s = rng.choices(range(len(SECTIONS)), weights)[0]
