@@ -260,7 +260,7 @@ class Matcher:
             return None
         severity, reason = rule.severity, ""
         for key, words_found in (("negation", lambda: _negated(sentence, rel0)),
-                                 ("goal", lambda: _GOAL_RE.search(sentence) is not None),
+                                 ("goal", lambda: _goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: _SELF_RE.search(sentence) is not None)):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
@@ -365,6 +365,13 @@ def _negated(sentence: str, start: int) -> bool:
     if before.endswith(NEG_TOUCH):
         return True
     return _NEG_NEAR_RE.search(before) is not None
+
+
+def _goal(sentence: str, start: int, end: int) -> bool:
+    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景)."""
+    a = _last(_CLAUSE_RE, sentence, 0, start) + 1
+    m = _CLAUSE_RE.search(sentence, end)
+    return _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
 
 
 def _last(regex: re.Pattern, text: str, a: int, b: int) -> int:

@@ -103,3 +103,10 @@ def test_ascii_terms_need_word_boundaries(rs):
     assert flagged(rs, "Model NO123") == []
     assert flagged(rs, "TOP10 cities") == []
     assert flagged(rs, "the best choice") != []
+
+
+def test_goal_words_count_only_in_the_hits_clause(rs):
+    (f,) = rs.check("我们的目标是服务好客户，目前已是全国销量第一")
+    assert f.severity.value == "error"
+    (g,) = rs.check("公司以成为世界一流企业为愿景")
+    assert g.severity.value == "info"
