@@ -22,12 +22,11 @@ import ahocorasick
 
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
-from .rule import Rule
 from .literals import PATTERN_REACH, merge_spans, required_literals
+from .rule import Rule
 from .segment import Segmenter
 
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
-CLAUSE_END = ",、:()，：（）「」『』“”‘’《》【】[]<>…"
 MAX_SENTENCE = 80  # chars either side of a hit that context words are looked for in
 # jieba sees the hit plus this many chars either side, within its clause: a word that crosses
 # the hit's edges is always inside, and the cost per hit stays small and bounded.
@@ -35,12 +34,12 @@ TOKEN_WINDOW = 10
 
 # Negation right before the hit (不保本, 无副作用 is a term itself so 无 must touch the hit).
 NEG_TOUCH = ("不", "无", "非", "未", "没", "勿", "别", "莫", "免")
-# Negation or prohibition a few characters before the hit, in the same clause.
+# Negation or prohibition up to NEG_WINDOW characters before the hit, in the same clause.
 NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承诺", "不保证", "没有", "并非", "绝非", "并不",
             "禁止", "严禁", "切勿", "请勿", "拒绝", "杜绝", "谨防", "警惕", "防范", "反对", "无法", "不做",
             "不提供", "不存在", "不含", "不宜", "不应", "不属于", "不涉及", "从不", "决不", "绝不", "打击",
-            "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着", "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有",
-            "不宣称", "不声称")
+            "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
+            "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称")
 NEG_WINDOW = 12
 NEG_CLAUSE_END = ",、:()，：（）…"
 CLAUSE_CHARS = ",、:，："
@@ -51,8 +50,9 @@ GOAL_WORDS = ("致力于", "致力", "力争", "争取", "努力", "力求", "�
               "企业文化", "价值观")
 SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", "较前代", "比以往", "较以往", "比旧款", "较旧款",
                 "比老款", "较老款", "比上一版", "较上一版", "比上一款", "较上一款", "本店历史", "本公司历史",
-                "比上代", "较上代", "相比上代", "自身历史",
-                "我们有史以来", "公司有史以来", "本公司有史以来", "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中", "本系列中")
+                "比上代", "较上代", "相比上代", "自身历史", "我们有史以来", "公司有史以来", "本公司有史以来",
+                "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中",
+                "本系列中")
 PLACEHOLDER = "\x01"
 
 
