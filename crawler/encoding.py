@@ -136,18 +136,18 @@ def detect_encoding(body: bytes, content_type: str = "") -> Detected:
             continue
         if enc == "utf-8":
             if utf8_ok:
-                return Detected(enc, declared, source, source == "meta" and bool(from_header))
-            break
+                return Detected(enc, declared, source, source == "meta" and from_header not in ("", "utf-8"))
+            continue   # declared but wrong: the <meta> may still be right
         text = _strict(body, enc)
         # Valid UTF-8 with non-ASCII bytes is almost never meant as anything else.
         if text is None or utf8_ok or not _plausible(text, enc):
-            break
+            continue
         if enc in ("gb18030", "big5hkscs"):
             other = "big5hkscs" if enc == "gb18030" else "gb18030"
             other_text = _strict(body, other)
             if other_text is not None and _chinese_score(other_text) > _chinese_score(text) + 0.25:
                 return Detected(other, declared, "detected", True)
-        return Detected(enc, declared, source, source == "meta" and bool(from_header))
+        return Detected(enc, declared, source, source == "meta" and from_header not in ("", enc))
     if utf8_ok:
         # No declaration on a non-ASCII page is a finding too: browsers in China then guess GBK.
         return Detected("utf-8", declared, "utf-8", declared != "utf-8")

@@ -30,13 +30,16 @@ ENCODING_META = "siteaudit_encoding"
 
 
 def spider_state(crawler: Any) -> dict[str, Any]:
-    """The audit's shared state (`ctx.state`) when a session is attached, else the spider's own dict."""
+    """The audit's shared state (`ctx.state`, as `spider.audit_state`), or a scratch dict without a spider.
+
+    Not `spider.state`: Scrapy's SpiderState extension replaces that dict when JOBDIR is set.
+    """
     spider = crawler.spider
-    state = getattr(spider, "state", None)
+    state = getattr(spider, "audit_state", None)
     if state is None:
         state = {}
         if spider is not None:
-            spider.state = state
+            spider.audit_state = state
     return state
 
 
@@ -80,8 +83,9 @@ class PolitenessMiddleware:
     """
 
     def __init__(self, crawler: Any, *, cap_s: float, retries: int, default_s: float, obey_robots: bool,
-                 base_delay: float):
+                 base_delay: float, crawl_delay_max: float = 10.0, give_up_after: int = 3):
         self.crawler = crawler
+        self.crawl_delay_max = crawl_delay_max
         self.cap_s = cap_s
         self.retries = retries
         self.default_s = default_s
@@ -89,13 +93,18 @@ class PolitenessMiddleware:
         self.base_delay = base_delay
         self.host_delay: dict[str, float] = {}     # slot key -> Crawl-delay (robots.txt)
         self.backing_off: set[str] = set()         # slot keys paused by a Retry-After
+        self.given_up: set[str] = set()            # slot keys that refused every retry: no more retries
+        self.jitter_before: dict[str, float] = {}  # slot key -> its jitter before a pause set it to 0
+        self.refusals: dict[str, int] = {}         # slot key -> 429/503 answers in a row
+        self.give_up_after = give_up_after
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "PolitenessMiddleware":
         s = crawler.settings
         mw = cls(crawler, cap_s=s.getfloat("AUDIT_RETRY_AFTER_MAX"), retries=s.getint("AUDIT_RETRY_AFTER_TIMES"),
                  default_s=s.getfloat("AUDIT_RETRY_AFTER_DEFAULT"), obey_robots=s.getbool("ROBOTSTXT_OBEY"),
-                 base_delay=s.getfloat("DOWNLOAD_DELAY"))
+                 base_delay=s.getfloat("DOWNLOAD_DELAY"), crawl_delay_max=s.getfloat("AUDIT_CRAWL_DELAY_MAX"),
+                 give_up_after=s.getint("AUDIT_BLOCKED_AFTER"))
         crawler.signals.connect(mw.robots_parsed, signal=signals.robots_parsed)
         return mw
 
@@ -110,7 +119,7 @@ class PolitenessMiddleware:
             return
         if not delay:
             return
-        delay = min(float(delay), self.cap_s)
+        delay = min(float(delay), self.crawl_delay_max)
         key = self._downloader.get_slot_key(request)
         self.host_delay[key] = delay
         spider_state(self.crawler).setdefault("crawl.crawl_delay", {})[urlparse_cached(request).hostname] = delay
@@ -131,16 +140,33 @@ class PolitenessMiddleware:
                 slot.jitter = jitter
 
     # -- Retry-After ---------------------------------------------------------------------------
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        """A host that refused even after waiting is not asked again in this audit (until it answers)."""
+        if not self.given_up or request.meta.get("bootstrap") or request.meta.get("kind") == "external":
+            return None
+        key = self._downloader.get_slot_key(request)
+        if key in self.given_up:
+            info = spider_state(self.crawler).get("crawl.throttled", {}).get(urlparse_cached(request).hostname or "")
+            if info is not None:
+                info["skipped"] = info.get("skipped", 0) + 1
+            raise IgnoreRequest("the host rate-limited the audit (429/503 after Retry-After)")
+        return None
+
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         key = self._downloader.get_slot_key(request)
         if response.status not in (429, 503):
+            self.refusals.pop(key, None)
             if key in self.backing_off:
                 self.backing_off.discard(key)
-                self._set_delay(key, max(self.base_delay, self.host_delay.get(key, 0.0)), jitter=None)
+                self.given_up.discard(key)
+                self._set_delay(key, max(self.base_delay, self.host_delay.get(key, 0.0)),
+                                jitter=self.jitter_before.pop(key, None))
                 self._record(request, response, recovered=True)
             return response
         if request.meta.get("kind") == "external":
             return response   # another site's rate limit: report it, do not wait for it
+        if request.url.endswith("/robots.txt") and key in self.backing_off:
+            return response   # robots.txt is read twice (sitemaps, then the robots middleware): pause once
         header = response.headers.get("Retry-After")
         wait = parse_retry_after(header)
         if wait is None:
@@ -148,32 +174,47 @@ class PolitenessMiddleware:
                 return response       # an ordinary server error: no pause was asked for
             wait = self.default_s
         tries = request.meta.get("retry_after_times", 0)
-        self._record(request, response, retry_after=(header or b"").decode("latin-1"), tries=tries)
-        if tries >= self.retries:
-            return response
+        self.refusals[key] = self.refusals.get(key, 0) + 1
+        # Robots.txt, sitemaps and the probe are not retried, and a host that keeps refusing is not
+        # asked again; but each refusal still pauses the host, so the next request waits as asked.
+        # One rate-limited URL among answering pages does not give the host up: any other answer resets it.
+        if tries >= self.retries and self.refusals[key] >= self.give_up_after:
+            self.given_up.add(key)
+        no_retry = (request.meta.get("bootstrap") or request.url.endswith("/robots.txt")
+                    or key in self.given_up or tries >= self.retries)
+        self._record(request, response, retry_after=(header or b"").decode("latin-1"), gave_up=key in self.given_up,
+                     lost=no_retry and not request.meta.get("bootstrap") and not request.url.endswith("/robots.txt"))
         wait = min(wait, self.cap_s)
         self.backing_off.add(key)
         # Pause the host: the slot's next download waits `wait` seconds, without jitter shortening it.
-        self._set_delay(key, max(wait, self.host_delay.get(key, 0.0), self.base_delay), jitter=0.0)
         slot = self._downloader.slots.get(key)
         if slot is not None:
+            self.jitter_before.setdefault(key, slot.jitter)
+        self._set_delay(key, max(wait, self.host_delay.get(key, 0.0), self.base_delay), jitter=0.0)
+        if slot is not None:
             slot.lastseen = time.monotonic()
+        if no_retry:
+            return response
         retry = request.replace(dont_filter=True)
         retry.meta["retry_after_times"] = tries + 1
         return retry
 
-    def _record(self, request: Request, response: Response, *, retry_after: str = "", tries: int = 0,
-                recovered: bool = False) -> None:
+    def _record(self, request: Request, response: Response, *, retry_after: str = "", gave_up: bool = False,
+                lost: bool = False, recovered: bool = False) -> None:
         host = urlparse_cached(request).hostname or ""
         info = spider_state(self.crawler).setdefault("crawl.throttled", {}).setdefault(
             host, {"status": response.status, "retry_after": retry_after, "responses": 0, "recovered": False,
                    "url": request.url})
+        page_request = not (request.meta.get("bootstrap") or request.url.endswith("/robots.txt"))
+        if page_request and info.get("url_is_bootstrap", True) and not recovered:
+            info["url"], info["url_is_bootstrap"] = request.url, False   # name a page, not robots.txt
         if recovered:
             info["recovered"] = True
         else:
             info["responses"] += 1
             info["retry_after"] = retry_after or info["retry_after"]
-            info["gave_up"] = tries >= self.retries
+            info["gave_up"] = info.get("gave_up", False) or gave_up
+            info["lost"] = info.get("lost", 0) + lost   # pages handed on as refused (LNK003)
 
 
 class LoopAwareRedirectMiddleware(RedirectMiddleware):
@@ -196,6 +237,10 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
             if result.url in chain:
                 request.meta["redirect_loop"] = [*chain, result.url]
                 return response
+            if len(chain) >= 2 or (request.url.startswith("https:") and result.url.startswith("http:")):
+                # A long chain or a downgrade must reach the spider even when it ends at a page
+                # already crawled (the dupe filter would drop it, and the chain with it).
+                result.dont_filter = True
         return result
 
 

@@ -13,6 +13,9 @@ BOT_NAME = "siteaudit"
 SPIDER_MODULES = ["crawler.spiders"]
 # Identify ourselves: site owners must be able to tell the audit from an attack in their logs.
 USER_AGENT = f"Mozilla/5.0 (compatible; siteaudit/{__version__}; website self-audit)"
+# Ask for the Chinese pages: a site that negotiates the language must show what Chinese visitors see.
+DEFAULT_REQUEST_HEADERS = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+                           "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
 # Breadth-first: the pages nearest the homepage matter most when a cap cuts the crawl short.
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
@@ -43,14 +46,21 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
-# Seconds: longest Retry-After or Crawl-delay honoured; past it we wait this long and retry anyway.
+# Seconds: longest Retry-After honoured; past it we wait this long and retry anyway.
 AUDIT_RETRY_AFTER_MAX = 60.0
-# Retries of one request after a 429/503 that asked us to wait; then the host is reported blocked.
-AUDIT_RETRY_AFTER_TIMES = 2
+# Seconds: longest robots.txt Crawl-delay honoured (a larger one would make the audit take days).
+AUDIT_CRAWL_DELAY_MAX = 10.0
+# Retries of one request after a 429/503 that asked us to wait; then the host is reported blocked
+# and not asked again in this audit.
+AUDIT_RETRY_AFTER_TIMES = 1
+# 429/503 answers in a row (retries included) after which a host is not asked again in this audit.
+AUDIT_BLOCKED_AFTER = 3
 # Seconds to wait after a 429 without Retry-After.
 AUDIT_RETRY_AFTER_DEFAULT = 5.0
 # External links are checked (HEAD), never followed; at most this many per audit.
 AUDIT_EXTERNAL_MAX = 200
+# Seconds per external link check: a dead third-party host must not hold a download slot for long.
+AUDIT_EXTERNAL_TIMEOUT = 10.0
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"

@@ -5,6 +5,7 @@ scheduled and asks a `PatternCap` whether the link's path pattern still has room
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -21,6 +22,8 @@ def stripped_params(extra: tuple[str, ...] | list[str] = ()) -> frozenset[str]:
     return TRACKING_PARAMS | SESSION_PARAMS | frozenset(p.lower() for p in extra)
 
 
+# Every page repeats its navigation links: the same few hundred URLs are normalised over and over.
+@functools.lru_cache(maxsize=8192)
 def normalize_url(url: str, strip: frozenset[str] = stripped_params()) -> str:
     """The canonical form of `url`: no fragment, lower-case scheme and host, no default port,
     `;jsessionid=` path parameters and the `strip` (and `utm_*`) query parameters removed, the
@@ -35,7 +38,7 @@ def normalize_url(url: str, strip: frozenset[str] = stripped_params()) -> str:
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
-    path = _PATH_SESSION.sub("", parts.path) or "/"
+    path = (_PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path) or "/"
     query = parts.query
     if query:
         kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)

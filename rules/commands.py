@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from .errors import AuditError, RuleError
-from .model import Finding, Severity
+from .model import Finding
 
 FAIL_ON = ("error", "warning", "info", "never")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -39,6 +39,13 @@ def _read(path: str) -> str:
         except UnicodeDecodeError:
             continue
     raise AuditError("not UTF-8 or GB18030 text", file=path)
+
+
+def _is_html(path: str, text: str) -> bool:
+    """HTML by file name, or (for stdin) by what the text starts with."""
+    if path.lower().endswith(HTML_SUFFIXES):
+        return True
+    return path == "-" and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
 
 
 def _tool_version() -> str:
@@ -68,7 +75,7 @@ def check_command(paths: list[str], fmt: str = "text", fail_on: str = "error", e
         for path in paths or ["-"]:
             text = _read(path)
             url = "-" if path == "-" else path
-            if path.lower().endswith(HTML_SUFFIXES) or (path == "-" and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))):
+            if _is_html(path, text):
                 found = rs.check_html(text, url=url)
             else:
                 found = rs.check(text, url=url)

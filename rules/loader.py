@@ -53,6 +53,9 @@ def _construct_mapping(loader, node):
     out.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if key in out:  # YAML would silently keep the last one: a rule half lost
+            raise RuleError(f"duplicate key (first at line {out.lines[key]})", line=key_node.start_mark.line + 1,
+                            field=str(key))
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[key] = key_node.start_mark.line + 1
     return out
@@ -85,6 +88,8 @@ def read_pack(path: str | Path) -> list[Rule]:
         raise RuleError(f"cannot read rule file: {exc.strerror or exc}", file=file) from exc
     except UnicodeDecodeError as exc:
         raise RuleError("rule file is not UTF-8", file=file) from exc
+    except RuleError as exc:
+        raise RuleError(exc.message, file=file, line=exc.line, field=exc.field) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RuleError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=file,
@@ -94,7 +99,7 @@ def read_pack(path: str | Path) -> list[Rule]:
     unknown = set(data) - {"family", "defaults", "rules"}
     if unknown:
         key = sorted(unknown)[0]
-        raise RuleError(f"unknown key (known: family, defaults, rules)", file=file, line=data.lines[key], field=key)
+        raise RuleError("unknown key (known: family, defaults, rules)", file=file, line=data.lines[key], field=key)
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise RuleError("must be a mapping", file=file, line=data.lines["defaults"], field="defaults")
@@ -234,11 +239,11 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
     rules = load_rules(packs, extra)
     overrides = dict(severity or {})
     known = {r.id for r in rules} | PHRASE_CATEGORIES
-    for key, value in overrides.items():
-        if key not in known:
-            raise RuleError(f"unknown rule id or category {key!r}", field="rules.severity")
+    for name, value in overrides.items():
+        if name not in known:
+            raise RuleError(f"unknown rule id or category {name!r}", field="rules.severity")
         if value not in SEVERITY_OVERRIDES:
-            raise RuleError(f"{key}: must be one of {', '.join(SEVERITY_OVERRIDES)}, not {value!r}",
+            raise RuleError(f"{name}: must be one of {', '.join(SEVERITY_OVERRIDES)}, not {value!r}",
                             field="rules.severity")
     tuned = []
     for rule in rules:
@@ -259,7 +264,7 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
 # Parsing YAML and building the automaton costs more than checking a small file, so the
 # compiled RuleSet is pickled in the user cache directory, keyed by the rule files and the
 # engine's own source files (size and mtime) and the tuning. Any problem: build it again.
-_ENGINE = ("loader.py", "rule.py", "matcher.py", "normalize.py", "ruleset.py", "model.py", "segment.py")
+_ENGINE = ("loader.py", "rule.py", "matcher.py", "literals.py", "normalize.py", "ruleset.py", "model.py", "segment.py")
 
 
 def _stamp(path: Path) -> tuple:
@@ -311,6 +316,9 @@ def _cache_write(key: str, rs) -> None:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(rs, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        from .segment import prune
+
+        prune(path.parent, "ruleset-*.pickle")
     except Exception:  # a cache that cannot be written only costs time
         pass
 

@@ -22,28 +22,57 @@ import ahocorasick
 
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
+from .literals import PATTERN_REACH, merge_spans, required_literals
 from .rule import Rule
 from .segment import Segmenter
 
-SENTENCE_END = re.compile("[。!?;\n\u2029" + BOUNDARY + "]")
-CLAUSE_END = ",、:()「」『』“”‘’《》【】[]<>…"
-MAX_SENTENCE = 80  # chars either side of a hit that jieba sees; keeps the cost per hit bounded
+SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
+MAX_SENTENCE = 80  # chars either side of a hit that context words are looked for in
+# jieba sees the hit plus this many chars either side, within its clause: a word that crosses
+# the hit's edges is always inside, and the cost per hit stays small and bounded.
+TOKEN_WINDOW = 10
 
 # Negation right before the hit (不保本, 无副作用 is a term itself so 无 must touch the hit).
 NEG_TOUCH = ("不", "无", "非", "未", "没", "勿", "别", "莫", "免")
-# Negation or prohibition a few characters before the hit, in the same clause.
+# Negation or prohibition up to NEG_WINDOW characters before the hit, in the same clause.
 NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承诺", "不保证", "没有", "并非", "绝非", "并不",
             "禁止", "严禁", "切勿", "请勿", "拒绝", "杜绝", "谨防", "警惕", "防范", "反对", "无法", "不做",
             "不提供", "不存在", "不含", "不宜", "不应", "不属于", "不涉及", "从不", "决不", "绝不", "打击",
-            "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着", "不一定", "难以", "不敢")
-NEG_WINDOW = 8
+            "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
+            "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称")
+NEG_WINDOW = 12
+NEG_CLAUSE_END = ",、:()，：（）…"
+CLAUSE_CHARS = ",、:，："
 # Goal and attitude words (执法指南 2023: 经营理念、主观愿望 are not absolute claims).
 GOAL_WORDS = ("致力于", "致力", "力争", "争取", "努力", "力求", "追求", "目标", "愿景", "使命", "立志", "志在",
               "旨在", "希望", "期望", "梦想", "争做", "争创", "争当", "愿做", "渴望", "坚持做", "我们将", "期待成为",
-              "向着", "朝着", "为了成为", "理念")
+              "向着", "朝着", "为了成为", "理念", "宗旨", "方针", "秉持", "秉承", "信条", "座右铭",
+              "企业文化", "价值观")
 SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", "较前代", "比以往", "较以往", "比旧款", "较旧款",
                 "比老款", "较老款", "比上一版", "较上一版", "比上一款", "较上一款", "本店历史", "本公司历史",
-                "比去年", "较去年", "同比", "环比", "比上代", "较上代", "相比上代", "自身历史")
+                "比上代", "较上代", "相比上代", "自身历史", "我们有史以来", "公司有史以来", "本公司有史以来",
+                "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中",
+                "本系列中")
+PLACEHOLDER = "\x01"
+
+
+@lru_cache(maxsize=1)
+def _common_rank() -> dict[str, int]:
+    """Character → rank by frequency (0 most common), from common_chars.txt; {} if it is missing."""
+    from pathlib import Path
+
+    try:
+        lines = (Path(__file__).parent / "common_chars.txt").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    chars = "".join(line for line in lines if not line.startswith("#"))
+    return {c: i for i, c in enumerate(dict.fromkeys(chars))}
+
+_CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
+_NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
+_NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
+_GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
+_SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
 REASONS = {
     "goal": ("目标或态度表述，通常不视为绝对化用语", "a goal or attitude statement, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
@@ -74,6 +103,7 @@ class Matcher:
         self.allow = tuple(t for t in (normalize_term(a) for a in allow) if t)
         self._automaton = ahocorasick.Automaton()
         table: dict[str, list[int]] = {}
+        triggers: dict[str, list[int]] = {}
         words: set[str] = set()
         for i, rule in enumerate(self.rules):
             for term in rule.terms:
@@ -82,27 +112,76 @@ class Matcher:
                     table.setdefault(key, []).append(i)
                     if not key.isascii():
                         words.add(key)
-        for key, idx in table.items():
-            self._automaton.add_word(key, (key, tuple(idx)))
-        self._has_terms = bool(table)
-        if table:
-            self._automaton.make_automaton()
         self._pattern_src = [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
-        self._patterns: list[tuple[int, re.Pattern]] | None = None  # compiled on first use
+        self._always: list[int] = []  # patterns without a literal to wait for: run on every text
+        for k, (_i, src) in enumerate(self._pattern_src):
+            lits = required_literals(src)
+            if lits:
+                for lit in lits:
+                    triggers.setdefault(lit, []).append(k)
+            else:
+                self._always.append(k)
+        # pyahocorasick looks a character up among a node's children one by one, and the root
+        # has hundreds. So characters that occur in no key are replaced (same length) by one
+        # placeholder whose root entry comes first, and every other character gets a root entry
+        # in order of how common it is (a key, or a dead-end entry "c\x02" that never matches):
+        # most lookups end after a few comparisons, a 4-6x faster scan.
+        keys = table.keys() | triggers.keys()
+        by_first: dict[str, list[str]] = {}
+        for key in keys:
+            by_first.setdefault(key[0], []).append(key)
+        alphabet = "".join(sorted(set("".join(keys)) - {PLACEHOLDER}))
+        rank = _common_rank()
+        self._automaton.add_word(PLACEHOLDER + "\x02", None)
+        for c in sorted(alphabet, key=lambda c: (rank.get(c, len(rank)), c)):
+            for key in sorted(by_first.get(c, ())):
+                self._automaton.add_word(key, (key, tuple(table.get(key, ())), tuple(triggers.get(key, ()))))
+            if c not in by_first:
+                self._automaton.add_word(c + "\x02", None)
+        self._foreign_src = "[^" + re.escape(alphabet) + "]" if alphabet else None
+        self._foreign: re.Pattern | None = None
+        self._has_keys = bool(table or triggers)
+        if self._has_keys:
+            self._automaton.make_automaton()
+        self._patterns: dict[int, re.Pattern] | None = None  # compiled on first use
         self._exceptions = [tuple(normalize_term(e) for e in r.exceptions) for r in self.rules]
+        # Only an exception that contains the matched term can cover it: look those up per term.
+        self._exc_by_term = {(i, key): tuple(e for e in self._exceptions[i] if key in e)
+                             for key, idx in table.items() for i in idx}
         self.segmenter = Segmenter(words)
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_patterns"] = None  # compiled again on first use after unpickling
+        state["_foreign"] = None
         return state
+
+    def _compiled(self, k: int) -> re.Pattern:
+        """Pattern k, compiled the first time a text needs it (most runs need few)."""
+        if self._patterns is None:
+            self._patterns = {}
+        pattern = self._patterns.get(k)
+        if pattern is None:
+            pattern = self._patterns[k] = re.compile(self._pattern_src[k][1])
+        return pattern
 
     # -- candidates -------------------------------------------------------------------------
     def candidates(self, text: str) -> list[tuple[int, int, int, bool]]:
         """(start, end, rule index, is_term) of every term and pattern occurrence in normalised `text`."""
         out: list[tuple[int, int, int, bool]] = []
-        if self._has_terms:
-            for end_idx, (key, idx) in self._automaton.iter(text):
+        run: dict[int, list[int]] = {}  # pattern → positions of its trigger literals
+        if self._has_keys:
+            if self._foreign is None:
+                self._foreign = re.compile(self._foreign_src)
+            scan = self._foreign.sub(PLACEHOLDER, text)
+            for end_idx, value in self._automaton.iter(scan):
+                if value is None:
+                    continue
+                key, idx, trig = value
+                for k in trig:
+                    run.setdefault(k, []).append(end_idx)
+                if not idx:
+                    continue
                 start = end_idx - len(key) + 1
                 end = end_idx + 1
                 if key[0].isascii() and key[0].isalnum() and start > 0 and _is_word_char(text[start - 1]):
@@ -110,10 +189,25 @@ class Matcher:
                 if key[-1].isascii() and key[-1].isalnum() and end < len(text) and _is_word_char(text[end]):
                     continue
                 out.extend((start, end, i, True) for i in idx)
-        if self._patterns is None:
-            self._patterns = [(i, re.compile(p)) for i, p in self._pattern_src]
-        for i, pattern in self._patterns:
-            out.extend((m.start(), m.end(), i, False) for m in pattern.finditer(text) if m.end() > m.start())
+        if run or self._always:
+            for k in self._always:
+                i = self._pattern_src[k][0]
+                out.extend((m.start(), m.end(), i, False) for m in self._compiled(k).finditer(text)
+                           if m.end() > m.start())
+            for k, ends in run.items():
+                # A pattern is sentence-sized: look only around its trigger literals (or, when
+                # they are many, over the whole text: one scan in C beats many small ones).
+                i = self._pattern_src[k][0]
+                last = -1
+                if len(ends) > 3:
+                    spans = [(0, len(text))]
+                else:
+                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in ends)
+                for w0, w1 in spans:
+                    for m in self._compiled(k).finditer(text, w0, min(w1, len(text))):
+                        if m.end() > m.start() and m.start() >= last:
+                            out.append((m.start(), m.end(), i, False))
+                            last = m.end()
         return out
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -125,7 +219,8 @@ class Matcher:
         doc = _Doc(text, self.segmenter)
         hits = []
         for start, end, i, is_term in cands:
-            hit = self._judge(doc, start, end, self.rules[i], self._exceptions[i], is_term)
+            exceptions = self._exc_by_term[(i, text[start:end])] if is_term else self._exceptions[i]
+            hit = self._judge(doc, start, end, self.rules[i], exceptions, is_term)
             if hit is not None:
                 hits.append(hit)
         return resolve_overlaps(hits) if resolve else hits
@@ -135,7 +230,8 @@ class Matcher:
         s0, s1 = doc.sentence(start, end)
         sentence = doc.text[s0:s1]
         rel0, rel1 = start - s0, end - s0
-        if _covered(sentence, rel0, rel1, exceptions) or _covered(sentence, rel0, rel1, self.allow):
+        if (exceptions and _covered(sentence, rel0, rel1, exceptions)) or (
+                self.allow and _covered(sentence, rel0, rel1, self.allow)):
             return None
         for src in rule.exception_patterns:
             if any(m.start() <= rel0 and m.end() >= rel1 for m in _regex(src).finditer(sentence)):
@@ -145,17 +241,18 @@ class Matcher:
         confirm = is_term and (rule.confirm if rule.confirm is not None else (end - start) < 4)
         need_tokens = confirm or ctx.prev or ctx.next or ctx.prev_not or ctx.next_not
         if need_tokens:
-            bounds = doc.token_bounds(s0, s1)
-            if confirm and (rel0 not in bounds or rel1 not in bounds):
+            w0, w1 = _window(sentence, rel0, rel1)
+            bounds = doc.token_bounds(s0 + w0, s0 + w1)
+            if confirm and (rel0 - w0 not in bounds or rel1 - w0 not in bounds):
                 return None
-            prev_tok, next_tok = _neighbours(sentence, bounds, rel0, rel1)
-            if ctx.prev and prev_tok not in ctx.prev:
+            prev_tok, next_tok = _neighbours(sentence[w0:w1], bounds, rel0 - w0, rel1 - w0)
+            if ctx.prev and not _token_in(prev_tok, ctx.prev):
                 return None
-            if ctx.next and next_tok not in ctx.next:
+            if ctx.next and not _token_in(next_tok, ctx.next):
                 return None
-            if prev_tok and prev_tok in ctx.prev_not:
+            if prev_tok and _token_in(prev_tok, ctx.prev_not):
                 return None
-            if next_tok and next_tok in ctx.next_not:
+            if next_tok and _token_in(next_tok, ctx.next_not):
                 return None
         if ctx.sentence and not any(_contains(sentence, w) for w in ctx.sentence):
             return None
@@ -163,8 +260,8 @@ class Matcher:
             return None
         severity, reason = rule.severity, ""
         for key, words_found in (("negation", lambda: _negated(sentence, rel0)),
-                                 ("goal", lambda: any(w in sentence for w in GOAL_WORDS)),
-                                 ("self_compare", lambda: any(w in sentence for w in SELF_COMPARE))):
+                                 ("goal", lambda: _goal(sentence, rel0, rel1)),
+                                 ("self_compare", lambda: _SELF_RE.search(sentence) is not None)):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue
@@ -180,19 +277,13 @@ class _Doc:
     def __init__(self, text: str, segmenter: Segmenter):
         self.text = text
         self._segmenter = segmenter
-        self._ends: list[int] | None = None
         self._tokens: dict[tuple[int, int], set[int]] = {}
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
-        if self._ends is None:
-            self._ends = [m.start() for m in SENTENCE_END.finditer(self.text)]
-        k = bisect.bisect_left(self._ends, start)
-        s0 = self._ends[k - 1] + 1 if k else 0
-        k2 = bisect.bisect_left(self._ends, end)
-        s1 = self._ends[k2] if k2 < len(self._ends) else len(self.text)
-        s0 = max(s0, start - MAX_SENTENCE)
-        s1 = min(s1, end + MAX_SENTENCE)
-        return s0, s1
+        """The sentence around [start, end), at most MAX_SENTENCE chars either side."""
+        s0 = _last(SENTENCE_END, self.text, max(0, start - MAX_SENTENCE), start) + 1 or max(0, start - MAX_SENTENCE)
+        m = SENTENCE_END.search(self.text, end, end + MAX_SENTENCE)
+        return s0, (m.start() if m else min(len(self.text), end + MAX_SENTENCE))
 
     def token_bounds(self, s0: int, s1: int) -> set[int]:
         """Token boundaries (relative to s0) of the sentence [s0, s1)."""
@@ -218,15 +309,42 @@ def _contains(sentence: str, word: str) -> bool:
     return word in sentence
 
 
-def _covered(sentence: str, start: int, end: int, phrases: Iterable[str]) -> bool:
+def _token_in(token: str, words: tuple[str, ...]) -> bool:
+    """`token` is one of `words`; a word written /like this/ is a regular expression searched in it."""
+    if token in words:
+        return True
+    return any(len(w) > 2 and w[0] == "/" and w[-1] == "/" and _regex(w[1:-1]).search(token) for w in words)
+
+
+def _covered(sentence: str, start: int, end: int, phrases: tuple[str, ...]) -> bool:
     """True when an occurrence of one of `phrases` in `sentence` spans [start, end)."""
-    for phrase in phrases:
-        i = sentence.find(phrase, max(0, end - len(phrase)))
-        while i != -1 and i <= start:
-            if i + len(phrase) >= end:
-                return True
-            i = sentence.find(phrase, i + 1)
+    regex = _alternation(phrases)
+    reach = _longest(phrases)
+    # Overlapping occurrences: try every start position a covering phrase could have.
+    for a in range(max(0, end - reach), start + 1):
+        m = regex.match(sentence, a)
+        if m and m.end() >= end:
+            return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _alternation(phrases: tuple[str, ...]) -> re.Pattern:
+    """One regex for a set of phrases, longest first (so the longest phrase at a position wins)."""
+    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=4096)
+def _longest(phrases: tuple[str, ...]) -> int:
+    return max(map(len, phrases))
+
+
+def _window(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """[w0, w1) around the hit [start, end) that jieba segments: the clause, at most TOKEN_WINDOW either side."""
+    w0, w1 = max(0, start - TOKEN_WINDOW), min(len(sentence), end + TOKEN_WINDOW)
+    w0 = max(w0, _last(_CLAUSE_RE, sentence, w0, start) + 1)
+    m = _CLAUSE_RE.search(sentence, end, w1)
+    return w0, (m.start() if m else w1)
 
 
 def _neighbours(sentence: str, bounds: set[int], start: int, end: int) -> tuple[str, str]:
@@ -240,12 +358,28 @@ def _neighbours(sentence: str, bounds: set[int], start: int, end: int) -> tuple[
 
 
 def _negated(sentence: str, start: int) -> bool:
-    before = sentence[:start]
-    clause_start = max((before.rfind(c) for c in CLAUSE_END), default=-1) + 1
-    before = before[max(clause_start, start - NEG_WINDOW):]
+    # Quotes do not end a clause here: 不使用“最佳”“第一”等用语 mentions the words, negated.
+    a = max(0, start - NEG_WINDOW)
+    a = max(a, _last(_NEG_CLAUSE_RE, sentence, a, start) + 1)
+    before = sentence[a:start]
     if before.endswith(NEG_TOUCH):
         return True
-    return any(w in before for w in NEG_NEAR)
+    return _NEG_NEAR_RE.search(before) is not None
+
+
+def _goal(sentence: str, start: int, end: int) -> bool:
+    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景)."""
+    a = _last(_CLAUSE_RE, sentence, 0, start) + 1
+    m = _CLAUSE_RE.search(sentence, end)
+    return _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
+
+
+def _last(regex: re.Pattern, text: str, a: int, b: int) -> int:
+    """Start of the last match of `regex` in text[a:b], or -1."""
+    last = -1
+    for m in regex.finditer(text, a, b):
+        last = m.start()
+    return last
 
 
 def resolve_overlaps(hits: list[Hit]) -> list[Hit]:

@@ -1,7 +1,6 @@
 """A loaded, tuned set of phrase rules: `check(text)` and `check_html(html)` → Findings."""
 from __future__ import annotations
 
-import bisect
 from typing import Iterable
 
 from .errors import RuleError
@@ -41,15 +40,14 @@ class RuleSet:
         hits = self.matcher.find(norm.text)
         if not hits:
             return []
-        newlines = [i for i, c in enumerate(text) if c == "\n"] if "\n" in text else []
         out = []
         for h in hits:
             o0, o1 = norm.orig_span(h.start, h.end)
-            k = bisect.bisect_left(newlines, o0)
+            k = text.count("\n", 0, o0)
             if k == 0:
                 ln, col = line, column + o0
             else:
-                ln, col = line + k, o0 - newlines[k - 1]
+                ln, col = line + k, o0 - text.rindex("\n", 0, o0)
             out.append(self._finding(h, text, o0, o1, url, where, ln, col))
         return out
 
@@ -60,9 +58,10 @@ class RuleSet:
             message = f"{message}（例外：{zh}，请人工确认）" if self.lang != "en" else f"{message} (exception: {en}; review it)"
         before = text[max(0, o0 - CONTEXT_CHARS):o0].translate(_CLEAN)
         after = text[o1:o1 + CONTEXT_CHARS].translate(_CLEAN)
-        match = text[o0:o1].translate(_CLEAN) if BOUNDARY in text[o0:o1] else text[o0:o1]
+        # Invisible characters (zero-width evasions, HTML padding) are left out of what people read.
+        match = text[o0:o1].translate(_CLEAN) or text[o0:o1]
         return Finding(rule=h.rule.id, category=h.rule.category, severity=h.severity, url=url, message=message,
-                       where=where, match=match.replace("\u200b", "") or match, context=f"{before}{match}{after}",
+                       where=where, match=match, context=f"{before}{match}{after}",
                        line=line, column=column, basis=h.rule.basis, suggestion=suggestion or None)
 
     def check_html(self, html: str, url: str = "-") -> list[Finding]:

@@ -22,6 +22,7 @@ from typing import Iterable
 _LOCK = threading.Lock()
 _SHARED = None  # one tokenizer per process, shared by every rule set
 _ADDED: set[str] = set()
+CACHE_SIZE = 50_000  # tokenised windows kept per rule set
 BATCH = 900  # SQLite's host-parameter limit is 999 on older builds
 
 
@@ -29,6 +30,19 @@ def cache_dir() -> Path:
     """The persistent cache directory of siteaudit."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "siteaudit"
+
+
+KEEP_CACHED = 16  # newest cache files of one kind kept; older ones are removed
+
+
+def prune(directory: Path, pattern: str, keep: int = KEEP_CACHED) -> None:
+    """Remove all but the `keep` newest files matching `pattern` (stale rule sets and word lists)."""
+    try:
+        files = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[keep:]:
+            old.unlink()
+    except OSError:
+        pass  # another process pruned it first, or the directory is read-only
 
 
 def _quiet_jieba():
@@ -42,7 +56,9 @@ def _quiet_jieba():
         if block:
             sys.modules["pkg_resources"] = None
         try:
-            import jieba  # noqa: F401
+            import importlib
+
+            importlib.import_module("jieba")
         finally:
             if block and sys.modules.get("pkg_resources", 0) is None:
                 del sys.modules["pkg_resources"]
@@ -92,6 +108,7 @@ class _LazyTokenizer:
 
     def __init__(self, db: Path):
         jieba = _quiet_jieba()
+        self.db = db
         self._con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self._con.execute("SELECT k, v FROM meta"))
         self.maxlen = int(meta["maxlen"])
@@ -120,9 +137,37 @@ class _LazyTokenizer:
                     freq[w] = f
 
     def add_words(self, words: list[str]) -> None:
-        self._load(*words)  # every prefix is known before jieba adds the words' missing prefixes
-        for w in words:
-            self.tk.add_word(w)
+        """Add the rule terms as jieba words; the resulting entries are cached per word list."""
+        import hashlib
+        import pickle
+
+        key = hashlib.sha1(("\n".join(words) + self.db.name).encode("utf-8")).hexdigest()[:20]
+        cache = self.db.parent / f"jieba-words-{key}.pickle"
+        try:
+            with open(cache, "rb") as fh:
+                entries, delta = pickle.load(fh)
+        except Exception:  # no cache yet (or unreadable): compute as jieba does, then save
+            entries, delta = None, 0
+        if entries is None:
+            self._load(*words)  # every prefix is known before jieba adds the words' missing prefixes
+            total = self.tk.total
+            for w in words:
+                self.tk.add_word(w)
+            entries = {w[:i]: self.tk.FREQ[w[:i]] for w in words for i in range(1, len(w) + 1)}
+            delta = self.tk.total - total
+            try:
+                fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump((entries, delta), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, cache)
+                prune(cache.parent, "jieba-words-*.pickle")
+            except OSError:
+                pass
+            return
+        # Cached: the words and their prefixes as jieba left them (their substrings that jieba
+        # would look up are fetched from SQLite as sentences need them, without overriding these).
+        self.tk.FREQ.update(entries)
+        self.tk.total += delta
 
     def cut(self, sentence: str) -> list[str]:
         self._load(sentence)
@@ -160,15 +205,27 @@ def _shared_tokenizer():
         return _SHARED
 
 
+def _fall_back():
+    """Replace a broken SQLite-backed tokenizer by a full one (for every rule set) and re-add words."""
+    global _SHARED
+    with _LOCK:
+        if not isinstance(_SHARED, _FullTokenizer):
+            _SHARED = _FullTokenizer()
+            _SHARED.add_words(sorted(_ADDED))
+        return _SHARED
+
+
 class Segmenter:
     """Tokenises short sentences; rule terms are words so 保收益 stays one token and 最近 is not 最."""
 
     def __init__(self, words: Iterable[str] = ()):
         self._words = sorted(set(words))
         self._tk = None
+        self._cache: dict[str, list[str]] = {}  # pages repeat headers, footers and boilerplate
+        self.cache_size = CACHE_SIZE  # 0 turns the cache off (the benchmark's cold run)
 
     def __getstate__(self):
-        return {"_words": self._words, "_tk": None}
+        return {"_words": self._words, "_tk": None, "_cache": {}, "cache_size": CACHE_SIZE}
 
     def _tokenizer(self):
         if self._tk is None:
@@ -182,6 +239,19 @@ class Segmenter:
 
     def tokens(self, sentence: str) -> list[str]:
         """jieba tokens of `sentence` (no HMM: unknown runs stay single characters, predictably)."""
+        cached = self._cache.get(sentence)
+        if cached is not None:
+            return cached
         tk = self._tokenizer()
-        with _LOCK:
-            return tk.cut(sentence)
+        try:
+            with _LOCK:
+                tokens = tk.cut(sentence)
+        except sqlite3.Error:  # a damaged cache file: fall back to jieba's own dictionary
+            tk = self._tk = _fall_back()
+            with _LOCK:
+                tokens = tk.cut(sentence)
+        if self.cache_size:
+            if len(self._cache) >= self.cache_size:
+                self._cache.clear()
+            self._cache[sentence] = tokens
+        return tokens

@@ -31,7 +31,7 @@ class CollectingSession:
         if self.ruleset is not None and page.text and page.is_html:
             found.extend(self.ruleset.check_html(page.text, page.url))
         found.extend(run_page_checks(page, self.ctx))
-        self.pages.append({"url": page.url, "status": page.status, "encoding": page.encoding,
+        self.pages.append({"url": page.url, "status": page.status, "depth": page.depth, "encoding": page.encoding,
                            "declared": page.declared_encoding, "referer": page.referer, "title": page.title,
                            "kind": page.headers.get("x-siteaudit-kind", ""), "text": page.text[:5000],
                            "homepage": page.is_homepage, "redirects": list(page.redirects)})

@@ -75,6 +75,12 @@ def test_company_name_differs():
     assert (f.rule, f.severity, f.actual, f.expected) == ("CMP010", Severity.WARNING, "上海另一家网络有限公司", "北京示例科技有限公司")
 
 
+def test_same_name_written_another_way_is_info():
+    body = "<footer>© 2024 示例科技（北京）有限公司 版权所有 电话：010-62345678</footer>"
+    (f,) = check_company(page(body), ctx())
+    assert (f.rule, f.severity) == ("CMP010", Severity.INFO)
+
+
 def test_phone_missing_or_different():
     (f,) = check_company(page("<footer>© 2024 北京示例科技有限公司 版权所有</footer>"), ctx())
     assert f.rule == "CMP020"

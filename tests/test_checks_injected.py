@@ -51,6 +51,8 @@ def test_fixture_hidden_gambling_links():
     ('<div style="background:#000;color:rgb(0,0,0)">{}</div>', "same colour as background (#000000)"),
     ('<div style="background:#123456"><div style="color:#123456">{}</div></div>', "same colour as background (#123456)"),
     ('<div style="height:0;overflow:hidden">{}</div>', "height:0 + overflow:hidden"),
+    ('<div style="width:1px;height:1px;overflow:hidden">{}</div>', "height:1px + overflow:hidden"),
+    ('<marquee height="1" width="1">{}</marquee>', "<marquee height=1>"),
     ('<div hidden>{}</div>', "hidden attribute"),
     ('<style>#x{{position:absolute;top:-800px}}</style><div id="x">{}</div>', "off-screen (top:-800px)"),
     ('<style>div.seo{{display:none}}</style><div class="seo wrap">{}</div>', "display:none"),
@@ -69,20 +71,45 @@ def test_hiding_techniques_are_named(wrapper, technique):
     '<div style="position:absolute;left:-20px">{}</div>',    # nudged, not off-screen
     '<div style="font-size:12px">{}</div>',
     '<div class="seo">{}</div><style>.wrap .seo{{display:none}}</style>',  # descendant selector: not trusted
+    '<style>@media (max-width: 768px) {{ .pc {{ display:none }} }} .x{{color:red}}</style><div class="pc">{}</div>',
+    '<style media="print">.pc{{display:none}}</style><div class="pc">{}</div>',
 ])
 def test_visible_wrappers_are_not_hidden(wrapper):
     found = run(doc(wrapper.format(LINKS)))
     assert "INJ010" not in [f.rule for f in found]
 
 
+def test_spam_for_spiders_only_in_noscript():
+    found = run(doc(f"<noscript>{LINKS}</noscript>"))
+    assert [f.rule for f in found] == ["INJ010"] and found[0].actual.startswith("noscript @ html/body/noscript")
+    # The usual noscript contents: a notice, a tracking pixel, a tag manager frame.
+    assert run(doc('<noscript>请启用 JavaScript<img src="https://hm.example.com/hm.gif?x=1">'
+                   '<a href="https://www.example.cn/help">帮助</a></noscript>')) == []
+
+
 def test_hidden_links_to_unrelated_domains_without_spam_words():
     found = run(doc(f'<div style="position:absolute;left:-5000px">{NEUTRAL_LINKS}</div>'))
     assert [(f.rule, f.severity) for f in found] == [("INJ011", Severity.ERROR)]
     assert "one.example.net" in found[0].actual
-    # A closed menu of the site's own pages is ordinary UI.
+    # A closed share menu, or a closed menu of the site's own pages, is ordinary UI.
+    share = ('<div class="share" style="display:none"><a href="https://service.weibo.com/share">微博</a>'
+             '<a href="https://sns.qzone.qq.com/">QQ空间</a><a href="https://www.douban.com/share">豆瓣</a></div>')
+    assert run(doc(share)) == []
     menu = '<ul style="display:none"><li><a href="/a">A</a></li><li><a href="https://example.cn/b">B</a></li>' \
            '<li><a href="http://www.example.cn/c">C</a></li></ul>'
     assert run(doc(menu)) == []
+
+
+def test_hidden_frame_loading_another_site():
+    found = run(doc('<iframe src="http://c.example.net/x.html" width="0" height="0" frameborder="0"></iframe>'))
+    assert [(f.rule, f.match) for f in found] == [("INJ013", "http://c.example.net/x.html")]
+    wrapped = run(doc('<div style="display:none"><iframe src="//ads.example.org/"></iframe></div>'))
+    assert [f.rule for f in wrapped] == ["INJ013"]
+    # A visible map or video frame, and a hidden frame of the site itself, are fine.
+    assert run(doc('<iframe src="https://map.example.com/embed" width="600" height="400"></iframe>'
+                   '<iframe src="/track.html" width="0" height="0"></iframe>'
+                   '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X" height="0" width="0" '
+                   'style="display:none"></iframe></noscript>')) == []
 
 
 def test_visible_spam_link_block():
@@ -122,9 +149,26 @@ def test_spider_redirect_script():
     assert run(doc("<p>示例</p>" + plain)) == []
 
 
+def test_script_writing_spam_in_unicode_escapes():
+    escaped = "".join(f"\\u{ord(c):04x}" for c in "澳门新葡京")
+    script = f"<script>document.title = '{escaped}';</script>"
+    found = run(doc("<p>示例</p>" + script))
+    assert [(f.rule, f.where, f.match) for f in found] == [("INJ022", "title", "澳门新葡京")]
+    assert run(doc("<p>示例</p><script>var msg = '\\u4f60\\u597d';</script>")) == []
+    emoji = run(doc("<p>示例</p><script>var t = '\\ud83c\\udfb0 " + escaped + "';</script>"))
+    assert [f.rule for f in emoji] == ["INJ022"]
+    emoji[0].context.encode("utf-8")   # no lone surrogates in the evidence
+
+
 def test_clean_pages_have_no_findings():
     for name in ("good_centered_div.html", "good_label_variants.html"):
         assert run((FIXTURES / name).read_text(encoding="utf-8")) == []
+
+
+def test_rules_after_an_at_rule_still_apply():
+    html = doc('<style>@import url(x.css); @media print{{.a{{color:red}}}} .lk{{display:none}}</style>'
+               .replace("{{", "{").replace("}}", "}") + f'<div class="lk">{LINKS}</div>')
+    assert [f.rule for f in run(html)] == ["INJ010"]
 
 
 def test_helpers():

@@ -47,6 +47,12 @@ def test_complete_policy_linked_from_homepage_passes():
     assert out.result.status is CheckStatus.OK and out.findings == []
 
 
+@pytest.mark.parametrize("link", ['<a href="/legal/ys.html">隐私协议</a>', '<a href="/p?id=9">个人信息保护政策</a>',
+                                  '<a href="/privacy">Privacy</a>', '<a href="/yinsi.html">《用户协议》与隐私</a>'])
+def test_policy_link_variants(link):
+    assert crawl(ctx(), page(HOME, f"<footer>{link}</footer>", home=True)) == []
+
+
 def test_homepage_without_policy_link():
     found = crawl(ctx(), page(HOME, "<footer>© 2024 示例</footer>", home=True))
     assert [(f.rule, f.severity, f.url, f.category) for f in found] == [("PRV001", Severity.WARNING, HOME, "privacy")]
@@ -68,6 +74,14 @@ def test_linked_policy_never_fetched():
     crawl(c, page(HOME, LINKED, home=True))
     (f,) = check_privacy_policies(c).findings
     assert (f.rule, f.severity, f.url) == ("PRV003", Severity.INFO, HOME + "privacy.html")
+
+
+def test_linked_policy_that_does_not_open():
+    c = ctx()
+    crawl(c, page(HOME, LINKED, home=True),
+          Page(url=HOME + "privacy.html", status=404, content_type="text/html", text="<html>Not found</html>"))
+    (f,) = check_privacy_policies(c).findings
+    assert (f.rule, f.severity) == ("PRV003", Severity.WARNING) and "404" in f.actual
 
 
 def test_policy_found_by_its_title_even_when_not_linked():

@@ -58,6 +58,15 @@ def test_status_rules_by_kind(ctx, kind, status, rule, severity):
         assert "被限流/拦截" in f.message
 
 
+def test_unresolved_external_host_under_resolver_is_only_info():
+    page = _page(status=0, headers={"x-siteaudit-kind": "external",
+                                    "x-siteaudit-error": "CannotResolveHostError: DNS lookup failed"})
+    with_resolver = AuditContext(profile=profile_for_url(HOME), resolver=("127.0.0.2", 53))
+    assert [f.severity.value for f in links.check_page_status(page, with_resolver)] == ["info"]
+    assert [f.severity.value for f in links.check_page_status(page, AuditContext(profile=profile_for_url(HOME)))] \
+        == ["warning"]
+
+
 @pytest.mark.parametrize("status", [200, 301, 304])
 def test_ok_statuses_are_not_findings(ctx, status):
     assert not list(links.check_page_status(_page(status=status), ctx))
@@ -79,6 +88,10 @@ def test_encoding_finding_only_on_mismatch(ctx):
     (f,) = content.check_encoding(page, ctx)
     assert (f.rule, f.category, f.expected, f.actual) == ("CNT001", "content", "utf-8", "gb18030")
     assert not list(content.check_encoding(_page(encoding="utf-8", declared_encoding="utf-8"), ctx))
+    undeclared = {"x-siteaudit-encoding-mismatch": "utf-8"}
+    (utf8,) = content.check_encoding(_page(encoding="utf-8", headers=undeclared), ctx)
+    (gbk,) = content.check_encoding(_page(encoding="gb18030", headers=undeclared), ctx)
+    assert (utf8.severity.value, gbk.severity.value) == ("info", "warning")
 
 
 SOFT = "<html><head><title>网站</title></head><body><p>抱歉，您访问的内容暂时无法显示，请返回首页。</p></body></html>"
@@ -99,9 +112,20 @@ def test_soft_404_against_the_probe(ctx):
     assert not list(content.check_soft_404(_page(text=SOFT, title="网站"), ctx))
 
 
-def test_soft_404_by_title(ctx):
-    (f,) = content.check_soft_404(_page(text=REAL, title="404 页面不存在"), ctx)
-    assert f.rule == "CNT002"
+@pytest.mark.parametrize("title, soft", [
+    ("404 页面不存在", True), ("404页面", True), ("Page Not Found", True), ("抱歉，找不到该页面", True),
+    ("型号 14040 参数", False), ("新闻", False),
+])
+def test_soft_404_by_title(ctx, title, soft):
+    assert bool(list(content.check_soft_404(_page(text=REAL, title=title), ctx))) is soft
+
+
+def test_shared_navigation_is_not_a_soft_404(ctx):
+    nav = "<nav>" + "".join(f"<a>栏目{i}导航链接</a>" for i in range(150)) + "</nav>"
+    _probe(ctx, 200, f"<html><body>{nav}<p>欢迎访问我们的网站首页。</p></body></html>")
+    body = "".join(f"第{i}期产品在{i * 3}个城市上线，服务客户{i * 120}家。" for i in range(1, 40))
+    article = f"<html><body>{nav}<p>{body}</p></body></html>"
+    assert not list(content.check_soft_404(_page(text=article, title="新品发布"), ctx))
 
 
 def test_probe_200_reported_once_per_host(ctx):
@@ -153,6 +177,14 @@ def test_final_checks_when_nothing_happened(ctx):
     assert crawl.check_robots_excluded(ignoring).result.status is CheckStatus.SKIPPED
 
 
+def test_links_past_max_depth_are_reported(ctx):
+    ctx.state["crawl.depth_ignored"] = 4
+    outcome = crawl.check_caps(ctx)
+    assert outcome.result.status is CheckStatus.FAIL
+    (f,) = outcome.findings
+    assert f.rule == "LNK014" and f.severity.value == "info" and "4" in f.message
+
+
 def test_orphans_are_not_claimed_after_a_cut_short_crawl(ctx):
     ctx.state["crawl.sitemap"] = {"sitemaps": ["s"], "urls": 1, "orphans": ["http://www.x.cn/o"], "orphan_count": 1,
                                   "unlisted": [], "unlisted_count": 0}
@@ -169,3 +201,42 @@ def test_parse_retry_after(value, seconds):
 
 def test_parse_retry_after_http_date_in_the_future():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
+
+
+def test_english_texts_have_no_chinese():
+    import re
+
+    ctx = AuditContext(profile=profile_for_url(HOME), lang="en")
+    _probe(ctx, 200, SOFT)
+    ctx.state.update({
+        "crawl.robots_excluded": {"count": 30, "urls": [f"http://www.x.cn/p/{i}" for i in range(25)]},
+        "crawl.sitemap": {"sitemaps": ["s"], "urls": 5, "orphans": ["http://www.x.cn/o"], "orphan_count": 1,
+                          "unlisted": ["http://www.x.cn/u"], "unlisted_count": 1},
+        "crawl.truncated": {"www.x.cn/cal?m": {"refused": 7, "example": "http://www.x.cn/cal?m=9"}},
+        "crawl.crawl_delay": {"www.x.cn": 2.0},
+        "crawl.depth_ignored": 3,
+        "crawl.throttled": {"www.x.cn": {"status": 429, "retry_after": "", "responses": 3, "recovered": False,
+                                         "url": "http://www.x.cn/b", "gave_up": True}},
+    })
+    pages = [
+        _page(status=404, referer=HOME), _page(status=0, headers={"x-siteaudit-error": "DNS"}),
+        _page(status=429), _page(status=404, headers={"x-siteaudit-kind": "resource"}),
+        _page(url="http://x.cn/4", redirects=("https://x.cn/1", "https://x.cn/2", "http://x.cn/3")),
+        _page(status=302, headers={"x-siteaudit-redirect-loop": "http://x.cn/a → http://x.cn/b → http://x.cn/a"}),
+        _page(encoding="gb18030", headers={"x-siteaudit-encoding-mismatch": "detected"}),
+        _page(text=SOFT, title="site"), _page(url=HOME, text=REAL, is_homepage=True),
+        _page(text='<html><body><div id="app"></div><script src="/a.js"></script></body></html>'),
+        _page(text="<html><body> </body></html>"),
+    ]
+    findings = [f for fn in (links.check_page_status, links.check_redirects, content.check_encoding,
+                             content.check_soft_404, content.check_probe, content.check_empty)
+                for p in pages for f in fn(p, ctx)]
+    outcomes = [fn(ctx) for fn in (crawl.check_robots_excluded, crawl.check_sitemap, crawl.check_caps,
+                                   crawl.check_throttled)]
+    findings += [f for o in outcomes for f in o.findings]
+    assert len({f.rule for f in findings}) >= 16
+    texts = [t for f in findings for t in (f.message, f.expected or "", f.actual or "", f.suggestion or "",
+                                           f.context or "")]
+    texts += [o.result.detail for o in outcomes]
+    cjk = re.compile(r"[\u4e00-\u9fff；：，（）]")
+    assert not [t for t in texts if cjk.search(t)]

@@ -38,6 +38,13 @@ def test_detect_encoding(body, content_type, encoding, mismatch):
     assert ("最佳" in text) if not body.isascii() else text == body.decode("ascii")
 
 
+def test_a_right_meta_wins_over_a_wrong_header():
+    # Few CJK characters: the bytes alone could not tell GBK from Big5, the <meta> can.
+    body = _meta("big5", "<html><head></head><body>服務</body></html>").encode("big5")
+    detected = detect_encoding(body, "text/html; charset=utf-8")
+    assert (detected.encoding, detected.source, detected.mismatch) == ("big5hkscs", "meta", True)
+
+
 def test_declared_is_reported_as_header_then_meta():
     assert detect_encoding(_meta("gbk", ZH).encode("gbk"), "text/html; charset=utf-8").declared == "utf-8"
     assert detect_encoding(_meta("gbk", ZH).encode("gbk"), "text/html").declared == "gb18030"

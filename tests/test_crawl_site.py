@@ -82,7 +82,15 @@ def _redirect(to: str, status: int = 302) -> Reply:
     return Reply(status, "", headers={"Location": to})
 
 
+def _no_head(handler) -> Reply:
+    """A server that refuses HEAD (405) but serves GET."""
+    if handler.command == "HEAD":
+        return Reply(405, "", headers={"Allow": "GET"})
+    return Reply(200, "<html><body>ok</body></html>")
+
+
 ROUTES = {
+    (PARTNER, "/no-head.html"): _no_head,
     (WWW, "/wrong-header.html"): Reply(200, GBK_PRODUCT, content_type="text/html; charset=utf-8"),
     (WWW, "/big5.html"): Reply(200, BIG5_PAGE, content_type="text/html; charset=gb2312"),
     (WWW, "/loop-a"): _redirect("/loop-b"),
@@ -92,32 +100,50 @@ ROUTES = {
     (WWW, "/chain-3"): _redirect("/chain-end.html", 301),
     (WWW, "/chain-end.html"): Reply(200, '<html><head><meta charset="utf-8"><title>新地址</title></head>'
                                          '<body><p>页面已经迁移到新的地址，内容保持不变。</p></body></html>'),
+    (WWW, "/old-about"): _redirect("/old-about-2", 301),
+    (WWW, "/old-about-2"): _redirect("/old-about-3", 301),
+    (WWW, "/old-about-3"): _redirect("/about.html", 301),
     (WWW, "/calendar.html"): _calendar,
+    (WWW, "/api/quota.html"): Reply(429, "Too Many Requests", headers={"Retry-After": "1"}),
     (WWW, "/staging.html"): _staging,
     (SHOP, "/"): Reply(429, "<html><body>请求过于频繁，请稍后再试</body></html>", headers={"Retry-After": "1"}),
+    (SHOP, "/robots.txt"): Reply(429, "Too Many Requests", headers={"Retry-After": "1"}, content_type="text/plain"),
     (LIMITED, "/"): Reply(429, "Too Many Requests", headers={"Retry-After": "30"}),
 }
 
 
-@pytest.fixture(scope="module")
-def crawl(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("crawl")
+def serve_crawl_site() -> tuple[WebServer, DNSServer]:
+    """The fixture site on 127.0.0.1 and its names on a DNS server at 127.0.0.2; the caller stops both."""
     web = WebServer(SITE_FIXTURES / "crawl", routes={**ROUTES, (WWW, "/busy.html"): _busy()})
     web._httpd.RequestHandlerClass = _SoftHandler
     web.replace = {b"{port}": str(web.port).encode()}
     dns = DNSServer(ZONE, host="127.0.0.2").start()
     web.start()
+    return web, dns
+
+
+def crawl_profile(path: Path, port: int, extra: str = "") -> Path:
+    path.write_text(
+        "site:\n"
+        "  name: 爬虫测试公司\n"
+        f"  start_urls: ['http://{WWW}:{port}/']\n"
+        f"  domains: [{WWW}, {M}, {SHOP}]\n"
+        "crawl:\n"
+        "  delay: 0\n  max_pages: 200\n  pattern_cap: 5\n  concurrency: 4\n  timeout: 5\n"
+        f"  user_agent: {AGENT}\n"
+        "  headers: {X-Staging: 'yes'}\n  cookies: {preview: '1'}\n"
+        "  auth: {username: audit, password_env: CRAWL_TEST_PASSWORD}\n"
+        "  exclude: ['^/drafts/']\n"
+        "  strip_params: [ref]\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("crawl")
+    web, dns = serve_crawl_site()
     try:
-        profile = tmp / "site.yaml"
-        profile.write_text(
-            "site:\n"
-            f"  start_urls: ['http://{WWW}:{web.port}/']\n"
-            f"  domains: [{WWW}, {M}, {SHOP}]\n"
-            "crawl:\n"
-            "  delay: 0\n  max_pages: 200\n  pattern_cap: 5\n  concurrency: 4\n  timeout: 5\n"
-            f"  user_agent: {AGENT}\n"
-            "  headers: {X-Staging: 'yes'}\n  cookies: {preview: '1'}\n"
-            "  auth: {username: audit, password_env: CRAWL_TEST_PASSWORD}\n", encoding="utf-8")
+        profile = crawl_profile(tmp / "site.yaml", web.port)
         out = tmp / "crawl.json"
         result = subprocess.run([sys.executable, "-m", "tests.crawl_runner", str(profile), str(out), dns.address],
                                 cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -145,6 +171,13 @@ def _findings(crawl, rule, url=None):
 
 def test_crawl_ends_by_itself(crawl):
     assert crawl["finish_reason"] == "finished"
+
+
+def test_depth_counts_links_from_the_homepage(crawl):
+    # robots.txt, sitemaps and the probe come first but are not link hops
+    assert _page(crawl, crawl["url"](WWW, "/"))["depth"] == 0
+    assert _page(crawl, crawl["url"](WWW, "/spa.html"))["depth"] == 1
+    assert _page(crawl, crawl["url"](WWW, "/orphan.html"))["depth"] == 0   # a sitemap entry is an entry point
 
 
 @pytest.mark.parametrize("path, encoding, phrase", [
@@ -213,8 +246,14 @@ def test_redirect_loop_and_chain(crawl):
     (loop,) = _findings(crawl, "LNK005")
     assert loop["url"] == crawl["url"](WWW, "/loop-a")
     assert "/loop-b" in loop["actual"] and loop["actual"].count("/loop-a") == 2
-    (chain,) = _findings(crawl, "LNK004")
-    assert chain["url"] == crawl["url"](WWW, "/chain-1") and "chain-end.html" in chain["actual"]
+    (chain,) = _findings(crawl, "LNK004", crawl["url"](WWW, "/chain-1"))
+    assert "chain-end.html" in chain["actual"]
+
+
+def test_redirect_chain_to_a_page_already_crawled(crawl):
+    (chain,) = _findings(crawl, "LNK004", crawl["url"](WWW, "/old-about"))
+    assert chain["actual"].endswith("/about.html")
+    assert len([p for p in crawl["pages"] if p["url"] == crawl["url"](WWW, "/about.html")]) == 1
 
 
 def test_rate_limited_host_is_blocked_not_broken(crawl):
@@ -223,16 +262,28 @@ def test_rate_limited_host_is_blocked_not_broken(crawl):
     (blocked,) = _findings(crawl, "LNK003", shop)
     assert "被限流/拦截" in blocked["message"]
     shop_gets = [r for r in crawl["requests"] if r[0] == SHOP and r[2] == "/"]
-    assert len(shop_gets) == 3   # the first answer and two retries after waiting, then it gave up
+    assert len(shop_gets) == 2   # the first answer and one retry after waiting, then it gave up
+    # robots.txt answered 429 too: no sitemap or probe was asked for while the host wanted a pause
+    assert {r[2] for r in crawl["requests"] if r[0] == SHOP} == {"/robots.txt", "/"}
     (throttle,) = [f for f in _findings(crawl, "LNK013") if f["url"] == shop]
     assert throttle["severity"] == "warning"
+
+
+def test_one_rate_limited_url_does_not_give_up_its_host(crawl):
+    quota = crawl["url"](WWW, "/api/quota.html")
+    assert _findings(crawl, "LNK003", quota) and not _findings(crawl, "LNK001", quota)
+    assert len([r for r in crawl["requests"] if r[2] == "/api/quota.html"]) == 2   # asked, waited, asked again
+    # pages linked from a page found after the refusal were still crawled
+    assert _page(crawl, crawl["url"](WWW, "/calendar.html?month=2026-05"))["status"] == 200
 
 
 def test_retry_after_is_waited_for_and_retried(crawl):
     busy = crawl["url"](WWW, "/busy.html")
     assert _page(crawl, busy)["status"] == 200
-    (note,) = [f for f in _findings(crawl, "LNK013") if f["url"] == busy]
-    assert note["severity"] == "info"
+    # www also has /api/quota.html, refused even after waiting: the host note says pages were lost
+    (note,) = [f for f in _findings(crawl, "LNK013") if WWW in f["message"]]
+    assert note["severity"] == "warning"
+    assert not _findings(crawl, "LNK003", busy)
 
 
 def test_calendar_is_capped(crawl):
@@ -240,11 +291,17 @@ def test_calendar_is_capped(crawl):
     assert len(months) == 5
     (capped,) = _findings(crawl, "LNK012")
     assert "calendar.html?month" in capped["message"]
+    assert crawl["state"]["crawl.truncated"]["www.crawl-corp.cn/calendar.html?month"]["refused"] == 1
 
 
 def test_tracking_parameters_do_not_refetch(crawl):
     about = [p for p in crawl["pages"] if "/about.html" in p["url"]]
     assert [p["url"] for p in about] == [crawl["url"](WWW, "/about.html")]
+    assert not [r for r in crawl["requests"] if "utm_" in r[2] or "ref=" in r[2]]
+
+
+def test_profile_exclude_is_a_path_regex(crawl):
+    assert not [r for r in crawl["requests"] if r[2].startswith("/drafts/")]
 
 
 def test_resources_are_status_checked_with_head(crawl):
@@ -261,9 +318,15 @@ def test_external_links_checked_not_followed(crawl):
     (broken,) = _findings(crawl, "LNK008", dead)
     assert broken["severity"] == "warning"
     assert not _findings(crawl, "LNK008", crawl["url"](PARTNER, "/ok.html"))
-    assert all(r[1] == "HEAD" for r in crawl["requests"] if r[0] in (PARTNER, LIMITED))
+    assert all(r[1] == "HEAD" for r in crawl["requests"] if r[0] in (PARTNER, LIMITED) and r[2] != "/no-head.html")
     limited = crawl["url"](LIMITED, "/")
     assert _findings(crawl, "LNK003", limited) and not _findings(crawl, "LNK008", limited)
+
+
+def test_head_refused_falls_back_to_get(crawl):
+    assert not [f for f in crawl["findings"] if f["url"] == crawl["url"](PARTNER, "/no-head.html")]
+    methods = [r[1] for r in crawl["requests"] if r[0] == PARTNER and r[2] == "/no-head.html"]
+    assert methods == ["HEAD", "GET"]
 
 
 def test_soft_404_by_probe_comparison(crawl):

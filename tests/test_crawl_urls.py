@@ -49,3 +49,11 @@ def test_pattern_cap_admits_exactly_cap_then_counts():
     assert cap.truncated == {"x.cn/cal?month": 4}
     assert cap.examples["x.cn/cal?month"] == "http://x.cn/cal?month=2026-04"
     assert cap.admit("http://x.cn/other")   # other patterns are unaffected
+
+
+def test_sitemap_lines_of_robots_txt():
+    from crawler.spiders.bootstrap import sitemap_lines
+
+    robots = (b"User-agent: *\nDisallow: /admin/\nSitemap: https://x.cn/a.xml\nsitemap:/b.xml\n"
+              b"  SITEMAP:  https://x.cn/a.xml\nSitemap: ftp://x.cn/c.xml\n# Sitemap: https://x.cn/no.xml\n")
+    assert sitemap_lines(robots, "https://x.cn/robots.txt") == ["https://x.cn/a.xml", "https://x.cn/b.xml"]

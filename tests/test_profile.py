@@ -94,3 +94,13 @@ def test_init_template_is_a_valid_profile():
     from crawler.commands import TEMPLATE
 
     assert load_profile(TEMPLATE).company.name == "示例科技有限公司"
+
+
+def test_readme_profile_example_is_valid():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", readme, re.S).group(1)
+    profile = parse_profile(example, "README.md")
+    assert profile.site.domains and profile.crawl.pattern_cap == 50

@@ -6,8 +6,6 @@ held-out set counts it). Fails below recall 0.95 or above a false-positive rate 
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from rules.loader import load_ruleset
 from rules.model import PHRASE_CATEGORIES
 

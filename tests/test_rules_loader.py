@@ -119,3 +119,23 @@ def test_unknown_pack_name_is_an_error():
 def test_english_messages():
     (f,) = load_ruleset(lang="en").check("本产品效果最佳")
     assert f.message.isascii()
+
+
+def test_duplicate_keys_are_an_error(tmp_path):
+    path = write(tmp_path, GOOD.replace("    terms: [超级棒]", "    terms: [超级棒]\n    terms: [很棒]"))
+    with pytest.raises(RuleError) as exc:
+        read_pack(path)
+    assert (exc.value.file, exc.value.line, exc.value.field) == (str(path), 11, "terms")
+    assert "first at line 10" in exc.value.message
+
+
+def test_tuned_rule_sets_are_cached_under_their_own_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = load_ruleset(severity={"AD101": "info"}, allow=["最佳伙伴牌"])
+    (cached,) = (tmp_path / "siteaudit").glob("ruleset-*.pickle")
+    assert len(cached.stem) == len("ruleset-") + 20
+    again = load_ruleset(severity={"AD101": "info"}, allow=["最佳伙伴牌"])
+    assert again is not first and again.get("AD101").id == "AD101"
+    assert again.check("效果最佳")[0].severity.value == "info"
+    other = load_ruleset()
+    assert other.check("效果最佳")[0].severity.value == "error"

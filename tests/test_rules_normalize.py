@@ -41,7 +41,7 @@ def test_span_maps_back_to_the_original_slice():
 
 def test_sentence_punctuation_and_newlines_are_kept():
     n = normalize("第一，我们\n第二。")
-    assert "," in n.text and "\n" in n.text and "。" in n.text
+    assert "，" in n.text and "\n" in n.text and "。" in n.text
 
 
 def test_terms_normalise_like_text():

@@ -39,6 +39,7 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("scope.collect", scope.collect_scope),
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
+    ("links.chains", links.check_redirect_chains),
     ("crawl.robots", crawl.check_robots_excluded),
     ("crawl.sitemap", crawl.check_sitemap),
     ("crawl.caps", crawl.check_caps),

@@ -28,6 +28,10 @@ _NAME_HINT = re.compile(r"版权所有|Copyright|©|主办|运营", re.I)
 _PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}[- ]?\d{7,8}|1[3-9]\d[- ]?\d{4}[- ]?\d{4}|[48]00[- ]?\d{3}[- ]?\d{4})(?!\d)")
 _LICENCE_DISPLAY = re.compile(r"营业执照|照面信息|电子营业执照|businesslicen[cs]e|gsxt\.gov\.cn|zzlz", re.I)
 
+_WHITESPACE = re.compile(r"\s")
+_NON_DIGIT = re.compile(r"\D")
+_LEGAL_FORM = re.compile(r"(?:有限责任公司|股份有限公司|有限公司)$")
+
 BASIS_CODE = "GB 32100-2015《法人和其他组织统一社会信用代码编码规则》"
 BASIS_ECOM = "《中华人民共和国电子商务法》第十五条"
 STATE_SEEN = "company.seen"   # (host, rule, value) already reported
@@ -49,11 +53,19 @@ def credit_code_valid(code: str) -> bool:
 
 
 def _norm_name(name: str) -> str:
-    return re.sub(r"\s", "", name).replace("（", "(").replace("）", ")")
+    return _WHITESPACE.sub("", name).replace("（", "(").replace("）", ")")
+
+
+def _similarity(a: str, b: str) -> float:
+    """Shared characters over the longer name, after the legal-form suffix: 0 (nothing) … 1 (same)."""
+    a, b = _LEGAL_FORM.sub("", a), _LEGAL_FORM.sub("", b)
+    if not a or not b:
+        return 0.0
+    return len(set(a) & set(b)) / max(len(set(a)), len(set(b)))
 
 
 def _phone_digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+    return _NON_DIGIT.sub("", text)
 
 
 class _Reporter:
@@ -103,7 +115,10 @@ def _check_name(parsed: Parsed, rep: _Reporter) -> None:
             shown = _norm_name(m.group("name"))
             if shown == declared or shown.endswith(declared) or declared.endswith(shown) and len(shown) >= 6:
                 continue
-            rep.add("CMP010", Severity.WARNING, f"页面展示的主体名称“{shown}”与申报的“{declared}”不一致",
+            # 示例科技（北京）有限公司 for 北京示例科技有限公司 is a way of writing the same name: worth a look,
+            # not a warning. A name with little in common is another company.
+            similar = _similarity(shown, declared) >= 0.75
+            rep.add("CMP010", Severity.INFO if similar else Severity.WARNING, f"页面展示的主体名称“{shown}”与申报的“{declared}”不一致",
                     f"the company name shown ({shown}) differs from the declared one ({declared})", once=shown,
                     where=_where(parsed, m.start()), match=m.group("name"), context=parsed.index.context(m.start(), m.end()),
                     basis="《非经营性互联网信息服务备案管理办法》第二十条", expected=declared, actual=shown)

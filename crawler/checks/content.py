@@ -16,19 +16,41 @@ _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOT
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=", re.IGNORECASE)
 _SPA_ROOT = re.compile(r"""<(div|main|section)\b[^>]*\bid\s*=\s*["']?(app|root|__next|__nuxt|main-app)\b[^>]*>\s*</\1>""",
                        re.IGNORECASE)
-_NOT_FOUND = re.compile(r"404|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
+_NOT_FOUND = re.compile(r"(?<!\d)404(?!\d)|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
 _ENTITY = re.compile(r"&(nbsp|#160|#xa0);", re.IGNORECASE)
 
 SOFT_404_SIMILARITY = 0.85   # share of the probe's text shingles a soft-404 page repeats
 JS_ONLY_TEXT = 60            # visible characters below which a page is "empty" without its scripts
 _SHINGLE = 3
-_SIGNATURE_CHARS = 4000
+_SIGNATURE_CHARS = 12000   # enough to get past a long shared navigation to the page's own text
 
 
 def visible_text(html: str) -> str:
     """The body text a reader sees without JavaScript: no head, scripts, styles, comments or tags."""
     text = _TAG.sub(" ", _INVISIBLE.sub(" ", html))
     return _SPACE.sub(" ", _ENTITY.sub(" ", text)).strip()
+
+
+_TEXT_RUN = re.compile(r">([^<]{8,})")
+_BODY = re.compile(r"<body\b", re.IGNORECASE)
+_NOT_TEXT_PARENT = ("<script", "<style", "<noscript", "<template", "<title", "<!--")
+
+
+def has_visible_text(html: str, at_least: int) -> bool:
+    """True when the body has `at_least` characters of readable text; stops as soon as it knows.
+
+    Cheap for ordinary pages (the first paragraphs settle it), so `check_empty` costs little per page.
+    """
+    body = _BODY.search(html)
+    total = 0
+    for match in _TEXT_RUN.finditer(html, body.end() if body else 0):
+        opening = html.rfind("<", 0, match.start(1))
+        if html.startswith(_NOT_TEXT_PARENT, opening) or html.startswith("<!--", opening):
+            continue
+        total += len(match.group(1).strip())
+        if total >= at_least:
+            return True
+    return False
 
 
 def text_signature(text: str) -> frozenset[int]:
@@ -51,8 +73,11 @@ def check_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
         return
     declared = page.declared_encoding or ctx.t("（未声明）", "(none)")
     header = page.content_type or ""
+    # Undeclared UTF-8 is read right by current browsers' sniffing; a wrong or missing GBK/Big5
+    # declaration shows mojibake to many readers (and to Scrapy).
+    severity = Severity.INFO if not page.declared_encoding and page.encoding == "utf-8" else Severity.WARNING
     yield Finding(
-        rule="CNT001", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="http",
+        rule="CNT001", category=Category.CONTENT.value, severity=severity, url=page.url, where="http",
         message=ctx.t(f"声明的编码与实际不符：声明 {declared}，实际 {page.encoding}",
                       f"Declared encoding does not match the content: declared {declared}, actual {page.encoding}"),
         expected=declared, actual=page.encoding,
@@ -64,7 +89,7 @@ def check_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
 
 def check_soft_404(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages that answer 200 but are really "not found" pages (soft 404)."""
-    if page.status != 200 or not page.is_html or page.is_homepage or page.headers.get("x-siteaudit-kind"):
+    if page.status != 200 or not page.is_html or page.is_homepage or page.kind != "page":
         return
     probe = ctx.state.get("content.probes", {}).get(page.host)
     probe_200 = bool(probe) and probe["status"] == 200
@@ -106,10 +131,10 @@ def check_probe(page: Page, ctx: AuditContext) -> Iterator[Finding]:
 
 def check_empty(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages with no readable text: blank, or text that only JavaScript puts on the page."""
-    if page.status != 200 or not page.is_html or page.headers.get("x-siteaudit-kind"):
+    if page.status != 200 or not page.is_html or page.kind != "page":
         return
-    if len(page.text) > 200_000:
-        return  # a big page is not empty; skip the scan
+    if len(page.text) > 200_000 or has_visible_text(page.text, JS_ONLY_TEXT):
+        return  # a big page is not empty; a page with readable text is not either
     text = visible_text(page.text)
     if len(text) >= JS_ONLY_TEXT:
         return

@@ -70,15 +70,25 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
 
 
 def check_caps(ctx: AuditContext) -> CheckOutcome:
-    """The crawl ended by itself: URL patterns (calendars, filters) that hit the per-pattern cap."""
+    """The crawl ended by itself: calendars and filters capped per URL pattern, links past the maximum depth."""
     truncated = ctx.state.get("crawl.truncated") or {}
     cap = ctx.state.get("crawl.pattern_cap", ctx.profile.crawl.pattern_cap)
-    if not truncated:
+    deep = ctx.state.get("crawl.depth_ignored") or 0
+    depth_findings = [Finding(
+        rule="LNK014", category=Category.LINKS.value, severity=Severity.INFO, url=ctx.profile.site.start_urls[0]
+        if ctx.profile.site.start_urls else "", where="http",
+        message=ctx.t(f"{deep} 个链接超过最大深度 {ctx.profile.crawl.max_depth}，未抓取",
+                      f"{deep} links beyond the maximum depth of {ctx.profile.crawl.max_depth} were not followed"),
+        expected=ctx.t(f"深度 ≤ {ctx.profile.crawl.max_depth}", f"depth ≤ {ctx.profile.crawl.max_depth}"),
+        actual=ctx.t(f"跳过 {deep} 个", f"{deep} skipped"),
+        suggestion=ctx.t("如需审计更深的页面，调高 crawl.max_depth（或 --max-depth）。",
+                         "Raise crawl.max_depth (or --max-depth) to audit deeper pages."))] if deep else []
+    if not truncated and not deep:
         return CheckOutcome(CheckResult("crawl.caps", CheckStatus.OK,
                                         ctx.t(f"没有地址模式超过上限（每个模式 {cap} 页）",
                                               f"no URL pattern reached the cap ({cap} pages each)")))
     refused = sum(v["refused"] for v in truncated.values())
-    findings = [Finding(
+    findings = depth_findings + [Finding(
         rule="LNK012", category=Category.LINKS.value, severity=Severity.INFO, url=v["example"] or pattern,
         where="http",
         message=ctx.t(f"地址模式 {pattern} 超过 {cap} 页上限，已跳过 {v['refused']} 个地址（可能是无尽的日历或筛选组合）",
@@ -90,8 +100,8 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
                          "Raise crawl.pattern_cap to audit more of them; mark endless links nofollow or "
                          "exclude them in robots.txt."))
         for pattern, v in sorted(truncated.items(), key=lambda kv: -kv[1]["refused"])[:_SHOWN]]
-    detail = ctx.t(f"{len(truncated)} 个地址模式达到上限，共跳过 {refused} 个地址",
-                   f"{len(truncated)} URL patterns reached the cap; {refused} URLs skipped")
+    detail = ctx.t(f"{len(truncated)} 个地址模式达到上限，共跳过 {refused} 个地址；超过最大深度 {deep} 个",
+                   f"{len(truncated)} URL patterns reached the cap; {refused} URLs skipped; {deep} beyond max depth")
     return CheckOutcome(CheckResult("crawl.caps", CheckStatus.FAIL, detail), findings)
 
 
@@ -101,7 +111,7 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
     delays = ctx.state.get("crawl.crawl_delay") or {}
     findings = []
     for host, info in sorted(throttled.items()):
-        recovered = info.get("recovered") and not info.get("gave_up")
+        recovered = info.get("recovered") and not info.get("gave_up") and not info.get("lost")
         after = info.get("retry_after") or ctx.t("无", "none")
         findings.append(Finding(
             rule="LNK013", category=Category.LINKS.value, severity=Severity.INFO if recovered else Severity.WARNING,
@@ -111,12 +121,15 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
                           f"{host} rate-limited the audit: HTTP {info['status']} (Retry-After {after}); "
                           + ("waited as asked and the retry succeeded" if recovered
                              else "still refused after waiting; some pages were not audited")),
-            expected="HTTP 200", actual=ctx.t(f"{info['responses']} 次 HTTP {info['status']}",
-                                              f"{info['responses']} × HTTP {info['status']}"),
+            expected="HTTP 200",
+            actual=ctx.t(f"{info['responses']} 次 HTTP {info['status']}"
+                         + (f"；另有 {info['skipped']} 个请求因此未发出" if info.get("skipped") else ""),
+                         f"{info['responses']} × HTTP {info['status']}"
+                         + (f"; {info['skipped']} more requests not sent" if info.get("skipped") else "")),
             suggestion=ctx.t("为审计放行（User-Agent 可在 crawl.user_agent 中设置），或调大 crawl.delay。",
                              "Allow the audit through (set crawl.user_agent to identify it) or raise crawl.delay.")))
     parts = [ctx.t(f"{h} Crawl-delay {d:g} 秒", f"{h} Crawl-delay {d:g} s") for h, d in sorted(delays.items())]
     parts += [ctx.t(f"{h} 限流", f"{h} throttled") for h in sorted(throttled)]
-    detail = "；".join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
+    detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult("crawl.politeness", status, detail), findings)

@@ -68,6 +68,34 @@ def _px(value: str) -> float | None:
     return number * (16 if unit in ("em", "rem") else 1)
 
 
+def _top_level(css: str) -> str:
+    """The CSS without @-rule blocks (`@media`, `@supports`, `@font-face` …): rules inside them apply
+    only sometimes (a phone-sized screen), and a responsive footer is not a hidden one."""
+    out: list[str] = []
+    i, n = 0, len(css)
+    while i < n:
+        at = css.find("@", i)
+        if at < 0:
+            out.append(css[i:])
+            break
+        out.append(css[i:at])
+        brace, semi = css.find("{", at), css.find(";", at)
+        if brace < 0 or (0 <= semi < brace):   # `@import …;`, `@charset …;`
+            i = n if semi < 0 else semi + 1
+            continue
+        depth, j = 0, brace
+        while j < n:
+            if css[j] == "{":
+                depth += 1
+            elif css[j] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        i = j + 1
+    return "".join(out)
+
+
 @dataclass
 class StyleSheet:
     """The simple rules of a page's <style> blocks, indexed by id, class and tag."""
@@ -80,7 +108,9 @@ class StyleSheet:
     def from_document(cls, root: etree._Element) -> "StyleSheet":
         sheet = cls({}, {}, {})
         for el in root.iter("style"):
-            css = _COMMENT.sub("", el.text or "")
+            if (el.get("media") or "all").strip().lower() not in ("all", "screen", ""):
+                continue   # print or size-conditional sheets do not hide anything on a desktop screen
+            css = _top_level(_COMMENT.sub("", el.text or ""))
             for m in _RULE.finditer(css):
                 decls = declarations(m.group(2))
                 if not decls.keys() & _RELEVANT:
@@ -151,8 +181,21 @@ def technique(style: dict[str, str], el: etree._Element, background: str) -> str
         return f"off-screen (text-indent:{style['text-indent']})"
     if style.get("overflow") == "hidden":
         for side in ("height", "width", "max-height", "max-width"):
-            if _px(style.get(side, "x")) == 0:
-                return f"{side}:0 + overflow:hidden"
+            px = _px(style.get(side, "x"))
+            if px is not None and px <= 1:
+                return f"{side}:{style[side]} + overflow:hidden"
+    if el.tag == "noscript":
+        return "noscript"   # shown only where JavaScript is off: to search-engine spiders, not visitors
+    if el.tag in ("iframe", "frame"):
+        for side in ("height", "width"):
+            px = _px(el.get(side) or "x")
+            if px is not None and px <= 2:
+                return f"<{el.tag} {side}={el.get(side)}>"
+    if el.tag == "marquee":
+        for side in ("height", "width"):
+            px = _px(el.get(side) or "x")
+            if px is not None and px <= 2:
+                return f"<marquee {side}={el.get(side)}>"
     fg = colour(style.get("color", ""))
     if fg and fg == background:
         return f"same colour as background ({fg})"
@@ -185,7 +228,8 @@ def hidden_elements(root: etree._Element, interesting: Callable[[etree._Element]
     if body is None:
         return
     sheet = StyleSheet.from_document(root)
-    candidates: list[etree._Element] = body.xpath(".//*[@style or @hidden or @bgcolor]")
+    candidates: list[etree._Element] = body.xpath(
+        ".//*[@style or @hidden or @bgcolor] | .//marquee | .//iframe | .//noscript")
     # Style sheets name many classes a page never uses; `source` (the page HTML) lets those be skipped
     # without an XPath pass each.
     for el_id in sheet.by_id:

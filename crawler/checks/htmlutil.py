@@ -29,6 +29,7 @@ BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "t
 
 _FOOTERISH = re.compile(r"foot|bottom|copyright|copy|beian|icp|record", re.I)
 _SPACE = re.compile(r"\s+")
+_XML_DECL = re.compile(r"^[\s\ufeff]*<\?xml[^>]*\?>")
 
 
 def nfkc(text: str) -> str:
@@ -178,7 +179,9 @@ def parse(page: Page) -> Parsed | None:
     parsed: Parsed | None = None
     if page.text and page.is_html:
         try:
-            root = lxml.html.document_fromstring(page.text)
+            # lxml refuses a str that still carries `<?xml … encoding=…?>` (old XHTML sites): the text is
+            # already decoded, so the declaration is dropped.
+            root = lxml.html.document_fromstring(_XML_DECL.sub("", page.text, count=1))
             parsed = Parsed(page, root)
         except (etree.ParserError, ValueError):
             # Empty or undecodable documents: nothing for the filing checks to read.

@@ -14,7 +14,8 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
-from crawler.checks.htmlutil import Parsed, TextIndex, ancestors, element_text, link_of, parse, squash
+from crawler.checks.htmlutil import parse
+from crawler.checks.icp_evidence import HomepageEvidence, host_of
 from crawler.checks.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
                                         province_code_mismatch)
 from crawler.page import Page
@@ -31,11 +32,11 @@ BASIS_PSB = "《计算机信息网络国际联网安全保护管理办法》第�
 
 # Problem name -> (rule offset within the kind's block, severity, zh, en).
 _PROBLEMS = {
-    "format": (4, Severity.ERROR, "编号格式不正确", "the number's format is invalid"),
-    "spaces": (5, Severity.WARNING, "编号中含有空格", "the number contains spaces"),
-    "no_hao": (6, Severity.WARNING, "编号缺少“号”字", "the number lacks the trailing 号"),
-    "label": (7, Severity.WARNING, "编号标识写法不正确", "the number has a wrong label"),
-    "placeholder": (8, Severity.ERROR, "编号是模板占位符", "the number is a template placeholder"),
+    "format": (4, Severity.ERROR, "格式不正确", "the number's format is invalid"),
+    "spaces": (5, Severity.WARNING, "中含有空格", "the number contains spaces"),
+    "no_hao": (6, Severity.WARNING, "缺少“号”字", "the number lacks the trailing 号"),
+    "label": (7, Severity.WARNING, "的标识写法不正确", "the number has a wrong label"),
+    "placeholder": (8, Severity.ERROR, "是模板占位符", "the number is a template placeholder"),
 }
 _KIND = {  # kind -> (rule block start, zh name, en name, basis, correct form)
     "filing": (0, "ICP备案号", "ICP filing number", BASIS_FILING, "京ICP备12345678号-1"),
@@ -50,100 +51,14 @@ _SCRIPT_PSB = re.compile(r"公网安备|beian\.mps\.gov\.cn|beian\.gov\.cn/porta
 
 STATE_CHECKED = "icp.homepages"      # declared host -> URL of the homepage that was checked for it
 STATE_JUDGED = "icp.judged"          # hosts whose homepage footer was read (once each)
-STATE_UNUSABLE = "icp.unusable"      # host -> (URL, status) of a homepage that was not HTML
+STATE_UNUSABLE = "icp.unusable"      # host -> (URL, status, error) of a homepage that failed or was not HTML
 
 
 def _rule(n: int) -> str:
     return f"ICP{n:03d}"
 
 
-def _host(href: str) -> str:
-    try:
-        return (urlsplit(href.strip()).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-class _Homepage:
-    """One homepage under check: the parse, the footer evidence, and a finding factory."""
-
-    def __init__(self, page: Page, parsed: Parsed, ctx: AuditContext):
-        self.page = page
-        self.parsed = parsed
-        self.index: TextIndex = parsed.index
-        self.ctx = ctx
-        self.findings: list[Finding] = []
-        self.footer = self._footer_text()
-
-    def _footer_text(self) -> str:
-        for el in reversed(list(self.parsed.root.iter("footer"))):
-            return element_text(el)[-200:]
-        text = squash(self.index.text)
-        return text[-200:]
-
-    def context(self, n: Number) -> str:
-        return self.index.context(n.start, n.end)
-
-    def add(self, rule: str, severity: Severity, zh: str, en: str, *, basis: str, expected: str | None = None,
-            actual: str | None = None, match: str | None = None, context: str | None = None,
-            suggestion: str | None = None) -> None:
-        self.findings.append(Finding(
-            rule=rule, category="icp", severity=severity, url=self.page.url, message=self.ctx.t(zh, en),
-            where="footer", match=match, context=context if context is not None else self.footer,
-            basis=basis, suggestion=suggestion, expected=expected, actual=actual))
-
-    def owner(self, n: Number):
-        return self.index.owner_at(n.start)
-
-    def nearby_links(self, n: Number, hosts: frozenset[str], levels: int = 3):
-        """Links to `hosts` near the number: its own link, or one within a few enclosing elements."""
-        own = link_of(self.owner(n))
-        if own is not None:
-            return [own]
-        el = self.owner(n)
-        for i, node in enumerate(ancestors(el)):
-            if i > levels or node.tag in ("body", "html"):
-                break
-            near = [a for a in node.iter("a") if _host(a.get("href") or "") in hosts]
-            if near:
-                return near
-        return []
-
-    def links_to(self, hosts: frozenset[str]):
-        return [a for a in self.parsed.links if _host(a.get("href") or "") in hosts]
-
-    def image_shows(self, pattern: re.Pattern, hosts: frozenset[str] = frozenset(),
-                    unless: re.Pattern | None = None) -> str | None:
-        """An <img> that stands for the number: inside a link to `hosts`, or named like it (alt/title/src)."""
-        for img in self.parsed.root.iter("img"):
-            link = link_of(img)
-            if link is not None and _host(link.get("href") or "") in hosts and not element_text(link):
-                return f"<a href=\"{link.get('href')}\"><img src=\"{(img.get('src') or '')[:80]}\"></a> @ {self.parsed.path(img)}"
-            if unless and unless.search(" ".join(img.get(a) or "" for a in ("alt", "title", "src"))):
-                continue   # the 公安 badge is not the ICP number, and the other way round
-            for attr in ("alt", "title", "src"):
-                value = img.get(attr) or ""
-                if pattern.search(value):
-                    return f"<img {attr}=\"{value[:80]}\"> @ {self.parsed.path(img)}"
-        return None
-
-    def rendered_by_scripts(self) -> str | None:
-        """A page whose HTML has next to no text but loads scripts: its footer is drawn in the browser."""
-        sources = [el.get("src") for el in self.parsed.root.iter("script") if el.get("src")]
-        if sources and len(squash(self.index.text)) < 40:
-            return self.ctx.t(f"页面 HTML 几乎没有文字，内容由 {len(sources)} 个外部脚本生成（{sources[0]} …）",
-                              f"the HTML has almost no text; {len(sources)} external scripts draw it ({sources[0]} …)")
-        return None
-
-    def script_shows(self, pattern: re.Pattern) -> str | None:
-        for code in self.parsed.scripts():
-            m = pattern.search(code)
-            if m:
-                return squash(code[max(0, m.start() - 40):m.end() + 60])
-        return None
-
-
-def _report_problems(hp: _Homepage, n: Number, declared: Number | None) -> bool:
+def _report_problems(hp: HomepageEvidence, n: Number, declared: Number | None) -> bool:
     """Format findings for one shown number; True when it is a placeholder (not the declared number)."""
     block, zh_name, en_name, basis, correct = _KIND[n.kind]
     # A digits-only look-alike (12345678) equal to the declared number is that number; X's never are.
@@ -160,7 +75,7 @@ def _report_problems(hp: _Homepage, n: Number, declared: Number | None) -> bool:
     return placeholder
 
 
-def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) -> None:
+def _check_filing(hp: HomepageEvidence, filings: list[Number], licences: list[Number]) -> None:
     declared = parse_declared("filing", hp.ctx.profile.license.icp_filing)
     t = hp.ctx.t
     if not filings:
@@ -178,12 +93,22 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
                    expected=expected, actual=image, suggestion=t("将备案号以文字形式展示并链接到 " + MIIT_URL,
                                                                 "show the number as text linked to " + MIIT_URL))
         else:
-            # A licence shown without a declared filing is an older layout: still worth a look.
-            hp.add("ICP001", Severity.ERROR if declared or not licences else Severity.WARNING, "首页底部未展示ICP备案号", "the homepage does not show the ICP filing number",
-                   basis=BASIS_FILING, expected=expected, actual=t("未找到", "not found"),
+            # Error when the profile declares a filing or licence. Without one we cannot tell whether the
+            # site needs a filing at all (a site hosted outside mainland China does not), and a licence
+            # shown without a declared filing is an older layout: both are worth a look, not a verdict.
+            lic = hp.ctx.profile.license
+            hp.add("ICP001", Severity.ERROR if declared or (lic.icp_license and not licences) else Severity.WARNING,
+                   "首页底部未展示ICP备案号", "the homepage does not show the ICP filing number", basis=BASIS_FILING, expected=expected, actual=t("未找到", "not found"),
                    suggestion=t(f"在首页底部居中位置展示备案号并链接到 {MIIT_URL}",
                                 f"show the number at the bottom centre of the homepage, linked to {MIIT_URL}"))
         return
+    hiding = [hp.hidden_by(n) for n in filings]
+    if all(hiding):
+        n, how = filings[0], hiding[0]
+        hp.add("ICP014", Severity.ERROR, f"ICP备案号被 CSS 隐藏（{how}），访问者看不到",
+               f"the ICP filing number is hidden by CSS ({how})", basis=BASIS_FILING,
+               expected=hp.ctx.t("在首页底部可见", "visible at the bottom of the homepage"), actual=f"{how}: {n.shown}",
+               match=n.shown, context=hp.context(n))
     placeholders = [n for n in filings if _report_problems(hp, n, declared)]
     real = [n for n in filings if n not in placeholders]
     comparable = [n for n in real if n.comparable]
@@ -192,19 +117,19 @@ def _check_filing(hp: _Homepage, filings: list[Number], licences: list[Number]) 
                basis=BASIS_FILING, expected=declared.shown, actual="；".join(n.shown for n in comparable),
                match=comparable[0].shown, context=hp.context(comparable[0]))
     shown = ([n for n in real if declared and n.same_as(declared)] or real or placeholders)
-    _check_link(hp, shown, MIIT_HOSTS, "filing")
+    _check_miit_link(hp, shown)
 
 
-def _check_link(hp: _Homepage, numbers: list[Number], good: frozenset[str], kind: str) -> None:
-    """The MIIT link of the 备案号: its own link or one right next to it, to the live host."""
+def _check_miit_link(hp: HomepageEvidence, numbers: list[Number], good: frozenset[str] = MIIT_HOSTS) -> None:
+    """The MIIT link of the 备案号: its own link or one near it, to the live host; the best copy is judged."""
     t = hp.ctx.t
     best: tuple[int, Number, str] | None = None   # (badness, number, href)
     for n in numbers:
         links = hp.nearby_links(n, good | DEAD_MIIT_HOSTS)
         hrefs = [a.get("href") or "" for a in links]
-        if any(_host(h) in good for h in hrefs):
+        if any(host_of(h) in good for h in hrefs):
             return
-        badness, href = (1, hrefs[0]) if hrefs and _host(hrefs[0]) in DEAD_MIIT_HOSTS else (
+        badness, href = (1, hrefs[0]) if hrefs and host_of(hrefs[0]) in DEAD_MIIT_HOSTS else (
             (2, hrefs[0]) if hrefs else (3, ""))
         if best is None or badness < best[0]:
             best = (badness, n, href)
@@ -212,8 +137,8 @@ def _check_link(hp: _Homepage, numbers: list[Number], good: frozenset[str], kind
         return
     badness, n, href = best
     if badness == 1:
-        hp.add("ICP012", Severity.ERROR, f"ICP备案号链接到已停用的地址 {_host(href)}",
-               f"the ICP filing number links to the dead host {_host(href)}", basis=BASIS_FILING,
+        hp.add("ICP012", Severity.ERROR, f"ICP备案号链接到已停用的地址 {host_of(href)}",
+               f"the ICP filing number links to the dead host {host_of(href)}", basis=BASIS_FILING,
                expected=MIIT_URL, actual=href, match=n.shown, context=hp.context(n),
                suggestion=t(f"将链接改为 {MIIT_URL}", f"link to {MIIT_URL}"))
         return
@@ -234,7 +159,7 @@ def _check_link(hp: _Homepage, numbers: list[Number], good: frozenset[str], kind
                suggestion=t(f"为备案号加上指向 {MIIT_URL} 的链接", f"link the number to {MIIT_URL}"))
 
 
-def _check_licence(hp: _Homepage, licences: list[Number]) -> None:
+def _check_licence(hp: HomepageEvidence, licences: list[Number]) -> None:
     declared = parse_declared("licence", hp.ctx.profile.license.icp_license)
     if hp.ctx.profile.license.icp_license and not licences:
         hp.add("ICP020", Severity.ERROR, "首页未展示经营许可证编号", "the homepage does not show the ICP licence number",
@@ -249,7 +174,7 @@ def _check_licence(hp: _Homepage, licences: list[Number]) -> None:
                match=comparable[0].shown, context=hp.context(comparable[0]))
 
 
-def _check_psb(hp: _Homepage, psbs: list[Number]) -> None:
+def _check_psb(hp: HomepageEvidence, psbs: list[Number]) -> None:
     t = hp.ctx.t
     declared_text = hp.ctx.profile.license.psb_filing
     declared = parse_declared("psb", declared_text)
@@ -288,7 +213,7 @@ def _check_psb(hp: _Homepage, psbs: list[Number]) -> None:
                    actual=t("无链接", "no link"), match=n.shown, context=hp.context(n))
             continue
         href = links[0].get("href") or ""
-        if _host(href) not in PSB_HOSTS:
+        if host_of(href) not in PSB_HOSTS:
             hp.add("ICP035", Severity.WARNING, "公安备案号链接到了错误的地址", "the PSB number links to the wrong address",
                    basis=BASIS_PSB, expected=f"https://beian.mps.gov.cn/#/query/webSearch?code={n.digits}",
                    actual=href, match=n.shown, context=hp.context(n))
@@ -313,32 +238,39 @@ def _relabel_filing(filings: list[Number], licences: list[Number], ctx: AuditCon
 
 def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """首页备案信息：ICP备案号、经营许可证、公安备案号"""
-    if not page.is_homepage:
-        return []
     host = page.host
+    if not page.is_homepage:
+        # A failed download carries no homepage mark; a declared domain's root that failed is still
+        # worth naming in the final check (with the error) instead of "never fetched".
+        if page.status == 0 and urlsplit(page.url).path in ("", "/") and host in ctx.profile.domains:
+            ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
+                host, (page.url, 0, page.headers.get("x-siteaudit-error", "")))
+        return []
     parsed = parse(page)
-    if parsed is None or page.status >= 400:
-        ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(host, (page.url, page.status))
+    if parsed is None or page.status >= 400 or page.status == 0:
+        ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
+            host, (page.url, page.status, page.headers.get("x-siteaudit-error", "")))
         return []
     covered = ctx.state.setdefault(STATE_CHECKED, {})
     judged = ctx.state.setdefault(STATE_JUDGED, set())
     # A declared domain that redirects here is judged by this page (apex → www is the usual case).
     for earlier in page.redirects:
-        covered.setdefault(_host(earlier), page.url)
+        covered.setdefault(host_of(earlier), page.url)
     covered.setdefault(host, page.url)
     if host in judged:
         # The same homepage reached twice (apex → www, http and https): one set of findings; the
         # redirecting domain shows what this page shows in the 年报 table.
-        for earlier in {_host(u) for u in page.redirects} & set(ctx.profile.domains):
+        for earlier in {host_of(u) for u in page.redirects} & set(ctx.profile.domains):
             ctx.facts.setdefault(earlier, {}).update(ctx.facts.get(host, {}))
         return []
     judged.add(host)
-    hp = _Homepage(page, parsed, ctx)
+    hp = HomepageEvidence(page, parsed, ctx)
     filings, old_licences = find_filings(hp.index.text)
     filings, old_licences = _relabel_filing(filings, old_licences, ctx)
     licences = old_licences + find_licences(hp.index.text)
     licences.sort(key=lambda n: n.start)
     psbs = find_psb(hp.index.text)
+    filings, licences, psbs = hp.footer_first(filings), hp.footer_first(licences), hp.footer_first(psbs)
     _check_filing(hp, filings, licences)
     _check_licence(hp, licences)
     _check_psb(hp, psbs)
@@ -346,10 +278,28 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
              "icp_license": licences[0].shown if licences else None,
              "psb_filing": psbs[0].shown if psbs else None,
              "title": parsed.title or page.title or None}
-    for h in {host, *(_host(u) for u in page.redirects)} - {""}:
+    for h in {host, *(host_of(u) for u in page.redirects)} - {""}:
         if h == host or h in ctx.profile.domains:
             ctx.facts.setdefault(h, {}).update(facts)
     return hp.findings
+
+
+def _unreadable_declarations(ctx: AuditContext) -> list[Finding]:
+    """A declared number this check cannot read is never compared: say so rather than stay silent."""
+    lic = ctx.profile.license
+    findings = []
+    for kind, field, value, example in (("filing", "license.icp_filing", lic.icp_filing, "京ICP备12345678号"),
+                                        ("licence", "license.icp_license", lic.icp_license, "京B2-20201234"),
+                                        ("psb", "license.psb_filing", lic.psb_filing, "京公网安备11010802012345号")):
+        if value and parse_declared(kind, value) is None:
+            where = ctx.profile.source or "site.yaml"
+            findings.append(Finding(
+                rule="ICP051", category="icp", severity=Severity.WARNING,
+                url=ctx.profile.site.start_urls[0] if ctx.profile.site.start_urls else where,
+                message=ctx.t(f"{where}: {field} 的值无法识别，未与页面比对：{value}",
+                              f"{where}: {field} is not a number this check can read; not compared: {value}"),
+                where="footer", expected=example, actual=value))
+    return findings
 
 
 def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
@@ -357,21 +307,37 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
     checked = ctx.state.get(STATE_CHECKED, {})
     unusable = ctx.state.get(STATE_UNUSABLE, {})
     findings: list[Finding] = []
-    start_urls = {(_host(u)): u for u in ctx.profile.site.start_urls}
+    start_urls = {(host_of(u)): u for u in ctx.profile.site.start_urls}
+    first = urlsplit(ctx.profile.site.start_urls[0]) if ctx.profile.site.start_urls else None
+
+    def homepage_url(domain: str) -> str:
+        # The URL the crawl would have used: the first start URL's scheme and port on this domain.
+        if domain in start_urls:
+            return start_urls[domain]
+        if first is None:
+            return f"https://{domain}/"
+        return f"{first.scheme}://{domain}{':' + str(first.port) if first.port else ''}/"
+
     missing = []
     for domain in ctx.profile.domains:
         if domain in checked:
             continue
         missing.append(domain)
-        url, status = unusable.get(domain, (start_urls.get(domain, f"https://{domain}/"), None))
-        actual = (ctx.t(f"首页返回 HTTP {status}，不是可检查的页面", f"the homepage answered HTTP {status}, not a usable page")
-                  if status else ctx.t("首页未被抓取（无法访问或未爬到）", "the homepage was never fetched (down or not crawled)"))
+        url, status, error = unusable.get(domain, (homepage_url(domain), None, ""))
+        if status:
+            actual = ctx.t(f"首页返回 HTTP {status}，不是可检查的页面", f"the homepage answered HTTP {status}, not a usable page")
+        elif status == 0:
+            actual = ctx.t(f"首页无法访问：{error}", f"the homepage could not be fetched: {error}")
+        else:
+            actual = ctx.t("首页未被抓取（无法访问或未爬到）", "the homepage was never fetched (down or not crawled)")
         findings.append(Finding(
             rule="ICP050", category="icp", severity=Severity.WARNING, url=url,
             message=ctx.t(f"申报域名 {domain} 的首页未能检查备案信息", f"the filing details of {domain}'s homepage were not checked"),
             where="footer", basis=BASIS_FILING, expected=ctx.t("首页可访问并展示备案号", "a reachable homepage showing the number"),
             actual=actual))
-        ctx.facts.setdefault(domain, {}).update({"icp_filing": None, "icp_license": None, "psb_filing": None})
+        ctx.facts.setdefault(domain, {}).update({"icp_filing": None, "icp_license": None, "psb_filing": None,
+                                                 "title": None})
+    findings += _unreadable_declarations(ctx)
     if missing:
         result = CheckResult("icp.homepages", CheckStatus.FAIL, ctx.t(f"{len(missing)} 个申报域名的首页未检查：{'、'.join(missing)}",
                                                                    f"{len(missing)} declared homepages not checked: {', '.join(missing)}"),

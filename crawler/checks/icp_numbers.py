@@ -7,6 +7,7 @@ placeholders) so that a malformed number is found and reported rather than silen
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 PROVINCES = "京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川蜀黔贵滇云藏陕陇甘青宁新"
@@ -26,7 +27,7 @@ _DASH = r"[-—–]"
 
 FILING_RE = re.compile(
     rf"(?P<prov>{_P})?[ \t]*(?P<icp>ICP)[ \t]*(?P<label>备案号|备案|备|证|许可证|号)?[ \t]*:?[ \t]*"
-    rf"(?P<num>{_NUM})[ \t]*(?P<hao>号)?(?:[ \t]*{_DASH}[ \t]*(?P<suffix>\d{{1,3}}A?))?",
+    rf"(?P<num>{_NUM})[ \t]*(?P<hao>号)?(?:[ \t]*{_DASH}[ \t]*(?P<suffix>\d{{1,3}}A?))?(?P<hao2>号)?",
     re.I)
 LICENCE_RE = re.compile(
     rf"(?<![A-Za-z0-9])(?P<prov>{_P})?[ \t]*(?P<cls>[AB][12])[ \t]*{_DASH}[ \t]*(?P<num>{_NUM})"
@@ -36,6 +37,7 @@ PSB_RE = re.compile(
     rf"(?P<num>{_NUM})[ \t]*(?P<hao>号)?")
 # A licence number without a province is only taken as one when a licence label precedes it.
 _LICENCE_LABEL = re.compile(r"许可证|经营许可|增值电信|ICP证", re.I)
+_TEMPLATE_CHARS = re.compile(r"[Xx*×]")
 _ASCENDING = "0123456789012345678901234567890"
 _DESCENDING = _ASCENDING[::-1]
 
@@ -65,16 +67,15 @@ class Number:
         return f"{self.label if self.kind == 'licence' else ''}{self.digits}"
 
     def same_as(self, other: "Number") -> bool:
-        """Same number; a per-domain `-N` suffix on the page is accepted when `other` has none.
+        """Same number, whatever the `-N` suffix: since 2019 each domain of a site has its own suffix,
+        so a profile that names one (`…号-1`) still matches the site's other domains (`…号-2`).
 
         A missing province is a format problem reported on its own, so it does not also make the
         number differ; the 公安 number's province is implied by its digits (checked separately).
         """
         if self.kind != other.kind or self.base != other.base:
             return False
-        if self.kind != "psb" and self.province and other.province and self.province != other.province:
-            return False
-        return not other.suffix or self.suffix == other.suffix
+        return self.kind == "psb" or not (self.province and other.province and self.province != other.province)
 
     @property
     def comparable(self) -> bool:
@@ -84,7 +85,7 @@ class Number:
 
 def is_template(digits: str) -> bool:
     """X, * or × where digits belong: a template leftover that can never be a real number."""
-    return bool(re.search(r"[Xx*×]", digits))
+    return bool(_TEMPLATE_CHARS.search(digits))
 
 
 def is_placeholder(digits: str) -> bool:
@@ -118,7 +119,9 @@ def _read(m: re.Match, text: str, want: tuple[int, ...]) -> _Read:
         # `京ICP备2024012345 2024` is a number without 号 followed by a year, not a 14-digit number.
         end = m.start("num") + len(groups[0])
         return _Read(text[m.start():end].strip(), end, groups[0].upper(), False, False, "")
-    return _Read(m.group(0).strip(), m.end(), digits.upper(), len(groups) > 1, bool(m.group("hao")), suffix.upper())
+    # `京ICP备12345678号-1` is the usual form; `京ICP备12345678-1号` is seen too and is just as complete.
+    hao = bool(m.group("hao") or m.groupdict().get("hao2"))
+    return _Read(m.group(0).strip(), m.end(), digits.upper(), len(groups) > 1, hao, suffix.upper())
 
 
 def _problems(prov: str, r: _Read, want: tuple[int, ...], label_ok: bool,
@@ -202,6 +205,7 @@ def parse_declared(kind: str, value: str) -> Number | None:
     """The profile's declared number of `kind`, parsed like a shown one (None when unreadable)."""
     if not value:
         return None
+    value = unicodedata.normalize("NFKC", value).strip()
     if kind == "psb":
         found = find_psb(value)
     elif kind == "licence":

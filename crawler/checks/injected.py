@@ -5,7 +5,8 @@ text or in the title and meta tags, blocks of links to unrelated domains, conten
 (reported with the technique and the element's path), and scripts that redirect visitors coming
 from search engines. A mention inside a warning or a ban (严禁赌博, 举报色情) is not spam.
 Rule ids: INJ001 visible spam text, INJ010 hidden spam, INJ011 hidden external links, INJ012 spam
-link block, INJ020 title/meta hijack, INJ021 search-engine redirect script.
+link block, INJ013 hidden frame loading another site, INJ020 title/meta hijack, INJ021 search-engine redirect script, INJ022 a script that
+writes spam (a run-time title or link injection, often in \\uXXXX escapes).
 """
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ _SPIDER_REDIRECT = (
                re.I),
 )
 _MAX_PER_PAGE = 10
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TECHNIQUE_ZH = (("off-screen", "移出可视区域"), ("same colour as background", "文字与背景同色"),
-                 ("hidden attribute", "hidden 属性"))
+                 ("hidden attribute", "hidden 属性"), ("noscript", "noscript，仅对爬虫可见"))
 
 
 def _zh(how: str) -> str:
@@ -116,6 +118,23 @@ def _external_hosts(el, page: Page, ctx: AuditContext) -> list[str]:
     return list(hosts)
 
 
+def _external_frames(el, page: Page, ctx: AuditContext) -> list[str]:
+    """The sources of <iframe>s in `el` (or `el` itself) that load another site."""
+    own = {_site(d) for d in ctx.profile.domains} | {_site(page.host)}
+    out = []
+    for frame in el.iter("iframe"):
+        if any(a.tag == "noscript" for a in frame.iterancestors()):
+            continue   # tag managers' no-JS fallback frames (`<noscript><iframe … height=0>`) are ordinary
+        src = (frame.get("src") or "").strip()
+        try:
+            host = (urlsplit(urljoin(page.url, src)).hostname or "").lower() if src else ""
+        except ValueError:
+            continue
+        if host and _site(host) not in own:
+            out.append(src)
+    return out
+
+
 def _finding(ctx: AuditContext, page: Page, rule: str, severity: Severity, zh: str, en: str, **kw) -> Finding:
     return Finding(rule=rule, category="prohibited", severity=severity, url=page.url, message=ctx.t(zh, en),
                    basis="《网络信息内容生态治理规定》第六条；《互联网信息服务管理办法》第十五条", **kw)
@@ -124,11 +143,13 @@ def _finding(ctx: AuditContext, page: Page, rule: str, severity: Severity, zh: s
 def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Finding], covered: set,
                   page_has_spam: bool) -> None:
     def interesting(el) -> bool:
-        # Only hidden elements holding links or spam words are reported; skip the rest early.
-        return el.tag == "a" or el.find(".//a") is not None or (page_has_spam and bool(spam_hits(el.text_content())))
+        # Only hidden elements holding links, frames or spam words are reported; skip the rest early.
+        return (el.tag in ("a", "iframe") or el.find(".//a") is not None or el.find(".//iframe") is not None
+                or (page_has_spam and bool(spam_hits(el.text_content()))))
 
     for el, how in hidden_elements(parsed.root, interesting, page.text):
-        text = element_text(el)
+        # The text index leaves <noscript> out (browsers do not show it), so read it directly there.
+        text = squash(el.text_content()) if el.tag == "noscript" else element_text(el)
         spam, words = is_spam(text + " " + " ".join(a.get("href") or "" for a in el.iter("a")))
         hosts = _external_hosts(el, page, ctx)
         path = parsed.path(el)
@@ -140,10 +161,19 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
                 suggestion=ctx.t("网站可能被入侵：删除注入的代码并排查后门、修改密码",
                                  "the site may be hacked: remove the injected code, look for backdoors, change passwords")))
             covered.add(el)
-        elif len(hosts) >= 3:
-            stealthy = not how.startswith(("display", "visibility", "hidden"))
+        elif frames := _external_frames(el, page, ctx):
+            # A page loaded invisibly from another site: click fraud, SEO spam or a drive-by download.
             found.append(_finding(
-                ctx, page, "INJ011", Severity.ERROR if stealthy else Severity.WARNING,
+                ctx, page, "INJ013", Severity.ERROR, f"隐藏的外部框架（{_zh(how)}）：{path} 加载 {frames[0]}",
+                f"a hidden frame ({how}) at {path} loads {frames[0]}", where="body", match=frames[0],
+                context=path, actual=f"{how} @ {path}: {', '.join(frames[:4])}",
+                expected=ctx.t("页面不含隐藏的外部框架", "no hidden external frames")))
+            covered.add(el)
+        elif len(hosts) >= 3 and not how.startswith(("display", "visibility", "hidden", "noscript")):
+            # Closed menus and share pop-ups use display:none; pushing links off-screen, shrinking
+            # them to nothing or painting them in the background colour is what 暗链 do.
+            found.append(_finding(
+                ctx, page, "INJ011", Severity.ERROR,
                 f"隐藏的外部链接（暗链，{_zh(how)}）：{path}，链接到 {len(hosts)} 个无关域名",
                 f"hidden links to {len(hosts)} unrelated domains ({how}) at {path}", where="body",
                 match=hosts[0], context=text[:200], actual=f"{how} @ {path}: {', '.join(hosts[:8])}",
@@ -196,6 +226,12 @@ def _link_block(el):
     return None
 
 
+def _unescape(m: re.Match) -> str:
+    # Surrogate halves stay escaped: a lone one cannot be written to findings.json as UTF-8.
+    value = int(m.group(1), 16)
+    return m.group(0) if 0xD800 <= value <= 0xDFFF else chr(value)
+
+
 def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Finding]) -> None:
     for where, label, text in (("title", "<title>", parsed.title), ("meta", "meta keywords", parsed.meta("keywords")),
                                ("meta", "meta description", parsed.meta("description"))):
@@ -205,14 +241,27 @@ def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Findi
                 ctx, page, "INJ020", Severity.ERROR, f"{label} 被篡改，含有违法内容：{'、'.join(words[:5])}",
                 f"{label} hijacked with spam: {', '.join(words[:5])}", where=where, match=words[0],
                 context=squash(text)[:200], actual=squash(text)[:200]))
+    redirect_reported = spam_reported = False
     for code in parsed.scripts():
-        if all(p.search(code) for p in _SPIDER_REDIRECT):
+        if not redirect_reported and all(p.search(code) for p in _SPIDER_REDIRECT):
+            redirect_reported = True
             m = _SPIDER_REDIRECT[0].search(code)
             found.append(_finding(
                 ctx, page, "INJ021", Severity.ERROR, "脚本按搜索引擎来源或爬虫身份跳转（劫持）",
                 "a script redirects visitors by search-engine referrer or spider user agent (hijack)", where="body",
                 match=m.group(0), context=squash(code[max(0, m.start() - 80):m.end() + 160])))
-            break
+        if not spam_reported:
+            # Hijack scripts write the spam title or links at run time, often as \uXXXX escapes.
+            decoded = _UNICODE_ESCAPE.sub(_unescape, code) if "\\u" in code else code
+            strong = [h for h in spam_hits(decoded) if h[3]]
+            if strong:
+                spam_reported = True
+                start, end, word, _ = strong[0]
+                found.append(_finding(
+                    ctx, page, "INJ022", Severity.ERROR, f"脚本中写入违法内容（{word}），可能是劫持代码",
+                    f"a script writes prohibited content ({word}): likely hijack code",
+                    where="title" if "document.title" in code else "body", match=word,
+                    context=squash(decoded[max(0, start - 80):end + 80])))
 
 
 def check_injected(page: Page, ctx: AuditContext) -> Iterable[Finding]:

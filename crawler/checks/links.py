@@ -7,6 +7,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
+from rules.model import CheckOutcome, CheckResult, CheckStatus
 from crawler.page import Page
 from rules.model import Category, Finding, Severity
 
@@ -51,16 +52,22 @@ def _linked_from(page: Page, ctx: AuditContext) -> str:
 
 def check_page_status(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Every crawled URL answers: broken links (4xx/5xx) and URLs that could not be fetched at all."""
-    kind = page.headers.get("x-siteaudit-kind", "")
+    kind = "" if page.kind == "page" else page.kind
     what = {"resource": ctx.t("资源", "Resource"), "external": ctx.t("外部链接", "External link")}.get(
         kind, ctx.t("链接", "Link"))
     linked_from = _linked_from(page, ctx)
     if page.status == 0:
         error = page.headers.get("x-siteaudit-error", "")
+        severity = Severity.WARNING if kind == "external" else Severity.ERROR
+        note_zh = note_en = ""
+        if kind == "external" and ctx.resolver is not None and error.startswith("CannotResolveHostError"):
+            # --resolver points every lookup at the site's own DNS server, which need not know other
+            # domains: an unresolved third-party name is no evidence that the link is dead.
+            severity = Severity.INFO
+            note_zh, note_en = "（使用 --resolver 时外部域名可能无法解析）", " (other domains may not resolve with --resolver)"
         yield Finding(
-            rule="LNK002", category=Category.LINKS.value, severity=Severity.WARNING if kind == "external"
-            else Severity.ERROR, url=page.url, where="http",
-            message=ctx.t(f"{what}无法访问：{error}", f"{what} could not be fetched: {error}"),
+            rule="LNK002", category=Category.LINKS.value, severity=severity, url=page.url, where="http",
+            message=ctx.t(f"{what}无法访问：{error}{note_zh}", f"{what} could not be fetched: {error}{note_en}"),
             context=linked_from, expected="HTTP 200", actual=f"{error}; {linked_from}",
             suggestion=ctx.t("检查服务器与 DNS 是否正常，或删除该链接。", "Check the server and DNS, or remove the link."))
         return
@@ -123,3 +130,14 @@ def check_redirects(page: Page, ctx: AuditContext) -> Iterator[Finding]:
                 suggestion=ctx.t("全站使用 HTTPS，重定向目标也应为 HTTPS。",
                                  "Serve the whole site over HTTPS, redirect targets included."))
             break
+
+
+def check_redirect_chains(ctx: AuditContext) -> CheckOutcome:
+    """Redirect chains and downgrades that ended at a page already crawled through another link."""
+    found: list[Finding] = []
+    for seen in ctx.state.get("links.redirect_chains", []):
+        page = Page(url=seen["url"], status=200, referer=seen["referer"], redirects=tuple(seen["redirects"]))
+        found.extend(check_redirects(page, ctx))
+    status = CheckStatus.FAIL if found else CheckStatus.OK
+    return CheckOutcome(CheckResult("links.chains", status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),
+                        found)

@@ -19,7 +19,8 @@ from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 BASIS = "《中华人民共和国个人信息保护法》第十七条"
-_POLICY_TEXT = re.compile(r"隐私政策|隐私条款|隐私声明|隐私保护|隐私权|个人信息保护|privacy", re.I)
+_POLICY_TEXT = re.compile(r"隐私政策|隐私条款|隐私声明|隐私保护|隐私协议|隐私指引|隐私说明|隐私权|个人信息保护|privacy", re.I)
+_POLICY_TITLE = re.compile(r"隐私政策|隐私条款|隐私声明|隐私协议|隐私指引|隐私权政策|个人信息保护政策|privacy policy", re.I)
 _POLICY_HREF = re.compile(r"privacy|yinsi|yszc", re.I)
 _PERSONAL_FIELD = re.compile(r"phone|mobile|tel|手机|电话|身份证|idcard|id_card|idno|id_no|name|姓名|email|e-mail|邮箱|证件",
                              re.I)
@@ -47,6 +48,7 @@ ELEMENTS = (
 )
 STATE_LINKS = "privacy.policy_links"   # policy URL -> homepage URL that links to it
 STATE_POLICIES = "privacy.policies"    # policy URL -> missing element names
+STATE_BROKEN = "privacy.broken"        # policy URL -> HTTP status (0: download failed) when it did not answer
 _MAX_POLICIES = 20
 
 
@@ -75,7 +77,7 @@ def _is_policy_page(page: Page, parsed: Parsed, links: dict[str, str]) -> bool:
         return True
     heading = parsed.root.find(".//h1")
     head = parsed.title + " " + (element_text(heading) if heading is not None else "")
-    return bool(re.search(r"隐私政策|隐私条款|隐私声明|隐私权政策|个人信息保护政策", head))
+    return bool(_POLICY_TITLE.search(head))
 
 
 def _personal_inputs(form) -> list[str]:
@@ -95,7 +97,12 @@ def _personal_inputs(form) -> list[str]:
 
 def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """隐私政策：首页链接、个人信息表单链接"""
-    if not page.text or page.status >= 400:
+    if page.status >= 400 or page.status == 0:
+        url = urldefrag(page.url)[0]
+        if url in ctx.state.get(STATE_LINKS, {}):   # only policy pages: the set stays small
+            ctx.state.setdefault(STATE_BROKEN, {}).setdefault(url, page.status)
+        return []
+    if not page.text:
         return []
     parsed = parse(page)
     if parsed is None:
@@ -138,7 +145,17 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
     policies = ctx.state.get(STATE_POLICIES, {})
     names = {name: (zh, en) for name, zh, en, _ in ELEMENTS}
     findings: list[Finding] = []
+    broken = ctx.state.get(STATE_BROKEN, {})
     for url in dict.fromkeys([*links, *policies]):
+        if url not in policies and url in broken:
+            status = broken[url]
+            findings.append(Finding(
+                rule="PRV003", category="privacy", severity=Severity.WARNING, url=url,
+                message=ctx.t(f"首页链接的隐私政策页面无法打开（HTTP {status}）",
+                              f"the privacy policy linked from the homepage does not open (HTTP {status})"),
+                where="body", basis=BASIS, expected=ctx.t("可访问的隐私政策页面", "a reachable policy page"),
+                actual=ctx.t(f"由 {links[url]} 链接，返回 HTTP {status}", f"linked from {links[url]}, HTTP {status}")))
+            continue
         if url not in policies:
             findings.append(Finding(
                 rule="PRV003", category="privacy", severity=Severity.INFO, url=url,

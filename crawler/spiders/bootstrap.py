@@ -1,22 +1,53 @@
 """What the spider does for each declared host before its first page: robots.txt, sitemaps, probe.
 
-Plain values and pure functions; `SiteSpider` drives them.
+`HostBootstrap` is one host's progress, `BootstrapMixin` the spider's callbacks for these steps
+(the part of `SiteSpider` that runs before any page).
 """
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
 
 from crawler.checks.content import text_signature, visible_text
+from crawler.urls import normalize_url
 
+# robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.
+# Sitemaps and the probe obey robots.txt like pages do (a disallowed one is skipped).
+_BOOTSTRAP_META = {"dont_retry": True, "depth_reset": True}
 SITEMAPS_PER_HOST = 50      # sitemap files read per host (an index can list thousands)
 _SITEMAP_LINE = re.compile(rb"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-def sitemap_lines(robots_body: bytes) -> list[str]:
-    """The `Sitemap:` URLs of a robots.txt, in order, without duplicates."""
-    found = (m.group(1).decode("utf-8", "replace") for m in _SITEMAP_LINE.finditer(robots_body))
+def homepage_urls(profile: Any) -> list[str]:
+    """The root URL of every declared domain, with the scheme and port of the start URLs.
+
+    A domain that has its own start URL keeps that URL's scheme and port; the others borrow the
+    first start URL's (tests and the demo serve every domain on one loopback port).
+    """
+    starts = [urlsplit(u) for u in profile.site.start_urls]
+    by_host = {s.hostname.lower(): s for s in starts if s.hostname}
+    first = starts[0]
+    out = []
+    for domain in profile.domains:
+        ref = by_host.get(domain, first)
+        netloc = domain if ref.port is None else f"{domain}:{ref.port}"
+        out.append(urlunsplit((ref.scheme, netloc, "/", "", "")))
+    return out
+
+
+def sitemap_lines(robots_body: bytes, base: str) -> list[str]:
+    """The `Sitemap:` URLs of a robots.txt, in order, without duplicates; relative ones (not allowed
+    by the protocol, but common) are resolved against `base`, the robots.txt URL."""
+    found = (urljoin(base, m.group(1).decode("utf-8", "replace")) for m in _SITEMAP_LINE.finditer(robots_body))
     return list(dict.fromkeys(u for u in found if u.startswith(("http://", "https://"))))
 
 
@@ -57,3 +88,118 @@ class HostBootstrap:
             return False
         self.probed = True
         return True
+
+
+class BootstrapMixin:
+    """SiteSpider's start: robots.txt → sitemaps → soft-404 probe → homepage, per declared host."""
+
+    async def start(self) -> AsyncIterator[Any]:
+        homepages = homepage_urls(self.profile)
+        starts: dict[str, list[str]] = {}
+        for url in self.profile.site.start_urls:
+            starts.setdefault((urlsplit(url).hostname or "").lower(), []).append(url)
+        for home in homepages:
+            host = (urlsplit(home).hostname or "").lower()
+            boot = self._bootstrap[host] = HostBootstrap(host, home, starts.get(host, []))
+            yield scrapy.Request(boot.root + "/robots.txt", callback=self.parse_robots, errback=self.bootstrap_failed,
+                                 priority=100, dont_filter=True,
+                                 meta={**_BOOTSTRAP_META, "bootstrap": host, "dont_redirect": True,
+                                       "dont_obey_robotstxt": True})
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        boot = self._bootstrap[response.meta["bootstrap"]]
+        if response.status in (429, 503):
+            # Rate-limited already: each further request waits Retry-After, so skip the sitemaps and
+            # the probe and spend the wait on the homepage.
+            boot.probed = True
+            yield from self._open_host(boot)
+            return
+        listed = sitemap_lines(response.body, response.url) if response.status == 200 else []
+        # The sitemaps robots.txt names, and /sitemap.xml as well: sites often have both, and disagree.
+        yield from self._fetch_sitemaps(boot, [*listed, boot.root + "/sitemap.xml"])
+
+    def _fetch_sitemaps(self, boot: HostBootstrap, urls: list[str]) -> Iterator[Any]:
+        for url in urls:
+            if not boot.take_sitemap(url):
+                continue
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.bootstrap_failed, priority=100,
+                                 dont_filter=True, meta={**_BOOTSTRAP_META, "bootstrap": boot.host})
+        if boot.sitemaps_done():
+            yield from self._probe(boot)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        boot = self._bootstrap[response.meta["bootstrap"]]
+        boot.pending -= 1
+        children: list[str] = []
+        if response.status == 200:
+            body = response.body
+            if body[:2] == b"\x1f\x8b":
+                try:
+                    body = gunzip(body, max_size=50 * 1024 * 1024)
+                except OSError:
+                    body = b""
+            try:
+                sitemap = Sitemap(body) if body.strip() else None
+            except Exception:  # not XML (an HTML 'not found' page served with 200): no sitemap
+                sitemap = None
+            if sitemap is not None and sitemap.type in ("urlset", "sitemapindex"):
+                self._sitemap["sitemaps"].append(response.url)
+                listed = self._sitemap_urls.setdefault(boot.host, {})
+                for entry in sitemap:
+                    loc = entry.get("loc", "").strip()
+                    if not loc:
+                        continue
+                    if sitemap.type == "sitemapindex":
+                        children.append(loc)
+                    elif self.is_internal(loc) and len(listed) < 50_000:
+                        listed.setdefault(normalize_url(loc, self._strip), response.url)
+        yield from self._fetch_sitemaps(boot, children)
+
+    def bootstrap_failed(self, failure: Any) -> Iterator[Any]:
+        """robots.txt, a sitemap or the probe could not be fetched: carry on without it."""
+        meta = failure.request.meta
+        boot = self._bootstrap[meta["bootstrap"]]
+        if meta.get("probe"):
+            self.probes[boot.host] = {"status": 0, "url": failure.request.url, "signature": frozenset()}
+            yield from self._open_host(boot)
+            return
+        if failure.request.url.endswith("/robots.txt") and not boot.sitemaps_taken:
+            if not failure.check(IgnoreRequest):
+                # The host did not answer at all (DNS, refused, timeout): no sitemap or probe will
+                # either; go straight to the homepage, whose failure is the finding.
+                boot.probed = True
+                yield from self._open_host(boot)
+                return
+            yield from self._fetch_sitemaps(boot, [boot.root + "/sitemap.xml"])
+            return
+        boot.pending -= 1
+        yield from self._fetch_sitemaps(boot, [])
+
+    def _probe(self, boot: HostBootstrap) -> Iterator[Any]:
+        url = f"{boot.root}/siteaudit-probe-{secrets.token_hex(6)}.html"
+        yield scrapy.Request(url, callback=self.parse_probe, errback=self.bootstrap_failed, priority=100,
+                             dont_filter=True, meta={**_BOOTSTRAP_META, "bootstrap": boot.host, "probe": True})
+
+    def parse_probe(self, response: Response) -> Iterator[Any]:
+        boot = self._bootstrap[response.meta["bootstrap"]]
+        text = response.text if isinstance(response, TextResponse) else ""
+        self.probes[boot.host] = {"status": response.status, "url": response.url,
+                                  "signature": probe_signature(text)}
+        yield from self._open_host(boot)
+
+    def _open_host(self, boot: HostBootstrap) -> Iterator[Any]:
+        # Every declared domain's homepage is fetched even when another domain redirects to it: the
+        # filing checks judge each domain's homepage separately (hence dont_filter).
+        self._seen.add(hash(normalize_url(boot.homepage, self._strip)))
+        # depth_reset: these are crawl roots, whatever robots/sitemap/probe chain led to them.
+        yield scrapy.Request(boot.homepage, callback=self.parse, errback=self.failed, dont_filter=True,
+                             meta={"homepage_of": boot.host, "linked_from": "", "depth_reset": True})
+        for url in boot.start_urls:
+            request = self._page_request(url, depth_reset=True)
+            if request is not None:
+                yield request
+        for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
+            request = self._page_request(url, sitemap_url, from_sitemap=True, depth_reset=True)
+            if request is not None:
+                yield request
+

@@ -4,55 +4,38 @@ Per declared host it first reads robots.txt and the sitemaps it names (or /sitem
 fetches one random path (the soft-404 probe), then the homepage, the start URLs and the sitemap's
 URLs. That order means every page that arrives can be compared with the probe and the sitemap.
 It only fetches and hands `Page` values on; the judgements happen in `crawler/checks/`. What is
-not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.state`, the
+not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.audit_state`, the
 audit's `ctx.state`, for the final checks.
 """
 from __future__ import annotations
 
 import dataclasses
 import re
-import secrets
-from typing import Any, AsyncIterator, Iterator
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap
 
 from crawler.middlewares import ENCODING_META
 from crawler.page import Page
-from crawler.spiders.bootstrap import HostBootstrap, probe_signature, sitemap_lines
+from crawler.spiders.bootstrap import BootstrapMixin, HostBootstrap, homepage_urls
 from crawler.urls import PatternCap, normalize_url, stripped_params
+
+__all__ = ["SiteSpider", "homepage_urls"]
 
 _LISTED_MAX = 50             # URLs kept per reported list (robots-excluded, orphans, unlisted)
 _REFERRERS_MAX = 10          # linking pages named per broken URL
+_PENDING_REFERRERS = 3       # extra linking pages remembered per URL still waiting for its answer
 _HELD_MAX = 1000             # broken pages held back to collect their linking pages; past it they go at once
 _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
                    "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
 
 
-def homepage_urls(profile: Any) -> list[str]:
-    """The root URL of every declared domain, with the scheme and port of the start URLs.
-
-    A domain that has its own start URL keeps that URL's scheme and port; the others borrow the
-    first start URL's (tests and the demo serve every domain on one loopback port).
-    """
-    starts = [urlsplit(u) for u in profile.site.start_urls]
-    by_host = {s.hostname.lower(): s for s in starts if s.hostname}
-    first = starts[0]
-    out = []
-    for domain in profile.domains:
-        ref = by_host.get(domain, first)
-        netloc = domain if ref.port is None else f"{domain}:{ref.port}"
-        out.append(urlunsplit((ref.scheme, netloc, "/", "", "")))
-    return out
-
-
-class SiteSpider(scrapy.Spider):
+class SiteSpider(BootstrapMixin, scrapy.Spider):
     """Crawls the declared domains of one profile."""
 
     name = "site"
@@ -61,7 +44,7 @@ class SiteSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.profile = profile
         self.session = session  # the audit session the pipeline hands pages to
-        self.state: dict[str, Any] = session.ctx.state if session is not None else {}
+        self.audit_state: dict[str, Any] = session.ctx.state if session is not None else {}
         crawl = profile.crawl
         self.allowed_domains = list(profile.domains)
         self._hosts = frozenset(self.allowed_domains)
@@ -80,16 +63,20 @@ class SiteSpider(scrapy.Spider):
         self._linked: set[int] = set()      # hashes of internal URLs some page links to
         self._external = 0
         self._external_max = 200
+        self._external_timeout = 10.0
         self._external_per_host: dict[str, int] = {}
-        self._robots_excluded = self.state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
-        self._sitemap = self.state.setdefault("crawl.sitemap", {
+        self._robots_excluded = self.audit_state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
+        self._sitemap = self.audit_state.setdefault("crawl.sitemap", {
             "sitemaps": [], "urls": 0, "orphans": [], "orphan_count": 0, "unlisted": [], "unlisted_count": 0})
         self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
-        self.probes: dict[str, dict[str, Any]] = self.state.setdefault("content.probes", {})
+        self.probes: dict[str, dict[str, Any]] = self.audit_state.setdefault("content.probes", {})
         self._bootstrap: dict[str, HostBootstrap] = {}
         # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
         # the crawl ends so that its finding names every linking page, not only the first.
         self._broken_refs: dict[str, list[str]] = {}
+        # URLs scheduled but not answered yet (the frontier, as hashes): more linking pages seen
+        # meanwhile (a few), so a broken URL found late still names the pages linking to it.
+        self._pending: dict[int, list[str] | None] = {}
         self._held: list[tuple[str, Page]] = []
         self.released: list[Page] = []      # held pages released without a session (unit use)
 
@@ -97,6 +84,8 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._external_max = crawler.settings.getint("AUDIT_EXTERNAL_MAX", 200)
+        spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
+                                       crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
         return spider
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -118,112 +107,14 @@ class SiteSpider(scrapy.Spider):
         if not normalized:
             url = normalize_url(url, self._strip)
         key = hash(url)
-        if key in self._seen or self._excluded(url):
+        if key in self._seen:
             return None
-        if not self.caps.admit(url):
+        self._seen.add(key)   # excluded and over-cap URLs too: each is judged (and counted) once
+        if self._excluded(url) or not self.caps.admit(url):
             return None
-        self._seen.add(key)
+        self._pending[key] = None
         return scrapy.Request(url, callback=self.parse, errback=self.failed,
                               meta={"linked_from": referer, **meta})
-
-    # -- start: robots.txt → sitemaps → soft-404 probe → homepage -----------------------------------
-    async def start(self) -> AsyncIterator[Any]:
-        homepages = homepage_urls(self.profile)
-        starts: dict[str, list[str]] = {}
-        for url in self.profile.site.start_urls:
-            starts.setdefault((urlsplit(url).hostname or "").lower(), []).append(url)
-        for home in homepages:
-            host = (urlsplit(home).hostname or "").lower()
-            boot = self._bootstrap[host] = HostBootstrap(host, home, starts.get(host, []))
-            yield scrapy.Request(boot.root + "/robots.txt", callback=self.parse_robots, errback=self.bootstrap_failed,
-                                 priority=100, dont_filter=True,
-                                 meta={"dont_obey_robotstxt": True, "bootstrap": host, "dont_redirect": True})
-
-    def parse_robots(self, response: Response) -> Iterator[Any]:
-        boot = self._bootstrap[response.meta["bootstrap"]]
-        listed = sitemap_lines(response.body) if response.status == 200 else []
-        yield from self._fetch_sitemaps(boot, listed or [boot.root + "/sitemap.xml"])
-
-    def _fetch_sitemaps(self, boot: HostBootstrap, urls: list[str]) -> Iterator[Any]:
-        for url in urls:
-            if not boot.take_sitemap(url):
-                continue
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.bootstrap_failed, priority=100,
-                                 dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host})
-        if boot.sitemaps_done():
-            yield from self._probe(boot)
-
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        boot = self._bootstrap[response.meta["bootstrap"]]
-        boot.pending -= 1
-        children: list[str] = []
-        if response.status == 200:
-            body = response.body
-            if body[:2] == b"\x1f\x8b":
-                try:
-                    body = gunzip(body, max_size=50 * 1024 * 1024)
-                except OSError:
-                    body = b""
-            try:
-                sitemap = Sitemap(body) if body.strip() else None
-            except Exception:  # not XML (an HTML 'not found' page served with 200): no sitemap
-                sitemap = None
-            if sitemap is not None and sitemap.type in ("urlset", "sitemapindex"):
-                self._sitemap["sitemaps"].append(response.url)
-                listed = self._sitemap_urls.setdefault(boot.host, {})
-                for entry in sitemap:
-                    loc = entry.get("loc", "").strip()
-                    if not loc:
-                        continue
-                    if sitemap.type == "sitemapindex":
-                        children.append(loc)
-                    elif self.is_internal(loc) and len(listed) < 50_000:
-                        listed.setdefault(normalize_url(loc, self._strip), response.url)
-        yield from self._fetch_sitemaps(boot, children)
-
-    def bootstrap_failed(self, failure: Any) -> Iterator[Any]:
-        """robots.txt, a sitemap or the probe could not be fetched: carry on without it."""
-        meta = failure.request.meta
-        boot = self._bootstrap[meta["bootstrap"]]
-        if meta.get("probe"):
-            self.probes[boot.host] = {"status": 0, "url": failure.request.url, "signature": frozenset()}
-            yield from self._open_host(boot)
-            return
-        if failure.request.url.endswith("/robots.txt") and not boot.sitemaps_taken:
-            yield from self._fetch_sitemaps(boot, [boot.root + "/sitemap.xml"])
-            return
-        boot.pending -= 1
-        yield from self._fetch_sitemaps(boot, [])
-
-    def _probe(self, boot: HostBootstrap) -> Iterator[Any]:
-        url = f"{boot.root}/siteaudit-probe-{secrets.token_hex(6)}.html"
-        yield scrapy.Request(url, callback=self.parse_probe, errback=self.bootstrap_failed, priority=100,
-                             dont_filter=True, meta={"dont_obey_robotstxt": True, "bootstrap": boot.host,
-                                                     "probe": True})
-
-    def parse_probe(self, response: Response) -> Iterator[Any]:
-        boot = self._bootstrap[response.meta["bootstrap"]]
-        text = response.text if isinstance(response, TextResponse) else ""
-        self.probes[boot.host] = {"status": response.status, "url": response.url,
-                                  "signature": probe_signature(text)}
-        yield from self._open_host(boot)
-
-    def _open_host(self, boot: HostBootstrap) -> Iterator[Any]:
-        # Every declared domain's homepage is fetched even when another domain redirects to it: the
-        # filing checks judge each domain's homepage separately (hence dont_filter).
-        self._seen.add(hash(normalize_url(boot.homepage, self._strip)))
-        # depth_reset: these are crawl roots, whatever robots/sitemap/probe chain led to them.
-        yield scrapy.Request(boot.homepage, callback=self.parse, errback=self.failed, dont_filter=True,
-                             meta={"homepage_of": boot.host, "linked_from": "", "depth_reset": True})
-        for url in boot.start_urls:
-            request = self._page_request(url)
-            if request is not None:
-                request.meta["depth_reset"] = True
-                yield request
-        for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
-            request = self._page_request(url, sitemap_url, from_sitemap=True)
-            if request is not None:
-                yield request
 
     # -- pages -------------------------------------------------------------------------------------
     def _page(self, response: Response) -> Page:
@@ -261,6 +152,7 @@ class SiteSpider(scrapy.Spider):
         key = hash(response.url)
         repeat = key in self._parsed
         if repeat and not response.meta.get("homepage_of"):
+            self._note_redirect_chain(response)
             return
         self._parsed.add(key)
         page = self._page(response)
@@ -277,20 +169,44 @@ class SiteSpider(scrapy.Spider):
 
     def _hand_on(self, page: Page, requested: str) -> Iterator[Page]:
         """Pass a page on, except an internal broken one: held until the end to collect its referrers."""
+        also = self._pending.pop(hash(requested), None)
         broken = page.status >= 400 or page.status == 0
         if not broken or page.is_homepage or page.headers.get("x-siteaudit-kind") == "external" \
                 or len(self._held) >= _HELD_MAX:
             yield page
             return
         refs = self._broken_refs.setdefault(requested, [])
-        if page.referer and page.referer not in refs:
-            refs.insert(0, page.referer)
+        for referer in ([page.referer] if page.referer else []) + (also or []):
+            if referer not in refs:
+                refs.append(referer)
+        if page.text and page.status not in (403, 429, 503):
+            # An error page's body is a template, not copy; only block pages need theirs (WAF signatures).
+            page = dataclasses.replace(page, text="")
         self._held.append((requested, page))
 
     def _note_referrer(self, url: str, referer: str) -> None:
+        """Remember one more page linking to `url` while it is pending, or after it proved broken."""
+        key = hash(url)
+        if key in self._pending:
+            refs = self._pending[key]
+            if refs is None:
+                self._pending[key] = [referer]
+            elif len(refs) < _PENDING_REFERRERS and referer not in refs:
+                refs.append(referer)
+            return
         refs = self._broken_refs.get(url)
         if refs is not None and referer not in refs and len(refs) < _REFERRERS_MAX:
             refs.append(referer)
+
+    def _note_redirect_chain(self, response: Response) -> None:
+        """A redirect chain that ended at a page already handed on: kept (a few) for the final check."""
+        chain = response.meta.get("redirect_urls")
+        if not chain:
+            return
+        chains = self.audit_state.setdefault("links.redirect_chains", [])
+        if len(chains) < _LISTED_MAX:
+            chains.append({"redirects": list(chain), "url": response.url,
+                           "referer": response.meta.get("linked_from", "")})
 
     def _note_sitemap_coverage(self, url: str) -> None:
         listed = self._sitemap_urls.get((urlsplit(url).hostname or "").lower())
@@ -304,14 +220,14 @@ class SiteSpider(scrapy.Spider):
         for link in self.link_extractor.extract_links(response):
             url = link.url
             if self.is_internal(url):
-                ext = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in urlsplit(url).path else ""
+                path = urlsplit(url).path
+                ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
                 self._linked.add(hash(normal))
-                if self._broken_refs:
-                    self._note_referrer(normal, here)
+                self._note_referrer(normal, here)
                 request = self._page_request(normal, here, normalized=True)
                 if request is not None:
                     yield request
@@ -322,8 +238,7 @@ class SiteSpider(scrapy.Spider):
             if not url.startswith(("http://", "https://")):
                 continue
             if self.is_internal(url):
-                if self._broken_refs:
-                    self._note_referrer(normalize_url(url, ()), here)
+                self._note_referrer(normalize_url(url, ()), here)
                 yield from self._check_resource(url, here)
             else:
                 yield from self._check_external(url, here)
@@ -335,6 +250,7 @@ class SiteSpider(scrapy.Spider):
         if key in self._seen or self._excluded(url):
             return
         self._seen.add(key)
+        self._pending[hash(url)] = None
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
                              priority=-10, meta={"linked_from": referer, "kind": "resource"})
 
@@ -350,7 +266,7 @@ class SiteSpider(scrapy.Spider):
         # Checking a link is not crawling the other site: robots.txt is not consulted for it.
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
                              priority=-20, meta={"linked_from": referer, "kind": "external", "allow_offsite": True,
-                                                 "dont_obey_robotstxt": True})
+                                                 "dont_obey_robotstxt": True, "download_timeout": self._external_timeout})
 
     def parse_status(self, response: Response) -> Iterator[Any]:
         request = response.request
@@ -366,6 +282,8 @@ class SiteSpider(scrapy.Spider):
                 text=page.text if response.status in (403, 429, 503) else "",
                 headers={**page.headers, "x-siteaudit-kind": meta["kind"]}, referer=page.referer,
                 redirects=page.redirects), _requested_url(response))
+        else:
+            self._pending.pop(hash(_requested_url(response)), None)
 
     def status_failed(self, failure: Any) -> Iterator[Page]:
         if failure.check(IgnoreRequest):
@@ -381,6 +299,7 @@ class SiteSpider(scrapy.Spider):
         """A download that failed (DNS, refused, timeout) is a page with status 0 and the error."""
         request = failure.request
         if failure.check(IgnoreRequest):
+            self._pending.pop(hash(_requested_url_of(request)), None)
             # Not a failure of the site: robots.txt said no (listed for the report) or the request
             # was filtered (off-site redirect). Neither is a broken link.
             if "robots" in str(failure.value):
@@ -404,10 +323,14 @@ class SiteSpider(scrapy.Spider):
                     self._sitemap["orphan_count"] += 1
                     if len(self._sitemap["orphans"]) < _LISTED_MAX:
                         self._sitemap["orphans"].append(url)
-        self.state["crawl.truncated"] = {p: {"refused": n, "example": self.caps.examples.get(p, "")}
+        self.audit_state["crawl.truncated"] = {p: {"refused": n, "example": self.caps.examples.get(p, "")}
                                          for p, n in self.caps.truncated.items()}
-        self.state["crawl.pattern_cap"] = self.caps.cap
-        self.state["crawl.finish_reason"] = self.finish_reason
+        self.audit_state["crawl.pattern_cap"] = self.caps.cap
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        # DepthMiddleware drops links past crawl.max_depth silently: say how many.
+        self.audit_state["crawl.depth_ignored"] = (stats.get_value("depth/request_ignored_count", 0)
+                                                   if stats is not None else 0)
+        self.audit_state["crawl.finish_reason"] = self.finish_reason
         self._release_held()
 
     def _release_held(self) -> None:
