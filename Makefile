@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium fonts-noto-cjk nginx-light time
+ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install system-deps bench clean
@@ -39,7 +40,7 @@ test: system-deps $(STAMP)
 
 ## Reproducible speed and memory measurements (see benchmarks/RESULTS.md).
 bench: system-deps $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(ARGS)
 	$(BIN)/python benchmarks/bench_rules.py --mb 5
 	$(BIN)/python benchmarks/bench_report.py
 
