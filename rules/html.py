@@ -8,10 +8,10 @@ Script, style, template and comment text is not copy; neither are hidden inputs 
 """
 from __future__ import annotations
 
+import bisect
 import html as htmllib
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 from .normalize import BOUNDARY
 
@@ -22,6 +22,26 @@ tbody td tfoot th thead title tr ul button select textarea label""".split())
 NOT_COPY = frozenset({"script", "style", "template", "noscript", "svg", "math", "iframe", "object"})
 VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 REGION_RE = re.compile(r"(^|[\s_-])(footer|foot|copyright|header|masthead|topbar)([\s_-]|$)", re.I)
+# A tag's attributes are parsed only when they could matter: a region word in them (id/class),
+# or a tag whose attribute is copy (meta, img).
+_REGION_WORD = re.compile(r"foot|copyright|header|masthead|topbar", re.I)
+_ATTR_TAGS = frozenset({"meta", "img"})
+
+# One token of HTML source, in the order the alternatives are tried: comment, declaration or
+# processing instruction, end tag, start tag (quoted values may hold ">"), character reference,
+# a run of text, or a stray "<" / "&" (text; so is markup left unclosed at the end). Names follow html.parser: a tag name runs to
+# whitespace, "/" or ">"; an entity name is letters and digits, its ";" optional.
+_TOKEN = re.compile(
+    r"(?P<comment><!--.*?-->)"
+    r"|(?P<decl><[!?][^>]*>)"
+    r"|</(?P<end>[a-zA-Z][^\t\n\r\f />\x00]*)[^>]*>"
+    r"|<(?P<start>[a-zA-Z][^\t\n\r\f />\x00]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"|(?P<ref>&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[a-zA-Z][a-zA-Z0-9]*);?)"
+    r"|(?P<text>[^<&]+|[<&])",
+    re.S)
+_ATTR = re.compile(r"""([^\s/>"'=]+)(?:\s*=\s*('[^']*'|"[^"]*"|[^\s>]*))?""")
+# Script and style hold raw text up to their end tag: no markup, no references inside.
+_RAW_TEXT = {"script": re.compile(r"</script[\s/>]", re.I), "style": re.compile(r"</style[\s/>]", re.I)}
 
 
 @dataclass(frozen=True)
@@ -34,10 +54,13 @@ class TextBlock:
     column: int
 
 
-class _Extractor(HTMLParser):
+class _Extractor:
+    """Walks the source token by token (one regex), keeping the offset of every token."""
+
     def __init__(self, source: str):
-        super().__init__(convert_charrefs=False)
         self.source = source
+        self.at = 0  # offset of the token being handled
+        self.tag_src = ""  # source of the start tag being handled
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
         self.blocks: list[TextBlock] = []
         self.stack: list[tuple[str, str | None]] = []  # (tag, region it opened or None)
@@ -51,12 +74,9 @@ class _Extractor(HTMLParser):
 
     # positions ------------------------------------------------------------------------------
     def _here(self) -> int:
-        line, col = self.getpos()
-        return self.line_starts[line - 1] + col
+        return self.at
 
     def pos(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         k = bisect.bisect_right(self.line_starts, offset) - 1
         return k + 1, offset - self.line_starts[k] + 1
 
@@ -76,7 +96,11 @@ class _Extractor(HTMLParser):
         if self.cur_start is None:
             self.cur_start, self.cur_where, self.cur_end = offset, where, offset
         if offset > self.cur_end:  # markup between text runs: keep its newlines, pad the rest
-            gap = "".join(c if c == "\n" else PAD for c in self.source[self.cur_end:offset])
+            gap = self.source[self.cur_end:offset]
+            if "\n" in gap:
+                gap = "\n".join(PAD * len(part) for part in gap.split("\n"))
+            else:
+                gap = PAD * len(gap)
             if self.pending:  # a block-level tag was in the gap: it ends the sentence
                 gap = gap.replace(PAD, BOUNDARY, 1)
             self.cur.append(gap)
@@ -95,7 +119,7 @@ class _Extractor(HTMLParser):
     def attr_block(self, where: str, value: str, name: str) -> None:
         """An attribute value (meta content, img alt) as its own block, located in the tag source."""
         start = self._here()
-        tag_src = self.get_starttag_text() or ""
+        tag_src = self.tag_src
         m = re.search(r"\b" + re.escape(name) + r"\s*=\s*(['\"]?)", tag_src, re.I)
         at = start + (m.end() if m else 0)
         raw = self.source[at:at + len(tag_src)]
@@ -103,6 +127,42 @@ class _Extractor(HTMLParser):
         text = _pad_entities(raw) if htmllib.unescape(raw) == value else value
         line, col = self.pos(at)
         self.blocks.append(TextBlock(where, text, line, col))
+
+    # tokens -----------------------------------------------------------------------------------
+    def feed(self, source: str) -> None:
+        pos, n = 0, len(source)
+        match = _TOKEN.match
+        while pos < n:
+            m = match(source, pos)
+            self.at = pos
+            kind = m.lastgroup
+            if kind == "text":
+                if not self.skip:
+                    self.add(m.group(kind), pos)
+            elif kind == "ref":
+                raw = m.group(kind)
+                char = htmllib.unescape(raw if raw.endswith(";") else raw + ";")
+                if not raw.endswith(";") and len(char) > 1 and char[0] != "&":
+                    # "&copy2026": the reference is "&copy", the digits after it are text.
+                    raw = raw[:len(raw) + 2 - len(char)]
+                    self._entity(raw, char[0])
+                    pos += len(raw)
+                    continue
+                self._entity(raw, char)
+            elif kind == "attrs":
+                tag = m.group("start").lower()
+                self.tag_src = m.group()
+                attrs_src = m.group("attrs")
+                self.handle_starttag(tag, _attrs(tag, attrs_src))
+                if attrs_src.endswith("/"):
+                    self.handle_endtag(tag)
+                elif tag in _RAW_TEXT:  # skip the raw text (never copy); its end tag is the next token
+                    r = _RAW_TEXT[tag].search(source, m.end())
+                    pos = r.start() if r else n
+                    continue
+            elif kind == "end":
+                self.handle_endtag(m.group(kind).lower())
+            pos = m.end()
 
     # parser events --------------------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
@@ -148,22 +208,26 @@ class _Extractor(HTMLParser):
         if not self.skip:
             self.add(data, self._here())
 
-    def handle_entityref(self, name):
-        self._entity(f"&{name};", htmllib.unescape(f"&{name};"))
-
-    def handle_charref(self, name):
-        self._entity(f"&#{name};", htmllib.unescape(f"&#{name};"))
-
-    def _entity(self, raw: str, char: str) -> None:
+    def _entity(self, src: str, char: str) -> None:
+        """A character reference (`src` as written, with or without its ";") and what it stands for."""
         if self.skip:
             return
         off = self._here()
-        src = self.source[off:off + len(raw)]
-        if src != raw:  # entity without the semicolon
-            src = raw[:-1]
-        ch = char if char != raw else src
+        ch = char if char != (src if src.endswith(";") else src + ";") else src
         text = (" " if ch == "\xa0" else ch[:1]) + PAD * (len(src) - 1)
         self.add(text, off)
+
+
+def _attrs(tag: str, src: str) -> list[tuple[str, str]]:
+    """The attributes of a start tag that the extractor reads (names lower-cased, values unescaped)."""
+    if not src or (tag not in _ATTR_TAGS and not _REGION_WORD.search(src)):
+        return []
+    out = []
+    for name, value in _ATTR.findall(src):
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        out.append((name.lower(), htmllib.unescape(value) if "&" in value else value))
+    return out
 
 
 def _pad_entities(raw: str) -> str:
@@ -177,10 +241,6 @@ def _pad_entities(raw: str) -> str:
 def extract_blocks(html: str) -> list[TextBlock]:
     """Visible text blocks of `html` (title, meta, alt, header, footer, body) in source order."""
     parser = _Extractor(html)
-    try:
-        parser.feed(html)
-        parser.close()
-    except (AssertionError, ValueError):  # a broken page still yields what was read so far
-        pass
+    parser.feed(html)
     parser.flush()
     return parser.blocks

@@ -80,3 +80,15 @@ def test_block_tags_end_sentences():
 def test_broken_html_does_not_crash():
     rs = load_ruleset()
     assert rs.check_html("<p>效果最佳<div <<< </p") is not None
+
+
+def test_tokenizer_edge_cases_keep_text_and_positions():
+    src = ("<p title='a>b'>甲</p>\n<script>if (a<b) {x='<p>最佳</p>'}</script><br/>"
+           "<div class=\"x-footer\">&copy2026 乙&#20840;</div><!-- 最佳 -->")
+    blocks = [(b.where, b.text.replace("\u200b", "").replace("\ue000", ""), b.line, b.column)
+              for b in extract_blocks(src)]
+    assert blocks[0] == ("body", "甲\n", 1, 16)
+    assert blocks[-1][0] == "footer" and blocks[-1][1] == "©2026 乙全" and blocks[-1][2] == 2
+    assert "最佳" not in "".join(b[1] for b in blocks)
+    # An unclosed comment at the end is text, as html.parser reads it.
+    assert "最佳" in "".join(b.text for b in extract_blocks("<p>x</p><!-- 最佳"))
