@@ -46,3 +46,22 @@ def test_sentence_punctuation_and_newlines_are_kept():
 
 def test_terms_normalise_like_text():
     assert normalize_term("NO.1") == normalize("ｎｏ ．１").text
+
+
+def test_traditional_character_set_is_cached_on_disk(tmp_path, monkeypatch):
+    from rules import normalize as nm
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    nm._traditional.cache_clear()
+    try:
+        assert nm.normalize("這個產品最佳").text == "这个产品最佳"
+        [cached] = (tmp_path / "siteaudit").glob("t2s-chars-*.txt")
+        chars = cached.read_text(encoding="utf-8")
+        assert "這" in chars and "产" not in chars and "最" not in chars
+        # The next process reads the set instead of asking OpenCC: a set without 產 leaves it alone.
+        cached.write_text("這", encoding="utf-8")
+        nm._traditional.cache_clear()
+        assert nm.normalize("產品").text == "產品"
+        assert nm.normalize("這產品").text == "这产品"  # a text that needs OpenCC is converted whole
+    finally:
+        nm._traditional.cache_clear()
