@@ -80,6 +80,21 @@ def _traditional() -> frozenset[str]:
     return frozenset(changed)
 
 
+@lru_cache(maxsize=1)
+def _traditional_re() -> re.Pattern:
+    """A character class of `_traditional()`, as ranges: scans ~10x faster than a set test."""
+    ranges: list[list[int]] = []
+    for c in sorted(map(ord, _traditional())):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    if not ranges:
+        return re.compile(r"(?!)")
+    return re.compile("[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                                    for a, b in ranges) + "]")
+
+
 @dataclass
 class Normalized:
     """The normalised form of `original`; `orig(i)` maps an index of `text` back."""
@@ -131,7 +146,7 @@ def _one_char(c: str) -> str:
 
 def _t2s_same_length(text: str) -> str:
     """Traditional → simplified, keeping offsets: whole text when lengths agree, else char-wise."""
-    if text.isascii() or _traditional().isdisjoint(text):
+    if text.isascii() or not _traditional_re().search(text):
         return text
     conv = _t2s()
     out = conv.convert(text)

@@ -53,6 +53,7 @@ def test_traditional_character_set_is_cached_on_disk(tmp_path, monkeypatch):
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     nm._traditional.cache_clear()
+    nm._traditional_re.cache_clear()
     try:
         assert nm.normalize("這個產品最佳").text == "这个产品最佳"
         [cached] = (tmp_path / "siteaudit").glob("t2s-chars-*.txt")
@@ -61,7 +62,9 @@ def test_traditional_character_set_is_cached_on_disk(tmp_path, monkeypatch):
         # The next process reads the set instead of asking OpenCC: a set without 產 leaves it alone.
         cached.write_text("這", encoding="utf-8")
         nm._traditional.cache_clear()
+        nm._traditional_re.cache_clear()
         assert nm.normalize("產品").text == "產品"
         assert nm.normalize("這產品").text == "这产品"  # a text that needs OpenCC is converted whole
     finally:
         nm._traditional.cache_clear()
+        nm._traditional_re.cache_clear()
