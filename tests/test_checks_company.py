@@ -107,3 +107,30 @@ def test_profile_code_checked_once():
 
 def test_registered():
     assert ("company", check_company) in PAGE_CHECKS and ("company.credit_code", check_company_profile) in FINAL_CHECKS
+
+
+def test_a_footer_is_read_once_per_host(monkeypatch):
+    import crawler.checks.company as company
+
+    calls = []
+    real_parse = company.parse
+    monkeypatch.setattr(company, "parse", lambda p: calls.append(p.url) or real_parse(p))
+    c = ctx()
+    foot = "<p>介绍</p>" * 300 + FOOT.format(code="91110000600037341M")   # a long page: body far from footer
+    (first,) = check_company(page("<p>产品一</p>" + foot, url="https://www.example.cn/a", home=False), c)
+    assert first.rule == "CMP001"
+    # Same footer, another body: nothing new can be in it, and the page is not parsed.
+    assert list(check_company(page("<p>产品二</p>" + foot, url="https://www.example.cn/b", home=False), c)) == []
+    assert calls == ["https://www.example.cn/a"]
+    # Another code in the body is read: the source around it differs.
+    other = "91110108MA01ABCD2X"
+    body = f"<p>合作方统一社会信用代码：{other}</p>" + foot
+    (found,) = check_company(page(body, url="https://www.example.cn/c", home=False), c)
+    assert (found.rule, found.actual) == ("CMP001", other)
+    # Another host: its first page with this footer reports the footer's code again.
+    (again,) = check_company(page("<p>产品二</p>" + foot, url="https://shop.example.cn/b", home=False), c)
+    assert again.actual == "91110000600037341M"
+    # A page that might hide a hint word (a numeric entity) is always read.
+    n = len(calls)
+    list(check_company(page("<p>&#29256;</p>" + foot, url="https://www.example.cn/d", home=False), c))
+    assert len(calls) == n + 1

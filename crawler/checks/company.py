@@ -32,6 +32,17 @@ _WHITESPACE = re.compile(r"\s")
 _NON_DIGIT = re.compile(r"\D")
 _LEGAL_FORM = re.compile(r"(?:有限责任公司|股份有限公司|有限公司)$")
 
+# What the per-page checks read is found near these words (the code after 信用代码, the name
+# around the copyright or 主办 line), so a page whose source around all of them is the same as
+# an earlier page's on the host can only repeat values already reported there. In the source the
+# words may be entities (&copy;) or full-width letters; a page that hides them another way
+# (numeric entities, full-width Latin) is always read in full.
+_RAW_HINT = re.compile(r"信用代码|版权所有|copyright|©|&copy|&#169;|&#xa9;|主办|运营|\(c\)", re.I)
+_RAW_UNSAFE = re.compile(r"[\uff21-\uff3a\uff41-\uff5a]|&#(?!169;|x0*a9;)", re.I)
+_AROUND = 1000   # source characters kept on each side of a hint word
+_MEMO_MAX = 20_000
+STATE_MEMO = "company.memo"   # (host, source around the hint words) of pages already read
+
 BASIS_CODE = "GB 32100-2015《法人和其他组织统一社会信用代码编码规则》"
 BASIS_ECOM = "《中华人民共和国电子商务法》第十五条"
 STATE_SEEN = "company.seen"   # (host, rule, value) already reported
@@ -147,12 +158,35 @@ def _check_homepage(parsed: Parsed, rep: _Reporter) -> None:
                     actual=ctx.t("未找到", "not found"))
 
 
+def _footer_key(page: Page) -> tuple[str, str] | None:
+    """The page's source around every hint word, with its host; None when hints may be hidden."""
+    text = page.text
+    if _RAW_UNSAFE.search(text):
+        return None
+    spans: list[list[int]] = []
+    for m in _RAW_HINT.finditer(text):
+        a, b = max(0, m.start() - _AROUND), m.end() + _AROUND
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = b
+        else:
+            spans.append([a, b])
+    return page.host, "\x00".join(text[a:b] for a, b in spans)
+
+
 def check_company(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """主体信息：单位名称、统一社会信用代码、联系电话、营业执照公示"""
     # The copyright line repeats on every page: the name is read on homepages and on pages that
     # also show the credit code (an about page), which keeps the per-page cost off ordinary pages.
     if not page.text or not (page.is_homepage or "信用代码" in page.text):
         return []
+    key = None
+    if not page.is_homepage:
+        # Sites that print the credit code in the footer show it on every page: a footer read once
+        # per host is enough, since every value it holds is reported once per host anyway.
+        memo = ctx.state.setdefault(STATE_MEMO, set())
+        key = _footer_key(page)
+        if key is not None and key in memo:
+            return []
     parsed = parse(page)
     if parsed is None:
         return []
@@ -161,6 +195,10 @@ def check_company(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     _check_name(parsed, rep)
     if page.is_homepage and page.status < 400:
         _check_homepage(parsed, rep)
+    if key is not None:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo.add(key)
     return rep.found
 
 
