@@ -39,7 +39,7 @@ _LEGAL_FORM = re.compile(r"(?:有限责任公司|股份有限公司|有限公司
 # (numeric entities, full-width Latin) is always read in full.
 _RAW_HINT = re.compile(r"信用代码|版权所有|copyright|©|&copy|&#169;|&#xa9;|主办|运营|\(c\)", re.I)
 _RAW_UNSAFE = re.compile(r"[\uff21-\uff3a\uff41-\uff5a]|&#(?!169;|x0*a9;)", re.I)
-_AROUND = 1000   # source characters kept on each side of a hint word
+_AROUND = 300   # source characters kept on each side of a hint word (its value is within ~60 characters of text)
 _MEMO_MAX = 20_000
 STATE_MEMO = "company.memo"   # (host, source around the hint words) of pages already read
 
@@ -165,7 +165,8 @@ def _footer_key(page: Page) -> tuple[str, str] | None:
         return None
     spans: list[list[int]] = []
     for m in _RAW_HINT.finditer(text):
-        a, b = max(0, m.start() - _AROUND), m.end() + _AROUND
+        # A value follows its hint word, except the name written before 版权所有.
+        a, b = (max(0, m.start() - _AROUND) if m.group() == "版权所有" else m.start()), m.end() + _AROUND
         if spans and a <= spans[-1][1]:
             spans[-1][1] = b
         else:
