@@ -64,6 +64,7 @@ class _Extractor:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
         self.blocks: list[TextBlock] = []
         self.stack: list[tuple[str, str | None]] = []  # (tag, region it opened or None)
+        self.regions: list[tuple[int, str]] = []  # (stack index, region) of the region-opening entries
         self.skip = 0  # depth inside NOT_COPY elements
         self.in_title = False
         self.cur: list[str] = []
@@ -80,20 +81,13 @@ class _Extractor:
         k = bisect.bisect_right(self.line_starts, offset) - 1
         return k + 1, offset - self.line_starts[k] + 1
 
-    def region(self) -> str:
-        if self.in_title:
-            return "title"
-        for _tag, reg in reversed(self.stack):
-            if reg:
-                return reg
-        return "body"
-
     # text assembly ----------------------------------------------------------------------------
     def add(self, text: str, offset: int) -> None:
-        where = self.region()
-        if self.cur_start is not None and where != self.cur_where:
-            self.flush()
+        where = "title" if self.in_title else self.regions[-1][1] if self.regions else "body"
         if self.cur_start is None:
+            self.cur_start, self.cur_where, self.cur_end = offset, where, offset
+        elif where != self.cur_where:
+            self.flush()
             self.cur_start, self.cur_where, self.cur_end = offset, where, offset
         if offset > self.cur_end:  # markup between text runs: keep its newlines, pad the rest
             gap = self.source[self.cur_end:offset]
@@ -166,47 +160,51 @@ class _Extractor:
 
     # parser events --------------------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
-        a = {k: (v or "") for k, v in attrs}
+        a = dict(attrs) if attrs else {}
         if tag in NOT_COPY:
             self.skip += 1
         if tag in BLOCK_TAGS:
-            self.boundary()
+            self.pending = True  # a block-level tag ends a sentence
         if tag == "title":
             self.in_title = True
-        if tag == "meta" and a.get("name", "").lower() in ("description", "keywords") and a.get("content"):
-            self.attr_block("meta", a["content"], "content")
-        if tag == "img" and a.get("alt") and not self.skip:
-            self.attr_block("alt", a["alt"], "alt")
+        if a:
+            if tag == "meta" and a.get("name", "").lower() in ("description", "keywords") and a.get("content"):
+                self.attr_block("meta", a["content"], "content")
+            if tag == "img" and a.get("alt") and not self.skip:
+                self.attr_block("alt", a["alt"], "alt")
         if tag not in VOID:
             reg = None
-            if tag in ("header", "footer"):
+            if tag == "header" or tag == "footer":
                 reg = tag
-            else:
+            elif a:
                 m = REGION_RE.search(f"{a.get('id', '')} {a.get('class', '')}")
                 if m:
                     reg = "header" if m.group(2).lower() in ("header", "masthead", "topbar") else "footer"
+            if reg:
+                self.regions.append((len(self.stack), reg))
             self.stack.append((tag, reg))
 
     def handle_endtag(self, tag):
         if tag in NOT_COPY and self.skip:
             self.skip -= 1
         if tag in BLOCK_TAGS:
-            self.boundary()
+            self.pending = True
         if tag == "title":
             self.flush()
             self.in_title = False
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i][0] == tag:
-                del self.stack[i:]
-                break
-
-    def boundary(self) -> None:
-        """A block-level tag ends a sentence; a new region starts a new block."""
-        self.pending = True
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.add(data, self._here())
+        stack = self.stack
+        if stack and stack[-1][0] == tag:
+            i = len(stack) - 1
+        else:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == tag:
+                    break
+            else:
+                return
+        del stack[i:]
+        regions = self.regions
+        while regions and regions[-1][0] >= i:
+            regions.pop()
 
     def _entity(self, src: str, char: str) -> None:
         """A character reference (`src` as written, with or without its ";") and what it stands for."""
