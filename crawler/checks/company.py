@@ -34,11 +34,10 @@ _LEGAL_FORM = re.compile(r"(?:有限责任公司|股份有限公司|有限公司
 
 # What the per-page checks read is found near these words (the code after 信用代码, the name
 # around the copyright or 主办 line), so a page whose source around all of them is the same as
-# an earlier page's on the host can only repeat values already reported there. In the source the
-# words may be entities (&copy;) or full-width letters; a page that hides them another way
-# (numeric entities, full-width Latin) is always read in full.
-_RAW_HINT = re.compile(r"信用代码|版权所有|copyright|©|&copy|&#169;|&#xa9;|主办|运营|\(c\)", re.I)
-_RAW_UNSAFE = re.compile(r"[\uff21-\uff3a\uff41-\uff5a]|&#(?!169;|x0*a9;)", re.I)
+# an earlier page's on the host can only repeat values already reported there. They are looked
+# for in the lower-cased source, where © may also be an entity; a page that could hide them
+# another way (numeric entities, full-width letters: ＣＯＰＹＲＩＧＨＴ) is always read in full.
+_RAW_HINT = re.compile(r"信用代码|版权所有|copyright|©|&copy|主办|运营|\(c\)")
 _AROUND = 300   # source characters kept on each side of a hint word (its value is within ~60 characters of text)
 _MEMO_MAX = 20_000
 STATE_MEMO = "company.memo"   # (host, source around the hint words) of pages already read
@@ -161,10 +160,11 @@ def _check_homepage(parsed: Parsed, rep: _Reporter) -> None:
 def _footer_key(page: Page) -> tuple[str, str] | None:
     """The page's source around every hint word, with its host; None when hints may be hidden."""
     text = page.text
-    if _RAW_UNSAFE.search(text):
+    low = text.lower()
+    if "&#" in text or "ｃ" in low or len(low) != len(text):
         return None
     spans: list[list[int]] = []
-    for m in _RAW_HINT.finditer(text):
+    for m in _RAW_HINT.finditer(low):
         # A value follows its hint word, except the name written before 版权所有.
         a, b = (max(0, m.start() - _AROUND) if m.group() == "版权所有" else m.start()), m.end() + _AROUND
         if spans and a <= spans[-1][1]:
