@@ -180,3 +180,10 @@ def test_helpers():
 
 def test_registered():
     assert ("injected", check_injected) in PAGE_CHECKS
+
+
+def test_hiding_written_in_upper_case_is_still_read():
+    # The cheap pre-filter looks for hiding signs in the lower-cased source: upper-case markup passes it.
+    found = run(doc(f'<DIV STYLE="position:absolute;left:-5000px">{NEUTRAL_LINKS}</DIV>'))
+    assert [f.rule for f in found] == ["INJ011"]
+    assert run(doc(NEUTRAL_LINKS)) == []

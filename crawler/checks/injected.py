@@ -44,6 +44,8 @@ _SPIDER_REDIRECT = (
                re.I),
 )
 _MAX_PER_PAGE = 10
+# Every way `hidden_elements` finds a hidden element needs one of these in the (lower-cased) source.
+_HIDING_SIGNS = ("style", "hidden", "bgcolor", "marquee", "iframe", "noscript")
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TECHNIQUE_ZH = (("off-screen", "移出可视区域"), ("same colour as background", "文字与背景同色"),
                  ("hidden attribute", "hidden 属性"), ("noscript", "noscript，仅对爬虫可见"))
@@ -273,7 +275,9 @@ def check_injected(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     covered: set = set()
     _check_head(parsed, page, ctx, found)
     page_has_spam = bool(spam_hits(page.text))
-    _check_hidden(parsed, page, ctx, found, covered, page_has_spam)
+    low = page.text.lower()
+    if any(sign in low for sign in _HIDING_SIGNS):   # a page with none of them hides nothing
+        _check_hidden(parsed, page, ctx, found, covered, page_has_spam)
     if page_has_spam:   # the visible-text pass needs the text index: only when a marker is there at all
         _check_visible(parsed, page, ctx, found, covered)
     return found
