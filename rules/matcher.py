@@ -39,7 +39,9 @@ NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承�
             "禁止", "严禁", "切勿", "请勿", "拒绝", "杜绝", "谨防", "警惕", "防范", "反对", "无法", "不做",
             "不提供", "不存在", "不含", "不宜", "不应", "不属于", "不涉及", "从不", "决不", "绝不", "打击",
             "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
-            "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称")
+            "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称",
+            "不作", "不予", "不对", "不向", "不以", "从未", "未曾", "并未", "不接受", "不允许", "不准", "不许",
+            "不轻信", "勿信", "别信", "不要相信", "切莫", "当心", "小心")
 NEG_WINDOW = 12
 NEG_CLAUSE_END = ",、:()，：（）…"
 CLAUSE_CHARS = ",、:，："
@@ -52,7 +54,13 @@ SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", 
                 "比老款", "较老款", "比上一版", "较上一版", "比上一款", "较上一款", "本店历史", "本公司历史",
                 "比上代", "较上代", "相比上代", "自身历史", "我们有史以来", "公司有史以来", "本公司有史以来",
                 "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中",
-                "本系列中")
+                "本系列中", "历代产品", "历代机型", "旗下产品中", "旗下所有产品")
+# The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
+SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)[\u4e00-\u9fa5]{0,4}(迄今为止|迄今|有史以来|历来|历代)"
+# A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
+QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
+WARNING_WORDS = ("骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
+                 "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "宣称", "声称", "所谓", "号称", "举报")
 PLACEHOLDER = "\x01"
 
 
@@ -73,6 +81,8 @@ _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
 _GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
 _SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
+_SELF_HISTORY_RE = re.compile(SELF_HISTORY)
+_WARNING_RE = re.compile("|".join(map(re.escape, WARNING_WORDS)))
 REASONS = {
     "goal": ("目标或态度表述，通常不视为绝对化用语", "a goal or attitude statement, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
@@ -259,9 +269,9 @@ class Matcher:
         if ctx.sentence_not and any(_contains(sentence, w) for w in ctx.sentence_not):
             return None
         severity, reason = rule.severity, ""
-        for key, words_found in (("negation", lambda: _negated(sentence, rel0)),
+        for key, words_found in (("negation", lambda: _negated(sentence, rel0) or _quoted_warning(sentence, rel0, rel1)),
                                  ("goal", lambda: _goal(sentence, rel0, rel1)),
-                                 ("self_compare", lambda: _SELF_RE.search(sentence) is not None)):
+                                 ("self_compare", lambda: _self_compare(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue
@@ -365,6 +375,28 @@ def _negated(sentence: str, start: int) -> bool:
     if before.endswith(NEG_TOUCH):
         return True
     return _NEG_NEAR_RE.search(before) is not None
+
+
+def _quoted_warning(sentence: str, start: int, end: int) -> bool:
+    """The hit is inside quotation marks in a sentence that warns about or forbids such wording."""
+    opened = ""
+    for c in sentence[:start]:
+        if opened and c == QUOTES[opened]:
+            opened = ""
+        elif not opened and c in QUOTES:
+            opened = c
+    if not opened or QUOTES[opened] not in sentence[end:]:
+        return False
+    return _WARNING_RE.search(sentence) is not None
+
+
+def _self_compare(sentence: str, start: int, end: int) -> bool:
+    """A comparison with the firm's own products: in the sentence, or its own history in the hit's clause."""
+    if _SELF_RE.search(sentence):
+        return True
+    a = _last(_CLAUSE_RE, sentence, 0, start) + 1
+    m = _CLAUSE_RE.search(sentence, end)
+    return _SELF_HISTORY_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
 
 
 def _goal(sentence: str, start: int, end: int) -> bool:
