@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-import ahocorasick
+import ahocorasick_rs
 
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
@@ -61,20 +61,6 @@ SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 WARNING_WORDS = ("骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
                  "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "宣称", "声称", "所谓", "号称", "举报")
-PLACEHOLDER = "\x01"
-
-
-@lru_cache(maxsize=1)
-def _common_rank() -> dict[str, int]:
-    """Character → rank by frequency (0 most common), from common_chars.txt; {} if it is missing."""
-    from pathlib import Path
-
-    try:
-        lines = (Path(__file__).parent / "common_chars.txt").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return {}
-    chars = "".join(line for line in lines if not line.startswith("#"))
-    return {c: i for i, c in enumerate(dict.fromkeys(chars))}
 
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
@@ -111,7 +97,6 @@ class Matcher:
     def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = ()):
         self.rules = list(rules)
         self.allow = tuple(t for t in (normalize_term(a) for a in allow) if t)
-        self._automaton = ahocorasick.Automaton()
         table: dict[str, list[int]] = {}
         triggers: dict[str, list[int]] = {}
         words: set[str] = set()
@@ -131,28 +116,12 @@ class Matcher:
                     triggers.setdefault(lit, []).append(k)
             else:
                 self._always.append(k)
-        # pyahocorasick looks a character up among a node's children one by one, and the root
-        # has hundreds. So characters that occur in no key are replaced (same length) by one
-        # placeholder whose root entry comes first, and every other character gets a root entry
-        # in order of how common it is (a key, or a dead-end entry "c\x02" that never matches):
-        # most lookups end after a few comparisons, a 4-6x faster scan.
-        keys = table.keys() | triggers.keys()
-        by_first: dict[str, list[str]] = {}
-        for key in keys:
-            by_first.setdefault(key[0], []).append(key)
-        alphabet = "".join(sorted(set("".join(keys)) - {PLACEHOLDER}))
-        rank = _common_rank()
-        self._automaton.add_word(PLACEHOLDER + "\x02", None)
-        for c in sorted(alphabet, key=lambda c: (rank.get(c, len(rank)), c)):
-            for key in sorted(by_first.get(c, ())):
-                self._automaton.add_word(key, (key, tuple(table.get(key, ())), tuple(triggers.get(key, ()))))
-            if c not in by_first:
-                self._automaton.add_word(c + "\x02", None)
-        self._foreign_src = "[^" + re.escape(alphabet) + "]" if alphabet else None
-        self._foreign: re.Pattern | None = None
-        self._has_keys = bool(table or triggers)
-        if self._has_keys:
-            self._automaton.make_automaton()
+        # One automaton over every term and trigger literal; ahocorasick-rs (Rust) reports
+        # overlapping matches with character offsets and scans 5-10x faster than pyahocorasick.
+        self._keys = sorted(table.keys() | triggers.keys())
+        self._values = [(key, tuple(table.get(key, ())), tuple(triggers.get(key, ()))) for key in self._keys]
+        self._automaton = None  # built on first use (and again after unpickling)
+        self._has_keys = bool(self._keys)
         self._patterns: dict[int, re.Pattern] | None = None  # compiled on first use
         self._exceptions = [tuple(normalize_term(e) for e in r.exceptions) for r in self.rules]
         # Only an exception that contains the matched term can cover it: look those up per term.
@@ -163,7 +132,7 @@ class Matcher:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_patterns"] = None  # compiled again on first use after unpickling
-        state["_foreign"] = None
+        state["_automaton"] = None  # the Rust automaton does not pickle; it is rebuilt in ~ms
         return state
 
     def _compiled(self, k: int) -> re.Pattern:
@@ -181,19 +150,16 @@ class Matcher:
         out: list[tuple[int, int, int, bool]] = []
         run: dict[int, list[int]] = {}  # pattern → positions of its trigger literals
         if self._has_keys:
-            if self._foreign is None:
-                self._foreign = re.compile(self._foreign_src)
-            scan = self._foreign.sub(PLACEHOLDER, text)
-            for end_idx, value in self._automaton.iter(scan):
-                if value is None:
-                    continue
-                key, idx, trig = value
+            if self._automaton is None:
+                self._automaton = ahocorasick_rs.AhoCorasick(self._keys)
+            values = self._values
+            for n, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+                key, idx, trig = values[n]
+                end_idx = end - 1
                 for k in trig:
                     run.setdefault(k, []).append(end_idx)
                 if not idx:
                     continue
-                start = end_idx - len(key) + 1
-                end = end_idx + 1
                 if key[0].isascii() and key[0].isalnum() and start > 0 and _is_word_char(text[start - 1]):
                     continue
                 if key[-1].isascii() and key[-1].isalnum() and end < len(text) and _is_word_char(text[end]):
@@ -212,7 +178,7 @@ class Matcher:
                 if len(ends) > 3:
                     spans = [(0, len(text))]
                 else:
-                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in ends)
+                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in sorted(ends))
                 for w0, w1 in spans:
                     for m in self._compiled(k).finditer(text, w0, min(w1, len(text))):
                         if m.end() > m.start() and m.start() >= last:
