@@ -30,16 +30,26 @@ def required_literals(pattern: str) -> set[str] | None:
     """
     try:  # the stdlib's own regex parser
         from re import _parser as sre_parse
-        from re._constants import BRANCH, LITERAL, SUBPATTERN
+        from re._constants import BRANCH, IN, LITERAL, SUBPATTERN
     except ImportError:  # Python 3.10
         import sre_parse
-        from sre_constants import BRANCH, LITERAL, SUBPATTERN
+        from sre_constants import BRANCH, IN, LITERAL, SUBPATTERN
 
     def alternatives(items) -> set[str] | None:
         if all(op is LITERAL for op, _av in items) and items:
             return {"".join(chr(av) for _op, av in items)}
+        if len(items) == 1 and items[0][0] is IN and all(op is LITERAL for op, _av in items[0][1]):
+            return {chr(av) for _op, av in items[0][1]}  # (拿|得|赚) is parsed as the class [拿得赚]
         if len(items) == 1 and items[0][0] is SUBPATTERN:
             return alternatives(list(items[0][1][3]))
+        if len(items) > 1:  # a sequence: 翻(倍|番) is parsed as 翻 then [倍番]
+            out = {""}
+            for item in items:
+                alt = alternatives([item])
+                if alt is None or len(out) * len(alt) > 400:
+                    return None
+                out = {a + b for a in out for b in alt}
+            return out
         if len(items) == 1 and items[0][0] is BRANCH:
             out: set[str] = set()
             for branch in items[0][1][1]:
@@ -55,7 +65,8 @@ def required_literals(pattern: str) -> set[str] | None:
     except Exception:
         return None
     # Adjacent literal parts multiply out ((史上|全网)最 → 史上最, 全网最): longer literals are
-    # rarer in ordinary copy, so the pattern runs on fewer texts. The longest shortest wins.
+    # rarer in ordinary copy, so the pattern runs on fewer texts. The longest shortest wins, and
+    # of equally short sets the smaller: 最(大|高)的?(企业|公司|…) waits for 最大/最高, not 公司.
     best: set[str] | None = None
     cur: set[str] | None = None
 
@@ -63,12 +74,12 @@ def required_literals(pattern: str) -> set[str] | None:
         nonlocal best
         if not alt or not all(alt):
             return
-        score = (min(map(len, alt)), sum(map(len, alt)) / len(alt))
-        if best is None or score > (min(map(len, best)), sum(map(len, best)) / len(best)):
+        score = (min(map(len, alt)), -len(alt))
+        if best is None or score > (min(map(len, best)), -len(best)):
             best = alt
 
     for op, av in parsed + [(None, None)]:
-        alt = alternatives([(op, av)]) if op in (LITERAL, SUBPATTERN, BRANCH) else None
+        alt = alternatives([(op, av)]) if op in (LITERAL, SUBPATTERN, BRANCH, IN) else None
         if alt is None:
             consider(cur)
             cur = None

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Iterable
 
 import ahocorasick_rs
@@ -27,6 +29,7 @@ from .rule import Rule
 from .segment import Segmenter
 
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
+MANY_TRIGGERS = 3  # more trigger literals than this in a text: the pattern scans it all (one C pass)
 MAX_SENTENCE = 80  # chars either side of a hit that context words are looked for in
 # jieba sees the hit plus this many chars either side, within its clause: a word that crosses
 # the hit's edges is always inside, and the cost per hit stays small and bounded.
@@ -116,12 +119,15 @@ class Matcher:
                     triggers.setdefault(lit, []).append(k)
             else:
                 self._always.append(k)
-        # One automaton over every term and trigger literal; ahocorasick-rs (Rust) reports
-        # overlapping matches with character offsets and scans 5-10x faster than pyahocorasick.
-        self._keys = sorted(table.keys() | triggers.keys())
-        self._values = [(key, tuple(table.get(key, ())), tuple(triggers.get(key, ()))) for key in self._keys]
-        self._automaton = None  # built on first use (and again after unpickling)
-        self._has_keys = bool(self._keys)
+        # Two automata (ahocorasick-rs, Rust: overlapping matches, character offsets): one over the
+        # terms, whose every occurrence is a candidate; one over the patterns' trigger literals,
+        # which are common words (公司, 通过) only counted here, so that no Python runs per occurrence.
+        self._keys = sorted(table)
+        self._values = [(key, tuple(table[key])) for key in self._keys]
+        self._trig_keys = sorted(triggers)
+        self._trig_patterns = [tuple(triggers[lit]) for lit in self._trig_keys]
+        self._automaton = None  # both built on first use (and again after unpickling)
+        self._trig_automaton = None
         self._patterns: dict[int, re.Pattern] | None = None  # compiled on first use
         self._exceptions = [tuple(normalize_term(e) for e in r.exceptions) for r in self.rules]
         # Only an exception that contains the matched term can cover it: look those up per term.
@@ -132,7 +138,8 @@ class Matcher:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_patterns"] = None  # compiled again on first use after unpickling
-        state["_automaton"] = None  # the Rust automaton does not pickle; it is rebuilt in ~ms
+        state["_automaton"] = None  # the Rust automata do not pickle; they are rebuilt in milliseconds
+        state["_trig_automaton"] = None
         return state
 
     def _compiled(self, k: int) -> re.Pattern:
@@ -148,23 +155,18 @@ class Matcher:
     def candidates(self, text: str) -> list[tuple[int, int, int, bool]]:
         """(start, end, rule index, is_term) of every term and pattern occurrence in normalised `text`."""
         out: list[tuple[int, int, int, bool]] = []
-        run: dict[int, list[int]] = {}  # pattern → positions of its trigger literals
-        if self._has_keys:
+        if self._keys:
             if self._automaton is None:
                 self._automaton = ahocorasick_rs.AhoCorasick(self._keys)
             values = self._values
             for n, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
-                key, idx, trig = values[n]
-                end_idx = end - 1
-                for k in trig:
-                    run.setdefault(k, []).append(end_idx)
-                if not idx:
-                    continue
+                key, idx = values[n]
                 if key[0].isascii() and key[0].isalnum() and start > 0 and _is_word_char(text[start - 1]):
                     continue
                 if key[-1].isascii() and key[-1].isalnum() and end < len(text) and _is_word_char(text[end]):
                     continue
                 out.extend((start, end, i, True) for i in idx)
+        run = self._triggered(text)
         if run or self._always:
             for k in self._always:
                 i = self._pattern_src[k][0]
@@ -175,16 +177,44 @@ class Matcher:
                 # they are many, over the whole text: one scan in C beats many small ones).
                 i = self._pattern_src[k][0]
                 last = -1
-                if len(ends) > 3:
+                if ends is None:
                     spans = [(0, len(text))]
                 else:
-                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in sorted(ends))
+                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in ends)
                 for w0, w1 in spans:
                     for m in self._compiled(k).finditer(text, w0, min(w1, len(text))):
                         if m.end() > m.start() and m.start() >= last:
                             out.append((m.start(), m.end(), i, False))
                             last = m.end()
         return out
+
+    def _triggered(self, text: str) -> dict[int, list[int] | None]:
+        """Pattern → end positions (inclusive) of its trigger literals in `text`; None when there
+        are more than MANY_TRIGGERS of them (the pattern then scans the whole text)."""
+        if not self._trig_keys:
+            return {}
+        if self._trig_automaton is None:
+            self._trig_automaton = ahocorasick_rs.AhoCorasick(self._trig_keys)
+        counts = Counter(map(itemgetter(0), self._trig_automaton.find_matches_as_indexes(text, overlapping=True)))
+        total: dict[int, int] = {}
+        lits: dict[int, list[str]] = {}
+        for n, c in counts.items():
+            for k in self._trig_patterns[n]:
+                total[k] = total.get(k, 0) + c
+                lits.setdefault(k, []).append(self._trig_keys[n])
+        run: dict[int, list[int] | None] = {}
+        for k, c in total.items():
+            if c > MANY_TRIGGERS:
+                run[k] = None
+                continue
+            ends = []
+            for lit in lits[k]:  # few occurrences: find them again (overlapping ones too)
+                pos = text.find(lit)
+                while pos >= 0:
+                    ends.append(pos + len(lit) - 1)
+                    pos = text.find(lit, pos + 1)
+            run[k] = sorted(ends)
+        return run
 
     # -- the pipeline -------------------------------------------------------------------------
     def find(self, text: str, resolve: bool = True) -> list[Hit]:
