@@ -133,7 +133,7 @@ def generate(mb: float, seed: int = SEED) -> tuple[list[str], list[set[str]]]:
 
 def run_engine(rs, pages, cache=True):
     seg = rs.matcher.segmenter
-    seg._cache.clear()
+    rs.matcher.clear_caches()
     seg.cache_size = 50_000 if cache else 0
     found = []
     t = time.process_time()
