@@ -1,6 +1,6 @@
 """Finding rule hits in normalised text: Aho-Corasick candidates, jieba confirmation, context rules.
 
-1. Candidates: one automaton over every term (normalised like the text), plus each rule's
+1. Candidates: one ahocorasick-rs automaton over every term (normalised like the text), plus each rule's
    regular expressions on the normalised text (NO.1, TOP1, 100%, N天见效…).
 2. Exceptions: a rule exception or a site `allow` phrase that covers the hit drops it.
 3. Confirmation: jieba tokenises the sentence around the candidate only (never the whole page);
