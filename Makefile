@@ -34,11 +34,13 @@ system-deps:
 
 ## Run the whole test suite (installs everything it needs first).
 test: system-deps $(STAMP)
+	$(BIN)/siteaudit rules test
 	$(BIN)/python -m pytest -q
 
 ## Reproducible speed and memory measurements (see benchmarks/RESULTS.md).
 bench: system-deps $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_rules.py --mb 5
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:
