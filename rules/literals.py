@@ -5,7 +5,54 @@ such literals into its automaton and runs a pattern only near the places they oc
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
 PATTERN_REACH = 48  # chars either side of a trigger literal that its pattern is run on
+
+
+@lru_cache(maxsize=1)
+def _char_rank() -> dict[str, int]:
+    """Character → rank by frequency (0 most common), from common_chars.txt; {} if it is missing."""
+    try:
+        lines = (Path(__file__).parent / "common_chars.txt").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    chars = "".join(line for line in lines if not line.startswith("#"))
+    return {c: i for i, c in enumerate(dict.fromkeys(chars))}
+
+
+def char_commonness(literal: str) -> float:
+    """Estimated share of text positions where `literal` occurs, from its characters' ranks."""
+    rank = _char_rank()
+    p = 1.0
+    for c in literal:
+        r = 40 if c.isascii() and c.isdigit() else 200 if c.isascii() else rank.get(c, 3000)
+        p /= (r + 10)
+    return p
+
+
+@lru_cache(maxsize=1)
+def _word_shares() -> dict[str, float]:
+    """Common word → its share of jieba's dictionary counts, from common_words.txt; {} if missing."""
+    try:
+        lines = (Path(__file__).parent / "common_words.txt").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    rows = [line.split(" ") for line in lines if line and not line.startswith("#")]
+    total = next((int(f) for w, f in rows if w == "total"), 0)
+    return {w: int(f) / total for w, f in rows if w != "total"} if total else {}
+
+
+def commonness(literal: str) -> float:
+    """Estimated share of text positions where `literal` occurs: a common word's own count, else
+    the product of its characters' (Zipf-like) frequencies."""
+    return max(_word_shares().get(literal, 0.0), char_commonness(literal))
+
+
+def _commonness(literals: set[str]) -> float:
+    return sum(map(commonness, literals))
 
 
 def merge_spans(spans):
@@ -22,7 +69,7 @@ def merge_spans(spans):
         yield cur
 
 
-def required_literals(pattern: str) -> set[str] | None:
+def required_literals(pattern: str, commonness: Callable[[set[str]], float] = _commonness) -> set[str] | None:
     """Literal strings one of which every match of `pattern` contains, or None.
 
     Lets the Aho-Corasick pass tell which regular expressions can match a text at all, so most
@@ -64,9 +111,10 @@ def required_literals(pattern: str) -> set[str] | None:
         parsed = list(sre_parse.parse(pattern))
     except Exception:
         return None
-    # Adjacent literal parts multiply out ((史上|全网)最 → 史上最, 全网最): longer literals are
-    # rarer in ordinary copy, so the pattern runs on fewer texts. The longest shortest wins, and
-    # of equally short sets the smaller: 最(大|高)的?(企业|公司|…) waits for 最大/最高, not 公司.
+    # Adjacent literal parts multiply out ((史上|全网)最 → 史上最, 全网最), and the set that is
+    # rarest in ordinary copy wins (`commonness`: by default from character frequencies), so the
+    # pattern runs on few texts:
+    # 最(大|高)的?(企业|公司|…) waits for 最大/最高, not 公司.
     best: set[str] | None = None
     cur: set[str] | None = None
 
@@ -74,8 +122,7 @@ def required_literals(pattern: str) -> set[str] | None:
         nonlocal best
         if not alt or not all(alt):
             return
-        score = (min(map(len, alt)), -len(alt))
-        if best is None or score > (min(map(len, best)), -len(best)):
+        if best is None or commonness(alt) < commonness(best):
             best = alt
 
     for op, av in parsed + [(None, None)]:
