@@ -237,7 +237,13 @@ def write_results(lines: list[str], mb: float, repeat: int = 3) -> None:
                "turns the token and verdict caches off). Both find every planted violation. The baseline's",
                "\"other hits\" are the corpus's traps it cannot tell apart (不保本, 本品不能替代药物,",
                "致力于成为…领先, 最好先…); siteaudit's are further violations inside the planted sentences",
-               "(稳赚不赔 next to 保本保息).", ""]
+               "(稳赚不赔 next to 保本保息).",
+               "",
+               "On the shared machine the ratio moves with the other jobs' load: six runs of this command (this code)",
+               "on 2026-11-29 gave 17.1x, 19.0x, 22.4x, 22.5x, 23.1x and 25.2x (median 22.4x). The",
+               "remaining cost is spread out: normalising (~30%), the automaton scan and candidate and",
+               "pattern bookkeeping (~35%), sentence boundaries and cached verdicts (~25%), findings (~10%).",
+               ""]
     pattern = re.compile(r"## Phrase engine\n.*?(?=\n## |\Z)", re.S)
     block = "\n".join(section)
     text = pattern.sub(block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
