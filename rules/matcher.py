@@ -63,7 +63,10 @@ SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)
 # A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 WARNING_WORDS = ("骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
-                 "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "宣称", "声称", "所谓", "号称", "举报")
+                 "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "举报",
+                 "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税")
+# Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
+ATTRIBUTION = ("号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡")
 
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
@@ -72,6 +75,7 @@ _GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
 _SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
 _SELF_HISTORY_RE = re.compile(SELF_HISTORY)
 _WARNING_RE = re.compile("|".join(map(re.escape, WARNING_WORDS)))
+_ATTRIBUTION_RE = re.compile("|".join(map(re.escape, ATTRIBUTION)))
 REASONS = {
     "goal": ("目标或态度表述，通常不视为绝对化用语", "a goal or attitude statement, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
@@ -378,16 +382,21 @@ def _negated(sentence: str, start: int) -> bool:
 
 
 def _quoted_warning(sentence: str, start: int, end: int) -> bool:
-    """The hit is inside quotation marks in a sentence that warns about or forbids such wording."""
+    """The hit is quoted, or attributed to someone else (号称, 所谓…), in a sentence that warns
+    about or forbids such wording."""
+    if _WARNING_RE.search(sentence) is None:
+        return False
+    a = max(0, start - NEG_WINDOW)
+    a = max(a, _last(_NEG_CLAUSE_RE, sentence, a, start) + 1)
+    if _ATTRIBUTION_RE.search(sentence, a, end) is not None:
+        return True
     opened = ""
     for c in sentence[:start]:
         if opened and c == QUOTES[opened]:
             opened = ""
         elif not opened and c in QUOTES:
             opened = c
-    if not opened or QUOTES[opened] not in sentence[end:]:
-        return False
-    return _WARNING_RE.search(sentence) is not None
+    return bool(opened) and QUOTES[opened] in sentence[end:]
 
 
 def _self_compare(sentence: str, start: int, end: int) -> bool:

@@ -33,3 +33,10 @@ def test_institution_names_are_not_rankings():
     assert flagged("我司为中国第一汽车集团有限公司的一级供应商。") == []
     assert flagged("我们是全国第一的装修公司。")
     assert flagged("全国第一家上市的物流公司。")
+
+
+def test_someone_elses_claim_in_a_warning_is_not_ours():
+    assert flagged("市面上号称能根治糖尿病的保健品都是骗人的。") == []
+    assert flagged("任何承诺保本保收益的理财都不可信。") == []
+    # Attribution alone is no warning: 号称 about ourselves is still our claim.
+    assert flagged("号称全网第一的我们，绝不让您失望。")
