@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 APT_PACKAGES := chromium fonts-noto-cjk nginx-light time
+ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install system-deps bench clean
@@ -15,8 +17,13 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e .
 	touch $(STAMP)
+
+# The tests also need pytest, Playwright (driving the system Chromium) and trustme.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
 
 install: $(STAMP)
 
@@ -33,13 +40,13 @@ system-deps:
 	fi
 
 ## Run the whole test suite (installs everything it needs first).
-test: system-deps $(STAMP)
+test: system-deps $(TEST_STAMP)
 	$(BIN)/siteaudit rules test
 	$(BIN)/python -m pytest -q
 
 ## Reproducible speed and memory measurements (see benchmarks/RESULTS.md).
-bench: system-deps $(STAMP)
-	$(BIN)/python benchmarks/run.py
+bench: system-deps $(TEST_STAMP)
+	$(BIN)/python benchmarks/run.py $(ARGS)
 	$(BIN)/python benchmarks/bench_rules.py --mb 5
 	$(BIN)/python benchmarks/bench_report.py
 

@@ -114,6 +114,8 @@ def run_bare(bench: BenchSite, n: int, concurrency: int, work: Path, timeout: fl
         return result
     summary = json.loads(stats.read_text())
     result.pages, result.finish_reason = summary["pages"], summary["finish_reason"]
+    if result.finish_reason == "shutdown":  # stopped by a signal: a partial crawl measures nothing
+        result.error = "interrupted (shutdown)"
     return result
 
 
@@ -139,6 +141,8 @@ def run_audit(bench: BenchSite, n: int, concurrency: int, work: Path, timeout: f
     result.pages = int(doc["run"]["pages"])
     result.finish_reason = doc["run"].get("finish_reason", "")
     result.findings = len(doc.get("findings", []))
+    if result.finish_reason == "interrupted":
+        result.error = "interrupted"
     return result
 
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections import deque
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pytest
 import requests
