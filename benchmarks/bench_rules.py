@@ -239,10 +239,16 @@ def write_results(lines: list[str], mb: float, repeat: int = 3) -> None:
                "致力于成为…领先, 最好先…); siteaudit's are further violations inside the planted sentences",
                "(稳赚不赔 next to 保本保息).",
                "",
-               "On the shared machine the ratio moves with the other jobs' load: six runs of this command (this code)",
-               "on 2026-11-29 gave 17.1x, 19.0x, 22.4x, 22.5x, 23.1x and 25.2x (median 22.4x). The",
+               "On the shared machine the ratio moves with the other jobs' load: ten runs of this command on",
+               "2026-11-29 (this engine, its packs growing) gave 14.7x, 17.1x, 18.8x, 19.0x, 20.3x, 22.4x,",
+               "22.5x, 23.1x, 25.2x and 25.9x (median 21.4x): about the 20x target, not safely above it. The",
                "remaining cost is spread out: normalising (~30%), the automaton scan and candidate and",
                "pattern bookkeeping (~35%), sentence boundaries and cached verdicts (~25%), findings (~10%).",
+               "",
+               "`siteaudit check` on a small file (40 lines of company copy, rule-set cache warm), wall time",
+               "including interpreter start, 11 runs of `python -m crawler check --fail-on never FILE`:",
+               "median 0.28 s (0.24-0.34 s) on 2026-11-29; 0.38-0.44 s medians under heavier load. Half of",
+               "it is compiling the regular expressions the text triggers (each CJK class costs ~1.5 ms).",
                ""]
     pattern = re.compile(r"## Phrase engine\n.*?(?=\n## |\Z)", re.S)
     block = "\n".join(section)
