@@ -42,6 +42,9 @@ WARNING_WORDS = ("骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "�
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
 ATTRIBUTION = ("号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡")
 
+# An item of a list: the hit is followed (within the item) by 、 or by the 等 that closes the list.
+LIST_ITEM = 8
+_LIST_END_RE = re.compile("[^，。,:：；;]{0,%d}?(、|等|之类|一类|这类)" % LIST_ITEM)
 CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
@@ -56,10 +59,24 @@ def negated(sentence: str, start: int) -> bool:
     # Quotes do not end a clause here: 不使用“最佳”“第一”等用语 mentions the words, negated.
     a = max(0, start - NEG_WINDOW)
     a = max(a, last_match(_NEG_CLAUSE_RE, sentence, a, start) + 1)
+    if a > 0 and sentence[a - 1] == "、" and (_LIST_END_RE.match(sentence, start)
+                                              or sentence[a:start].endswith(("等", "等等", "之类的", "等的"))):
+        # An item of a list closed by 等/之类 (不具有开光、转运等功能, 不得宣称祛斑、生发等功效):
+        # the negation in front of the list governs every item of it, and the noun after 等.
+        a = list_start(sentence, a)
     before = sentence[a:start]
     if before.endswith(NEG_TOUCH):
         return True
     return _NEG_NEAR_RE.search(before) is not None
+
+
+def list_start(sentence: str, a: int) -> int:
+    """Start of the clause holding the 、-separated list whose item starts at `a`."""
+    b = a
+    while b > 0 and sentence[b - 1] == "、":
+        lo = max(0, b - 1 - LIST_ITEM)
+        b = max(lo, last_match(_NEG_CLAUSE_RE, sentence, lo, b - 1) + 1)
+    return max(0, b - NEG_WINDOW, last_match(_NEG_CLAUSE_RE, sentence, max(0, b - NEG_WINDOW), b) + 1)
 
 
 def quoted_warning(sentence: str, start: int, end: int) -> bool:
