@@ -34,6 +34,12 @@ SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", 
                 "本系列中", "历代产品", "历代机型", "旗下产品中", "旗下所有产品")
 # The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
 SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)[\u4e00-\u9fa5]{0,4}(迄今为止|迄今|有史以来|历来|历代)"
+# The firm's own range as the field of comparison: 在本店所有套餐中…, 本店今年销量最高的款式, 我们店里卖得最好的.
+OWN_RANGE = (r"(本店|本公司|我司|本品牌|本厂|本馆|本院|本园|本酒店|本餐厅|我们店|我店|自家)的?"
+             r"(所有|全部|现有|在售|旗下|今年|本年|本月|本季|年度|历年|去年)|(店里|店内)(卖|售|的)")
+# …unless the sentence also measures it against the market: 本店所有商品全网最低价.
+EXTERNAL = ("全网", "全国", "全球", "全市", "全城", "全省", "行业", "业内", "同行", "市场", "同类", "世界", "国内",
+            "别家", "其他品牌", "其他商家")
 # A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 WARNING_WORDS = ("骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
@@ -51,6 +57,8 @@ _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
 _GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
 _SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
 _SELF_HISTORY_RE = re.compile(SELF_HISTORY)
+_OWN_RANGE_RE = re.compile(OWN_RANGE)
+_EXTERNAL_RE = re.compile("|".join(map(re.escape, EXTERNAL)))
 _WARNING_RE = re.compile("|".join(map(re.escape, WARNING_WORDS)))
 _ATTRIBUTION_RE = re.compile("|".join(map(re.escape, ATTRIBUTION)))
 
@@ -100,6 +108,8 @@ def quoted_warning(sentence: str, start: int, end: int) -> bool:
 def self_compare(sentence: str, start: int, end: int) -> bool:
     """A comparison with the firm's own products: in the sentence, or its own history in the hit's clause."""
     if _SELF_RE.search(sentence):
+        return True
+    if _OWN_RANGE_RE.search(sentence) and _EXTERNAL_RE.search(sentence) is None:
         return True
     a = last_match(CLAUSE_RE, sentence, 0, start) + 1
     m = CLAUSE_RE.search(sentence, end)
