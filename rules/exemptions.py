@@ -18,7 +18,7 @@ NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承�
             "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
             "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称",
             "不作", "不予", "不对", "不向", "不以", "从未", "未曾", "并未", "不接受", "不允许", "不准", "不许",
-            "不轻信", "勿信", "别信", "不要相信", "切莫", "当心", "小心")
+            "不轻信", "勿信", "不开展", "不从事", "不经营", "不销售", "不出售", "不售卖", "不推广", "别信", "不要相信", "切莫", "当心", "小心")
 NEG_WINDOW = 12
 NEG_CLAUSE_END = ",、:()，：（）…"
 CLAUSE_CHARS = ",、:，："
@@ -51,6 +51,7 @@ ATTRIBUTION = ("号称", "宣称", "声称", "所谓", "自称", "标榜", "打�
 # An item of a list: the hit is followed (within the item) by 、 or by the 等 that closes the list.
 LIST_ITEM = 8
 _LIST_END_RE = re.compile("[^，。,:：；;]{0,%d}?(、|等|之类|一类|这类)" % LIST_ITEM)
+_ITEM_END = "，。,；;！!？?"
 CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
@@ -63,12 +64,13 @@ _WARNING_RE = re.compile("|".join(map(re.escape, WARNING_WORDS)))
 _ATTRIBUTION_RE = re.compile("|".join(map(re.escape, ATTRIBUTION)))
 
 
-def negated(sentence: str, start: int) -> bool:
+def negated(sentence: str, start: int, end: int | None = None) -> bool:
     # Quotes do not end a clause here: 不使用“最佳”“第一”等用语 mentions the words, negated.
     a = max(0, start - NEG_WINDOW)
     a = max(a, last_match(_NEG_CLAUSE_RE, sentence, a, start) + 1)
     if a > 0 and sentence[a - 1] == "、" and (_LIST_END_RE.match(sentence, start)
-                                              or sentence[a:start].endswith(("等", "等等", "之类的", "等的"))):
+                                              or sentence[a:start].endswith(("等", "等等", "之类的", "等的"))
+                                              or (end is not None and _last_item(sentence, end))):
         # An item of a list closed by 等/之类 (不具有开光、转运等功能, 不得宣称祛斑、生发等功效):
         # the negation in front of the list governs every item of it, and the noun after 等.
         a = list_start(sentence, a)
@@ -76,6 +78,11 @@ def negated(sentence: str, start: int) -> bool:
     if before.endswith(NEG_TOUCH):
         return True
     return _NEG_NEAR_RE.search(before) is not None
+
+
+def _last_item(sentence: str, end: int) -> bool:
+    """The hit ending at `end` is the last item of a list: it ends the clause (不得承诺保本、保收益。)."""
+    return end == len(sentence) or sentence[end] in _ITEM_END
 
 
 def list_start(sentence: str, a: int) -> int:

@@ -234,7 +234,7 @@ class Matcher:
         if ctx.sentence_not and any(_contains(sentence, w) for w in ctx.sentence_not):
             return None
         severity, reason = rule.severity, ""
-        for key, words_found in (("negation", lambda: negated(sentence, rel0) or quoted_warning(sentence, rel0, rel1)),
+        for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)),
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
