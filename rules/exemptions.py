@@ -1,8 +1,8 @@
 """The regulator's exceptions, found in the words around a hit (执法指南 2023 and common sense).
 
-Negation (不保本, 不作任何升值承诺), a banned phrase quoted or attributed to someone else in a
+Negation (不保本, 不作任何升值承诺; over a whole list: 不具有开光、转运等功能), a banned phrase quoted or attributed to someone else in a
 warning (凡宣称“根治”的广告都是虚假广告), goal or attitude statements (致力于成为…), and
-comparisons with the firm's own products or history (比上一代, 我们迄今为止最薄的…). Each takes a
+comparisons with the firm's own products, range or history (比上一代, 本店所有套餐中…, 我们迄今为止最薄的…). Each takes a
 sentence and the hit's [start, end) in it.
 """
 from __future__ import annotations
