@@ -133,7 +133,7 @@ def generate(mb: float, seed: int = SEED) -> tuple[list[str], list[set[str]]]:
 
 def run_engine(rs, pages, cache=True):
     seg = rs.matcher.segmenter
-    seg._cache.clear()
+    rs.matcher.clear_caches()
     seg.cache_size = 50_000 if cache else 0
     found = []
     t = time.process_time()
@@ -166,10 +166,22 @@ def run_baseline(rs, pages):
     return time.process_time() - t, found
 
 
+def best_of(n: int, run):
+    """(fastest time, its findings) of `n` runs of `run`; every run must find the same."""
+    best = None
+    for _ in range(max(1, n)):
+        t, found = run()
+        assert best is None or found == best[1]
+        best = (t, found) if best is None or t < best[0] else best
+    return best
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=5.0, help="corpus size in MB of UTF-8 (default 5)")
     ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md section 'Phrase engine'")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each engine; the fastest counts, as other jobs only ever slow a run down (default 3)")
     args = ap.parse_args(argv)
 
     pages, planted = generate(args.mb)
@@ -177,10 +189,10 @@ def main(argv=None) -> int:
     size = sum(len(p.encode("utf-8")) for p in pages)
     rs = load_ruleset()
     rs.check("预热：效果最佳")  # the one-time jieba/SQLite start-up is not per-page cost
-    t_cold, found_cold = run_engine(rs, pages, cache=False)
-    t_engine, found_engine = run_engine(rs, pages)
-    assert found_cold == found_engine  # the token cache changes speed, never results
-    t_base, found_base = run_baseline(rs, pages)
+    t_cold, found_cold = best_of(args.repeat, lambda: run_engine(rs, pages, cache=False))
+    t_engine, found_engine = best_of(args.repeat, lambda: run_engine(rs, pages))
+    assert found_cold == found_engine  # the caches change speed, never results
+    t_base, found_base = best_of(args.repeat, lambda: run_baseline(rs, pages))
 
     want = sum(len(p) for p in planted)
     engine_hits = sum(_found(p, f) for p, f in zip(planted, found_engine))
@@ -193,43 +205,51 @@ def main(argv=None) -> int:
         f"{want} planted violations",
         f"siteaudit: {t_engine:.2f} s, {rate_e / 1e6:.2f} M chars/s; finds {engine_hits}/{want} planted, "
         f"{engine_extra} other hits at warning/error",
-        f"siteaudit without its token cache: {t_cold:.2f} s, {rate_c / 1e6:.2f} M chars/s (same findings)",
+        f"siteaudit without its caches: {t_cold:.2f} s, {rate_c / 1e6:.2f} M chars/s (same findings)",
         f"baseline (jieba.cut everything + term set): {t_base:.2f} s, {rate_b / 1e6:.3f} M chars/s; "
         f"finds {base_hits}/{want} planted, {base_extra} other hits",
-        f"speed ratio: {rate_e / rate_b:.1f}x (without the token cache {rate_c / rate_b:.1f}x)",
+        f"speed ratio: {rate_e / rate_b:.1f}x (without the caches {rate_c / rate_b:.1f}x); fastest of {args.repeat} runs each",
     ]
     print("\n".join(lines))
     if args.write:
-        write_results(lines, args.mb)
+        write_results(lines, args.mb, args.repeat)
     return 0 if engine_hits == want == base_hits else 1
 
 
-def write_results(lines: list[str], mb: float) -> None:
+def write_results(lines: list[str], mb: float, repeat: int = 3) -> None:
     path = ROOT / "benchmarks" / "RESULTS.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     import platform
 
     section = ["## Phrase engine", "",
-               f"Command: `python benchmarks/bench_rules.py --mb {mb:g} --write` "
+               f"Command: `python benchmarks/bench_rules.py --mb {mb:g} --repeat {repeat} --write` "
                f"(Python {platform.python_version()}, {platform.machine()}, run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
                "", "```", *lines, "```", "",
-               "Times are CPU seconds of this process (`time.process_time`), so other jobs on the shared",
-               "2-core machine disturb them less than wall-clock time would; compare the ratio.",
+               "Times are CPU seconds of this process (`time.process_time`), the fastest of the runs, so",
+               "other jobs on the shared 2-core machine disturb them less; compare the ratio.",
                "",
                "The baseline is the common word-list checker: jieba segments the whole page (rule terms added",
                "to its dictionary), then every token is looked up in the term set. siteaudit normalises, finds",
-               "candidates with one Aho-Corasick pass, and runs jieba only on a window around each candidate",
-               "(repeated windows — headers, footers, boilerplate — come from a token cache; the cold figure",
-               "turns that cache off). Both find every planted violation. The baseline's \"other hits\" are",
-               "the corpus's traps it cannot tell apart (不保本, 本品不能替代药物, 致力于成为…领先, 最好先…);",
-               "siteaudit's are further violations inside the planted sentences (稳赚不赔 next to 保本保息).",
+               "candidates and pattern triggers with one Aho-Corasick pass (ahocorasick-rs, overlapping",
+               "matches; the automaton becomes a DFA once a run has scanned 200,000 characters), and judges",
+               "each candidate on its sentence only: jieba runs on a window around it, and the verdict is",
+               "cached per sentence (headers, footers and boilerplate repeat on every page; the cold figure",
+               "turns the token and verdict caches off). Both find every planted violation. The baseline's",
+               "\"other hits\" are the corpus's traps it cannot tell apart (不保本, 本品不能替代药物,",
+               "致力于成为…领先, 最好先…); siteaudit's are further violations inside the planted sentences",
+               "(稳赚不赔 next to 保本保息).",
                "",
-               "The 20x target is not reached (8-14x across runs on this shared machine): pyahocorasick looks",
-               "each character up among the root's children one by one (hundreds of them; the matcher orders",
-               "them by character frequency and",
-               "maps characters found in no term to one placeholder, which made the scan 4-5x faster), and",
-               "this corpus has a candidate every ~170 characters (its copy is dense with traps), each",
-               "confirmed in Python.", ""]
+               "On the shared machine the ratio moves with the other jobs' load: ten runs of this command on",
+               "2026-11-29 (this engine, its packs growing) gave 14.7x, 17.1x, 18.8x, 19.0x, 20.3x, 22.4x,",
+               "22.5x, 23.1x, 25.2x and 25.9x (median 21.4x): about the 20x target, not safely above it. The",
+               "remaining cost is spread out: normalising (~30%), the automaton scan and candidate and",
+               "pattern bookkeeping (~35%), sentence boundaries and cached verdicts (~25%), findings (~10%).",
+               "",
+               "`siteaudit check` on a small file (40 lines of company copy, rule-set cache warm), wall time",
+               "including interpreter start, 11 runs of `python -m crawler check --fail-on never FILE`:",
+               "median 0.28 s (0.24-0.34 s) on 2026-11-29; 0.38-0.44 s medians under heavier load. Half of",
+               "it is compiling the regular expressions the text triggers (each CJK class costs ~1.5 ms).",
+               ""]
     pattern = re.compile(r"## Phrase engine\n.*?(?=\n## |\Z)", re.S)
     block = "\n".join(section)
     text = pattern.sub(block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block

@@ -1,13 +1,14 @@
 """Finding rule hits in normalised text: Aho-Corasick candidates, jieba confirmation, context rules.
 
-1. Candidates: one automaton over every term (normalised like the text), plus each rule's
+1. Candidates: one ahocorasick-rs automaton over every term (normalised like the text), plus each rule's
    regular expressions on the normalised text (NO.1, TOP1, 100%, N天见效…).
 2. Exceptions: a rule exception or a site `allow` phrase that covers the hit drops it.
 3. Confirmation: jieba tokenises the sentence around the candidate only (never the whole page);
    the hit must start and end on token boundaries, so 最近 is not 最 and 确保本次 is not 保本.
    Terms of four characters or more are unambiguous and skip this unless the rule says otherwise.
 4. Context: previous/next token, words in the sentence, negation (不保本), goal or attitude
-   statements (致力于成为…), self-comparison (比上一代) — skip the hit or report it at info.
+   statements (致力于成为…), self-comparison (比上一代) — skip the hit or report it at info
+   (the word lists are in exemptions.py). Verdicts are cached per sentence.
 5. Overlaps: earliest first, then longest, then most severe.
 """
 from __future__ import annotations
@@ -18,61 +19,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-import ahocorasick
+import ahocorasick_rs
 
+from .exemptions import CLAUSE_RE, goal, last_match, negated, quoted_warning, self_compare
+from .literals import PATTERN_REACH, merge_spans, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
-from .literals import PATTERN_REACH, merge_spans, required_literals
 from .rule import Rule
 from .segment import Segmenter
 
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
+_UNKNOWN = object()
+DFA_AFTER = 200_000  # characters scanned before the automaton is rebuilt as a DFA
+MANY_TRIGGERS = 3  # more trigger literals than this in a text: the pattern scans it all (one C pass)
 MAX_SENTENCE = 80  # chars either side of a hit that context words are looked for in
 # jieba sees the hit plus this many chars either side, within its clause: a word that crosses
 # the hit's edges is always inside, and the cost per hit stays small and bounded.
 TOKEN_WINDOW = 10
 
-# Negation right before the hit (不保本, 无副作用 is a term itself so 无 must touch the hit).
-NEG_TOUCH = ("不", "无", "非", "未", "没", "勿", "别", "莫", "免")
-# Negation or prohibition up to NEG_WINDOW characters before the hit, in the same clause.
-NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承诺", "不保证", "没有", "并非", "绝非", "并不",
-            "禁止", "严禁", "切勿", "请勿", "拒绝", "杜绝", "谨防", "警惕", "防范", "反对", "无法", "不做",
-            "不提供", "不存在", "不含", "不宜", "不应", "不属于", "不涉及", "从不", "决不", "绝不", "打击",
-            "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
-            "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称")
-NEG_WINDOW = 12
-NEG_CLAUSE_END = ",、:()，：（）…"
-CLAUSE_CHARS = ",、:，："
-# Goal and attitude words (执法指南 2023: 经营理念、主观愿望 are not absolute claims).
-GOAL_WORDS = ("致力于", "致力", "力争", "争取", "努力", "力求", "追求", "目标", "愿景", "使命", "立志", "志在",
-              "旨在", "希望", "期望", "梦想", "争做", "争创", "争当", "愿做", "渴望", "坚持做", "我们将", "期待成为",
-              "向着", "朝着", "为了成为", "理念", "宗旨", "方针", "秉持", "秉承", "信条", "座右铭",
-              "企业文化", "价值观")
-SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", "较前代", "比以往", "较以往", "比旧款", "较旧款",
-                "比老款", "较老款", "比上一版", "较上一版", "比上一款", "较上一款", "本店历史", "本公司历史",
-                "比上代", "较上代", "相比上代", "自身历史", "我们有史以来", "公司有史以来", "本公司有史以来",
-                "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中",
-                "本系列中")
-PLACEHOLDER = "\x01"
-
-
-@lru_cache(maxsize=1)
-def _common_rank() -> dict[str, int]:
-    """Character → rank by frequency (0 most common), from common_chars.txt; {} if it is missing."""
-    from pathlib import Path
-
-    try:
-        lines = (Path(__file__).parent / "common_chars.txt").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return {}
-    chars = "".join(line for line in lines if not line.startswith("#"))
-    return {c: i for i, c in enumerate(dict.fromkeys(chars))}
-
-_CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
-_NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
-_NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
-_GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
-_SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
 REASONS = {
     "goal": ("目标或态度表述，通常不视为绝对化用语", "a goal or attitude statement, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
@@ -101,7 +65,6 @@ class Matcher:
     def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = ()):
         self.rules = list(rules)
         self.allow = tuple(t for t in (normalize_term(a) for a in allow) if t)
-        self._automaton = ahocorasick.Automaton()
         table: dict[str, list[int]] = {}
         triggers: dict[str, list[int]] = {}
         words: set[str] = set()
@@ -121,28 +84,14 @@ class Matcher:
                     triggers.setdefault(lit, []).append(k)
             else:
                 self._always.append(k)
-        # pyahocorasick looks a character up among a node's children one by one, and the root
-        # has hundreds. So characters that occur in no key are replaced (same length) by one
-        # placeholder whose root entry comes first, and every other character gets a root entry
-        # in order of how common it is (a key, or a dead-end entry "c\x02" that never matches):
-        # most lookups end after a few comparisons, a 4-6x faster scan.
-        keys = table.keys() | triggers.keys()
-        by_first: dict[str, list[str]] = {}
-        for key in keys:
-            by_first.setdefault(key[0], []).append(key)
-        alphabet = "".join(sorted(set("".join(keys)) - {PLACEHOLDER}))
-        rank = _common_rank()
-        self._automaton.add_word(PLACEHOLDER + "\x02", None)
-        for c in sorted(alphabet, key=lambda c: (rank.get(c, len(rank)), c)):
-            for key in sorted(by_first.get(c, ())):
-                self._automaton.add_word(key, (key, tuple(table.get(key, ())), tuple(triggers.get(key, ()))))
-            if c not in by_first:
-                self._automaton.add_word(c + "\x02", None)
-        self._foreign_src = "[^" + re.escape(alphabet) + "]" if alphabet else None
-        self._foreign: re.Pattern | None = None
-        self._has_keys = bool(table or triggers)
-        if self._has_keys:
-            self._automaton.make_automaton()
+        # One automaton (ahocorasick-rs, Rust: overlapping matches, character offsets) over the
+        # terms and the patterns' trigger literals. It starts as the quick-to-build NFA; once a
+        # run has scanned DFA_AFTER characters it becomes a DFA (~25 ms to build, scans ~1.7x faster).
+        self._keys = sorted(table.keys() | triggers.keys())
+        self._values = [(key, tuple(table.get(key, ())), tuple(triggers.get(key, ()))) for key in self._keys]
+        self._automaton = None  # built on first use (and again after unpickling)
+        self._scanned = 0
+        self._verdicts: dict[tuple, tuple[Severity, str] | None] = {}
         self._patterns: dict[int, re.Pattern] | None = None  # compiled on first use
         self._exceptions = [tuple(normalize_term(e) for e in r.exceptions) for r in self.rules]
         # Only an exception that contains the matched term can cover it: look those up per term.
@@ -153,7 +102,9 @@ class Matcher:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_patterns"] = None  # compiled again on first use after unpickling
-        state["_foreign"] = None
+        state["_automaton"] = None  # the Rust automaton does not pickle; it is rebuilt in milliseconds
+        state["_scanned"] = 0
+        state["_verdicts"] = {}
         return state
 
     def _compiled(self, k: int) -> re.Pattern:
@@ -169,21 +120,19 @@ class Matcher:
     def candidates(self, text: str) -> list[tuple[int, int, int, bool]]:
         """(start, end, rule index, is_term) of every term and pattern occurrence in normalised `text`."""
         out: list[tuple[int, int, int, bool]] = []
-        run: dict[int, list[int]] = {}  # pattern → positions of its trigger literals
-        if self._has_keys:
-            if self._foreign is None:
-                self._foreign = re.compile(self._foreign_src)
-            scan = self._foreign.sub(PLACEHOLDER, text)
-            for end_idx, value in self._automaton.iter(scan):
-                if value is None:
-                    continue
-                key, idx, trig = value
+        run: dict[int, list[int]] = {}  # pattern → end positions of its trigger literals
+        if self._keys:
+            values = self._values
+            for n, start, end in self._scan(text):
+                key, idx, trig = values[n]
                 for k in trig:
-                    run.setdefault(k, []).append(end_idx)
+                    ends = run.get(k)
+                    if ends is None:
+                        run[k] = [end - 1]
+                    else:
+                        ends.append(end - 1)
                 if not idx:
                     continue
-                start = end_idx - len(key) + 1
-                end = end_idx + 1
                 if key[0].isascii() and key[0].isalnum() and start > 0 and _is_word_char(text[start - 1]):
                     continue
                 if key[-1].isascii() and key[-1].isalnum() and end < len(text) and _is_word_char(text[end]):
@@ -199,16 +148,25 @@ class Matcher:
                 # they are many, over the whole text: one scan in C beats many small ones).
                 i = self._pattern_src[k][0]
                 last = -1
-                if len(ends) > 3:
+                if len(ends) > MANY_TRIGGERS:
                     spans = [(0, len(text))]
                 else:
-                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in ends)
+                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in sorted(ends))
                 for w0, w1 in spans:
                     for m in self._compiled(k).finditer(text, w0, min(w1, len(text))):
                         if m.end() > m.start() and m.start() >= last:
                             out.append((m.start(), m.end(), i, False))
                             last = m.end()
         return out
+
+    def _scan(self, text: str) -> list[tuple[int, int, int]]:
+        """(key index, start, end) of every occurrence of every key in `text`, overlapping ones too."""
+        if self._automaton is None or (self._scanned < DFA_AFTER <= self._scanned + len(text)):
+            dfa = self._scanned + len(text) >= DFA_AFTER
+            self._automaton = ahocorasick_rs.AhoCorasick(
+                self._keys, implementation=ahocorasick_rs.Implementation.DFA if dfa else None)
+        self._scanned += len(text)
+        return self._automaton.find_matches_as_indexes(text, overlapping=True)
 
     # -- the pipeline -------------------------------------------------------------------------
     def find(self, text: str, resolve: bool = True) -> list[Hit]:
@@ -218,16 +176,33 @@ class Matcher:
             return []
         doc = _Doc(text, self.segmenter)
         hits = []
+        verdicts = self._verdicts
+        limit = self.segmenter.cache_size  # 0: no caching at all (the benchmark's cold run)
         for start, end, i, is_term in cands:
-            exceptions = self._exc_by_term[(i, text[start:end])] if is_term else self._exceptions[i]
-            hit = self._judge(doc, start, end, self.rules[i], exceptions, is_term)
-            if hit is not None:
-                hits.append(hit)
+            s0, s1 = doc.sentence(start, end)
+            # The verdict depends only on the sentence and where the hit is in it; pages repeat
+            # headers, footers and boilerplate, so most verdicts are known already.
+            key = (text[s0:s1], start - s0, end - s0, i, is_term)
+            verdict = verdicts.get(key, _UNKNOWN)
+            if verdict is _UNKNOWN:
+                exceptions = self._exc_by_term[(i, text[start:end])] if is_term else self._exceptions[i]
+                verdict = self._judge(doc, s0, s1, start, end, self.rules[i], exceptions, is_term)
+                if limit:
+                    if len(verdicts) >= limit:
+                        verdicts.clear()
+                    verdicts[key] = verdict
+            if verdict is not None:
+                hits.append(Hit(start, end, self.rules[i], *verdict))
         return resolve_overlaps(hits) if resolve else hits
 
-    def _judge(self, doc: "_Doc", start: int, end: int, rule: Rule, exceptions: tuple[str, ...],
-               is_term: bool = True) -> Hit | None:
-        s0, s1 = doc.sentence(start, end)
+    def clear_caches(self) -> None:
+        """Forget cached verdicts and tokens (for cold-start measurements)."""
+        self._verdicts.clear()
+        self.segmenter.clear_cache()
+
+    def _judge(self, doc: "_Doc", s0: int, s1: int, start: int, end: int, rule: Rule,
+               exceptions: tuple[str, ...], is_term: bool = True) -> tuple[Severity, str] | None:
+        """(severity, reason) of the candidate [start, end) in the sentence [s0, s1), or None."""
         sentence = doc.text[s0:s1]
         rel0, rel1 = start - s0, end - s0
         if (exceptions and _covered(sentence, rel0, rel1, exceptions)) or (
@@ -259,16 +234,16 @@ class Matcher:
         if ctx.sentence_not and any(_contains(sentence, w) for w in ctx.sentence_not):
             return None
         severity, reason = rule.severity, ""
-        for key, words_found in (("negation", lambda: _negated(sentence, rel0)),
-                                 ("goal", lambda: _goal(sentence, rel0, rel1)),
-                                 ("self_compare", lambda: _SELF_RE.search(sentence) is not None)):
+        for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)),
+                                 ("goal", lambda: goal(sentence, rel0, rel1)),
+                                 ("self_compare", lambda: self_compare(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue
             if outcome == "skip":
                 return None
             severity, reason = Severity.INFO, key
-        return Hit(start, end, rule, severity, reason)
+        return severity, reason
 
 
 class _Doc:
@@ -281,7 +256,7 @@ class _Doc:
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         """The sentence around [start, end), at most MAX_SENTENCE chars either side."""
-        s0 = _last(SENTENCE_END, self.text, max(0, start - MAX_SENTENCE), start) + 1 or max(0, start - MAX_SENTENCE)
+        s0 = last_match(SENTENCE_END, self.text, max(0, start - MAX_SENTENCE), start) + 1 or max(0, start - MAX_SENTENCE)
         m = SENTENCE_END.search(self.text, end, end + MAX_SENTENCE)
         return s0, (m.start() if m else min(len(self.text), end + MAX_SENTENCE))
 
@@ -342,8 +317,8 @@ def _longest(phrases: tuple[str, ...]) -> int:
 def _window(sentence: str, start: int, end: int) -> tuple[int, int]:
     """[w0, w1) around the hit [start, end) that jieba segments: the clause, at most TOKEN_WINDOW either side."""
     w0, w1 = max(0, start - TOKEN_WINDOW), min(len(sentence), end + TOKEN_WINDOW)
-    w0 = max(w0, _last(_CLAUSE_RE, sentence, w0, start) + 1)
-    m = _CLAUSE_RE.search(sentence, end, w1)
+    w0 = max(w0, last_match(CLAUSE_RE, sentence, w0, start) + 1)
+    m = CLAUSE_RE.search(sentence, end, w1)
     return w0, (m.start() if m else w1)
 
 
@@ -355,31 +330,6 @@ def _neighbours(sentence: str, bounds: set[int], start: int, end: int) -> tuple[
     k = bisect.bisect_right(ordered, end)
     nxt = sentence[end:ordered[k]] if k < len(ordered) else sentence[end:]
     return prev, nxt
-
-
-def _negated(sentence: str, start: int) -> bool:
-    # Quotes do not end a clause here: 不使用“最佳”“第一”等用语 mentions the words, negated.
-    a = max(0, start - NEG_WINDOW)
-    a = max(a, _last(_NEG_CLAUSE_RE, sentence, a, start) + 1)
-    before = sentence[a:start]
-    if before.endswith(NEG_TOUCH):
-        return True
-    return _NEG_NEAR_RE.search(before) is not None
-
-
-def _goal(sentence: str, start: int, end: int) -> bool:
-    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景)."""
-    a = _last(_CLAUSE_RE, sentence, 0, start) + 1
-    m = _CLAUSE_RE.search(sentence, end)
-    return _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
-
-
-def _last(regex: re.Pattern, text: str, a: int, b: int) -> int:
-    """Start of the last match of `regex` in text[a:b], or -1."""
-    last = -1
-    for m in regex.finditer(text, a, b):
-        last = m.start()
-    return last
 
 
 def resolve_overlaps(hits: list[Hit]) -> list[Hit]:

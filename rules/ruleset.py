@@ -74,8 +74,8 @@ class RuleSet:
         return out
 
     def run_examples(self, rules: Iterable[Rule] | None = None) -> list[str]:
-        """Problems with rule examples: a `flag` example with no hit of its rule at warning or above,
-        or a `pass` example with one. Empty when every example behaves."""
+        """Problems with rule examples: a `flag` example with no hit of its rule at warning or above
+        (at info for a rule whose severity is info), or a `pass` example with one. Empty when every example behaves."""
         problems = []
         for rule in rules if rules is not None else self.rules:
             if rule.deprecated:
@@ -92,5 +92,6 @@ class RuleSet:
     def _flags(self, sample: str, rule_id: str) -> bool:
         # Before overlap resolution: an example tests its own rule, even where a longer hit
         # of another rule would be the one reported.
+        # A rule that reports at info (a fact to keep evidence for) is tested for reporting at all.
         hits = self.matcher.find(normalize(sample).text, resolve=False)
-        return any(h.rule.id == rule_id and h.severity.rank >= 2 for h in hits)
+        return any(h.rule.id == rule_id and h.severity.rank >= min(2, h.rule.severity.rank) for h in hits)

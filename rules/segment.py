@@ -237,6 +237,9 @@ class Segmenter:
             self._tk = tk
         return self._tk
 
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
     def tokens(self, sentence: str) -> list[str]:
         """jieba tokens of `sentence` (no HMM: unknown runs stay single characters, predictably)."""
         cached = self._cache.get(sentence)

@@ -6,15 +6,26 @@ held-out set counts it). Fails below recall 0.95 or above a false-positive rate 
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from rules.loader import load_ruleset
 from rules.model import PHRASE_CATEGORIES
 
 DATA = Path(__file__).parent / "data"
 
 
-def gold():
+SETS = {
+    "gold": ("gold_flag.tsv", "gold_ok.tsv"),
+    # Written by reviewers who had not seen the rules; each first scored recall 0.93-0.95 and a
+    # false-positive rate of 0.05-0.10, and the families they exposed were then fixed in general.
+    "independent_1": ("independent_1.tsv",),
+    "independent_2": ("independent_2.tsv",),
+}
+
+
+def gold(names=SETS["gold"]):
     rows = []
-    for name in ("gold_flag.tsv", "gold_ok.tsv"):
+    for name in names:
         for n, line in enumerate((DATA / name).read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -35,11 +46,13 @@ def test_gold_set_is_big_and_covers_every_category():
     assert PHRASE_CATEGORIES <= ok_cats  # hard negatives of every family
 
 
-def test_precision_and_recall():
+@pytest.mark.parametrize("set_name", list(SETS))
+def test_precision_and_recall(set_name):
     rs = load_ruleset()
     counts = Counter()
     misses, false_alarms = [], []
-    for label, category, text, where in ROWS:
+    rows = ROWS if set_name == "gold" else gold(SETS[set_name])
+    for label, category, text, where in rows:
         flagged = any(f.severity.rank >= 2 for f in rs.check(text))
         if label == "flag":
             counts["tp" if flagged else "fn"] += 1
@@ -52,7 +65,7 @@ def test_precision_and_recall():
     recall = counts["tp"] / (counts["tp"] + counts["fn"])
     fp_rate = counts["fp"] / (counts["fp"] + counts["tn"])
     precision = counts["tp"] / max(1, counts["tp"] + counts["fp"])
-    print(f"\ngold set: {len(ROWS)} sentences; precision {precision:.3f} recall {recall:.3f} "
+    print(f"\n{set_name} set: {len(rows)} sentences; precision {precision:.3f} recall {recall:.3f} "
           f"false-positive rate {fp_rate:.3f}")
     print("\n".join(["missed:"] + misses + ["false alarms:"] + false_alarms))
     assert recall >= 0.95, misses

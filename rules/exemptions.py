@@ -1,0 +1,138 @@
+"""The regulator's exceptions, found in the words around a hit (执法指南 2023 and common sense).
+
+Negation (不保本, 不作任何升值承诺; over a whole list: 不具有开光、转运等功能), a banned phrase quoted or attributed to someone else in a
+warning (凡宣称“根治”的广告都是虚假广告), goal or attitude statements (致力于成为…), and
+comparisons with the firm's own products, range or history (比上一代, 本店所有套餐中…, 我们迄今为止最薄的…). Each takes a
+sentence and the hit's [start, end) in it.
+"""
+from __future__ import annotations
+
+import re
+
+# Negation right before the hit (不保本, 无副作用 is a term itself so 无 must touch the hit).
+NEG_TOUCH = ("不", "无", "非", "未", "没", "勿", "别", "莫", "免")
+# Negation or prohibition up to NEG_WINDOW characters before the hit, in the same clause.
+NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承诺", "不保证", "没有", "并非", "绝非", "并不",
+            "禁止", "严禁", "切勿", "请勿", "拒绝", "杜绝", "谨防", "警惕", "防范", "反对", "无法", "不做",
+            "不提供", "不存在", "不含", "不宜", "不应", "不属于", "不涉及", "从不", "决不", "绝不", "打击",
+            "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
+            "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称",
+            "不作", "不予", "不对", "不向", "不以", "从未", "未曾", "并未", "不接受", "不允许", "不准", "不许",
+            "不轻信", "勿信", "不开展", "不从事", "不经营", "不销售", "不出售", "不售卖", "不推广", "别信", "不要相信", "切莫", "当心", "小心")
+NEG_WINDOW = 12
+NEG_CLAUSE_END = ",、:()，：（）…"
+CLAUSE_CHARS = ",、:，："
+# Goal and attitude words (执法指南 2023: 经营理念、主观愿望 are not absolute claims).
+GOAL_WORDS = ("致力于", "致力", "力争", "争取", "努力", "力求", "追求", "目标", "愿景", "使命", "立志", "志在",
+              "旨在", "希望", "期望", "梦想", "争做", "争创", "争当", "愿做", "渴望", "坚持做", "我们将", "期待成为",
+              "向着", "朝着", "为了成为", "理念", "宗旨", "方针", "秉持", "秉承", "信条", "座右铭",
+              "企业文化", "价值观")
+SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", "较前代", "比以往", "较以往", "比旧款", "较旧款",
+                "比老款", "较老款", "比上一版", "较上一版", "比上一款", "较上一款", "本店历史", "本公司历史",
+                "比上代", "较上代", "相比上代", "自身历史", "我们有史以来", "公司有史以来", "本公司有史以来",
+                "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中",
+                "本系列中", "历代产品", "历代机型", "旗下产品中", "旗下所有产品")
+# The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
+SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)[\u4e00-\u9fa5]{0,4}(迄今为止|迄今|有史以来|历来|历代)"
+# The firm's own range as the field of comparison: 在本店所有套餐中…, 本店今年销量最高的款式, 我们店里卖得最好的.
+OWN_RANGE = (r"(本店|本公司|我司|本品牌|本厂|本馆|本院|本园|本酒店|本餐厅|我们店|我店|自家)的?"
+             r"(所有|全部|现有|在售|旗下|今年|本年|本月|本季|年度|历年|去年)|(店里|店内)(卖|售|的)")
+# …unless the sentence also measures it against the market: 本店所有商品全网最低价.
+EXTERNAL = ("全网", "全国", "全球", "全市", "全城", "全省", "行业", "业内", "同行", "市场", "同类", "世界", "国内",
+            "别家", "其他品牌", "其他商家")
+# A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
+QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
+WARNING_WORDS = ("骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
+                 "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "举报",
+                 "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税")
+# Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
+ATTRIBUTION = ("号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡")
+
+# An item of a list: the hit is followed (within the item) by 、 or by the 等 that closes the list.
+LIST_ITEM = 8
+_LIST_END_RE = re.compile("[^，。,:：；;]{0,%d}?(、|等|之类|一类|这类)" % LIST_ITEM)
+_ITEM_END = "，。,；;！!？?"
+CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
+_NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
+_NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
+_GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
+_SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
+_SELF_HISTORY_RE = re.compile(SELF_HISTORY)
+_OWN_RANGE_RE = re.compile(OWN_RANGE)
+_EXTERNAL_RE = re.compile("|".join(map(re.escape, EXTERNAL)))
+_WARNING_RE = re.compile("|".join(map(re.escape, WARNING_WORDS)))
+_ATTRIBUTION_RE = re.compile("|".join(map(re.escape, ATTRIBUTION)))
+
+
+def negated(sentence: str, start: int, end: int | None = None) -> bool:
+    # Quotes do not end a clause here: 不使用“最佳”“第一”等用语 mentions the words, negated.
+    a = max(0, start - NEG_WINDOW)
+    a = max(a, last_match(_NEG_CLAUSE_RE, sentence, a, start) + 1)
+    if a > 0 and sentence[a - 1] == "、" and (_LIST_END_RE.match(sentence, start)
+                                              or sentence[a:start].endswith(("等", "等等", "之类的", "等的"))
+                                              or (end is not None and _last_item(sentence, end))):
+        # An item of a list closed by 等/之类 (不具有开光、转运等功能, 不得宣称祛斑、生发等功效):
+        # the negation in front of the list governs every item of it, and the noun after 等.
+        a = list_start(sentence, a)
+    before = sentence[a:start]
+    if before.endswith(NEG_TOUCH):
+        return True
+    return _NEG_NEAR_RE.search(before) is not None
+
+
+def _last_item(sentence: str, end: int) -> bool:
+    """The hit ending at `end` is the last item of a list: it ends the clause (不得承诺保本、保收益。)."""
+    return end == len(sentence) or sentence[end] in _ITEM_END
+
+
+def list_start(sentence: str, a: int) -> int:
+    """Start of the clause holding the 、-separated list whose item starts at `a`."""
+    b = a
+    while b > 0 and sentence[b - 1] == "、":
+        lo = max(0, b - 1 - LIST_ITEM)
+        b = max(lo, last_match(_NEG_CLAUSE_RE, sentence, lo, b - 1) + 1)
+    return max(0, b - NEG_WINDOW, last_match(_NEG_CLAUSE_RE, sentence, max(0, b - NEG_WINDOW), b) + 1)
+
+
+def quoted_warning(sentence: str, start: int, end: int) -> bool:
+    """The hit is quoted, or attributed to someone else (号称, 所谓…), in a sentence that warns
+    about or forbids such wording."""
+    if _WARNING_RE.search(sentence) is None:
+        return False
+    a = max(0, start - NEG_WINDOW)
+    a = max(a, last_match(_NEG_CLAUSE_RE, sentence, a, start) + 1)
+    if _ATTRIBUTION_RE.search(sentence, a, end) is not None:
+        return True
+    opened = ""
+    for c in sentence[:start]:
+        if opened and c == QUOTES[opened]:
+            opened = ""
+        elif not opened and c in QUOTES:
+            opened = c
+    return bool(opened) and QUOTES[opened] in sentence[end:]
+
+
+def self_compare(sentence: str, start: int, end: int) -> bool:
+    """A comparison with the firm's own products: in the sentence, or its own history in the hit's clause."""
+    if _SELF_RE.search(sentence):
+        return True
+    if _OWN_RANGE_RE.search(sentence) and _EXTERNAL_RE.search(sentence) is None:
+        return True
+    a = last_match(CLAUSE_RE, sentence, 0, start) + 1
+    m = CLAUSE_RE.search(sentence, end)
+    return _SELF_HISTORY_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
+
+
+def goal(sentence: str, start: int, end: int) -> bool:
+    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景)."""
+    a = last_match(CLAUSE_RE, sentence, 0, start) + 1
+    m = CLAUSE_RE.search(sentence, end)
+    return _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
+
+
+def last_match(regex: re.Pattern, text: str, a: int, b: int) -> int:
+    """Start of the last match of `regex` in text[a:b], or -1."""
+    last = -1
+    for m in regex.finditer(text, a, b):
+        last = m.start()
+    return last
