@@ -137,10 +137,13 @@ def test_two_runs_of_one_site_at_once(web_server, tmp_path):
     # 400 pages at 0.1 s each, all linked from the homepage (a chain would stop at the depth limit):
     # the first run is still crawling however slowly the second one starts (it loads the rules before
     # it asks for the lock); it is stopped with SIGTERM once the second has exited.
-    links = "".join(f"<a href='/p{i}.html'>p{i}</a> " for i in range(400))
+    # Paths spelled with letters, not digits: `/p1.html … /p399.html` would be one path pattern, and the
+    # crawl's pattern cap (50 pages) would end the first run before the second one starts.
+    names = ["p" + "".join(chr(97 + int(d)) for d in f"{i:03d}") for i in range(400)]
+    links = "".join(f"<a href='/{n}.html'>{n}</a> " for n in names)
     routes = {("*", "/"): _page("首页", links)}
-    for i in range(400):
-        routes[("*", f"/p{i}.html")] = Reply(200, f"<html><body>{_CLAIM}</body></html>", delay=0.1)
+    for n in names:
+        routes[("*", f"/{n}.html")] = Reply(200, f"<html><body>{_CLAIM}</body></html>", delay=0.1)
     web = web_server(routes=routes)
     url = f"http://127.0.0.1:{web.port}/"
     first = subprocess.Popen(_audit_cmd(url, tmp_path / "one", "--concurrency", "1"), env=_env(tmp_path),
