@@ -28,24 +28,24 @@ def _formats(value: str) -> list[str]:
     return chosen
 
 
-def _positive_int(value: str) -> int:
+def _number(value: str, kind: type, minimum: float, inclusive: bool) -> float:
     try:
-        n = int(value)
+        n = kind(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {n}")
+        raise argparse.ArgumentTypeError(
+            f"expected a {'whole ' if kind is int else ''}number, got {value!r}") from None
+    if n < minimum or (n == minimum and not inclusive):
+        raise argparse.ArgumentTypeError(
+            f"must {'not be negative' if inclusive else 'be greater than 0'}, got {n}")
     return n
+
+
+def _positive_int(value: str) -> int:
+    return int(_number(value, int, 0, inclusive=False))
 
 
 def _non_negative(value: str) -> float:
-    try:
-        n = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {n}")
-    return n
+    return _number(value, float, 0, inclusive=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

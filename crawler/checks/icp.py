@@ -58,6 +58,16 @@ def _rule(n: int) -> str:
     return f"ICP{n:03d}"
 
 
+def _differs_from_declared(hp: HomepageEvidence, real: list[Number], declared: Number | None, rule: str, zh: str, en: str,
+                           basis: str) -> None:
+    """A shown number (of those that can be compared) that is not the profile's declared one."""
+    comparable = [n for n in real if n.comparable]
+    if declared and comparable and not any(n.same_as(declared) for n in comparable):
+        hp.add(rule, Severity.ERROR, zh, en, basis=basis, expected=declared.shown,
+               actual="；".join(n.shown for n in comparable), match=comparable[0].shown,
+               context=hp.context(comparable[0]))
+
+
 def _report_problems(hp: HomepageEvidence, n: Number, declared: Number | None) -> bool:
     """Format findings for one shown number; True when it is a placeholder (not the declared number)."""
     block, zh_name, en_name, basis, correct = _KIND[n.kind]
@@ -111,11 +121,8 @@ def _check_filing(hp: HomepageEvidence, filings: list[Number], licences: list[Nu
                match=n.shown, context=hp.context(n))
     placeholders = [n for n in filings if _report_problems(hp, n, declared)]
     real = [n for n in filings if n not in placeholders]
-    comparable = [n for n in real if n.comparable]
-    if declared and comparable and not any(n.same_as(declared) for n in comparable):
-        hp.add("ICP010", Severity.ERROR, "首页展示的ICP备案号与申报的不一致", "the ICP filing number differs from the declared one",
-               basis=BASIS_FILING, expected=declared.shown, actual="；".join(n.shown for n in comparable),
-               match=comparable[0].shown, context=hp.context(comparable[0]))
+    _differs_from_declared(hp, real, declared, "ICP010", "首页展示的ICP备案号与申报的不一致",
+                           "the ICP filing number differs from the declared one", BASIS_FILING)
     shown = ([n for n in real if declared and n.same_as(declared)] or real or placeholders)
     _check_miit_link(hp, shown)
 
@@ -167,11 +174,8 @@ def _check_licence(hp: HomepageEvidence, licences: list[Number]) -> None:
         return
     placeholders = [n for n in licences if _report_problems(hp, n, declared)]
     real = [n for n in licences if n not in placeholders]
-    comparable = [n for n in real if n.comparable]
-    if declared and comparable and not any(n.same_as(declared) for n in comparable):
-        hp.add("ICP022", Severity.ERROR, "首页展示的经营许可证编号与申报的不一致", "the ICP licence number differs from the declared one",
-               basis=BASIS_LICENCE, expected=declared.shown, actual="；".join(n.shown for n in comparable),
-               match=comparable[0].shown, context=hp.context(comparable[0]))
+    _differs_from_declared(hp, real, declared, "ICP022", "首页展示的经营许可证编号与申报的不一致",
+                           "the ICP licence number differs from the declared one", BASIS_LICENCE)
 
 
 def _check_psb(hp: HomepageEvidence, psbs: list[Number]) -> None:
@@ -200,11 +204,8 @@ def _check_psb(hp: HomepageEvidence, psbs: list[Number]) -> None:
             hp.add("ICP032", Severity.ERROR, f"公安备案号的省份代码 {n.digits[:2]} 与简称“{n.province}”（{want}）不符",
                    f"the PSB number's province code {n.digits[:2]} does not match {n.province} ({want})",
                    basis=BASIS_PSB, expected=f"{n.province}…{want}…", actual=n.shown, match=n.shown, context=hp.context(n))
-    comparable = [n for n in real if n.comparable]
-    if declared and comparable and not any(n.same_as(declared) for n in comparable):
-        hp.add("ICP031", Severity.ERROR, "首页展示的公安备案号与申报的不一致", "the PSB filing number differs from the declared one",
-               basis=BASIS_PSB, expected=declared.shown, actual="；".join(n.shown for n in comparable),
-               match=comparable[0].shown, context=hp.context(comparable[0]))
+    _differs_from_declared(hp, real, declared, "ICP031", "首页展示的公安备案号与申报的不一致",
+                           "the PSB filing number differs from the declared one", BASIS_PSB)
     for n in real or placeholders:
         links = hp.nearby_links(n, PSB_HOSTS, levels=2)
         if not links:
