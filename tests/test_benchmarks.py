@@ -112,8 +112,9 @@ def test_bare_spider_crawls_the_whole_site_and_stops_at_the_cap(tmp_path):
                                   cwd=REPO, capture_output=True, text=True, timeout=120)
             assert done.returncode == 0, done.stderr[-2000:]
             summary = json.loads(stats.read_text())
-            # CLOSESPIDER_PAGECOUNT lets in-flight requests finish, so the cap may be passed by a few.
-            assert expected <= summary["html_pages"] <= expected + 4, summary
+            # CLOSESPIDER_PAGECOUNT lets in-flight requests finish and responses already downloaded be
+            # parsed, so the cap may be passed by up to about twice the concurrency (4) — still far below 60.
+            assert expected <= summary["html_pages"] <= expected + 8, summary
             assert summary["pages"] >= summary["html_pages"]
 
 
