@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
@@ -51,8 +52,6 @@ def run_demo(out: str = "out/demo", lang: str = "zh", db: str | None = None, ser
                 print("Ctrl-C 结束 / to stop")
                 try:
                     while True:
-                        import time
-
                         time.sleep(3600)
                 except KeyboardInterrupt:
                     return 0
