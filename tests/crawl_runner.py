@@ -28,7 +28,7 @@ class CollectingSession:
 
     def process_page(self, page: Page) -> int:
         found = []
-        if self.ruleset is not None and page.text and page.is_html:
+        if page.text and page.is_html:
             found.extend(self.ruleset.check_html(page.text, page.url))
         found.extend(run_page_checks(page, self.ctx))
         self.pages.append({"url": page.url, "status": page.status, "depth": page.depth, "encoding": page.encoding,
@@ -40,10 +40,8 @@ class CollectingSession:
 
 
 def _ruleset() -> Any:
-    try:
-        from rules.loader import load_ruleset
-    except ImportError:
-        return None
+    from rules.loader import load_ruleset
+
     return load_ruleset(packs=["all"])
 
 
@@ -69,7 +67,7 @@ def main(argv: list[str]) -> int:
         session.findings.extend(f.to_dict() for f in outcome.findings)
     state = {k: v for k, v in ctx.state.items() if k != "content.probes" and not isinstance(v, set)}
     out = {"pages": session.pages, "findings": session.findings, "checks": checks, "state": state,
-           "finish_reason": crawler.spider.finish_reason, "rules": session.ruleset is not None}
+           "finish_reason": crawler.spider.finish_reason}
     with open(argv[1], "w", encoding="utf-8") as fh:
         json.dump(out, fh, ensure_ascii=False, indent=1, default=str)
     return 0

@@ -8,8 +8,6 @@ import pytest
 
 from tests.test_crawl_site import LIMITED, SHOP, WWW, crawl_profile, serve_crawl_site
 
-pytest.importorskip("rules.loader", reason="the phrase engine is not on this branch yet")
-
 
 @pytest.fixture(scope="module")
 def site():

@@ -210,8 +210,6 @@ def test_correctly_declared_pages_have_no_encoding_finding(crawl):
 
 
 def test_phrases_on_misencoded_pages_are_found(crawl):
-    if not crawl["rules"]:
-        pytest.skip("rules.loader is not on this branch yet")
     for path, match in (("/gbk.html", "最佳"), ("/wrong-header.html", "根治")):
         url = crawl["url"](WWW, path)
         assert [f for f in crawl["findings"] if f["url"] == url and match in f.get("match", "")], path
