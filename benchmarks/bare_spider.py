@@ -19,6 +19,8 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from crawler.settings import use_bundled_public_suffix_list
+
 
 class BareSpider(scrapy.Spider):
     """Follows every in-domain link once; yields nothing."""
@@ -73,6 +75,7 @@ def settings(resolver: str | None, concurrency: int, max_pages: int, timeout: fl
 
 def run(start_url: str, domains: list[str], resolver: str | None, concurrency: int, max_pages: int) -> dict[str, Any]:
     """Crawl in this process (once: the reactor cannot restart) and return a summary of the stats."""
+    use_bundled_public_suffix_list()  # as the audit does, so neither waits on a download
     process = AsyncCrawlerProcess(settings(resolver, concurrency, max_pages))
     crawler = process.create_crawler(BareSpider)
     started = time.monotonic()

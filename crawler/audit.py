@@ -135,9 +135,10 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     """Run the Scrapy crawl in this process; returns the finish reason."""
     from scrapy.crawler import AsyncCrawlerProcess
 
-    from crawler.settings import audit_settings
+    from crawler.settings import audit_settings, use_bundled_public_suffix_list
     from crawler.spiders.site import SiteSpider
 
+    use_bundled_public_suffix_list()
     settings = audit_settings(profile, lang=session.ctx.lang, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
                               else "WARNING")

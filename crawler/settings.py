@@ -112,3 +112,18 @@ def audit_settings(profile: Any, *, lang: str = "zh", resolver: str | None = Non
     if progress:
         settings["EXTENSIONS"] = {**settings["EXTENSIONS"], "crawler.progress.ProgressExtension": 500}
     return settings
+
+
+def use_bundled_public_suffix_list() -> None:
+    """Make Scrapy's cookie middleware use tldextract's bundled Public Suffix List, never the network.
+
+    Scrapy builds a module-level `TLDExtract()` that downloads the list on first use. On the
+    offline or firewalled machines that audits often run on, that attempt waits for a timeout and
+    logs a traceback. The bundled snapshot is enough to tell a public suffix from a site's domain.
+    """
+    from scrapy.downloadermiddlewares import cookies
+    from tldextract import TLDExtract
+
+    if hasattr(cookies, "_split_domain"):
+        cookies._split_domain = TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True,
+                                           include_psl_private_domains=True)

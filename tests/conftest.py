@@ -16,6 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE_FIXTURES = Path(__file__).parent / "site"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _empty_public_suffix_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Start every run with tldextract's cache empty, as on a fresh CI machine: a crawl that tried to
+    download the Public Suffix List would then show it (the cache would otherwise hide it)."""
+    os.environ["TLDEXTRACT_CACHE"] = str(tmp_path_factory.mktemp("tldextract-cache"))
+
+
 @pytest.fixture
 def dns_server() -> Callable[..., DNSServer]:
     """Start DNS servers on 127.0.0.x for a test: `dns_server(zone_dict, host="127.0.0.2", port=0, behaviour=...)`."""

@@ -49,9 +49,10 @@ def main(argv: list[str]) -> int:
     from scrapy.crawler import AsyncCrawlerProcess
 
     from crawler.resolver import parse_resolver
-    from crawler.settings import audit_settings
+    from crawler.settings import audit_settings, use_bundled_public_suffix_list
     from crawler.spiders.site import SiteSpider
 
+    use_bundled_public_suffix_list()
     profile = load_profile(argv[0])
     resolver = argv[2] if len(argv) > 2 else None
     ctx = AuditContext(profile=profile, resolver=parse_resolver(resolver) if resolver else None)

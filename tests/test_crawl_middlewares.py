@@ -74,3 +74,24 @@ def test_basic_auth_reads_the_password_from_the_environment(monkeypatch):
         basic_auth("audit", "SITE_PW", "site.yaml")
     with pytest.raises(ConfigError, match="password_env"):
         basic_auth("audit", "")
+
+
+def test_cookie_domains_are_judged_without_downloading_the_suffix_list(monkeypatch):
+    import socket
+
+    from scrapy.downloadermiddlewares import cookies
+
+    from crawler.settings import use_bundled_public_suffix_list
+
+    lookups: list[str] = []
+
+    def refuse(host, *args, **kwargs):
+        lookups.append(host)
+        raise socket.gaierror("no network in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    use_bundled_public_suffix_list()
+    assert cookies._is_public_domain("com.cn")
+    assert cookies._is_public_domain("github.io")  # a private-section suffix: one site cannot set cookies for all
+    assert not cookies._is_public_domain("example.com.cn")
+    assert lookups == []
