@@ -311,6 +311,9 @@ def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, 
         raise ConfigError(f"no run {run_id!r} in the history DB", file=store.path, field="RUN_ID")
     findings = list(store.iter_findings(run_id))
     pages = list(store.iter_pages(run_id))
+    if run["pages"] and not pages:
+        raise ConfigError(f"the pages and findings of run {run_id!r} were pruned (history --keep-runs); "
+                          "only its summary is kept", file=store.path, field="RUN_ID")
     doc = {
         "schema": "siteaudit/1",
         "tool": {"name": "siteaudit", "version": __version__},

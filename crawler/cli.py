@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--site", metavar="S")
     history.add_argument("--db", metavar="PATH")
     history.add_argument("--lang", choices=("zh", "en"), default="zh")
+    history.add_argument("--keep-runs", type=_positive_int, metavar="N",
+                         help="每个站点只保留最近 N 次审计的明细 keep the pages and findings of each site's newest N runs")
 
     report = sub.add_parser("report", help="重新生成某次审计的报告 re-render the outputs of a stored run")
     report.add_argument("run_id", metavar="RUN_ID")
@@ -177,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "history":
         from crawler.commands import history_command
 
-        return history_command(site=args.site, db=args.db, lang=args.lang)
+        return history_command(site=args.site, db=args.db, lang=args.lang, keep_runs=args.keep_runs)
     if args.command == "report":
         from crawler.commands import report_command
 

@@ -9,7 +9,8 @@ from rules.errors import ConfigError
 TEMPLATE = Path(__file__).parent / "templates" / "site.yaml"
 
 
-def history_command(site: str | None = None, db: str | None = None, lang: str = "zh", out=sys.stdout) -> int:
+def history_command(site: str | None = None, db: str | None = None, lang: str = "zh", keep_runs: int | None = None,
+                    out=sys.stdout) -> int:
     from crawler.audit import default_db
     from crawler.history import format_history
     from crawler.store import Store
@@ -20,6 +21,10 @@ def history_command(site: str | None = None, db: str | None = None, lang: str = 
                           else "还没有历史数据库：请先运行 siteaudit audit", file=path, field="--db")
     store = Store.open(path)
     try:
+        if keep_runs is not None:
+            pruned = store.prune(keep_runs=keep_runs)
+            print(f"pruned the pages and findings of {pruned} older run(s); their summaries stay" if lang == "en"
+                  else f"已清理 {pruned} 次较早审计的页面和问题明细（汇总保留）", file=out)
         print(format_history(store.history(site=site), lang=lang), file=out)
     finally:
         store.close()

@@ -1,6 +1,8 @@
 """`siteaudit history` output: a table aligned by display width, from a real store."""
 from __future__ import annotations
 
+import json
+
 from crawler.store import Store
 from tests.test_store import F, _run
 
@@ -26,3 +28,24 @@ def test_format_history_from_a_real_store(tmp_path):
     en = format_history(rows, lang="en")
     assert en.splitlines()[0].startswith("date") and "running" in en
     assert format_history([], lang="zh") == "还没有审计记录"
+
+
+def test_keep_runs_prunes_old_details_and_report_says_so(tmp_path):
+    from tests.conftest import run_siteaudit
+
+    db = tmp_path / "h.db"
+    with Store.open(db) as store:
+        old = [_run(store, "s", f"2026-11-0{d}T01:00:00+00:00", [F("A")], pages=["https://a.cn/"])[0]
+               for d in range(1, 4)]
+    result = run_siteaudit("history", "--db", str(db), "--keep-runs", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "已清理 2 次" in result.stdout
+    assert all(rid in result.stdout for rid in old)                  # the runs stay listed
+    gone = run_siteaudit("report", old[0], "--db", str(db), "-o", str(tmp_path / "r"), cwd=tmp_path)
+    assert gone.returncode == 2 and "pruned" in gone.stderr and "Traceback" not in gone.stderr
+    kept = run_siteaudit("report", old[2], "--db", str(db), "-o", str(tmp_path / "r"), "--format", "json",
+                         cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads((tmp_path / "r" / "findings.json").read_text())["findings"][0]["rule"] == "A"
+    bad = run_siteaudit("history", "--db", str(db), "--keep-runs", "0", cwd=tmp_path)
+    assert bad.returncode == 2
