@@ -5,6 +5,10 @@ Secrets come from environment variables named in the profile (`secret_env`) and 
 a report or an error message; webhook tokens are masked in everything we print. A notification that
 fails is reported in the returned `NotifyResult` list: it never fails the audit.
 
+A message that hit a passing problem (timeout, refused connection, HTTP 5xx, HTTP 429) is sent again
+up to `retries` times, after 1 s, then 2 s, or after the server's `Retry-After` when it is at most
+`RETRY_AFTER_CAP` seconds; a longer `Retry-After`, a 4xx or an API refusal is final at once.
+
 Signatures (DOMAIN.md §3):
 - DingTalk: `HMAC-SHA256(key=secret, msg=f"{ts_ms}\\n{secret}")`, base64, URL-encoded, appended to the
   webhook URL as `&timestamp=<ts_ms>&sign=<sign>`.
@@ -39,6 +43,7 @@ logger = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048          # bytes of UTF-8, WeCom's limit for a text message
 DINGTALK_PER_MINUTE = 20         # DingTalk robots accept 20 messages a minute
 TOP_FINDINGS = 10                # findings listed in a message
+RETRY_AFTER_CAP = 30.0           # seconds: a server asking for a longer pause gets no retry this run
 
 
 class NotifyStatus(str, enum.Enum):
@@ -240,21 +245,55 @@ def webhook_request(url: str, secret: str, payload: dict[str, Any], now: float) 
 _RATE_ERRCODES = {130101, 45009}
 
 
-def _send(channel: str, req: _Request, secret: str, timeout: float) -> NotifyResult:
+def _send_with_retries(channel: str, req: _Request, secret: str, timeout: float, retries: int, backoff: float,
+                       sleep: Callable[[float], None]) -> NotifyResult:
+    """Send, and send again after a passing failure (see the module docstring)."""
+    for attempt in range(retries + 1):
+        result, wait = _send(channel, req, secret, timeout)
+        if wait is None or attempt == retries:
+            break
+        sleep(wait if wait > 0 else backoff * (attempt + 1))
+    if attempt:
+        result = NotifyResult(result.channel, result.sent, result.status,
+                              f"{result.detail} (attempt {attempt + 1} of {retries + 1})")
+    return result
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds only; dates are rare on webhook APIs)."""
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _send(channel: str, req: _Request, secret: str, timeout: float) -> tuple[NotifyResult, float | None]:
+    """One attempt: (result, None when final, or seconds to wait before a retry; 0 = use the backoff)."""
     masked = mask_url(req.url)
     _MASK.hidden.update(_sensitive(req.url, secret))
     try:
         resp = requests.post(req.url, data=req.body, headers=req.headers, timeout=timeout, allow_redirects=False)
     except requests.Timeout:
-        return NotifyResult(channel, False, NotifyStatus.TIMEOUT, f"{masked}: no answer within {timeout:g}s")
+        return NotifyResult(channel, False, NotifyStatus.TIMEOUT, f"{masked}: no answer within {timeout:g}s"), 0.0
     except requests.RequestException as exc:
         detail = scrub(f"{masked}: {type(exc).__name__}: {exc}", req.url, secret)
-        return NotifyResult(channel, False, NotifyStatus.CONNECT, detail)
+        return NotifyResult(channel, False, NotifyStatus.CONNECT, detail), 0.0
     if resp.status_code == 429:
-        return NotifyResult(channel, False, NotifyStatus.RATE_LIMITED, f"{masked}: HTTP 429")
+        pause = _retry_after(resp.headers.get("Retry-After"))
+        wait = None if pause is not None and pause > RETRY_AFTER_CAP else (pause or 0.0)
+        said = f", Retry-After {pause:g}s" if pause is not None else ""
+        return NotifyResult(channel, False, NotifyStatus.RATE_LIMITED, f"{masked}: HTTP 429{said}"), wait
     if not 200 <= resp.status_code < 300:
         snippet = scrub(resp.text[:200], req.url, secret)
-        return NotifyResult(channel, False, NotifyStatus.HTTP_ERROR, f"{masked}: HTTP {resp.status_code} {snippet}".strip())
+        result = NotifyResult(channel, False, NotifyStatus.HTTP_ERROR,
+                              f"{masked}: HTTP {resp.status_code} {snippet}".strip())
+        return result, (0.0 if resp.status_code >= 500 else None)
+    return _answer(channel, req, resp, secret), None
+
+
+def _answer(channel: str, req: _Request, resp: requests.Response, secret: str) -> NotifyResult:
+    """The outcome of a 2xx answer: the API's own success or error code."""
+    masked = mask_url(req.url)
     if req.expects == "http":
         return NotifyResult(channel, True, NotifyStatus.SENT, f"{masked}: HTTP {resp.status_code}")
     try:
@@ -299,7 +338,8 @@ def _channels(section: NotifySection) -> list[tuple[str, str, str]]:
 
 def notify(section: NotifySection, doc: dict, extra: dict, report_path: str,
            env: Mapping[str, str] = os.environ, timeout: float = 10.0, *,
-           clock: Callable[[], float] = time.time) -> list[NotifyResult]:
+           clock: Callable[[], float] = time.time, retries: int = 2, backoff: float = 1.0,
+           sleep: Callable[[float], None] = time.sleep) -> list[NotifyResult]:
     """Send the run's message to every configured channel; one result per channel, never raises.
 
     `doc` is the findings.json object, `extra` the report extras (`fixed`, `partial`, and
@@ -316,7 +356,9 @@ def notify(section: NotifySection, doc: dict, extra: dict, report_path: str,
     results = []
     for name, url, env_name in channels:
         try:
-            result = _notify_one(name, url, env_name, doc, extra, report_path, env, timeout, clock(), lang)
+            req = _notify_one(name, url, env_name, doc, extra, report_path, env, clock(), lang)
+            result = req if isinstance(req, NotifyResult) else _send_with_retries(
+                name, req, env.get(env_name, "") if env_name else "", timeout, retries, backoff, sleep)
         except Exception as exc:  # a bug here must not cost the user the audit's outputs
             result = NotifyResult(name, False, NotifyStatus.CONFIG, scrub(f"{type(exc).__name__}: {exc}", url))
         level = logging.INFO if result.sent else logging.WARNING
@@ -326,7 +368,8 @@ def notify(section: NotifySection, doc: dict, extra: dict, report_path: str,
 
 
 def _notify_one(name: str, url: str, env_name: str, doc: dict, extra: dict, report_path: str,
-                env: Mapping[str, str], timeout: float, now: float, lang: str) -> NotifyResult:
+                env: Mapping[str, str], now: float, lang: str) -> _Request | NotifyResult:
+    """The signed request for one channel, or the result that says why it cannot be sent."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return NotifyResult(name, False, NotifyStatus.CONFIG, f"notify.{name}: not an http(s) URL: {mask_url(url)}")
@@ -352,5 +395,5 @@ def _notify_one(name: str, url: str, env_name: str, doc: dict, extra: dict, repo
                    "top": top_findings(doc, TOP_FINDINGS), "fixed": len(extra.get("fixed") or []),
                    "report": report_path, "title": title, "text": text}
         req = webhook_request(url, secret, payload, now)
-    return _send(name, req, secret, timeout)
+    return req
 

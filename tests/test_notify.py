@@ -179,7 +179,7 @@ def test_failures_are_results_and_never_leak_the_token(answer, status, caplog):
     caplog.set_level(logging.DEBUG)
     with Receiver(answer) as rx:
         section = _section(wecom=SignedWebhook(rx.url(f"key={TOKEN}")), on="always")
-        results = notify(section, _doc(), EXTRA, "r.html", env={})
+        results = notify(section, _doc(), EXTRA, "r.html", env={}, backoff=0.01)
     assert len(results) == 1 and not results[0].sent and results[0].status is status
     assert TOKEN not in results[0].detail and TOKEN not in caplog.text
 
@@ -187,7 +187,7 @@ def test_failures_are_results_and_never_leak_the_token(answer, status, caplog):
 def test_timeout_is_a_result():
     with Receiver(Reply(200, '{"errcode":0}', delay=2.0)) as rx:
         section = _section(dingtalk=SignedWebhook(rx.url(f"access_token={TOKEN}"), "S"), on="always")
-        results = notify(section, _doc(), EXTRA, "r.html", env={"S": SECRET}, timeout=0.3)
+        results = notify(section, _doc(), EXTRA, "r.html", env={"S": SECRET}, timeout=0.3, backoff=0.01)
     assert results[0].status is NotifyStatus.TIMEOUT
     assert TOKEN not in results[0].detail and SECRET not in results[0].detail
 
@@ -199,10 +199,61 @@ def test_connection_refused_is_a_result_without_secrets(caplog):
     sock.close()                                    # nothing listens there now
     url = f"http://127.0.0.1:{port}/robot/send?access_token={TOKEN}"
     section = _section(dingtalk=SignedWebhook(url, "S"), on="always")
-    results = notify(section, _doc(), EXTRA, "r.html", env={"S": SECRET}, timeout=2)
+    results = notify(section, _doc(), EXTRA, "r.html", env={"S": SECRET}, timeout=2, backoff=0.01)
     assert results[0].status is NotifyStatus.CONNECT
     for text in (results[0].detail, caplog.text):
         assert TOKEN not in text and SECRET not in text
+
+
+class Flaky(Receiver):
+    """Answers with each of `answers` in turn, then with the last one."""
+
+    def __init__(self, *answers: Reply):
+        super().__init__(answers[-1])
+        self.answers = list(answers)
+
+    def _route(self, handler) -> Reply:
+        self.answer = self.answers[min(len(self.got), len(self.answers) - 1)]
+        return super()._route(handler)
+
+
+OK_JSON = Reply(200, '{"errcode": 0, "errmsg": "ok"}', content_type="application/json")
+
+
+@pytest.mark.parametrize("first", [Reply(503, "busy"), Reply(429, "slow", headers={"Retry-After": "2"}),
+                                   Reply(200, '{"errcode":0}', delay=2.0)])
+def test_a_passing_failure_is_sent_again_with_the_same_valid_signature(first):
+    waits: list[float] = []
+    with Flaky(first, OK_JSON) as rx:
+        section = _section(dingtalk=SignedWebhook(rx.url(f"access_token={TOKEN}"), "S"), on="always")
+        results = notify(section, _doc(), EXTRA, "r.html", env={"S": SECRET}, timeout=0.5, sleep=waits.append)
+    assert results[0].sent and "attempt 2 of 3" in results[0].detail
+    assert len(rx.got) >= 2
+    last = rx.got[-1]["query"]
+    ts = last["timestamp"][0]
+    expected = base64.b64encode(hmac.new(SECRET.encode(), f"{ts}\n{SECRET}".encode(), hashlib.sha256).digest())
+    assert last["sign"][0] == expected.decode()
+    assert waits == ([2.0] if first.status == 429 else [1.0])   # Retry-After, or the first backoff step
+
+
+def test_retries_stop_after_the_limit_and_back_off():
+    waits: list[float] = []
+    with Flaky(Reply(502, "bad gateway")) as rx:
+        section = _section(webhook=PlainWebhook(rx.url()), on="always")
+        results = notify(section, _doc(), EXTRA, "r.html", env={}, retries=2, backoff=0.5, sleep=waits.append)
+    assert len(rx.got) == 3 and waits == [0.5, 1.0]
+    assert results[0].status is NotifyStatus.HTTP_ERROR and "attempt 3 of 3" in results[0].detail
+
+
+@pytest.mark.parametrize("answer", [Reply(400, "bad request"), Reply(429, "later", headers={"Retry-After": "3600"}),
+                                    Reply(200, '{"errcode": 310000, "errmsg": "sign not match"}',
+                                          content_type="application/json")])
+def test_final_answers_are_not_retried(answer):
+    waits: list[float] = []
+    with Flaky(answer) as rx:
+        section = _section(wecom=SignedWebhook(rx.url(f"key={TOKEN}")), on="always")
+        results = notify(section, _doc(), EXTRA, "r.html", env={}, sleep=waits.append)
+    assert len(rx.got) == 1 and waits == [] and not results[0].sent
 
 
 def test_missing_secret_env_names_the_variable_and_sends_nothing():
