@@ -84,7 +84,7 @@ def resolve_profile(target: str, options: AuditOptions) -> Profile:
     if profile.crawl.auth.username:
         # A staging password missing from the environment is a configuration error (exit 2), found
         # before the run starts rather than as a crashed crawl.
-        from crawler.middlewares import basic_auth
+        from crawler.profile import basic_auth
 
         basic_auth(profile.crawl.auth.username, profile.crawl.auth.password_env, profile.source)
     return profile

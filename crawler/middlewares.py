@@ -8,10 +8,8 @@
 """
 from __future__ import annotations
 
-import base64
 import email.utils
 import logging
-import os
 import time
 from typing import Any
 
@@ -22,7 +20,6 @@ from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.encoding import detect_encoding
-from rules.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -275,16 +272,3 @@ class StagingAccessMiddleware:
             if isinstance(request.cookies, dict):
                 request.cookies.setdefault(name, value)
         return None
-
-
-def basic_auth(user: str, password_env: str, source: str = "") -> str:
-    """The Authorization header value; the password is read from the environment variable named in
-    the profile (never from the profile itself). A missing variable is a configuration error."""
-    if not password_env:
-        raise ConfigError("crawl.auth.username is set but crawl.auth.password_env is not", file=source or None,
-                          field="crawl.auth.password_env")
-    password = os.environ.get(password_env)
-    if password is None:
-        raise ConfigError(f"environment variable {password_env} is not set", file=source or None,
-                          field="crawl.auth.password_env")
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")

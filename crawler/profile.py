@@ -5,7 +5,9 @@ Every error names the file, the line and the dotted field. Unknown keys are erro
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
+import os
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,3 +318,31 @@ def profile_for_url(url: str) -> Profile:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"not an http(s) URL or a readable profile: {url!r}", field="TARGET")
     return Profile(site=SiteSection(start_urls=[url], domains=[parts.hostname]), source=url)
+
+
+def basic_auth(user: str, password_env: str, source: str = "") -> str:
+    """The Authorization header value; the password is read from the environment variable named in
+    the profile (never from the profile itself). A missing variable is a configuration error."""
+    if not password_env:
+        raise ConfigError("crawl.auth.username is set but crawl.auth.password_env is not", file=source or None,
+                          field="crawl.auth.password_env")
+    password = os.environ.get(password_env)
+    if password is None:
+        raise ConfigError(f"environment variable {password_env} is not set", file=source or None,
+                          field="crawl.auth.password_env")
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+
+
+def site_request_headers(profile: "Profile") -> dict[str, str]:
+    """The headers every request to a declared host carries besides the crawl's: the profile's
+    `crawl.headers`, cookies, User-Agent and staging basic auth, so that health probes see what
+    the crawl sees (a staging site's 401 is not its homepage)."""
+    crawl = profile.crawl
+    headers = dict(crawl.headers)
+    if crawl.cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in crawl.cookies.items())
+    if crawl.user_agent:
+        headers["User-Agent"] = crawl.user_agent
+    if crawl.auth.username:
+        headers["Authorization"] = basic_auth(crawl.auth.username, crawl.auth.password_env, profile.source)
+    return headers

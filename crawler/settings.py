@@ -101,7 +101,7 @@ def audit_settings(profile: Any, *, lang: str = "zh", resolver: str | None = Non
     settings["AUDIT_HEADERS"] = dict(crawl.headers)
     settings["AUDIT_COOKIES"] = dict(crawl.cookies)
     if crawl.auth.username:
-        from crawler.middlewares import basic_auth
+        from crawler.profile import basic_auth
 
         settings["AUDIT_AUTHORIZATION"] = basic_auth(crawl.auth.username, crawl.auth.password_env, profile.source)
     if resolver:

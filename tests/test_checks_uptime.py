@@ -203,3 +203,28 @@ def test_endless_body_cannot_hold_a_probe(dns_server):
     with WebServer(routes={("*", "/"): endless}) as server:
         resp = pinned_get("a.test", "127.0.0.1", "http", server.port, "/", 5)
     assert resp.status_code == 200 and len(resp.content) == MAX_BODY_BYTES
+
+
+def test_probes_carry_the_profiles_staging_access(dns_server, monkeypatch):
+    import base64
+    import dataclasses
+
+    from crawler.profile import AuthSection, CrawlSection
+
+    monkeypatch.setenv("STAGE_PW", "s3cret")
+    good = "Basic " + base64.b64encode(b"audit:s3cret").decode()
+
+    def gate(handler):
+        ok = handler.headers.get("Authorization") == good and "gate=open" in handler.headers.get("Cookie", "")
+        return Reply(200, "<title>staging</title>") if ok else Reply(401, "login", headers={"WWW-Authenticate": "Basic"})
+
+    with WebServer(routes={("*", "/"): gate}) as web:
+        ctx = _ctx(web, dns_server, ["a.test"])
+        crawl = CrawlSection(headers={"X-Staging": "1"}, cookies={"gate": "open"}, user_agent="CorpAudit/2",
+                             auth=AuthSection("audit", "STAGE_PW"))
+        ctx = dataclasses.replace(ctx, profile=dataclasses.replace(ctx.profile, crawl=crawl))
+        check_uptime(ctx)
+        probes = ctx.state[STATE_KEY]
+        assert probes and all(p.status == 200 for p in probes)   # a 401 would have shown without the access
+        _, _, _, headers = web.requests[-1]
+        assert headers["X-Staging"] == "1" and headers["User-Agent"] == "CorpAudit/2"

@@ -38,7 +38,8 @@ class _Site:
             return None
         try:
             return pinned_get(self.target.domain, self.address, scheme or self.target.scheme,
-                              port or self.target.port, path, self.deadline.timeout(REQUEST_TIMEOUT_S))
+                              port or self.target.port, path, self.deadline.timeout(REQUEST_TIMEOUT_S),
+                              extra_headers=self.target.headers)
         except requests.exceptions.RequestException:
             return None
 

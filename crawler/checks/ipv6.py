@@ -76,7 +76,8 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 def _homepage(target: Target, address: str, deadline: Deadline) -> tuple[int | None, str, str]:
     """(status, <title>, error) of the homepage fetched from `address`."""
     try:
-        resp = pinned_get(target.domain, address, target.scheme, target.port, "/", deadline.timeout(REQUEST_TIMEOUT_S))
+        resp = pinned_get(target.domain, address, target.scheme, target.port, "/", deadline.timeout(REQUEST_TIMEOUT_S),
+                          extra_headers=target.headers)
     except Exception as exc:  # any failure over IPv6 is the finding itself
         return None, "", error_text(exc)
     match = _TITLE.search(resp.text[:20000])

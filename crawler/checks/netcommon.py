@@ -27,6 +27,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from crawler.checks.base import AuditContext
+from crawler.profile import site_request_headers
 from crawler.resolver import dns_resolver, lookup
 from rules.model import Finding, Severity
 
@@ -120,6 +121,8 @@ class Target:
     domain: str
     scheme: str
     port: int
+    # The profile's staging access (headers, cookies, User-Agent, basic auth) as (name, value) pairs.
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def default_port(self) -> bool:
@@ -142,11 +145,12 @@ def targets(ctx: AuditContext) -> list[Target]:
     """One target per declared domain: scheme/port of a start URL on that host, else of the first one."""
     starts = ctx.profile.site.start_urls
     first = _scheme_port(starts[0]) if starts else ("https", 443)
+    headers = tuple(site_request_headers(ctx.profile).items())
     out = []
     for domain in ctx.profile.domains:
         own = [u for u in starts if (urlsplit(u).hostname or "").lower() == domain]
         scheme, port = _scheme_port(own[0]) if own else first
-        out.append(Target(domain, scheme, port))
+        out.append(Target(domain, scheme, port, headers))
     return out
 
 
@@ -279,8 +283,10 @@ def address_url(target_scheme: str, address: str, port: int, path: str = "/") ->
 
 
 def pinned_get(domain: str, address: str, scheme: str, port: int, path: str, timeout: float,
-               method: str = "GET") -> requests.Response:
+               method: str = "GET", extra_headers: Iterable[tuple[str, str]] = ()) -> requests.Response:
     """One request to `address` with Host/SNI `domain`; redirects are not followed. Raises requests errors.
+
+    `extra_headers` (a Target's `headers`) are sent too and may replace our User-Agent.
 
     `timeout` bounds the whole exchange, body included: at most `MAX_BODY_BYTES` are read, so a
     host that trickles an endless body cannot hold the check past its budget.
@@ -291,6 +297,7 @@ def pinned_get(domain: str, address: str, scheme: str, port: int, path: str, tim
     default = port == (443 if scheme == "https" else 80)
     headers = {"Host": domain if default else f"{domain}:{port}", "User-Agent": USER_AGENT,
                "Accept": "text/html,*/*;q=0.5"}
+    headers.update(extra_headers)
     ends = time.monotonic() + timeout
     try:
         resp = session.request(method, address_url(scheme, address, port, path), headers=headers,

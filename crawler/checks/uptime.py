@@ -112,7 +112,8 @@ def probe_once(target: Target, address: str, timeout: float, slow_ms: int) -> Pr
     at = _now()
     started = time.monotonic()
     try:
-        resp = pinned_get(target.domain, address, target.scheme, target.port, "/", timeout)
+        resp = pinned_get(target.domain, address, target.scheme, target.port, "/", timeout,
+                          extra_headers=target.headers)
     except requests.exceptions.RequestException as exc:
         return Probe(target.domain, url, _error_kind(exc), at, address, None,
                      int((time.monotonic() - started) * 1000), error_text(exc))
