@@ -35,18 +35,41 @@ SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", 
 # The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
 SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)[\u4e00-\u9fa5]{0,4}(迄今为止|迄今|有史以来|历来|历代)"
 # The firm's own range as the field of comparison: 在本店所有套餐中…, 本店今年销量最高的款式, 我们店里卖得最好的.
-OWN_RANGE = (r"(本店|本公司|我司|本品牌|本厂|本馆|本院|本园|本酒店|本餐厅|我们店|我店|自家)的?"
+OWN_RANGE = (r"在我们的?(所有|全部|现有|在售|旗下)[^，。,]{0,10}(中|里|当中)|(本店|本公司|我司|本品牌|本厂|本馆|本院|本园|本酒店|本餐厅|我们店|我店|自家)的?"
              r"(所有|全部|现有|在售|旗下|今年|本年|本月|本季|年度|历年|去年)|(店里|店内)(卖|售|的)")
 # …unless the sentence also measures it against the market: 本店所有商品全网最低价.
 EXTERNAL = ("全网", "全国", "全球", "全市", "全城", "全省", "行业", "业内", "同行", "市场", "同类", "世界", "国内",
             "别家", "其他品牌", "其他商家")
 # A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
-WARNING_WORDS = ("骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
+WARNING_WORDS = ("处罚", "罚款", "被罚", "罚没", "查处", "立案", "通报", "约谈", "责令", "被判", "判决", "典型案例",
+                 "违法广告", "曝光", "下架", "骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
                  "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "举报",
                  "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税")
+# A goal written as a label: 公司愿景：成为…, 我们的目标：…
+_GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|追求|精神|口号|方针)[是为]?[:：]$")
+# An attitude the superlative describes: 最朴素的初心, 最真挚的祝福, 最大的心愿.
+_ATTITUDE_RE = re.compile("[\u4e00-\u9fa5]{0,2}的?(初心|初衷|心愿|愿望|信念|情怀|梦想|信仰|本分|心意|敬意|谢意|感谢|"
+                          "感激|祝福|祝愿|牵挂|坚持|执着|追求)")
+# A job ad: the term describes the candidate sought (诚聘顶尖算法工程师, 招募一流的销售人才).
+_JOB_RE = re.compile("诚聘|招聘|急聘|高薪聘|聘请|招募|诚邀|热招|诚招|寻找|寻觅|求贤")
+_ROLE_AFTER_RE = re.compile("[\u4e00-\u9fa5a-z]{0,6}?(工程师|人才|设计师|架构师|科学家|研究员|专家|顾问|经理|总监|主管|"
+                            "讲师|教师|老师|教练|技师|技工|厨师|师傅|医生|护士|律师|会计|程序员|开发者|运营|销售|合伙人|"
+                            "人员|员工|伙伴|成员|团队成员|高手|达人|主播|模特)")
+# Advice: the reader's own care is what makes it so (…才能做到万无一失).
+_ADVICE_RE = re.compile("才能|才可以|才可|方能|方可|才会")
+ADVICE_REACH = 6
+_FIRM_RE = re.compile("我们|我司|本公司|公司|本品|本店|本产品|本款|本机|本系统|本平台|本服务|选择|选用|认准|购买|"
+                      "唯有|只有|品牌|产品|服务")
+# FAQ: a question and the answer right after it.
+_ASKED_RE = re.compile("\\s*(问|提问|q|问题)\\s*[0-9]*\\s*[:：.、]")
+_ANSWER_RE = re.compile("\\s*(答|回答|a)\\s*[:：.、]")
+_AFFIRM_RE = re.compile("(可以|能|会|是的|是|当然|没问题|肯定|确实|有的|对)[，,。！!\\s]")
+_DENY_RE = re.compile("不能|不可以|不会|不可能|没有|无法|不具有|不具备|不对|不作|不做|不承诺|不保证|不应|并非|不是|"
+                      "不提供|不属于|不宜|不建议|不含|没办法|做不到|不存在|不能替代|不可替代|否|并不|不得|不予|未经")
+
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
-ATTRIBUTION = ("号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡")
+ATTRIBUTION = ("因使用", "因宣传", "因宣称", "因承诺", "因标注", "因发布", "因打出", "因含有", "号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡")
 
 # An item of a list: the hit is followed (within the item) by 、 or by the 等 that closes the list.
 LIST_ITEM = 8
@@ -124,10 +147,38 @@ def self_compare(sentence: str, start: int, end: int) -> bool:
 
 
 def goal(sentence: str, start: int, end: int) -> bool:
-    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景)."""
+    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景) or as the label
+    before it (公司愿景：成为…); an attitude the superlative describes (最朴素的初心); a job ad
+    describing the candidate sought (诚聘顶尖算法工程师); advice to the reader (检查车况，才能做到万无一失)."""
     a = last_match(CLAUSE_RE, sentence, 0, start) + 1
     m = CLAUSE_RE.search(sentence, end)
-    return _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
+    if _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None:
+        return True
+    if a > 0 and sentence[a - 1] in ":：" and _GOAL_LABEL_RE.search(sentence, max(0, a - 8), a):
+        return True
+    if _ATTITUDE_RE.match(sentence, end):
+        return True
+    if _JOB_RE.search(sentence, a, start) and _ROLE_AFTER_RE.match(sentence, end):
+        return True
+    return _advice(sentence, a, start)
+
+
+def _advice(sentence: str, a: int, start: int) -> bool:
+    """The hit is what the reader's own care achieves (仔细检查车况，才能做到万无一失), not a
+    promise about the firm's product."""
+    return (_ADVICE_RE.search(sentence, max(a, start - ADVICE_REACH), start) is not None
+            and _FIRM_RE.search(sentence) is None)
+
+
+def faq_denied(question: str, answer: str) -> bool:
+    """The hit is in a question (问：能保证通过吗？, the sentence ended by the question mark) that the answer right after it denies
+    (答：不能，任何机构都不应承诺通过): a term the answer refuses is not claimed."""
+    if not answer or not (_ASKED_RE.match(question) or _ANSWER_RE.match(answer)):
+        return False
+    reply = _ANSWER_RE.sub("", answer, count=1).lstrip()
+    if _AFFIRM_RE.match(reply):
+        return False
+    return reply.startswith(NEG_TOUCH) or _DENY_RE.search(reply) is not None
 
 
 def last_match(regex: re.Pattern, text: str, a: int, b: int) -> int:

@@ -8,7 +8,8 @@
    Terms of four characters or more are unambiguous and skip this unless the rule says otherwise.
 4. Context: previous/next token, words in the sentence, negation (不保本), goal or attitude
    statements (致力于成为…), self-comparison (比上一代) — skip the hit or report it at info
-   (the word lists are in exemptions.py). Verdicts are cached per sentence.
+   (the word lists are in exemptions.py), a FAQ question its answer denies; a term that is
+   part of a name (names.py) never counts. Verdicts are cached per sentence (and answer).
 5. Overlaps: earliest first, then longest, then most severe.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Iterable
 
 import ahocorasick_rs
 
-from .exemptions import CLAUSE_RE, goal, last_match, negated, quoted_warning, self_compare
+from .exemptions import CLAUSE_RE, faq_denied, goal, last_match, negated, quoted_warning, self_compare
+from .names import person_name, quoted_landmark
 from .literals import PATTERN_REACH, merge_spans, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
@@ -38,7 +40,7 @@ MAX_SENTENCE = 80  # chars either side of a hit that context words are looked fo
 TOKEN_WINDOW = 10
 
 REASONS = {
-    "goal": ("目标或态度表述，通常不视为绝对化用语", "a goal or attitude statement, usually not an absolute claim"),
+    "goal": ("目标、态度或建议表述，通常不视为绝对化用语", "a goal, attitude or advice, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
     "self_compare": ("与自身产品比较", "compares the firm's own products"),
 }
@@ -182,11 +184,13 @@ class Matcher:
             s0, s1 = doc.sentence(start, end)
             # The verdict depends only on the sentence and where the hit is in it; pages repeat
             # headers, footers and boilerplate, so most verdicts are known already.
-            key = (text[s0:s1], start - s0, end - s0, i, is_term)
+            # A question is judged with its answer (问：能保证通过吗？答：不能…).
+            answer = doc.answer(s1)
+            key = (text[s0:s1], start - s0, end - s0, i, is_term, answer)
             verdict = verdicts.get(key, _UNKNOWN)
             if verdict is _UNKNOWN:
                 exceptions = self._exc_by_term[(i, text[start:end])] if is_term else self._exceptions[i]
-                verdict = self._judge(doc, s0, s1, start, end, self.rules[i], exceptions, is_term)
+                verdict = self._judge(doc, s0, s1, start, end, self.rules[i], exceptions, is_term, answer)
                 if limit:
                     if len(verdicts) >= limit:
                         verdicts.clear()
@@ -201,7 +205,7 @@ class Matcher:
         self.segmenter.clear_cache()
 
     def _judge(self, doc: "_Doc", s0: int, s1: int, start: int, end: int, rule: Rule,
-               exceptions: tuple[str, ...], is_term: bool = True) -> tuple[Severity, str] | None:
+               exceptions: tuple[str, ...], is_term: bool = True, answer: str = "") -> tuple[Severity, str] | None:
         """(severity, reason) of the candidate [start, end) in the sentence [s0, s1), or None."""
         sentence = doc.text[s0:s1]
         rel0, rel1 = start - s0, end - s0
@@ -211,6 +215,9 @@ class Matcher:
         for src in rule.exception_patterns:
             if any(m.start() <= rel0 and m.end() >= rel1 for m in _regex(src).finditer(sentence)):
                 return None
+        # A name is not a claim: 技术总监李唯一, “天下第一关”景区.
+        if person_name(sentence, rel0, rel1) or quoted_landmark(sentence, rel0, rel1):
+            return None
         ctx = rule.context
         # Regular expressions say exactly what they match; terms are confirmed on token boundaries.
         confirm = is_term and (rule.confirm if rule.confirm is not None else (end - start) < 4)
@@ -234,7 +241,8 @@ class Matcher:
         if ctx.sentence_not and any(_contains(sentence, w) for w in ctx.sentence_not):
             return None
         severity, reason = rule.severity, ""
-        for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)),
+        for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)
+                                              or faq_denied(sentence, answer)),
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
@@ -259,6 +267,13 @@ class _Doc:
         s0 = last_match(SENTENCE_END, self.text, max(0, start - MAX_SENTENCE), start) + 1 or max(0, start - MAX_SENTENCE)
         m = SENTENCE_END.search(self.text, end, end + MAX_SENTENCE)
         return s0, (m.start() if m else min(len(self.text), end + MAX_SENTENCE))
+
+    def answer(self, s1: int) -> str:
+        """The sentence after a question mark at s1 (the answer to a FAQ question), else ""."""
+        if s1 >= len(self.text) or self.text[s1] not in "?？":
+            return ""
+        m = SENTENCE_END.search(self.text, s1 + 1, s1 + 1 + MAX_SENTENCE)
+        return self.text[s1 + 1:m.start() if m else min(len(self.text), s1 + 1 + MAX_SENTENCE)]
 
     def token_bounds(self, s0: int, s1: int) -> set[int]:
         """Token boundaries (relative to s0) of the sentence [s0, s1)."""

@@ -1,0 +1,68 @@
+"""A term that is part of a name: a person's name (技术总监李唯一, 张唯一老师) or a landmark's
+famous title in quotes (“天下第一关”). A name claims nothing about the firm or its products.
+
+Each function takes a sentence and the hit's [start, end) in it.
+"""
+from __future__ import annotations
+
+import re
+
+# The commonest Chinese surnames (single characters). A surname alone is not enough: it must
+# follow a role or title (嘉宾, 作者, 技术总监…) or the name must be followed by an honorific.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+    "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
+    "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
+    "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池")
+# Roles and titles written right before a name (特邀嘉宾陈首创, 本文作者：张唯一).
+ROLES = ("嘉宾", "作者", "总监", "经理", "总经理", "董事长", "董事", "总裁", "主任", "老师", "教授", "医生", "医师",
+         "博士", "硕士", "工程师", "设计师", "律师", "会计师", "记者", "编辑", "主编", "主持人", "主讲人", "主讲", "讲师",
+         "院长", "校长", "所长", "厂长", "店长", "负责人", "联系人", "创始人", "合伙人", "顾问", "专家", "同学", "学员",
+         "选手", "队长", "代表", "员工", "客户", "作家", "画家", "书法家", "摄影师", "导演", "演员", "歌手", "志愿者",
+         "班主任", "技师", "主厨", "厨师", "秘书", "助理", "组长", "科长", "处长", "部长", "委员", "研究员", "院士",
+         "传承人", "匠人", "师傅", "撰稿", "撰文", "文", "图", "摄影", "译者", "讲者", "发言人", "获奖者", "得主",
+         "冠军", "ceo", "cto", "cfo", "coo", "总", "副总", "主管", "领队", "教练", "导师", "监制", "策划", "审核", "责编")
+# Honorifics and titles written right after a name (张唯一老师, 陈首创先生).
+HONORIFICS = ("先生", "女士", "小姐", "老师", "教授", "博士", "医生", "同学", "总经理", "经理", "主任", "律师", "工程师",
+              "院士", "师傅", "总监", "董事长", "校长", "院长", "主编", "记者", "设计师", "同志")
+_ROLE_RE = re.compile("(" + "|".join(map(re.escape, sorted(ROLES, key=len, reverse=True))) + r")[:：\s]?$")
+_HONORIFIC_RE = re.compile("|".join(map(re.escape, sorted(HONORIFICS, key=len, reverse=True))))
+
+# A quoted famous title of a place or landmark: “天下第一关”, “江南第一楼”, “天下第一泉”.
+LANDMARKS = "关泉楼山峰桥寺庙塔村街镇湖洞瀑园亭阁门江河岛峡石碑刹井池宫殿观庄谷滩湾岭台坊巷渡口寨"
+QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
+QUOTED_NAME = 10  # a title in quotes is short
+_CLOSERS = frozenset(QUOTES.values()) - frozenset(QUOTES)
+
+
+def person_name(sentence: str, start: int, end: int) -> bool:
+    """The hit is the given name in a person's name: a surname right before it, after a role
+    (技术总监李唯一) or before an honorific (张唯一老师)."""
+    if start == 0 or sentence[start - 1] not in SURNAMES:
+        return False
+    before = sentence[max(0, start - 9):start - 1]
+    if _ROLE_RE.search(before):
+        return True
+    # The given name is the hit, or the hit plus one more character (王唯一鸣老师).
+    return (_HONORIFIC_RE.match(sentence, end) is not None
+            or (end < len(sentence) and _HONORIFIC_RE.match(sentence, end + 1) is not None
+                and "\u4e00" <= sentence[end] <= "\u9fa5"))
+
+
+def quoted_landmark(sentence: str, start: int, end: int) -> bool:
+    """The hit is inside a short quoted title that names a place (“天下第一关”景区)."""
+    a = -1
+    for i in range(start - 1, max(-1, start - QUOTED_NAME) - 1, -1):
+        if sentence[i] in QUOTES:
+            a = i
+            break
+        if sentence[i] in _CLOSERS:
+            return False
+    if a < 0:
+        return False
+    b = sentence.find(QUOTES[sentence[a]], end)
+    if b < 0 or b - a - 1 > QUOTED_NAME or b == end:
+        return False  # the quote must go on after the hit: “天下第一”关 is not a name
+    inner = sentence[a + 1:b]
+    return inner[-1] in LANDMARKS and all("\u4e00" <= c <= "\u9fa5" for c in inner)

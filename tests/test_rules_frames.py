@@ -1,0 +1,78 @@
+"""Context frames that make a term not a claim: names, FAQ answers that deny, reports of
+penalties, goals written as labels, job ads, advice, the firm's own range."""
+import pytest
+
+from rules.exemptions import faq_denied, goal, quoted_warning, self_compare
+from rules.loader import load_ruleset
+from rules.names import person_name, quoted_landmark
+
+
+def span(sentence, term):
+    i = sentence.index(term)
+    return sentence, i, i + len(term)
+
+
+@pytest.mark.parametrize("sentence,term,expected", [
+    ("技术总监李唯一拥有十五年经验", "唯一", True),
+    ("本文作者：张唯一", "唯一", True),
+    ("陈首创先生是创始人", "首创", True),
+    ("本地唯一一家五星级酒店", "唯一", False),       # 地 is no surname
+    ("这是行业首创的工艺", "首创", False),
+    ("我们于唯一的展会上发布", "唯一", False),       # a surname-like character but no role or honorific
+])
+def test_person_name(sentence, term, expected):
+    assert person_name(*span(sentence, term)) is expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("游览被誉为“天下第一关”的山海关", True),
+    ("本店是“天下第一”的老字号", False),            # the quote ends with the term: no name
+    ("本品被誉为“天下第一品牌”", False),            # not a place
+    ("“天下第一”关 “口碑”", False),
+])
+def test_quoted_landmark(sentence, expected):
+    assert quoted_landmark(*span(sentence, "天下第一")) is expected
+
+
+@pytest.mark.parametrize("question,answer,expected", [
+    ("问：可以保证考过吗", "答：我们不对考试结果作任何承诺", True),
+    ("问：能保证通过考试吗", "答：不能，任何机构都不应承诺通过", True),
+    ("问：能保证通过考试吗", "答：可以，我们保证一次通过", False),
+    ("问：能保证通过考试吗", "答：当然能", False),
+    ("还在为考试发愁吗", "不用担心，保证通过", False),   # no question or answer marker: rhetorical
+    ("问：能保证通过考试吗", "", False),
+])
+def test_faq_denied(question, answer, expected):
+    assert faq_denied(question, answer) is expected
+
+
+def test_reported_penalty_is_a_mention():
+    assert quoted_warning(*span("多家企业因使用“全网最低”字样被市场监管部门处罚", "全网最低"))
+    assert quoted_warning(*span("某平台因宣传保本保息被罚款", "保本保息"))
+    assert not quoted_warning(*span("本店“全网最低”，欢迎比价", "全网最低"))
+
+
+@pytest.mark.parametrize("sentence,term,expected", [
+    ("公司愿景：成为全球领先的解决方案提供商", "全球领先", True),
+    ("公司简介：全球领先的解决方案提供商", "全球领先", False),
+    ("用心做好每一碗面，是我们最朴素的初心", "最朴素", True),
+    ("诚聘顶尖算法工程师，薪资面议", "顶尖", True),
+    ("我们拥有顶尖的算法工程师", "顶尖", False),
+    ("出行前仔细检查车况，才能做到万无一失", "万无一失", True),
+    ("选择我们的服务，才能做到万无一失", "万无一失", False),
+])
+def test_goal_attitude_job_ad_advice(sentence, term, expected):
+    assert goal(*span(sentence, term)) is expected
+
+
+def test_own_range_in_our_packages():
+    assert self_compare(*span("在我们全部套餐中，B套餐是性价比最高的选择", "最高"))
+    assert not self_compare(*span("在我们所有产品中，这款是全网销量最高的", "最高"))
+
+
+def test_faq_answer_read_across_sentences_in_a_text():
+    rs = load_ruleset()
+    denied = "问：这款精华能祛斑吗？答：本品为普通化妆品，不具有祛斑功效。"
+    affirmed = "问：这款精华能祛斑吗？答：能，坚持使用一个月。"
+    assert not [f for f in rs.check(denied) if f.severity.rank >= 2]
+    assert [f for f in rs.check(affirmed) if f.severity.rank >= 2]
