@@ -50,7 +50,7 @@ WARNING_WORDS = ("处罚", "罚款", "被罚", "罚没", "查处", "立案", "�
 _GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|追求|精神|口号|方针)[是为]?[:：]$")
 # An attitude the superlative describes: 最朴素的初心, 最真挚的祝福, 最大的心愿.
 _ATTITUDE_RE = re.compile("[\u4e00-\u9fa5]{0,2}的?(初心|初衷|心愿|愿望|信念|情怀|梦想|信仰|本分|心意|敬意|谢意|感谢|"
-                          "感激|祝福|祝愿|牵挂|坚持|执着|追求)")
+                          "感激|祝福|祝愿|牵挂|坚持|执着|追求|热情|激情|热忱|干劲|姿态|斗志|精神面貌)")
 # A job ad: the term describes the candidate sought (诚聘顶尖算法工程师, 招募一流的销售人才).
 _JOB_RE = re.compile("诚聘|招聘|急聘|高薪聘|聘请|招募|诚邀|热招|诚招|寻找|寻觅|求贤")
 _ROLE_AFTER_RE = re.compile("[\u4e00-\u9fa5a-z]{0,6}?(工程师|人才|设计师|架构师|科学家|研究员|专家|顾问|经理|总监|主管|"
