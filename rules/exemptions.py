@@ -52,7 +52,9 @@ _GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|�
 _ATTITUDE_RE = re.compile("[\u4e00-\u9fa5]{0,2}的?(初心|初衷|心愿|愿望|信念|情怀|梦想|信仰|本分|心意|敬意|谢意|感谢|"
                           "感激|祝福|祝愿|牵挂|坚持|执着|追求|热情|激情|热忱|干劲|姿态|斗志|精神面貌)")
 # A job ad: the term describes the candidate sought (诚聘顶尖算法工程师, 招募一流的销售人才).
-_JOB_RE = re.compile("诚聘|招聘|急聘|高薪聘|聘请|招募|诚邀|热招|诚招|寻找|寻觅|求贤")
+_JOB_RE = re.compile("诚聘|招聘|急聘|高薪聘|聘请|招募|诚邀|热招|诚招|寻找|寻觅|求贤|任职要求|岗位要求|任职资格|应聘")
+# …or a requirement of the job: 招聘要求：具备国际领先的科研背景者优先.
+_REQUIREMENT_RE = re.compile("者优先|优先考虑|背景|经验|学历|资历")
 _ROLE_AFTER_RE = re.compile("[\u4e00-\u9fa5a-z]{0,6}?(工程师|人才|设计师|架构师|科学家|研究员|专家|顾问|经理|总监|主管|"
                             "讲师|教师|老师|教练|技师|技工|厨师|师傅|医生|护士|律师|会计|程序员|开发者|运营|销售|合伙人|"
                             "人员|员工|伙伴|成员|团队成员|高手|达人|主播|模特)")
@@ -159,6 +161,8 @@ def goal(sentence: str, start: int, end: int) -> bool:
     if _ATTITUDE_RE.match(sentence, end):
         return True
     if _JOB_RE.search(sentence, a, start) and _ROLE_AFTER_RE.match(sentence, end):
+        return True
+    if _JOB_RE.search(sentence, 0, start) and _REQUIREMENT_RE.search(sentence, end, m.start() if m else len(sentence)):
         return True
     return _advice(sentence, a, start)
 
