@@ -41,6 +41,9 @@ def test_quoted_landmark(sentence, expected):
     ("问：能保证通过考试吗", "答：当然能", False),
     ("还在为考试发愁吗", "不用担心，保证通过", False),   # no question or answer marker: rhetorical
     ("问：能保证通过考试吗", "", False),
+    ("【问】能根治吗", "【答】不能，本品不能代替药物", True),
+    ("常见问题：吃这个能减肥吗", "不能，本品为普通食品", True),
+    ("【问】能保证过吗", "【答】保证通过", False),
 ])
 def test_faq_denied(question, answer, expected):
     assert faq_denied(question, answer) is expected
