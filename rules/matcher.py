@@ -23,7 +23,7 @@ from typing import Iterable
 import ahocorasick_rs
 
 from .exemptions import CLAUSE_RE, faq_denied, goal, last_match, negated, quoted_warning, self_compare
-from .names import person_name, quoted_landmark
+from .names import address, person_name, quoted_landmark
 from .literals import PATTERN_REACH, merge_spans, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
@@ -215,8 +215,8 @@ class Matcher:
         for src in rule.exception_patterns:
             if any(m.start() <= rel0 and m.end() >= rel1 for m in _regex(src).finditer(sentence)):
                 return None
-        # A name is not a claim: 技术总监李唯一, “天下第一关”景区.
-        if person_name(sentence, rel0, rel1) or quoted_landmark(sentence, rel0, rel1):
+        # A name is not a claim: 技术总监李唯一, “天下第一关”景区, 首创大厦12层.
+        if person_name(sentence, rel0, rel1) or quoted_landmark(sentence, rel0, rel1) or address(sentence, rel0, rel1):
             return None
         ctx = rule.context
         # Regular expressions say exactly what they match; terms are confirmed on token boundaries.

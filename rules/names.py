@@ -27,11 +27,17 @@ ROLES = ("嘉宾", "作者", "总监", "经理", "总经理", "董事长", "董�
 # Honorifics and titles written right after a name (张唯一老师, 陈首创先生).
 HONORIFICS = ("先生", "女士", "小姐", "老师", "教授", "博士", "医生", "同学", "总经理", "经理", "主任", "律师", "工程师",
               "院士", "师傅", "总监", "董事长", "校长", "院长", "主编", "记者", "设计师", "同志")
-_ROLE_RE = re.compile("(" + "|".join(map(re.escape, sorted(ROLES, key=len, reverse=True))) + r")[:：\s]?$")
-_HONORIFIC_RE = re.compile("|".join(map(re.escape, sorted(HONORIFICS, key=len, reverse=True))))
+_ROLE_RE = re.compile("(" + "|".join(map(re.escape, sorted(ROLES, key=len, reverse=True)))
+                      + r"|[\u4e00-\u9fa5](家|师|长|员|官))[:：\s]?$")
+# …or by what people do in news copy (张唯一表示, 王首创介绍).
+SAYS = ("表示", "介绍", "说", "指出", "认为", "强调", "称", "谈到", "透露", "坦言", "分享", "回忆", "告诉")
+_HONORIFIC_RE = re.compile("|".join(map(re.escape, sorted(HONORIFICS + SAYS, key=len, reverse=True))))
 
 # A quoted famous title of a place or landmark: “天下第一关”, “江南第一楼”, “天下第一泉”.
-LANDMARKS = "关泉楼山峰桥寺庙塔村街镇湖洞瀑园亭阁门江河岛峡石碑刹井池宫殿观庄谷滩湾岭台坊巷渡口寨"
+LANDMARKS = "关泉楼山峰桥寺庙塔村街镇湖洞瀑园亭阁门江河岛峡石碑刹井池宫殿观庄谷滩湾岭台坊巷渡口寨龙鼎钟佛像陵墓窟"
+# An address: the term names a building or a street (首创大厦12层, 至尊路88号).
+_PLACE_AFTER_RE = re.compile("(?:(?!的)[\u4e00-\u9fa5]){0,3}?(大厦|大楼|广场|写字楼|商务楼|大道|大街|路|街|巷|弄|胡同|小区|花园|公寓|"
+                             "园区|产业园|工业园|科技园)\\s?([0-9]|[一二三四五六七八九十]+[号层楼栋座幢]|[号层楼栋座幢室])")
 QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 QUOTED_NAME = 10  # a title in quotes is short
 _CLOSERS = frozenset(QUOTES.values()) - frozenset(QUOTES)
@@ -49,6 +55,11 @@ def person_name(sentence: str, start: int, end: int) -> bool:
     return (_HONORIFIC_RE.match(sentence, end) is not None
             or (end < len(sentence) and _HONORIFIC_RE.match(sentence, end + 1) is not None
                 and "\u4e00" <= sentence[end] <= "\u9fa5"))
+
+
+def address(sentence: str, start: int, end: int) -> bool:
+    """The hit is part of the name of a building or street in an address (首创大厦12层, 至尊路88号)."""
+    return _PLACE_AFTER_RE.match(sentence, end) is not None
 
 
 def quoted_landmark(sentence: str, start: int, end: int) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 from rules.exemptions import faq_denied, goal, quoted_warning, self_compare
 from rules.loader import load_ruleset
-from rules.names import person_name, quoted_landmark
+from rules.names import address, person_name, quoted_landmark
 
 
 def span(sentence, term):
@@ -19,6 +19,8 @@ def span(sentence, term):
     ("本地唯一一家五星级酒店", "唯一", False),       # 地 is no surname
     ("这是行业首创的工艺", "首创", False),
     ("我们于唯一的展会上发布", "唯一", False),       # a surname-like character but no role or honorific
+    ("张唯一表示，公司将加大投入", "唯一", True),
+    ("据首席科学家王首创介绍", "首创", True),
 ])
 def test_person_name(sentence, term, expected):
     assert person_name(*span(sentence, term)) is expected
@@ -79,3 +81,13 @@ def test_faq_answer_read_across_sentences_in_a_text():
     affirmed = "问：这款精华能祛斑吗？答：能，坚持使用一个月。"
     assert not [f for f in rs.check(denied) if f.severity.rank >= 2]
     assert [f for f in rs.check(affirmed) if f.severity.rank >= 2]
+
+
+@pytest.mark.parametrize("sentence,term,expected", [
+    ("公司地址：首创大厦12层", "首创", True),
+    ("广州市至尊路88号", "至尊", True),
+    ("全国最大的购物广场12层", "全国最大", False),   # 的: a description, not a name
+    ("国内首创路面修补技术", "首创", False),
+])
+def test_address(sentence, term, expected):
+    assert address(*span(sentence, term)) is expected
