@@ -23,7 +23,7 @@ from typing import Iterable
 import ahocorasick_rs
 
 from .exemptions import CLAUSE_RE, faq_denied, goal, last_match, negated, quoted_warning, self_compare
-from .names import address, person_name, quoted_landmark
+from .names import address, award_title, person_name, quoted_landmark
 from .literals import PATTERN_REACH, merge_spans, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
@@ -217,6 +217,9 @@ class Matcher:
                 return None
         # A name is not a claim: 技术总监李唯一, “天下第一关”景区, 首创大厦12层.
         if person_name(sentence, rel0, rel1) or quoted_landmark(sentence, rel0, rel1) or address(sentence, rel0, rel1):
+            return None
+        # An award's name is reported, not claimed (荣获“2023年度最受欢迎酒店”奖); 驰名商标 stays banned.
+        if rule.category == "absolute" and award_title(sentence, rel0, rel1):
             return None
         ctx = rule.context
         # Regular expressions say exactly what they match; terms are confirmed on token boundaries.

@@ -41,6 +41,11 @@ _PLACE_AFTER_RE = re.compile("(?:(?!的)[\u4e00-\u9fa5]){0,3}?(大厦|大楼|广
 QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 QUOTED_NAME = 10  # a title in quotes is short
 _CLOSERS = frozenset(QUOTES.values()) - frozenset(QUOTES)
+AWARD_NAME = 24
+# An award named after the quote, or received before it: “…”奖, 荣获“…”.
+_AWARD_AFTER_RE = re.compile("(大?奖|奖项|称号|荣誉|荣誉称号|奖杯|证书)")
+_SELF_AWARDED_RE = re.compile("自评|自封|自行评|自我评|自颁|内部评")
+_AWARDED_RE = re.compile("荣获|获得|获评|获颁|评为|评选为|授予|入选|当选|荣膺|颁发|摘得|斩获|喜获|获")
 
 
 def person_name(sentence: str, start: int, end: int) -> bool:
@@ -60,6 +65,33 @@ def person_name(sentence: str, start: int, end: int) -> bool:
 def address(sentence: str, start: int, end: int) -> bool:
     """The hit is part of the name of a building or street in an address (首创大厦12层, 至尊路88号)."""
     return _PLACE_AFTER_RE.match(sentence, end) is not None
+
+
+def award_title(sentence: str, start: int, end: int) -> bool:
+    """The hit is inside the quoted name of an award the firm received (荣获携程“2023年度最受欢迎酒店”奖)."""
+    span = _quote_around(sentence, start, end, AWARD_NAME)
+    if span is None:
+        return False
+    a, b = span
+    if _SELF_AWARDED_RE.search(sentence):
+        return False  # a prize the firm gave itself: （自评）
+    return (_AWARD_AFTER_RE.match(sentence, b + 1) is not None
+            or _AWARDED_RE.search(sentence, max(0, a - 12), a) is not None)
+
+
+def _quote_around(sentence: str, start: int, end: int, reach: int) -> tuple[int, int] | None:
+    """(opening, closing) positions of the quotes around [start, end), at most `reach` chars apart."""
+    a = -1
+    for i in range(start - 1, max(-1, start - reach) - 1, -1):
+        if sentence[i] in QUOTES:
+            a = i
+            break
+        if sentence[i] in _CLOSERS:
+            return None
+    if a < 0:
+        return None
+    b = sentence.find(QUOTES[sentence[a]], end)
+    return (a, b) if 0 <= b and b - a <= reach else None
 
 
 def quoted_landmark(sentence: str, start: int, end: int) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 from rules.exemptions import faq_denied, goal, quoted_warning, self_compare
 from rules.loader import load_ruleset
-from rules.names import address, person_name, quoted_landmark
+from rules.names import address, award_title, person_name, quoted_landmark
 
 
 def span(sentence, term):
@@ -91,3 +91,13 @@ def test_faq_answer_read_across_sentences_in_a_text():
 ])
 def test_address(sentence, term, expected):
     assert address(*span(sentence, term)) is expected
+
+
+@pytest.mark.parametrize("sentence,term,expected", [
+    ("本酒店荣获携程“2023年度最受欢迎酒店”奖", "最受欢迎", True),
+    ("公司喜获“年度最具影响力品牌”称号", "最具影响力", True),
+    ("本系列产品荣获“行业最佳产品奖”（自评）", "最佳", False),   # a prize the firm gave itself
+    ("我们是“全网最低价”的家电商城", "全网最低价", False),        # quoted, but no award
+])
+def test_award_title(sentence, term, expected):
+    assert award_title(*span(sentence, term)) is expected
