@@ -1,9 +1,11 @@
 """The regulator's exceptions, found in the words around a hit (执法指南 2023 and common sense).
 
 Negation (不保本, 不作任何升值承诺; over a whole list: 不具有开光、转运等功能), a banned phrase quoted or attributed to someone else in a
-warning (凡宣称“根治”的广告都是虚假广告), goal or attitude statements (致力于成为…), and
-comparisons with the firm's own products, range or history (比上一代, 本店所有套餐中…, 我们迄今为止最薄的…). Each takes a
-sentence and the hit's [start, end) in it.
+warning or a penalty report (凡宣称“根治”的广告都是虚假广告, 某企业因使用“全网最低”被处罚), a FAQ question its
+answer denies (问：能保证通过吗？答：不能…), goal or attitude statements (致力于成为…, 公司愿景：…, 最朴素的初心),
+job ads (诚聘顶尖工程师), advice to the reader (检查车况，才能做到万无一失), and comparisons with the firm's own
+products, range or history (比上一代, 本店所有套餐中…, 我们迄今为止最薄的…). Each takes a sentence and the hit's
+[start, end) in it.
 """
 from __future__ import annotations
 
@@ -35,9 +37,12 @@ SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", 
 # The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
 SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)[\u4e00-\u9fa5]{0,4}(迄今为止|迄今|有史以来|历来|历代|历史上)"
 # The firm's own range as the field of comparison: 在本店所有套餐中…, 本店今年销量最高的款式, 我们店里卖得最好的.
-OWN_RANGE = (r"在我们的?(所有|全部|现有|在售|旗下)[^，。,]{0,10}(中|里|当中)|"
-             r"(我们|本店|本公司|我司|本品牌|本厂)在(所有|全部|现有|在售)(?![^，。,]{0,10}(品牌|厂家|商家|企业|公司|机构|店|平台|同行))[^，。,]{0,10}(中|里|当中)|"
-             r"(本店|我店|我们店|本厂)(今年|本月|本季|全年)?(卖|售|销)得?最|(本店|本公司|我司|本品牌|本厂|本馆|本院|本园|本酒店|本餐厅|我们店|我店|自家)的?"
+OWN_RANGE = (r"在我们的?(所有|全部|现有|在售|旗下)[^，。,]{0,10}(中|里|当中)"
+             # 我们在全部二十款产品中… (but not 在所有品牌中: the field is other firms)
+             r"|(我们|本店|本公司|我司|本品牌|本厂)在(所有|全部|现有|在售)"
+             r"(?![^，。,]{0,10}(品牌|厂家|商家|企业|公司|机构|店|平台|同行))[^，。,]{0,10}(中|里|当中)"
+             r"|(本店|我店|我们店|本厂)(今年|本月|本季|全年)?(卖|售|销)得?最"
+             r"|(本店|本公司|我司|本品牌|本厂|本馆|本院|本园|本酒店|本餐厅|我们店|我店|自家)的?"
              r"(所有|全部|现有|在售|旗下|今年|本年|本月|本季|年度|历年|去年)|(店里|店内)(卖|售|的)")
 # …unless the sentence also measures it against the market: 本店所有商品全网最低价.
 EXTERNAL = ("全网", "全国", "全球", "全市", "全城", "全省", "行业", "业内", "同行", "市场", "同类", "世界", "国内",
@@ -45,7 +50,8 @@ EXTERNAL = ("全网", "全国", "全球", "全市", "全城", "全省", "行业"
 # A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 WARNING_WORDS = ("处罚", "罚款", "被罚", "罚没", "查处", "立案", "通报", "约谈", "责令", "被判", "判决", "典型案例",
-                 "违法广告", "被曝光", "被下架", "被平台下架", "被责令下架", "骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
+                 "违法广告", "被曝光", "被下架", "被平台下架", "被责令下架",  # reports of penalties on others
+                 "骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
                  "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "举报",
                  "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税")
 # A goal written as a label: 公司愿景：成为…, 我们的目标：…
@@ -69,9 +75,9 @@ _FIRM_RE = re.compile("我们|我司|本公司|公司|本品|本店|本产品|�
 # FAQ: a question and the answer right after it.
 _ASKED_RE = re.compile("\\s*([^，,。]{0,4}(问题|问)|提问|q)\\s*[0-9]*\\s*[:：.、]|\\s*[【\\[（(]\\s*(问|问题|q)\\s*[0-9]*\\s*[】\\]）)]")
 _ANSWER_RE = re.compile("\\s*(答|回答|a)\\s*[0-9]*\\s*[:：.、]|\\s*[【\\[（(]\\s*(答|回答|a)\\s*[0-9]*\\s*[】\\]）)]")
-_AFFIRM_RE = re.compile("(可以|能|会|是的|是|当然|没问题|肯定|确实|有的|对)[，,。！!\\s]")
+_AFFIRM_RE = re.compile("(当然|肯定|绝对|完全|确实|一定)?(可以|能够|能|会|是的|是|行|没问题|有的|对|保证|包)(?![不否])")
 _DENY_RE = re.compile("不能|不可以|不会|不可能|没有|无法|不具有|不具备|不对|不作|不做|不承诺|不保证|不应|并非|不是|"
-                      "不提供|不属于|不宜|不建议|不含|没办法|做不到|不存在|不能替代|不可替代|否|并不|不得|不予|未经")
+                      "不提供|不属于|不宜|不建议|不含|没办法|做不到|不存在|不能替代|不可替代|并不|不得|不予")
 
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
 ATTRIBUTION = ("因使用", "因宣传", "因宣称", "因承诺", "因标注", "因发布", "因打出", "因含有", "号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡")
@@ -185,7 +191,7 @@ def faq_denied(question: str, answer: str) -> bool:
     reply = _ANSWER_RE.sub("", answer, count=1).lstrip()
     if _AFFIRM_RE.match(reply):
         return False
-    return reply.startswith(NEG_TOUCH) or _DENY_RE.search(reply) is not None
+    return reply.startswith(NEG_TOUCH + ("否",)) or _DENY_RE.search(reply) is not None
 
 
 def last_match(regex: re.Pattern, text: str, a: int, b: int) -> int:

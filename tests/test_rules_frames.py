@@ -46,6 +46,9 @@ def test_quoted_landmark(sentence, expected):
     ("【问】能根治吗", "【答】不能，本品不能代替药物", True),
     ("常见问题：吃这个能减肥吗", "不能，本品为普通食品", True),
     ("【问】能保证过吗", "【答】保证通过", False),
+    ("问：能保证通过吗", "答：当然可以，没有任何问题", False),
+    ("问：能保证通过吗", "答：是否通过取决于学员自己", False),
+    ("问：能保证通过吗", "答：否，我们不作承诺", True),
 ])
 def test_faq_denied(question, answer, expected):
     assert faq_denied(question, answer) is expected
