@@ -53,7 +53,12 @@ WARNING_WORDS = ("处罚", "罚款", "被罚", "罚没", "查处", "立案", "�
                  "违法广告", "被曝光", "被下架", "被平台下架", "被责令下架",  # reports of penalties on others
                  "骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
                  "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "举报",
-                 "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税")
+                 "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税",
+                 "没有科学依据", "缺乏科学依据", "无科学依据", "伪科学", "谣言", "辟谣", "伪造", "捏造", "冒用")
+# An anti-counterfeit line sells, it warns about nothing: 谨防假冒，认准“国宴专用”.
+_ANTI_FAKE_RE = re.compile("谨防(假冒|仿冒|山寨)|(严防|谨防|警惕)[^，。,]{0,4}(假货|仿品)")
+# 不是所有的茶都叫国宴用茶: a slogan that claims what it seems to negate.
+_RHETORICAL_RE = re.compile("不是所有[^，。,]{0,8}都(叫|是|能|配|称|可以)")
 # A goal written as a label: 公司愿景：成为…, 我们的目标：…
 _GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|追求|精神|口号|方针)[是为]?[:：]$")
 # An attitude the superlative describes: 最朴素的初心, 最真挚的祝福, 最大的心愿.
@@ -109,6 +114,8 @@ def negated(sentence: str, start: int, end: int | None = None) -> bool:
         # the negation in front of the list governs every item of it, and the noun after 等.
         a = list_start(sentence, a)
     before = sentence[a:start]
+    if _RHETORICAL_RE.search(before):
+        return False
     if before.endswith(NEG_TOUCH):
         return True
     return _NEG_NEAR_RE.search(before) is not None
@@ -131,7 +138,7 @@ def list_start(sentence: str, a: int) -> int:
 def quoted_warning(sentence: str, start: int, end: int) -> bool:
     """The hit is quoted, or attributed to someone else (号称, 所谓…), in a sentence that warns
     about or forbids such wording."""
-    if _WARNING_RE.search(sentence) is None:
+    if _WARNING_RE.search(_ANTI_FAKE_RE.sub("", sentence)) is None:
         return False
     a = max(0, start - NEG_WINDOW)
     a = max(a, last_match(_NEG_CLAUSE_RE, sentence, a, start) + 1)

@@ -54,6 +54,13 @@ def test_faq_denied(question, answer, expected):
     assert faq_denied(question, answer) is expected
 
 
+def test_slogans_and_anti_counterfeit_lines_are_claims():
+    from rules.exemptions import negated
+    assert not negated(*span("不是所有的茶都叫国宴用茶", "国宴用茶"))
+    assert not quoted_warning(*span("谨防假冒，认准“国宴专用”标志", "国宴专用"))
+    assert quoted_warning(*span("网传“领导人推荐”系伪造", "领导人推荐"))
+
+
 def test_reported_penalty_is_a_mention():
     assert quoted_warning(*span("多家企业因使用“全网最低”字样被市场监管部门处罚", "全网最低"))
     assert quoted_warning(*span("某平台因宣传保本保息被罚款", "保本保息"))
