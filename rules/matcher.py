@@ -43,6 +43,8 @@ REASONS = {
     "goal": ("目标、态度或建议表述，通常不视为绝对化用语", "a goal, attitude or advice, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
     "self_compare": ("与自身产品比较", "compares the firm's own products"),
+    "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
+                   "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
 }
 
 
@@ -254,6 +256,8 @@ class Matcher:
             if outcome == "skip":
                 return None
             severity, reason = Severity.INFO, key
+        if ctx.disclosure and severity.rank > Severity.INFO.rank and _disclosed(sentence, ctx.disclosure):
+            severity, reason = Severity.INFO, "disclosure"
         return severity, reason
 
 
@@ -300,6 +304,11 @@ def _contains(sentence: str, word: str) -> bool:
     if len(word) > 2 and word[0] == "/" and word[-1] == "/":
         return _regex(word[1:-1]).search(sentence) is not None
     return word in sentence
+
+
+def _disclosed(sentence: str, words: tuple[str, ...]) -> bool:
+    """The sentence states the claim with its registration or source (one of `words`)."""
+    return any(_contains(sentence, w) for w in words)
 
 
 def _token_in(token: str, words: tuple[str, ...]) -> bool:

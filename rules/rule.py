@@ -18,7 +18,10 @@ class Context:
     when one of these words is in the same sentence; `sentence_not`: it does not when one is.
     `negation`, `goal`, `self_compare`: what happens (skip | info | ignore) when the hit is
     negated (不保本), stated as a goal or attitude (致力于成为…), or compares the firm's own
-    products (比上一代) — the regulator's exceptions.
+    products (比上一代) — the regulator's exceptions. `disclosure`: when one of these words is in
+    the sentence, the hit is reported at info — the claim is stated with its registration or its
+    dated, sourced figure (特殊化妆品注册证, 国食健注G…, 截至…（来源：…）), so it is a disclosure to
+    keep evidence for rather than a promise.
     """
 
     prev: tuple[str, ...] = ()
@@ -30,6 +33,7 @@ class Context:
     negation: str = "skip"
     goal: str = "ignore"
     self_compare: str = "ignore"
+    disclosure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

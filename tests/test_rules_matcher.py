@@ -110,3 +110,11 @@ def test_goal_words_count_only_in_the_hits_clause(rs):
     assert f.severity.value == "error"
     (g,) = rs.check("公司以成为世界一流企业为愿景")
     assert g.severity.value == "info"
+
+
+def test_disclosure_lowers_a_licensed_claim_to_info_with_the_reason(rs):
+    # An approved health-food function stated with its registration number is a disclosure...
+    found = rs.check("保健功能：增强免疫力（国食健注G20190321）")
+    assert found and all(f.severity.value == "info" and "注册证号" in f.message for f in found)
+    # ...the same claim without it is not.
+    assert any(f.severity.rank >= 2 for f in rs.check("保健功能：增强免疫力，全家适用"))

@@ -60,3 +60,10 @@ rules:
     rs = load_ruleset(packs=[], extra=[bad])
     problems = rs.run_examples()
     assert len(problems) == 2 and all(p.startswith(f"{bad}:3: examples: ZZ201") for p in problems)
+
+
+def test_every_bundled_pattern_has_trigger_literals():
+    # A pattern without a literal for the automaton to wait for runs on every text of every page.
+    from rules.literals import required_literals
+    loose = [f"{r.id}: {p}" for r in RULES for p in r.patterns if not required_literals(p)]
+    assert loose == []
