@@ -264,7 +264,8 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
 # Parsing YAML and building the automaton costs more than checking a small file, so the
 # compiled RuleSet is pickled in the user cache directory, keyed by the rule files and the
 # engine's own source files (size and mtime) and the tuning. Any problem: build it again.
-_ENGINE = ("loader.py", "rule.py", "matcher.py", "exemptions.py", "literals.py", "normalize.py", "ruleset.py", "model.py", "segment.py")
+_ENGINE = ("loader.py", "rule.py", "matcher.py", "exemptions.py", "names.py", "literals.py", "normalize.py", "ruleset.py",
+           "model.py", "segment.py")
 
 
 def _stamp(path: Path) -> tuple:

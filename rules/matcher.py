@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -24,7 +25,7 @@ import ahocorasick_rs
 
 from .exemptions import CLAUSE_RE, faq_denied, goal, last_match, negated, quoted_warning, self_compare
 from .names import address, award_title, person_name, quoted_landmark
-from .literals import PATTERN_REACH, merge_spans, required_literals
+from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
 from .rule import Rule
@@ -33,7 +34,6 @@ from .segment import Segmenter
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
 _UNKNOWN = object()
 DFA_AFTER = 200_000  # characters scanned before the automaton is rebuilt as a DFA
-MANY_TRIGGERS = 3  # more trigger literals than this in a text: the pattern scans it all (one C pass)
 MAX_SENTENCE = 80  # chars either side of a hit that context words are looked for in
 # jieba sees the hit plus this many chars either side, within its clause: a word that crosses
 # the hit's edges is always inside, and the cost per hit stays small and bounded.
@@ -81,6 +81,7 @@ class Matcher:
                         words.add(key)
         self._pattern_src = [(i, p) for i, r in enumerate(self.rules) for p in r.patterns]
         self._always: list[int] = []  # patterns without a literal to wait for: run on every text
+        self._reach = [pattern_reach(src) for _i, src in self._pattern_src]
         for k, (_i, src) in enumerate(self._pattern_src):
             lits = required_literals(src)
             if lits:
@@ -92,7 +93,10 @@ class Matcher:
         # terms and the patterns' trigger literals. It starts as the quick-to-build NFA; once a
         # run has scanned DFA_AFTER characters it becomes a DFA (~25 ms to build, scans ~1.7x faster).
         self._keys = sorted(table.keys() | triggers.keys())
-        self._values = [(key, tuple(table.get(key, ())), tuple(triggers.get(key, ()))) for key in self._keys]
+        # Per key: (rules whose term it is, patterns it triggers, whether an ASCII letter or digit
+        # next to its start / end makes it part of a longer word, e.g. "top1" in "top10").
+        self._values = [(tuple(table.get(key, ())), tuple(triggers.get(key, ())),
+                         _is_word_char(key[0]), _is_word_char(key[-1])) for key in self._keys]
         self._automaton = None  # built on first use (and again after unpickling)
         self._scanned = 0
         self._verdicts: dict[tuple, tuple[Severity, str] | None] = {}
@@ -124,22 +128,19 @@ class Matcher:
     def candidates(self, text: str) -> list[tuple[int, int, int, bool]]:
         """(start, end, rule index, is_term) of every term and pattern occurrence in normalised `text`."""
         out: list[tuple[int, int, int, bool]] = []
-        run: dict[int, list[int]] = {}  # pattern → end positions of its trigger literals
+        run: dict[int, list[int]] = defaultdict(list)  # pattern → end positions of its trigger literals
+        size = len(text)
         if self._keys:
             values = self._values
             for n, start, end in self._scan(text):
-                key, idx, trig = values[n]
+                idx, trig, word_start, word_end = values[n]
                 for k in trig:
-                    ends = run.get(k)
-                    if ends is None:
-                        run[k] = [end - 1]
-                    else:
-                        ends.append(end - 1)
+                    run[k].append(end - 1)
                 if not idx:
                     continue
-                if key[0].isascii() and key[0].isalnum() and start > 0 and _is_word_char(text[start - 1]):
+                if word_start and start > 0 and _is_word_char(text[start - 1]):
                     continue
-                if key[-1].isascii() and key[-1].isalnum() and end < len(text) and _is_word_char(text[end]):
+                if word_end and end < size and _is_word_char(text[end]):
                     continue
                 out.extend((start, end, i, True) for i in idx)
         if run or self._always:
@@ -148,14 +149,16 @@ class Matcher:
                 out.extend((m.start(), m.end(), i, False) for m in self._compiled(k).finditer(text)
                            if m.end() > m.start())
             for k, ends in run.items():
-                # A pattern is sentence-sized: look only around its trigger literals (or, when
-                # they are many, over the whole text: one scan in C beats many small ones).
+                # A pattern is sentence-sized: look only around its trigger literals, as far as
+                # its longest match reaches (or, when the windows would cover much of the text,
+                # over all of it: one scan in C beats many small ones).
                 i = self._pattern_src[k][0]
                 last = -1
-                if len(ends) > MANY_TRIGGERS:
-                    spans = [(0, len(text))]
+                reach = self._reach[k]
+                if len(ends) * reach > size:
+                    spans = [(0, size)]
                 else:
-                    spans = merge_spans((max(0, e - PATTERN_REACH), e + PATTERN_REACH) for e in sorted(ends))
+                    spans = merge_spans((max(0, e - reach), e + reach) for e in sorted(ends))
                 for w0, w1 in spans:
                     for m in self._compiled(k).finditer(text, w0, min(w1, len(text))):
                         if m.end() > m.start() and m.start() >= last:
