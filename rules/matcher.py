@@ -155,8 +155,10 @@ class Matcher:
                 i = self._pattern_src[k][0]
                 last = -1
                 reach = self._reach[k]
-                if len(ends) * reach > size:
-                    spans = [(0, size)]
+                if len(ends) == 1:
+                    spans = ((max(0, ends[0] - reach), ends[0] + reach),)
+                elif len(ends) * reach > size:
+                    spans = ((0, size),)
                 else:
                     spans = merge_spans((max(0, e - reach), e + reach) for e in sorted(ends))
                 for w0, w1 in spans:
@@ -271,12 +273,18 @@ class _Doc:
         self.text = text
         self._segmenter = segmenter
         self._tokens: dict[tuple[int, int], set[int]] = {}
+        self._ends: list[int] | None = None  # positions of the sentence-ending characters
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         """The sentence around [start, end), at most MAX_SENTENCE chars either side."""
-        s0 = last_match(SENTENCE_END, self.text, max(0, start - MAX_SENTENCE), start) + 1 or max(0, start - MAX_SENTENCE)
-        m = SENTENCE_END.search(self.text, end, end + MAX_SENTENCE)
-        return s0, (m.start() if m else min(len(self.text), end + MAX_SENTENCE))
+        ends = self._ends
+        if ends is None:
+            ends = self._ends = [m.start() for m in SENTENCE_END.finditer(self.text)]
+        k = bisect.bisect_left(ends, start)
+        s0 = ends[k - 1] + 1 if k and ends[k - 1] >= start - MAX_SENTENCE else max(0, start - MAX_SENTENCE)
+        k = bisect.bisect_left(ends, end, k)
+        s1 = ends[k] if k < len(ends) and ends[k] < end + MAX_SENTENCE else min(len(self.text), end + MAX_SENTENCE)
+        return s0, s1
 
     def answer(self, s1: int) -> str:
         """The sentence after a question mark at s1 (the answer to a FAQ question), else ""."""
