@@ -85,6 +85,17 @@ def test_own_range_in_our_packages():
     assert not self_compare(*span("在我们所有产品中，这款是全网销量最高的", "最高"))
 
 
+@pytest.mark.parametrize("sentence, term, expected", [
+    ("这是本工作室迄今为止规模最大的一次展览", "最大", True),
+    ("本乐团成立以来最大的一场演出将在下月举行", "最大", True),
+    ("这是我校建校以来录取人数最多的一年", "最多", True),
+    ("这是本行业有史以来规模最大的并购", "最大", False),
+    ("本地区有史以来销量最高的车型", "最高", False),
+])
+def test_own_history_of_any_own_unit(sentence, term, expected):
+    assert self_compare(*span(sentence, term)) is expected
+
+
 def test_faq_answer_read_across_sentences_in_a_text():
     rs = load_ruleset()
     denied = "问：这款精华能祛斑吗？答：本品为普通化妆品，不具有祛斑功效。"
