@@ -165,7 +165,9 @@ def self_compare(sentence: str, start: int, end: int) -> bool:
         return True
     a = last_match(CLAUSE_RE, sentence, 0, start) + 1
     m = CLAUSE_RE.search(sentence, end)
-    return _SELF_HISTORY_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
+    own = _SELF_HISTORY_RE.search(sentence, a, m.start() if m else len(sentence))
+    # 本产品是全国有史以来… measures against the market, not the firm's own past.
+    return own is not None and _EXTERNAL_RE.search(own.group()) is None
 
 
 def goal(sentence: str, start: int, end: int) -> bool:

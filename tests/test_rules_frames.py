@@ -91,6 +91,8 @@ def test_own_range_in_our_packages():
     ("这是我校建校以来录取人数最多的一年", "最多", True),
     ("这是本行业有史以来规模最大的并购", "最大", False),
     ("本地区有史以来销量最高的车型", "最高", False),
+    ("本产品是全国有史以来销量最高的空调", "最高", False),
+    ("公司是行业有史以来规模最大的企业", "最大", False),
 ])
 def test_own_history_of_any_own_unit(sentence, term, expected):
     assert self_compare(*span(sentence, term)) is expected
