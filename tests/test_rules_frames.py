@@ -121,6 +121,12 @@ def test_address(sentence, term, expected):
     ("公司喜获“年度最具影响力品牌”称号", "最具影响力", True),
     ("本系列产品荣获“行业最佳产品奖”（自评）", "最佳", False),   # a prize the firm gave itself
     ("我们是“全网最低价”的家电商城", "全网最低价", False),        # quoted, but no award
+    ("公司荣获2023年度最具人气奖", "最具人气", True),               # unquoted: verb before, prize after
+    ("本片获得第36届金鸡奖最佳导演提名", "最佳", True),
+    ("公司荣获2023年度最佳雇主称号（自评）", "最佳", False),
+    ("参与活动最高可获得1000元奖金", "最高", False),               # prize money, no award
+    ("荣获好评，我们是行业最好的服务商奖", "最好", False),           # the verb is in another clause
+    ("用户获得最佳的体验奖励", "最佳", False),
 ])
 def test_award_title(sentence, term, expected):
     assert award_title(*span(sentence, term)) is expected
