@@ -126,3 +126,21 @@ def quoted_landmark(sentence: str, start: int, end: int) -> bool:
         return False  # the quote must go on after the hit: “天下第一”关 is not a name
     inner = sentence[a + 1:b]
     return inner[-1] in LANDMARKS and all("\u4e00" <= c <= "\u9fa5" for c in inner)
+
+
+# The title of a book, film, song, programme or article in 《》: 《最强大脑》, 《唯一的听众》, 《赌神》.
+WORK_TITLE = 24
+# …unless the firm sells under it: 《全网最强Python》课程 names the course it claims for.
+_OWN_TITLE_AFTER_RE = re.compile("\\s?(课程|网课|教程|训练营|套餐|礼盒|系列产品|产品|课(?![文本件题外间]))")
+
+
+def work_title(sentence: str, start: int, end: int) -> bool:
+    """The hit is inside the 《》 title of a work (《最好的我们》取景地, 歌曲《最炫民族风》)."""
+    a = sentence.rfind("《", max(0, start - WORK_TITLE), start)
+    if a < 0 or "》" in sentence[a:start]:
+        return False
+    b = sentence.find("》", end, a + WORK_TITLE + 1)
+    if b < 0:
+        return False
+    return _OWN_TITLE_AFTER_RE.match(sentence, b + 1) is None
+

@@ -4,7 +4,7 @@ import pytest
 
 from rules.exemptions import faq_denied, goal, quoted_warning, self_compare
 from rules.loader import load_ruleset
-from rules.names import address, award_title, person_name, quoted_landmark
+from rules.names import address, award_title, person_name, quoted_landmark, work_title
 
 
 def span(sentence, term):
@@ -130,3 +130,16 @@ def test_address(sentence, term, expected):
 ])
 def test_award_title(sentence, term, expected):
     assert award_title(*span(sentence, term)) is expected
+
+
+@pytest.mark.parametrize("sentence,term,expected", [
+    ("我们的学员曾参加《最强大脑》节目录制", "最强", True),
+    ("阅读《唯一的听众》课文并回答问题", "唯一", True),
+    ("电影《赌神》经典片段赏析", "赌神", True),
+    ("《全网最强Python》课程，零基础包会", "最强", False),   # the course sold under the title
+    ("我们是全网最强的团队，详见《服务手册》", "最强", False),  # outside the title
+    ("《最好", "最好", False),                                   # never closed
+])
+def test_work_title(sentence, term, expected):
+    assert work_title(*span(sentence, term)) is expected
+
