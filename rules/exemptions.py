@@ -35,7 +35,10 @@ SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", 
                 "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中",
                 "本系列中", "历代产品", "历代机型", "旗下产品中", "旗下所有产品")
 # The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
-SELF_HISTORY = r"(我们|我司|本公司|公司|本品牌|品牌|本店|自家)[\u4e00-\u9fa5]{0,4}(迄今为止|迄今|有史以来|历来|历代|历史上)"
+# …and 本工作室迄今为止, 本酒店开业以来, 我校建校以来 (本行业, 本地, 本市… are the market, not the firm).
+SELF_HISTORY = (r"(我们|我司|我店|我厂|我校|我院|我馆|我社|我园|本公司|公司|本品牌|品牌|本店|自家|团队"
+                r"|本(?!行业|业|地|市|省|区|县|国|土|届|世纪|年度|季度)[\u4e00-\u9fa5]{1,3})[\u4e00-\u9fa5]{0,4}"
+                r"(迄今为止|迄今|有史以来|历来|历代|历史上|成立以来|开业以来|创立以来|创办以来|建校以来|建院以来|开馆以来|建厂以来|成立至今|开业至今)")
 # The firm's own range as the field of comparison: 在本店所有套餐中…, 本店今年销量最高的款式, 我们店里卖得最好的.
 OWN_RANGE = (r"在我们的?(所有|全部|现有|在售|旗下|[几两三四五六七八九十\d]+(款|种|个|类|套|项|家))[^，。,]{0,10}(中|里|当中)"
              # 我们在全部二十款产品中… (but not 在所有品牌中: the field is other firms)
@@ -162,7 +165,9 @@ def self_compare(sentence: str, start: int, end: int) -> bool:
         return True
     a = last_match(CLAUSE_RE, sentence, 0, start) + 1
     m = CLAUSE_RE.search(sentence, end)
-    return _SELF_HISTORY_RE.search(sentence, a, m.start() if m else len(sentence)) is not None
+    own = _SELF_HISTORY_RE.search(sentence, a, m.start() if m else len(sentence))
+    # 本产品是全国有史以来… measures against the market, not the firm's own past.
+    return own is not None and _EXTERNAL_RE.search(own.group()) is None
 
 
 def goal(sentence: str, start: int, end: int) -> bool:

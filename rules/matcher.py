@@ -24,7 +24,7 @@ from typing import Iterable
 import ahocorasick_rs
 
 from .exemptions import CLAUSE_RE, faq_denied, goal, last_match, negated, quoted_warning, self_compare
-from .names import address, award_title, person_name, quoted_landmark
+from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize_term
@@ -222,8 +222,9 @@ class Matcher:
         for src in rule.exception_patterns:
             if any(m.start() <= rel0 and m.end() >= rel1 for m in _regex(src).finditer(sentence)):
                 return None
-        # A name is not a claim: 技术总监李唯一, “天下第一关”景区, 首创大厦12层.
-        if person_name(sentence, rel0, rel1) or quoted_landmark(sentence, rel0, rel1) or address(sentence, rel0, rel1):
+        # A name is not a claim: 技术总监李唯一, “天下第一关”景区, 首创大厦12层, 《最强大脑》.
+        if (person_name(sentence, rel0, rel1) or quoted_landmark(sentence, rel0, rel1) or address(sentence, rel0, rel1)
+                or work_title(sentence, rel0, rel1)):
             return None
         # An award's name is reported, not claimed (荣获“2023年度最受欢迎酒店”奖); 驰名商标 stays banned.
         if rule.category == "absolute" and award_title(sentence, rel0, rel1):

@@ -45,6 +45,11 @@ AWARD_NAME = 24
 # An award named after the quote, or received before it: “…”奖, 荣获“…”.
 _AWARD_AFTER_RE = re.compile("(大?奖|奖项|称号|荣誉|荣誉称号|奖杯|证书)")
 _SELF_AWARDED_RE = re.compile("自评|自封|自行评|自我评|自颁|内部评")
+# An unquoted prize: the verb within reach before the hit, the prize word within reach after it, no
+# clause break or 的 between (荣获最高奖金 and 获得最佳的体验 are no prizes).
+UNQUOTED_REACH = 14
+_CLAUSE_ENDS = "，。,；;！!？?：:"
+_UNQUOTED_PRIZE_RE = re.compile("[^，。,；;！!？?：:的]{0,8}?(大奖|奖项|奖(?!励|金|品|池|券|学金)|荣誉称号|称号|提名)")
 _AWARDED_RE = re.compile("荣获|获得|获评|获颁|评为|评选为|授予|入选|当选|荣膺|颁发|摘得|斩获|喜获|获")
 
 
@@ -68,15 +73,26 @@ def address(sentence: str, start: int, end: int) -> bool:
 
 
 def award_title(sentence: str, start: int, end: int) -> bool:
-    """The hit is inside the quoted name of an award the firm received (荣获携程“2023年度最受欢迎酒店”奖)."""
-    span = _quote_around(sentence, start, end, AWARD_NAME)
-    if span is None:
-        return False
-    a, b = span
+    """The hit is inside the name of an award the firm received: quoted (荣获携程“2023年度最受欢迎酒店”奖)
+    or not, between the receiving verb and the prize (荣获2023年度最具人气奖, 获得金鸡奖最佳导演提名)."""
     if _SELF_AWARDED_RE.search(sentence):
         return False  # a prize the firm gave itself: （自评）
+    span = _quote_around(sentence, start, end, AWARD_NAME)
+    if span is None:
+        return _unquoted_award(sentence, start, end)
+    a, b = span
     return (_AWARD_AFTER_RE.match(sentence, b + 1) is not None
             or _AWARDED_RE.search(sentence, max(0, a - 12), a) is not None)
+
+
+def _unquoted_award(sentence: str, start: int, end: int) -> bool:
+    """荣获…<hit>…奖 in one clause: a receiving verb shortly before the hit, the prize shortly after."""
+    lo = max(0, start - UNQUOTED_REACH)
+    clause = max((sentence.rfind(c, lo, start) for c in _CLAUSE_ENDS), default=-1)
+    if _AWARDED_RE.search(sentence, max(lo, clause + 1), start) is None:
+        return False
+    m = _UNQUOTED_PRIZE_RE.match(sentence, end)
+    return m is not None
 
 
 def _quote_around(sentence: str, start: int, end: int, reach: int) -> tuple[int, int] | None:
@@ -110,3 +126,21 @@ def quoted_landmark(sentence: str, start: int, end: int) -> bool:
         return False  # the quote must go on after the hit: “天下第一”关 is not a name
     inner = sentence[a + 1:b]
     return inner[-1] in LANDMARKS and all("\u4e00" <= c <= "\u9fa5" for c in inner)
+
+
+# The title of a book, film, song, programme or article in 《》: 《最强大脑》, 《唯一的听众》, 《赌神》.
+WORK_TITLE = 24
+# …unless the firm sells under it: 《全网最强Python》课程 names the course it claims for.
+_OWN_TITLE_AFTER_RE = re.compile("\\s?(课程|网课|教程|训练营|套餐|礼盒|系列产品|产品|课(?![文本件题外间]))")
+
+
+def work_title(sentence: str, start: int, end: int) -> bool:
+    """The hit is inside the 《》 title of a work (《最好的我们》取景地, 歌曲《最炫民族风》)."""
+    a = sentence.rfind("《", max(0, start - WORK_TITLE), start)
+    if a < 0 or "》" in sentence[a:start]:
+        return False
+    b = sentence.find("》", end, a + WORK_TITLE + 1)
+    if b < 0:
+        return False
+    return _OWN_TITLE_AFTER_RE.match(sentence, b + 1) is None
+

@@ -4,7 +4,7 @@ import pytest
 
 from rules.exemptions import faq_denied, goal, quoted_warning, self_compare
 from rules.loader import load_ruleset
-from rules.names import address, award_title, person_name, quoted_landmark
+from rules.names import address, award_title, person_name, quoted_landmark, work_title
 
 
 def span(sentence, term):
@@ -85,6 +85,19 @@ def test_own_range_in_our_packages():
     assert not self_compare(*span("在我们所有产品中，这款是全网销量最高的", "最高"))
 
 
+@pytest.mark.parametrize("sentence, term, expected", [
+    ("这是本工作室迄今为止规模最大的一次展览", "最大", True),
+    ("本乐团成立以来最大的一场演出将在下月举行", "最大", True),
+    ("这是我校建校以来录取人数最多的一年", "最多", True),
+    ("这是本行业有史以来规模最大的并购", "最大", False),
+    ("本地区有史以来销量最高的车型", "最高", False),
+    ("本产品是全国有史以来销量最高的空调", "最高", False),
+    ("公司是行业有史以来规模最大的企业", "最大", False),
+])
+def test_own_history_of_any_own_unit(sentence, term, expected):
+    assert self_compare(*span(sentence, term)) is expected
+
+
 def test_faq_answer_read_across_sentences_in_a_text():
     rs = load_ruleset()
     denied = "问：这款精华能祛斑吗？答：本品为普通化妆品，不具有祛斑功效。"
@@ -108,6 +121,25 @@ def test_address(sentence, term, expected):
     ("公司喜获“年度最具影响力品牌”称号", "最具影响力", True),
     ("本系列产品荣获“行业最佳产品奖”（自评）", "最佳", False),   # a prize the firm gave itself
     ("我们是“全网最低价”的家电商城", "全网最低价", False),        # quoted, but no award
+    ("公司荣获2023年度最具人气奖", "最具人气", True),               # unquoted: verb before, prize after
+    ("本片获得第36届金鸡奖最佳导演提名", "最佳", True),
+    ("公司荣获2023年度最佳雇主称号（自评）", "最佳", False),
+    ("参与活动最高可获得1000元奖金", "最高", False),               # prize money, no award
+    ("荣获好评，我们是行业最好的服务商奖", "最好", False),           # the verb is in another clause
+    ("用户获得最佳的体验奖励", "最佳", False),
 ])
 def test_award_title(sentence, term, expected):
     assert award_title(*span(sentence, term)) is expected
+
+
+@pytest.mark.parametrize("sentence,term,expected", [
+    ("我们的学员曾参加《最强大脑》节目录制", "最强", True),
+    ("阅读《唯一的听众》课文并回答问题", "唯一", True),
+    ("电影《赌神》经典片段赏析", "赌神", True),
+    ("《全网最强Python》课程，零基础包会", "最强", False),   # the course sold under the title
+    ("我们是全网最强的团队，详见《服务手册》", "最强", False),  # outside the title
+    ("《最好", "最好", False),                                   # never closed
+])
+def test_work_title(sentence, term, expected):
+    assert work_title(*span(sentence, term)) is expected
+
