@@ -89,7 +89,7 @@ _AFFIRM_RE = re.compile("(当然|肯定|绝对|完全|确实|一定)?(可以|能
 _DENY_RE = re.compile("不能|不可以|不会|不可能|没有|无法|不具有|不具备|不对|不作|不做|不承诺|不保证|不应|并非|不是|"
                       "不提供|不属于|不宜|不建议|不含|没办法|做不到|不存在|不能替代|不可替代|并不|不得|不予|"
                       # …or refuses the promise itself: 本产品不保本, 我们不包过, 不担保收益.
-                      "不保|不包|不担保|不确保|不兜底|非保本|不退还|不可退")
+                      "不保|不包|不担保|不确保|不兜底|非保本|不退还|不可退|不敢")
 
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
 ATTRIBUTION = ("因使用", "因宣传", "因宣称", "因承诺", "因标注", "因发布", "因打出", "因含有", "号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡",
@@ -125,12 +125,21 @@ def negated(sentence: str, start: int, end: int | None = None) -> bool:
         # An item of a list closed by 等/之类 (不具有开光、转运等功能, 不得宣称祛斑、生发等功效):
         # the negation in front of the list governs every item of it, and the noun after 等.
         a = list_start(sentence, a)
+    if end is not None and _DENIED_AFTER_RE.match(sentence, end):
+        return True
     before = sentence[a:start]
     if _RHETORICAL_RE.search(before):
         return False
     if before.endswith(NEG_TOUCH):
         return True
     return _NEG_NEAR_RE.search(before) is not None
+
+
+# A claim the sentence goes on to call false: 获评中国驰名商标的消息不实, 所谓“包过”的说法纯属谣言.
+DENIED_REACH = 16
+_DENIED_AFTER_RE = re.compile("[^，。,；;！!？?]{0,%d}?的?(消息|说法|传言|传闻|报道|宣传|言论|信息|广告)[\"”」』’]?"
+                              "(均|都|皆)?(不实|有误|失实|系谣言|是谣言|纯属谣言|为谣言|是假的|系虚假|属虚假|纯属虚构|纯属捏造|系伪造|不属实)"
+                              % DENIED_REACH)
 
 
 def _last_item(sentence: str, end: int) -> bool:
