@@ -27,7 +27,7 @@ from .exemptions import CLAUSE_RE, faq_denied, goal, last_match, negated, quoted
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
-from .normalize import BOUNDARY, normalize_term
+from .normalize import BOUNDARY, normalize, normalize_term
 from .rule import Rule
 from .segment import Segmenter
 
@@ -100,6 +100,7 @@ class Matcher:
         self._automaton = None  # built on first use (and again after unpickling)
         self._scanned = 0
         self._verdicts: dict[tuple, tuple[Severity, str] | None] = {}
+        self._lines: dict[str, list[tuple[Hit, int, int]]] = {}
         self._patterns: dict[int, re.Pattern] | None = None  # compiled on first use
         self._exceptions = [tuple(normalize_term(e) for e in r.exceptions) for r in self.rules]
         # Only an exception that contains the matched term can cover it: look those up per term.
@@ -113,6 +114,7 @@ class Matcher:
         state["_automaton"] = None  # the Rust automaton does not pickle; it is rebuilt in milliseconds
         state["_scanned"] = 0
         state["_verdicts"] = {}
+        state["_lines"] = {}
         return state
 
     def _compiled(self, k: int) -> re.Pattern:
@@ -206,8 +208,27 @@ class Matcher:
                 hits.append(Hit(start, end, self.rules[i], *verdict))
         return resolve_overlaps(hits) if resolve else hits
 
+    def find_line(self, line: str) -> list[tuple[Hit, int, int]]:
+        """(hit, start, end) in one line of original text, positions in the line; cached by the
+        line, as pages repeat their headers, footers and boilerplate line for line.
+
+        A line break ends a sentence, so nothing the matcher looks at crosses one: a line's hits
+        do not depend on the lines around it.
+        """
+        found = self._lines.get(line)
+        if found is None:
+            norm = normalize(line)
+            found = [(h, *norm.orig_span(h.start, h.end)) for h in self.find(norm.text)]
+            limit = self.segmenter.cache_size  # 0: no caching at all (the benchmark's cold run)
+            if limit:
+                if len(self._lines) >= limit:
+                    self._lines.clear()
+                self._lines[line] = found
+        return found
+
     def clear_caches(self) -> None:
-        """Forget cached verdicts and tokens (for cold-start measurements)."""
+        """Forget cached lines, verdicts and tokens (for cold-start measurements)."""
+        self._lines.clear()
         self._verdicts.clear()
         self.segmenter.clear_cache()
 

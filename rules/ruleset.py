@@ -36,19 +36,13 @@ class RuleSet:
 
     def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1) -> list[Finding]:
         """Findings in `text`; positions are 1-based and offset by where the text starts (line, column)."""
-        norm = normalize(text)
-        hits = self.matcher.find(norm.text)
-        if not hits:
-            return []
         out = []
-        for h in hits:
-            o0, o1 = norm.orig_span(h.start, h.end)
-            k = text.count("\n", 0, o0)
-            if k == 0:
-                ln, col = line, column + o0
-            else:
-                ln, col = line + k, o0 - text.rindex("\n", 0, o0)
-            out.append(self._finding(h, text, o0, o1, url, where, ln, col))
+        pos = 0
+        for k, part in enumerate(text.split("\n")):
+            for h, a, b in self.matcher.find_line(part) if part else ():
+                out.append(self._finding(h, text, pos + a, pos + b, url, where, line + k,
+                                         (column if k == 0 else 1) + a))
+            pos += len(part) + 1
         return out
 
     def _finding(self, h: Hit, text: str, o0: int, o1: int, url: str, where: str, line: int, column: int) -> Finding:

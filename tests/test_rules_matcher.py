@@ -118,3 +118,35 @@ def test_disclosure_lowers_a_licensed_claim_to_info_with_the_reason(rs):
     assert found and all(f.severity.value == "info" and "注册证号" in f.message for f in found)
     # ...the same claim without it is not.
     assert any(f.severity.rank >= 2 for f in rs.check("保健功能：增强免疫力，全家适用"))
+
+
+def test_a_page_is_judged_line_by_line_with_repeated_lines_cached(rs):
+    from pathlib import Path
+
+    rows = [line.split("\t") for line in (Path(__file__).parent / "data" / "gold_flag.tsv")
+            .read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")][:120]
+    lines = [text for _label, _cat, text in rows]
+    page = "\n".join(lines + ["", "  "] + lines[:10])
+
+    def key(f):
+        return f.rule, f.severity, f.match, f.line, f.column, f.context
+
+    rs.matcher.clear_caches()
+    together = rs.check(page)
+    assert len(rs.matcher._lines) == len(set(lines)) + 1          # each distinct non-empty line once
+    # Each line alone gives what it gives inside the page (the context shown may reach further).
+    alone = [f for n, text in enumerate(page.split("\n"), 1) for f in rs.check(text, line=n)]
+    assert [key(f)[:5] for f in together] == [key(f)[:5] for f in alone]
+    # The repeated lines at the end give the same findings as their first occurrences.
+    first = [key(f)[:3] for f in together if f.line <= 10]
+    again = [key(f)[:3] for f in together if f.line > len(lines) + 2]
+    assert first == again and first
+    # Without the caches (the benchmark's cold run) nothing changes but the speed.
+    size = rs.matcher.segmenter.cache_size
+    try:
+        rs.matcher.segmenter.cache_size = 0
+        rs.matcher.clear_caches()
+        assert [key(f) for f in rs.check(page)] == [key(f) for f in together]
+        assert rs.matcher._lines == {}
+    finally:
+        rs.matcher.segmenter.cache_size = size
