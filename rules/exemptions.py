@@ -20,7 +20,7 @@ NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承�
             "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
             "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称",
             "不作", "不予", "不对", "不向", "不以", "从未", "未曾", "并未", "不接受", "不允许", "不准", "不许",
-            "不轻信", "勿信", "不开展", "不从事", "不经营", "不销售", "不出售", "不售卖", "不推广", "别信", "不要相信", "切莫", "当心", "小心")
+            "不轻信", "勿信", "别相信", "勿相信", "不可相信", "不能相信", "千万别", "未获得", "未获", "未曾获得", "不曾", "不开展", "不从事", "不经营", "不销售", "不出售", "不售卖", "不推广", "别信", "不要相信", "切莫", "当心", "小心")
 NEG_WINDOW = 12
 NEG_CLAUSE_END = ",、:()，：（）…"
 CLAUSE_CHARS = ",、:，："
@@ -58,7 +58,9 @@ WARNING_WORDS = ("处罚", "罚款", "被罚", "罚没", "查处", "立案", "�
                  "骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
                  "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "举报",
                  "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税",
-                 "没有科学依据", "缺乏科学依据", "无科学依据", "伪科学", "谣言", "辟谣", "伪造", "捏造", "冒用")
+                 "没有科学依据", "缺乏科学依据", "无科学依据", "伪科学", "谣言", "辟谣", "伪造", "捏造", "冒用",
+                 "当心", "小心", "提防", "留心", "留个心眼", "多加小心", "谨慎对待", "三思", "上当", "受骗", "被骗",
+                 "本质上", "其实只是", "只不过是", "噱头", "营销手段", "炒作", "一定是骗")
 # An anti-counterfeit line sells, it warns about nothing: 谨防假冒，认准“国宴专用”.
 _ANTI_FAKE_RE = re.compile("谨防(假冒|仿冒|山寨)|(严防|谨防|警惕)[^，。,]{0,4}(假货|仿品)")
 # 不是所有的茶都叫国宴用茶: a slogan that claims what it seems to negate.
@@ -86,15 +88,22 @@ _ASKED_RE = re.compile("\\s*([^，,。]{0,4}(问题|问)|提问|q)\\s*[0-9]*\\s*
 _ANSWER_RE = re.compile("\\s*(答|回答|a)\\s*[0-9]*\\s*[:：.、]|\\s*[【\\[（(]\\s*(答|回答|a)\\s*[0-9]*\\s*[】\\]）)]")
 _AFFIRM_RE = re.compile("(当然|肯定|绝对|完全|确实|一定)?(可以|能够|能|会|是的|是|行|没问题|有的|对|保证|包)(?![不否])")
 _DENY_RE = re.compile("不能|不可以|不会|不可能|没有|无法|不具有|不具备|不对|不作|不做|不承诺|不保证|不应|并非|不是|"
-                      "不提供|不属于|不宜|不建议|不含|没办法|做不到|不存在|不能替代|不可替代|并不|不得|不予")
+                      "不提供|不属于|不宜|不建议|不含|没办法|做不到|不存在|不能替代|不可替代|并不|不得|不予|"
+                      # …or refuses the promise itself: 本产品不保本, 我们不包过, 不担保收益.
+                      "不保|不包|不担保|不确保|不兜底|非保本|不退还|不可退|不敢")
 
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
-ATTRIBUTION = ("因使用", "因宣传", "因宣称", "因承诺", "因标注", "因发布", "因打出", "因含有", "号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡")
+ATTRIBUTION = ("因使用", "因宣传", "因宣称", "因承诺", "因标注", "因发布", "因打出", "因含有", "号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡",
+               # …or by what they say: 任何说能保证收益的项目, 那些吹嘘包过的机构.
+               "有人", "别人", "他人", "对方", "某些", "说能", "说可以", "说会", "说包", "说保", "吹嘘", "鼓吹", "吹得", "夸口", "许诺", "口口声声", "那些", "有些", "有的")
 
 # An item of a list: the hit is followed (within the item) by 、 or by the 等 that closes the list.
 LIST_ITEM = 8
 _LIST_END_RE = re.compile("[^，。,:：；;]{0,%d}?(、|等|之类|一类|这类)" % LIST_ITEM)
 _ITEM_END = "，。,；;！!？?"
+# The noun a negated list qualifies, closing the clause: 不具有美白、祛斑功效。 不提供保本、保息承诺，
+_LIST_NOUN_RE = re.compile("(的|类|等)?(功效|功能|作用|效果|疗效|用途|概念|说法|字样|用语|词语|表述|宣传|承诺|宣称|暗示|服务|业务|"
+                           "广告|信息|内容|产品|商品|项目)[\u4e00-\u9fa5]{0,2}([，。,；;！!？?]|$)")
 CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
@@ -117,6 +126,8 @@ def negated(sentence: str, start: int, end: int | None = None) -> bool:
         # An item of a list closed by 等/之类 (不具有开光、转运等功能, 不得宣称祛斑、生发等功效):
         # the negation in front of the list governs every item of it, and the noun after 等.
         a = list_start(sentence, a)
+    if end is not None and _DENIED_AFTER_RE.match(sentence, end):
+        return True
     before = sentence[a:start]
     if _RHETORICAL_RE.search(before):
         return False
@@ -125,9 +136,17 @@ def negated(sentence: str, start: int, end: int | None = None) -> bool:
     return _NEG_NEAR_RE.search(before) is not None
 
 
+# A claim the sentence goes on to call false: 获评中国驰名商标的消息不实, 所谓“包过”的说法纯属谣言.
+DENIED_REACH = 16
+_DENIED_AFTER_RE = re.compile("[^，。,；;！!？?]{0,%d}?的?(消息|说法|传言|传闻|报道|宣传|言论|信息|广告)[\"”」』’]?"
+                              "(均|都|皆)?(不实|有误|失实|系谣言|是谣言|纯属谣言|为谣言|是假的|系虚假|属虚假|纯属虚构|纯属捏造|系伪造|不属实)"
+                              "|[^，。,；;！!？?]{0,6}?(是|都是|根本|纯属|根本是)(不可能|不存在|骗人|假)的" % DENIED_REACH)
+
+
 def _last_item(sentence: str, end: int) -> bool:
-    """The hit ending at `end` is the last item of a list: it ends the clause (不得承诺保本、保收益。)."""
-    return end == len(sentence) or sentence[end] in _ITEM_END
+    """The hit ending at `end` is the last item of a list: it ends the clause (不得承诺保本、保收益。),
+    or only the noun the list qualifies follows it (不宣称美白、祛斑功效。)."""
+    return end == len(sentence) or sentence[end] in _ITEM_END or _LIST_NOUN_RE.match(sentence, end) is not None
 
 
 def list_start(sentence: str, a: int) -> int:

@@ -34,6 +34,7 @@ from .segment import Segmenter
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
 _UNKNOWN = object()
 DFA_AFTER = 200_000  # characters scanned before the automaton is rebuilt as a DFA
+LINE_CACHE = 20_000  # lines whose hits are kept: a site's boilerplate is a few hundred lines
 MAX_SENTENCE = 80  # chars either side of a hit that context words are looked for in
 # jieba sees the hit plus this many chars either side, within its clause: a word that crosses
 # the hit's edges is always inside, and the cost per hit stays small and bounded.
@@ -219,9 +220,8 @@ class Matcher:
         if found is None:
             norm = normalize(line)
             found = [(h, *norm.orig_span(h.start, h.end)) for h in self.find(norm.text)]
-            limit = self.segmenter.cache_size  # 0: no caching at all (the benchmark's cold run)
-            if limit:
-                if len(self._lines) >= limit:
+            if self.segmenter.cache_size:  # 0: no caching at all (the benchmark's cold run)
+                if len(self._lines) >= LINE_CACHE:
                     self._lines.clear()
                 self._lines[line] = found
         return found
