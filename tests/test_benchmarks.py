@@ -180,3 +180,18 @@ def test_run_script_measures_both_crawlers_at_a_tiny_size(tmp_path):
     assert "| 30 | audit |" in done.stdout and "audit ÷ bare" in done.stdout
     assert set(doc["startup"]) == {"siteaudit --help", "siteaudit check small.md"}
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_phrase_accuracy_counts_warning_and_error_lines(tmp_path, capsys):
+    from benchmarks.phrase_accuracy import score
+
+    tsv = tmp_path / "set.tsv"
+    tsv.write_text("# a comment\n"
+                   "flag\tabsolute\t本产品效果全网最佳。\n"
+                   "flag\tfinance\t这句话什么都没说。\n"           # a miss, on purpose
+                   "ok\ttime-word\t最近我们更新了首页。\n"
+                   "ok\tnegation\t本产品不保本，投资需谨慎。\n", encoding="utf-8")
+    recall, fp_rate = score(tsv, show=True)
+    assert (recall, fp_rate) == (0.5, 0.0)
+    out = capsys.readouterr().out
+    assert "MISS  finance" in out and "absolute 1/1" in out
