@@ -112,18 +112,10 @@ def _quote_around(sentence: str, start: int, end: int, reach: int) -> tuple[int,
 
 def quoted_landmark(sentence: str, start: int, end: int) -> bool:
     """The hit is inside a short quoted title that names a place (“天下第一关”景区)."""
-    a = -1
-    for i in range(start - 1, max(-1, start - QUOTED_NAME) - 1, -1):
-        if sentence[i] in QUOTES:
-            a = i
-            break
-        if sentence[i] in _CLOSERS:
-            return False
-    if a < 0:
-        return False
-    b = sentence.find(QUOTES[sentence[a]], end)
-    if b < 0 or b - a - 1 > QUOTED_NAME or b == end:
+    span = _quote_around(sentence, start, end, QUOTED_NAME + 1)
+    if span is None or span[1] == end:
         return False  # the quote must go on after the hit: “天下第一”关 is not a name
+    a, b = span
     inner = sentence[a + 1:b]
     return inner[-1] in LANDMARKS and all("\u4e00" <= c <= "\u9fa5" for c in inner)
 
