@@ -245,7 +245,7 @@ def main(argv=None) -> int:
     return 0 if engine_hits == want == base_hits else 1
 
 
-def write_results(lines: list[str], mb: float, repeat: int = 3) -> None:
+def write_results(lines: list[str], mb: float, repeat: int) -> None:
     path = ROOT / "benchmarks" / "RESULTS.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     import platform

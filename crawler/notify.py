@@ -356,9 +356,9 @@ def notify(section: NotifySection, doc: dict, extra: dict, report_path: str,
     results = []
     for name, url, env_name in channels:
         try:
-            req = _notify_one(name, url, env_name, doc, extra, report_path, env, clock(), lang)
-            result = req if isinstance(req, NotifyResult) else _send_with_retries(
-                name, req, env.get(env_name, "") if env_name else "", timeout, retries, backoff, sleep)
+            ready = _notify_one(name, url, env_name, doc, extra, report_path, env, clock(), lang)
+            result = ready if isinstance(ready, NotifyResult) else _send_with_retries(
+                name, *ready, timeout, retries, backoff, sleep)
         except Exception as exc:  # a bug here must not cost the user the audit's outputs
             result = NotifyResult(name, False, NotifyStatus.CONFIG, scrub(f"{type(exc).__name__}: {exc}", url))
         level = logging.INFO if result.sent else logging.WARNING
@@ -368,8 +368,8 @@ def notify(section: NotifySection, doc: dict, extra: dict, report_path: str,
 
 
 def _notify_one(name: str, url: str, env_name: str, doc: dict, extra: dict, report_path: str,
-                env: Mapping[str, str], now: float, lang: str) -> _Request | NotifyResult:
-    """The signed request for one channel, or the result that says why it cannot be sent."""
+                env: Mapping[str, str], now: float, lang: str) -> tuple[_Request, str] | NotifyResult:
+    """(the signed request for one channel, its secret), or the result that says why it cannot be sent."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return NotifyResult(name, False, NotifyStatus.CONFIG, f"notify.{name}: not an http(s) URL: {mask_url(url)}")
@@ -395,5 +395,5 @@ def _notify_one(name: str, url: str, env_name: str, doc: dict, extra: dict, repo
                    "top": top_findings(doc, TOP_FINDINGS), "fixed": len(extra.get("fixed") or []),
                    "report": report_path, "title": title, "text": text}
         req = webhook_request(url, secret, payload, now)
-    return req
+    return req, secret
 
