@@ -15,7 +15,7 @@ import yaml
 from benchmarks import corpus
 from benchmarks.nginx import Nginx, free_port
 from benchmarks.sitegen import APEX, DEFAULT_SEED, HOSTS, Site, write_site
-from crawler.dnsserver import DNSServer
+from crawler.loopback.dns import DNSServer
 
 LOOPBACK = "127.0.0.1"
 

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from crawler import __version__
-from crawler.checks.uptime import uptime_percent
+from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
-from crawler.store import Store
-from crawler.store_lock import now_iso
+from crawler.history.store import Store
+from crawler.history.lock import now_iso
 from rules.errors import ConfigError
 from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -325,7 +325,7 @@ def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, 
         "pages": pages,
     }
     extra = dict(run.get("extra") or {})
-    from crawler.checks.uptime import ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH
+    from crawler.checks.health.uptime import ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH
 
     extra["uptime"] = {**store.uptime(run["site"]),
                        "uptime_rules": {"zh": ACCOUNTING_RULES_ZH, "en": ACCOUNTING_RULES_EN}}
@@ -338,7 +338,7 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
 
 
 def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditContext) -> None:
-    from crawler.notify import NotifyStatus, notify
+    from crawler.notify.webhooks import NotifyStatus, notify
 
     report = str(paths.get("html") or paths.get("json") or "")
     for result in notify(profile.notify, doc, extra, report):

@@ -12,8 +12,8 @@ TEMPLATE = Path(__file__).parent / "templates" / "site.yaml"
 def history_command(site: str | None = None, db: str | None = None, lang: str = "zh", keep_runs: int | None = None,
                     out=sys.stdout) -> int:
     from crawler.audit import default_db
-    from crawler.history import format_history
-    from crawler.store import Store
+    from crawler.history.listing import format_history
+    from crawler.history.store import Store
 
     path = db or default_db()
     if not Path(path).exists():
@@ -34,7 +34,7 @@ def history_command(site: str | None = None, db: str | None = None, lang: str = 
 def report_command(run_id: str, db: str | None = None, out: str = "out", formats: list[str] | None = None,
                    lang: str | None = None, stdout=sys.stdout) -> int:
     from crawler.audit import build_outputs, default_db
-    from crawler.store import Store
+    from crawler.history.store import Store
     from reports.render import write_outputs
 
     path = db or default_db()

@@ -11,8 +11,8 @@ import pickle
 from pathlib import Path
 
 from crawler.checks import AuditContext
-from crawler.store import Store
-from crawler.store_lock import now_iso
+from crawler.history.store import Store
+from crawler.history.lock import now_iso
 from rules.model import CheckOutcome
 
 logger = logging.getLogger(__name__)

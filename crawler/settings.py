@@ -40,11 +40,11 @@ RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 # Our middlewares: decode by the bytes, honour Crawl-delay/Retry-After, report redirect loops,
 # send staging credentials to the declared hosts only.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.StagingAccessMiddleware": 450,
-    "crawler.middlewares.EncodingMiddleware": 575,
-    "crawler.middlewares.PolitenessMiddleware": 585,
+    "crawler.middlewares.staging.StagingAccessMiddleware": 450,
+    "crawler.middlewares.encoding.EncodingMiddleware": 575,
+    "crawler.middlewares.politeness.PolitenessMiddleware": 585,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+    "crawler.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
 }
 # Seconds: longest Retry-After honoured; past it we wait this long and retry anyway.
 AUDIT_RETRY_AFTER_MAX = 60.0

@@ -9,8 +9,8 @@ from typing import Callable
 
 import pytest
 
-from crawler.dnsserver import DNSServer, Zone
-from crawler.webserver import WebServer
+from crawler.loopback.dns import DNSServer, Zone
+from crawler.loopback.web import WebServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_FIXTURES = Path(__file__).parent / "site"

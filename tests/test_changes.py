@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.changes import compare, finding_key
+from crawler.history.changes import compare, finding_key
 
 
 def f(rule="AD101", url="https://a.cn/", where="body", match="最佳", **more) -> dict:

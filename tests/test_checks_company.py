@@ -7,7 +7,7 @@ import pytest
 
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS
 from crawler.checks.base import AuditContext
-from crawler.checks.company import (check_company, check_company_profile, credit_check_char, credit_code_valid)
+from crawler.checks.filing.company import (check_company, check_company_profile, credit_check_char, credit_code_valid)
 from crawler.page import Page
 from crawler.profile import CompanySection, LicenseSection, Profile, SiteSection
 from rules.model import CheckStatus, Severity
@@ -110,7 +110,7 @@ def test_registered():
 
 
 def test_a_footer_is_read_once_per_host(monkeypatch):
-    import crawler.checks.company as company
+    import crawler.checks.filing.company as company
 
     calls = []
     real_parse = company.parse

@@ -5,10 +5,10 @@ import copy
 
 import pytest
 
-from crawler.checks.dns import check_dns
-from crawler.checks.dnsmail import count_lookups
-from crawler.checks.netcommon import Deadline
-from crawler.dnsserver import DNSServer, start_on_one_port
+from crawler.checks.health.dns import check_dns
+from crawler.checks.health.dnsmail import count_lookups
+from crawler.checks.health.netcommon import Deadline
+from crawler.loopback.dns import DNSServer, start_on_one_port
 from crawler.resolver import dns_resolver
 from tests.helpers_tls import by_rule, make_ctx
 from rules.model import CheckStatus, Severity

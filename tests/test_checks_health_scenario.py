@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from crawler.checks import SITE_CHECKS, run_site_check
-from crawler.checks.uptime import STATE_KEY
-from crawler.dnsserver import DNSServer
-from crawler.webserver import Reply, WebServer
+from crawler.checks.health.uptime import STATE_KEY
+from crawler.loopback.dns import DNSServer
+from crawler.loopback.web import Reply, WebServer
 from tests.helpers_tls import LocalCA, make_ctx
 from rules.model import Severity
 
@@ -98,7 +98,7 @@ def test_no_check_crashed_and_facts_recorded(audit):
 def test_run_bounded_keeps_crashes_and_stragglers_apart():
     import threading
 
-    from crawler.checks.netcommon import Deadline, run_bounded
+    from crawler.checks.health.netcommon import Deadline, run_bounded
 
     release = threading.Event()
 
@@ -123,7 +123,7 @@ def test_every_rule_id_is_documented_and_every_documented_id_exists():
     root = Path(__file__).resolve().parent.parent
     pattern = re.compile(r'"((?:DNS|IPV6|UPT|TLS|SEC)\d{3})"')   # ids are string literals
     modules = ["dns", "dnsquery", "dnszone", "dnsmail", "ipv6", "uptime", "tls", "hygiene", "netcommon"]
-    in_code = {m for name in modules for m in pattern.findall((root / "crawler/checks" / f"{name}.py").read_text())}
+    in_code = {m for name in modules for m in pattern.findall((root / "crawler/checks/health" / f"{name}.py").read_text())}
     doc = (root / "docs/health-checks.md").read_text()
     in_doc = set(re.findall(r"^\| ((?:DNS|IPV6|UPT|TLS|SEC)\d{3}) \|", doc, re.M))
     assert in_code == in_doc
@@ -193,7 +193,7 @@ def test_english_texts_have_no_chinese(shop):
 
 def test_a_host_that_hangs_costs_each_check_at_most_its_budget():
     """Nothing answers after the TCP handshake: every check still returns, with the right kind of finding."""
-    from crawler.webserver import ResetServer
+    from crawler.loopback.web import ResetServer
 
     zone = {"records": {"hang.test.": {"A": ["127.0.0.1"]}}}
     with DNSServer(zone, "127.0.0.2") as dns_server, ResetServer(mode="hold") as hang:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.checks.hygiene import check_hygiene
-from crawler.dnsserver import DNSServer
-from crawler.webserver import Reply, WebServer
+from crawler.checks.health.hygiene import check_hygiene
+from crawler.loopback.dns import DNSServer
+from crawler.loopback.web import Reply, WebServer
 from tests.helpers_tls import LocalCA, by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 

@@ -8,8 +8,8 @@ import pytest
 
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS
 from crawler.checks.base import AuditContext, run_page_checks
-from crawler.checks.icp import check_homepage_filing, check_homepages_seen
-from crawler.checks.icp_numbers import find_filings, find_licences, find_psb, is_placeholder
+from crawler.checks.filing.icp import check_homepage_filing, check_homepages_seen
+from crawler.checks.filing.icp_numbers import find_filings, find_licences, find_psb, is_placeholder
 from crawler.page import Page
 from crawler.profile import LicenseSection, Profile, SiteSection
 from rules.model import CheckStatus, Severity

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from crawler.checks import PAGE_CHECKS
-from crawler.checks.hidden import colour, declarations
-from crawler.checks.injected import check_injected, is_spam
+from crawler.checks.filing.hidden import colour, declarations
+from crawler.checks.filing.injected import check_injected, is_spam
 from crawler.page import Page
 from crawler.profile import Profile, SiteSection
 from crawler.checks.base import AuditContext

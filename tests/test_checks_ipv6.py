@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.checks.ipv6 import check_ipv6, check_ipv6_pages, collect_level_pages, page_levels
-from crawler.dnsserver import DNSServer
+from crawler.checks.health.ipv6 import check_ipv6, check_ipv6_pages, collect_level_pages, page_levels
+from crawler.loopback.dns import DNSServer
 from crawler.page import Page
-from crawler.webserver import Reply, WebServer
+from crawler.loopback.web import Reply, WebServer
 from tests.helpers_tls import by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 

@@ -7,7 +7,7 @@ import pytest
 
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS
 from crawler.checks.base import AuditContext
-from crawler.checks.privacy import check_privacy, check_privacy_policies, missing_elements
+from crawler.checks.filing.privacy import check_privacy, check_privacy_policies, missing_elements
 from crawler.page import Page
 from crawler.profile import Profile, SiteSection
 from rules.model import CheckStatus, Severity

@@ -5,7 +5,7 @@ import pytest
 
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS
 from crawler.checks.base import AuditContext
-from crawler.checks.scope import check_scope, collect_scope
+from crawler.checks.filing.scope import check_scope, collect_scope
 from crawler.page import Page
 from crawler.profile import Profile, SiteSection
 from rules.model import CheckStatus, Severity

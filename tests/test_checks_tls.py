@@ -5,9 +5,9 @@ import ssl
 
 import pytest
 
-from crawler.checks.tls import check_tls, fetch_chain, offers, served_from_der
-from crawler.dnsserver import DNSServer
-from crawler.webserver import Reply, ResetServer, WebServer
+from crawler.checks.health.tls import check_tls, fetch_chain, offers, served_from_der
+from crawler.loopback.dns import DNSServer
+from crawler.loopback.web import Reply, ResetServer, WebServer
 from tests.helpers_tls import LocalCA, by_rule, make_ctx, self_signed_context
 from rules.model import CheckStatus, Severity
 
@@ -176,7 +176,7 @@ def test_http_only_site_on_a_test_port_is_not_https(dns_port):
 def test_hostname_matches(ca, names, domain, expected):
     from cryptography import x509
 
-    from crawler.checks.tls import hostname_matches
+    from crawler.checks.health.tls import hostname_matches
 
     leaf = ca.ca.issue_cert(*names)
     cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from crawler.checks.base import Probe, ProbeKind
-from crawler.checks.uptime import (ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH, STATE_KEY, check_uptime,
+from crawler.checks.health.uptime import (ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH, STATE_KEY, check_uptime,
                                    classify_response, uptime_percent)
-from crawler.dnsserver import DNSServer
-from crawler.webserver import Reply, ResetServer, WebServer
+from crawler.loopback.dns import DNSServer
+from crawler.loopback.web import Reply, ResetServer, WebServer
 from tests.helpers_tls import LocalCA, by_rule, make_ctx
 from rules.model import CheckStatus, Severity
 
@@ -187,7 +187,7 @@ def test_ip_literal_start_url(web):
 
 
 def test_endless_body_cannot_hold_a_probe(dns_server):
-    from crawler.checks.netcommon import MAX_BODY_BYTES, pinned_get
+    from crawler.checks.health.netcommon import MAX_BODY_BYTES, pinned_get
 
     def endless(handler):
         handler.send_response(200)

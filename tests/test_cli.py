@@ -48,7 +48,7 @@ def test_history_without_a_db_is_a_config_error(tmp_path, capsys):
 
 
 def test_report_of_unknown_run_exits_2(tmp_path, capsys):
-    from crawler.store import Store
+    from crawler.history.store import Store
 
     db = tmp_path / "h.sqlite3"
     Store.open(db).close()

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.checks import content, crawl, links
+from crawler.checks.crawl import content, links
+from crawler.checks.crawl import coverage as crawl
 from crawler.checks.base import AuditContext
-from crawler.middlewares import parse_retry_after
+from crawler.middlewares.politeness import parse_retry_after
 from crawler.page import Page
 from crawler.profile import Profile, profile_for_url
 from rules.model import CheckStatus

@@ -6,7 +6,8 @@ from scrapy import Spider
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import ENCODING_META, EncodingMiddleware, LoopAwareRedirectMiddleware
+from crawler.middlewares.encoding import ENCODING_META, EncodingMiddleware
+from crawler.middlewares.redirect import LoopAwareRedirectMiddleware
 from crawler.profile import basic_auth
 from rules.errors import ConfigError
 

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crawler.dnsserver import DNSServer
-from crawler.webserver import Reply, WebServer, _Handler
+from crawler.loopback.dns import DNSServer
+from crawler.loopback.web import Reply, WebServer, _Handler
 from tests.conftest import ROOT, SITE_FIXTURES
 
 WWW, M, SHOP = "www.crawl-corp.cn", "m.crawl-corp.cn", "shop.crawl-corp.cn"

@@ -5,8 +5,8 @@ import json
 import subprocess
 import sys
 
-from crawler.dnsserver import DNSServer
-from crawler.webserver import Reply, WebServer
+from crawler.loopback.dns import DNSServer
+from crawler.loopback.web import Reply, WebServer
 from tests.conftest import ROOT
 from tests.helpers_tls import LocalCA
 

@@ -19,7 +19,7 @@ import urllib.parse
 from pathlib import Path
 
 
-from crawler.webserver import Reply
+from crawler.loopback.web import Reply
 from tests.conftest import ROOT
 
 _CLAIM = "<p>本产品效果最佳。</p>"

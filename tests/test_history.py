@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 
-from crawler.store import Store
+from crawler.history.store import Store
 from tests.test_store import F, _run
 
 
 def test_format_history_from_a_real_store(tmp_path):
-    from crawler.history import display_width, format_history
+    from crawler.history.listing import display_width, format_history
 
     with Store.open(tmp_path / "h.db") as store:
         _run(store, "示例科技官网", "2026-11-01T01:00:00+00:00", [F("A"), F("B")], pages=["https://a.cn/"])

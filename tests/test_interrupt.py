@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from crawler.webserver import Reply
+from crawler.loopback.web import Reply
 from tests.conftest import ROOT
 
 

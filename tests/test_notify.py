@@ -11,10 +11,10 @@ import urllib.parse
 
 import pytest
 
-from crawler.notify import (NotifyStatus, RateLimiter, mask_url, notify, truncate_utf8, WECOM_TEXT_LIMIT)
-from crawler.notify_message import build_text, should_notify
+from crawler.notify.webhooks import (NotifyStatus, RateLimiter, mask_url, notify, truncate_utf8, WECOM_TEXT_LIMIT)
+from crawler.notify.message import build_text, should_notify
 from crawler.profile import NotifySection, PlainWebhook, SignedWebhook
-from crawler.webserver import Reply, WebServer
+from crawler.loopback.web import Reply, WebServer
 
 SECRET = "SECabcdef0123456789secretvalue"
 TOKEN = "0123456789abcdef0123456789abcdef"

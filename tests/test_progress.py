@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.progress import FINDINGS_STAT, ProgressExtension, format_progress
-from crawler.webserver import WebServer
+from crawler.loopback.web import WebServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from crawler.checks.base import Probe, ProbeKind
-from crawler.store import Store
-from crawler.store_schema import MIGRATIONS, SCHEMA_VERSION
+from crawler.history.store import Store
+from crawler.history.schema import MIGRATIONS, SCHEMA_VERSION
 from rules.errors import ConfigError
 from rules.model import CheckResult, CheckStatus, Finding, Severity
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import RunLocked, Store
+from crawler.history.store import RunLocked, Store
 from rules.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def test_close_without_finish_marks_interrupted_and_resume(tmp_path):
 _WORKER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
-    from crawler.store import Store, RunLocked
+    from crawler.history.store import Store, RunLocked
     from rules.model import Finding, Severity
 
     db, site, wait, rows, hold = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -152,7 +152,7 @@ def test_killed_run_does_not_block_the_next(tmp_path, worker):
 def test_lock_on_another_host_goes_stale_by_heartbeat(age_min, live):
     from datetime import datetime, timedelta, timezone
 
-    from crawler.store_lock import lock_is_live
+    from crawler.history.lock import lock_is_live
 
     now = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
     beat = (now - timedelta(minutes=age_min)).isoformat().replace("+00:00", "Z")
@@ -160,7 +160,7 @@ def test_lock_on_another_host_goes_stale_by_heartbeat(age_min, live):
 
 
 def test_lock_of_a_reused_pid_is_stale():
-    from crawler.store_lock import host_name, lock_is_live, process_start
+    from crawler.history.lock import host_name, lock_is_live, process_start
 
     me = os.getpid()
     start = process_start(me)

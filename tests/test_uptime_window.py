@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.uptime_window import parse_time, percent, uptime_by_domain
+from crawler.history.uptime import parse_time, percent, uptime_by_domain
 
 END = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

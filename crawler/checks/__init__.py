@@ -14,8 +14,9 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks import (company, content, crawl, dns, hygiene, icp, injected, ipv6, links, privacy, scope, tls,
-                            uptime)
+from crawler.checks.crawl import content, coverage, links
+from crawler.checks.filing import company, icp, injected, privacy, scope
+from crawler.checks.health import dns, hygiene, ipv6, tls, uptime
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
@@ -40,10 +41,10 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     ("links.chains", links.check_redirect_chains),
-    ("crawl.robots", crawl.check_robots_excluded),
-    ("crawl.sitemap", crawl.check_sitemap),
-    ("crawl.caps", crawl.check_caps),
-    ("crawl.politeness", crawl.check_throttled),
+    ("crawl.robots", coverage.check_robots_excluded),
+    ("crawl.sitemap", coverage.check_sitemap),
+    ("crawl.caps", coverage.check_caps),
+    ("crawl.politeness", coverage.check_throttled),
     ("ipv6.pages", ipv6.check_ipv6_pages),
     ("icp.homepages", icp.check_homepages_seen),
     ("scope", scope.check_scope),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from crawler.dnsserver import DNSServer, Zone
-from crawler.webserver import Reply, WebServer
+from crawler.loopback.dns import DNSServer, Zone
+from crawler.loopback.web import Reply, WebServer
 
 DEMO_DIR = Path(__file__).parent
 SITE_DIR = DEMO_DIR / "site"

@@ -17,7 +17,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.checks.content import text_signature, visible_text
+from crawler.checks.crawl.content import text_signature, visible_text
 from crawler.urls import normalize_url
 
 # robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.

@@ -19,7 +19,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
-from crawler.middlewares import ENCODING_META
+from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
 from crawler.spiders.bootstrap import BootstrapMixin, HostBootstrap, homepage_urls
 from crawler.urls import PatternCap, normalize_url, stripped_params

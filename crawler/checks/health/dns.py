@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import dns.resolver
 
 from crawler.checks.base import AuditContext
-from crawler.checks.dnsquery import MAX_CNAME_CHAIN, OUTCOME_TEXT, Answer, Outcome, ask, cname_chain, zone_of
-from crawler.checks.netcommon import Deadline, home_url, is_ip, run_bounded, unfinished_finding
+from crawler.checks.health.dnsquery import MAX_CNAME_CHAIN, OUTCOME_TEXT, Answer, Outcome, ask, cname_chain, zone_of
+from crawler.checks.health.netcommon import Deadline, home_url, is_ip, run_bounded, unfinished_finding
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
@@ -181,8 +181,8 @@ def _apex_and_www(zone: str) -> list[str]:
 
 def check_dns(ctx: AuditContext) -> CheckOutcome:
     """域名解析、名称服务器与邮件记录（DNS）"""
-    from crawler.checks.dnsmail import mail_findings
-    from crawler.checks.dnszone import zone_findings
+    from crawler.checks.health.dnsmail import mail_findings
+    from crawler.checks.health.dnszone import zone_findings
 
     if not ctx.dns_enabled:
         return CheckOutcome(CheckResult("dns", CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))

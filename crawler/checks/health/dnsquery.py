@@ -14,7 +14,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
-from crawler.checks.netcommon import Deadline
+from crawler.checks.health.netcommon import Deadline
 
 MAX_CNAME_CHAIN = 8   # longer chains are legal but slow and fragile
 

@@ -35,7 +35,7 @@ from typing import Any, Callable, Mapping
 
 import requests
 
-from crawler.notify_message import build_text, should_notify, top_findings
+from crawler.notify.message import build_text, should_notify, top_findings
 from crawler.profile import NotifySection
 
 logger = logging.getLogger(__name__)

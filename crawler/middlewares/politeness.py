@@ -1,11 +1,4 @@
-"""Downloader middlewares: thin adapters that make the crawl read pages right and treat hosts politely.
-
-- `EncodingMiddleware`: decodes HTML with `crawler.encoding.detect_encoding`, not Scrapy's guess.
-- `PolitenessMiddleware`: robots.txt `Crawl-delay` and `Retry-After` on 429/503, per host.
-- `LoopAwareRedirectMiddleware`: Scrapy's redirects, but a loop or an over-long chain reaches the
-  spider as a response (so it can be reported) instead of vanishing in the dupe filter.
-- `StagingAccessMiddleware`: the profile's headers, cookies and basic auth, on declared hosts only.
-"""
+"""`PolitenessMiddleware`: robots.txt `Crawl-delay` and `Retry-After` on 429/503, per host (Scrapy ignores both)."""
 from __future__ import annotations
 
 import email.utils
@@ -14,44 +7,13 @@ import time
 from typing import Any
 
 from scrapy import signals
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.encoding import detect_encoding
+from crawler.middlewares.state import spider_state
 
 logger = logging.getLogger(__name__)
-
-ENCODING_META = "siteaudit_encoding"
-
-
-def spider_state(crawler: Any) -> dict[str, Any]:
-    """The audit's shared state (`ctx.state`, as `spider.audit_state`), or a scratch dict without a spider.
-
-    Not `spider.state`: Scrapy's SpiderState extension replaces that dict when JOBDIR is set.
-    """
-    spider = crawler.spider
-    state = getattr(spider, "audit_state", None)
-    if state is None:
-        state = {}
-        if spider is not None:
-            spider.audit_state = state
-    return state
-
-
-class EncodingMiddleware:
-    """Re-decodes every HTML response with the encoding its bytes really use (see crawler/encoding.py)."""
-
-    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
-        if not isinstance(response, TextResponse) or not response.body:
-            return response
-        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        if not isinstance(response, HtmlResponse) and "html" not in ctype:
-            return response
-        detected = detect_encoding(response.body, ctype)
-        request.meta[ENCODING_META] = detected
-        return response.replace(encoding=detected.encoding)
 
 
 def parse_retry_after(value: str | bytes | None, now: float | None = None) -> float | None:
@@ -212,63 +174,3 @@ class PolitenessMiddleware:
             info["retry_after"] = retry_after or info["retry_after"]
             info["gave_up"] = info.get("gave_up", False) or gave_up
             info["lost"] = info.get("lost", 0) + lost   # pages handed on as refused (LNK003)
-
-
-class LoopAwareRedirectMiddleware(RedirectMiddleware):
-    """Scrapy's RedirectMiddleware, except that loops and chains past the limit become responses.
-
-    Scrapy would drop a loop silently (the dupe filter eats the URL seen before) or raise
-    IgnoreRequest at the limit; the audit must report both, so the 3xx response goes on to the
-    spider with `redirect_loop` (the chain, ending in the repeated URL) in its meta.
-    """
-
-    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
-        try:
-            result = super().process_response(request, response)
-        except IgnoreRequest:
-            request.meta["redirect_loop"] = [*request.meta.get("redirect_urls", []), request.url]
-            request.meta["redirect_overflow"] = True
-            return response
-        if isinstance(result, Request):
-            chain = [*request.meta.get("redirect_urls", []), request.url]
-            if result.url in chain:
-                request.meta["redirect_loop"] = [*chain, result.url]
-                return response
-            if len(chain) >= 2 or (request.url.startswith("https:") and result.url.startswith("http:")):
-                # A long chain or a downgrade must reach the spider even when it ends at a page
-                # already crawled (the dupe filter would drop it, and the chain with it).
-                result.dont_filter = True
-        return result
-
-
-class StagingAccessMiddleware:
-    """Adds the profile's headers, cookies and basic auth to requests for the declared hosts only:
-    a staging password must never travel to a third-party host that a page links to."""
-
-    def __init__(self, hosts: set[str], headers: dict[str, str], cookies: dict[str, str], authorization: str):
-        self.hosts = hosts
-        self.headers = headers
-        self.cookies = cookies
-        self.authorization = authorization
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> "StagingAccessMiddleware":
-        s = crawler.settings
-        headers = dict(s.getdict("AUDIT_HEADERS"))
-        cookies = dict(s.getdict("AUDIT_COOKIES"))
-        authorization = s.get("AUDIT_AUTHORIZATION") or ""
-        if not (headers or cookies or authorization):
-            raise NotConfigured
-        return cls({h.lower() for h in s.getlist("AUDIT_HOSTS")}, headers, cookies, authorization)
-
-    def process_request(self, request: Request, spider: Any = None) -> None:
-        if (urlparse_cached(request).hostname or "").lower() not in self.hosts:
-            return None
-        for name, value in self.headers.items():
-            request.headers.setdefault(name, value)
-        if self.authorization:
-            request.headers.setdefault("Authorization", self.authorization)
-        for name, value in self.cookies.items():
-            if isinstance(request.cookies, dict):
-                request.cookies.setdefault(name, value)
-        return None

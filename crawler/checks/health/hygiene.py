@@ -11,7 +11,7 @@ import re
 import requests
 
 from crawler.checks.base import AuditContext
-from crawler.checks.netcommon import (Deadline, Target, candidate_addresses, home_url, pinned_get, ports_for,
+from crawler.checks.health.netcommon import (Deadline, Target, candidate_addresses, home_url, pinned_get, ports_for,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 

@@ -8,8 +8,8 @@ import re
 import dns.resolver
 
 from crawler.checks.base import AuditContext
-from crawler.checks.dnsquery import ask
-from crawler.checks.netcommon import Deadline, home_url
+from crawler.checks.health.dnsquery import ask
+from crawler.checks.health.netcommon import Deadline, home_url
 from rules.model import Category, Finding, Severity
 
 SPF_MAX_LOOKUPS = 10   # RFC 7208 §4.6.4

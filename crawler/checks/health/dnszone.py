@@ -10,8 +10,8 @@ from __future__ import annotations
 import dns.resolver
 
 from crawler.checks.base import AuditContext
-from crawler.checks.dnsquery import OUTCOME_TEXT, Direct, Outcome, ask, ask_direct
-from crawler.checks.netcommon import Deadline, home_url, is_ipv6, run_bounded
+from crawler.checks.health.dnsquery import OUTCOME_TEXT, Direct, Outcome, ask, ask_direct
+from crawler.checks.health.netcommon import Deadline, home_url, is_ipv6, run_bounded
 from rules.model import Category, Finding, Severity
 
 MIN_NS = 2
@@ -29,7 +29,7 @@ def ns_port(ctx: AuditContext) -> int:
 
 
 def _server_label(ctx: AuditContext) -> str:
-    from crawler.checks.dns import server_label
+    from crawler.checks.health.dns import server_label
 
     return server_label(ctx)
 

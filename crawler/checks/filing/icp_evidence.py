@@ -11,9 +11,9 @@ import re
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
-from crawler.checks.hidden import hidden_elements
+from crawler.checks.filing.hidden import hidden_elements
 from crawler.checks.htmlutil import Parsed, TextIndex, ancestors, element_text, is_footerish, link_of, squash
-from crawler.checks.icp_numbers import Number
+from crawler.checks.filing.icp_numbers import Number
 from crawler.page import Page
 from rules.model import Finding, Severity
 

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import ahocorasick
 
 from crawler.checks.base import AuditContext
-from crawler.checks.hidden import hidden_elements
+from crawler.checks.filing.hidden import hidden_elements
 from crawler.checks.htmlutil import Parsed, element_text, parse, squash
 from crawler.page import Page
 from rules.model import Finding, Severity

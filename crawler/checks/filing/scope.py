@@ -17,7 +17,7 @@ import ahocorasick
 
 from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, element_text, parse
-from crawler.checks.icp_numbers import PROVINCES
+from crawler.checks.filing.icp_numbers import PROVINCES
 from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 

@@ -16,7 +16,7 @@ from typing import Iterable
 import requests
 
 from crawler.checks.base import AuditContext, Probe, ProbeKind
-from crawler.checks.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ipv6, pinned_get,
+from crawler.checks.health.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ipv6, pinned_get,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 

@@ -13,8 +13,8 @@ from collections import defaultdict, deque
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
-from crawler.checks.dnsquery import OUTCOME_TEXT, Outcome, ask, zone_of
-from crawler.checks.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ip, pinned_get, run_bounded,
+from crawler.checks.health.dnsquery import OUTCOME_TEXT, Outcome, ask, zone_of
+from crawler.checks.health.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ip, pinned_get, run_bounded,
                                       targets)
 from crawler.page import Page
 from crawler.resolver import dns_resolver
@@ -28,7 +28,7 @@ BASIS = "《推进互联网协议第六版（IPv6）规模部署行动计划》�
 
 
 def _server(ctx: AuditContext) -> str:
-    from crawler.checks.dns import server_label
+    from crawler.checks.health.dns import server_label
 
     return server_label(ctx)
 

@@ -5,7 +5,7 @@
 - One run per site at a time: `begin_run` takes the site's row in `locks` inside a write
   transaction; a second run waits up to `wait` seconds, then raises `RunLocked`. A crashed run's lock
   (dead pid) is taken over and its run marked `interrupted`. Different sites run side by side.
-- The schema is versioned and migrated (`crawler/store_schema.py`).
+- The schema is versioned and migrated (`crawler/history/schema.py`).
 - A finding's identity across runs is `Finding.key`: (rule, url, where, match).
 """
 from __future__ import annotations
@@ -22,11 +22,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from crawler.changes import compare
+from crawler.history.changes import compare
 from crawler.checks.base import Probe
-from crawler.store_lock import host_name, lock_is_live, now_iso, process_start
-from crawler.store_schema import SCHEMA_VERSION, migrate
-from crawler.uptime_window import UPTIME_WINDOWS, parse_time, percent, uptime_by_domain
+from crawler.history.lock import host_name, lock_is_live, now_iso, process_start
+from crawler.history.schema import SCHEMA_VERSION, migrate
+from crawler.history.uptime import UPTIME_WINDOWS, parse_time, percent, uptime_by_domain
 from rules.errors import ConfigError
 from rules.model import CheckResult, CheckStatus, Finding
 

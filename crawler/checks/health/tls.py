@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
 from crawler.checks.base import AuditContext
-from crawler.checks.netcommon import (Deadline, Target, ca_bundles, candidate_addresses, home_url, is_ip, is_ipv6, ports_for,
+from crawler.checks.health.netcommon import (Deadline, Target, ca_bundles, candidate_addresses, home_url, is_ip, is_ipv6, ports_for,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import parse
-from crawler.checks.icp_evidence import HomepageEvidence, host_of
-from crawler.checks.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
+from crawler.checks.filing.icp_evidence import HomepageEvidence, host_of
+from crawler.checks.filing.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
                                         province_code_mismatch)
 from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity

@@ -1,0 +1,1 @@
+"""Notifications after a run: signed webhooks (`webhooks.py`) and the text they carry (`message.py`)."""
