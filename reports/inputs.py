@@ -6,6 +6,7 @@ a template.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from rules.model import Severity
@@ -28,12 +29,54 @@ class ReportInputError(Exception):
         super().__init__(f"report input {field}: {problem}")
 
 
+class Rows:
+    """A list-like stream of rows read afresh on each pass (the history store's findings, pages).
+
+    `findings.json`'s `findings` and `pages` may be a list or a Rows: every output reads them
+    through `findings()` / `pages()` below, one row at a time, so a run's outputs are written in
+    memory that does not grow with its findings. `by_url` (optional) yields the rows ordered by
+    URL (JUnit's suites); `count` is the number of rows when known without a pass.
+    """
+
+    def __init__(self, rows: Callable[[], Iterator[dict]], count: int | None = None,
+                 by_url: Callable[[], Iterator[dict]] | None = None, by_group: Callable[[], Iterator[dict]] | None = None):
+        self._rows = rows
+        self._count = count
+        self._by_url = by_url
+        self._by_group = by_group
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = sum(1 for _ in self._rows())
+        return self._count
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def by_url(self) -> Iterator[dict]:
+        if self._by_url is not None:
+            return iter(self._by_url())
+        return iter(sorted(self._rows(), key=lambda r: str(r.get("url") or "")))
+
+    def by_group(self) -> Iterator[dict] | None:
+        return iter(self._by_group()) if self._by_group is not None else None
+
+
 def as_list(value: Any, field: str) -> list:
     if value is None:
         return []
+    if isinstance(value, Rows):
+        return value  # type: ignore[return-value]  # iterable and sized, read in one pass
     if not isinstance(value, list):
         raise ReportInputError(field, f"expected a list, got {type(value).__name__}")
     return value
+
+
+def count(doc: dict, field: str) -> int:
+    return len(as_list(doc.get(field), field))
 
 
 def as_dict(value: Any, field: str) -> dict:
@@ -45,9 +88,14 @@ def as_dict(value: Any, field: str) -> dict:
 
 
 def findings(doc: dict, field: str = "findings") -> list[dict]:
-    """The findings of `doc[field]`, each checked for SPEC's always-present keys."""
-    out = []
-    for i, f in enumerate(as_list(doc.get(field), field)):
+    """The findings of `doc[field]`, each checked for SPEC's always-present keys, as a list
+    (small documents: the tests, `check`); the outputs use `iter_findings`."""
+    return list(iter_findings(doc, field))
+
+
+def iter_findings(doc: dict, field: str = "findings", rows: Iterable | None = None) -> Iterator[dict]:
+    """The findings of `doc[field]` (or of `rows`, another order of them), checked one at a time."""
+    for i, f in enumerate(as_list(doc.get(field), field) if rows is None else rows):
         where = f"{field}[{i}]"
         if hasattr(f, "to_dict"):  # a rules.model.Finding handed over as is
             f = f.to_dict()
@@ -59,8 +107,50 @@ def findings(doc: dict, field: str = "findings") -> list[dict]:
         if f["severity"] not in SEVERITIES:
             raise ReportInputError(f"{where}.severity",
                                    f"{f['severity']!r} is not one of {', '.join(SEVERITIES)}")
-        out.append(f)
-    return out
+        yield f
+
+
+def findings_by_url(doc: dict) -> Iterator[dict]:
+    """The findings ordered by URL (a stable sort: a page's findings keep their order)."""
+    value = as_list(doc.get("findings"), "findings")
+    if isinstance(value, Rows):
+        return iter_findings(doc, rows=value.by_url())
+    return iter(sorted(iter_findings(doc), key=lambda f: str(f["url"])))
+
+
+def pages_by_url(doc: dict) -> Iterator[dict]:
+    value = as_list(doc.get("pages"), "pages")
+    if isinstance(value, Rows):
+        return iter_pages(doc, rows=value.by_url())
+    return iter(sorted(iter_pages(doc), key=lambda p: str(p["url"])))
+
+
+def groups(doc: dict, extra: dict | None = None) -> list[dict]:
+    """`doc["groups"]` when the document has them (an audit's, from the store); otherwise grouped
+    here from its findings (a findings.json object built by hand, `check`)."""
+    from .grouping import group_findings
+
+    if doc.get("groups") is not None:
+        out = []
+        for i, g in enumerate(as_list(doc.get("groups"), "groups")):
+            if not isinstance(g, dict) or not g.get("id") or not g.get("rule"):
+                raise ReportInputError(f"groups[{i}]", "expected an object with id and rule")
+            if g.get("severity") not in SEVERITIES:
+                raise ReportInputError(f"groups[{i}].severity", f"{g.get('severity')!r} is not one of {', '.join(SEVERITIES)}")
+            out.append(g)
+        return out
+    return group_findings(iter_findings(doc), count(doc, "pages"))
+
+
+def fixed_groups(extra: dict) -> list[dict] | None:
+    """The groups gone since the previous run; None when there was no previous run."""
+    from .grouping import group_findings
+
+    if extra.get("fixed_groups") is not None:
+        return [g for g in as_list(extra.get("fixed_groups"), "extra.fixed_groups") if isinstance(g, dict)]
+    if extra.get("fixed") is None:
+        return None
+    return group_findings(iter_findings(extra, "fixed"), 0)
 
 
 def checks(doc: dict) -> list[dict]:
@@ -73,12 +163,14 @@ def checks(doc: dict) -> list[dict]:
 
 
 def pages(doc: dict) -> list[dict]:
-    out = []
-    for i, p in enumerate(as_list(doc.get("pages"), "pages")):
+    return list(iter_pages(doc))
+
+
+def iter_pages(doc: dict, rows: Iterable | None = None) -> Iterator[dict]:
+    for i, p in enumerate(as_list(doc.get("pages"), "pages") if rows is None else rows):
         if not isinstance(p, dict) or not p.get("url"):
             raise ReportInputError(f"pages[{i}].url", "missing")
-        out.append(p)
-    return out
+        yield p
 
 
 def text(value: Any) -> str:

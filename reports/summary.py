@@ -13,18 +13,27 @@ from . import inputs
 from .inputs import SEVERITIES
 
 
+MAX_FIXED_ROWS = 500   # the fixed findings an output lists (the count is always whole)
+
+
 @dataclass
 class Summary:
-    """Counts by severity, by category and by change, and the verdict they lead to."""
+    """Counts by severity, by category and by change, the groups, and the verdict they lead to.
 
-    findings: list[dict]
+    Built in one pass over the findings: nothing here holds them all.
+    """
+
+    total: int
     by_severity: dict[str, int]
     by_category: list[tuple[str, dict[str, int], int]]  # (category, {severity: n}, total), biggest first
     new: int
     persisting: int
-    fixed: list[dict] | None  # None: no previous run to compare with
+    fixed: list[dict] | None  # the first MAX_FIXED_ROWS fixed findings; None: no previous run
+    fixed_count: int | None
     checks: list[dict]
     partial: bool
+    groups: list[dict]                # distinct problems, sorted by severity then reach
+    fixed_groups: list[dict] | None   # groups gone since the previous run
     verdict: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -37,29 +46,45 @@ class Summary:
             self.verdict = "pass"
 
     @property
-    def total(self) -> int:
-        return len(self.findings)
+    def new_groups(self) -> int:
+        return sum(1 for g in self.groups if g.get("status") == "new")
+
+    @property
+    def template_groups(self) -> int:
+        return sum(1 for g in self.groups if g.get("template"))
 
 
 def summarize(doc: dict, extra: dict) -> Summary:
-    found = inputs.findings(doc)
-    by_sev = Counter(f["severity"] for f in found)
+    by_sev: Counter[str] = Counter()
     per_cat: dict[str, Counter] = {}
-    for f in found:
+    status: Counter = Counter()
+    total = 0
+    for f in inputs.iter_findings(doc):
+        total += 1
+        by_sev[f["severity"]] += 1
         per_cat.setdefault(str(f["category"]), Counter())[f["severity"]] += 1
+        status[f.get("status")] += 1
     by_category = sorted(((cat, {s: c[s] for s in SEVERITIES}, sum(c.values())) for cat, c in per_cat.items()),
                          key=lambda row: (-row[2], row[0]))
-    status = Counter(f.get("status") for f in found)
-    fixed = inputs.findings(extra, "fixed") if "fixed" in extra and extra["fixed"] is not None else None
+    fixed = fixed_count = None
+    if "fixed" in extra and extra["fixed"] is not None:
+        fixed, fixed_count = [], 0
+        for f in inputs.iter_findings(extra, "fixed"):
+            fixed_count += 1
+            if len(fixed) < MAX_FIXED_ROWS:
+                fixed.append(f)
     return Summary(
-        findings=found,
+        total=total,
         by_severity={s: by_sev[s] for s in SEVERITIES},
         by_category=by_category,
         new=status["new"],
         persisting=status["persisting"],
         fixed=fixed,
+        fixed_count=fixed_count,
         checks=inputs.checks(doc),
         partial=bool(extra.get("partial")),
+        groups=inputs.groups(doc),
+        fixed_groups=inputs.fixed_groups(extra),
     )
 
 

@@ -47,7 +47,10 @@ def test_json_is_exactly_the_doc_with_chinese_readable(tmp_path):
     doc, extra = small_doc()
     path = write_outputs(doc, extra, tmp_path, formats=["json"])["json"]
     text = path.read_text(encoding="utf-8")
-    assert json.loads(text) == doc
+    written = json.loads(text)
+    groups = written.pop("groups")   # SPEC: findings.json adds the distinct problems to the doc
+    assert written == doc
+    assert sum(g["occurrences"] for g in groups) == len(doc["findings"])
     assert "最佳" in text and "\\u6700" not in text
 
 
@@ -180,14 +183,15 @@ def test_reports_work_without_scrapy_and_import_only_rules_model(tmp_path):
                           cwd=Path(__file__).resolve().parent.parent, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['rules', 'rules.model']"
-    assert len(list(tmp_path.iterdir())) == 5
+    assert len(list(tmp_path.iterdir())) == 6   # csv writes findings.csv and groups.csv
 
 
 def test_findings_json_is_written_even_when_the_report_input_is_bad(tmp_path):
     doc, _ = small_doc()
     with pytest.raises(ReportInputError, match="extra.facts"):
         write_outputs(doc, {"facts": ["not", "a", "mapping"]}, tmp_path, formats="html,json")
-    assert json.loads((tmp_path / "findings.json").read_text(encoding="utf-8")) == doc
+    written = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
+    assert written.pop("groups") and written == doc
     assert not (tmp_path / "report.html").exists()
 
 

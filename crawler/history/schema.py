@@ -43,6 +43,24 @@ CREATE TABLE locks (
 CREATE INDEX checks_run ON checks(run_id);
 CREATE INDEX probes_run ON probes(run_id);
 """),
+    # 3: findings grouped by distinct problem (issue 15): each finding's group id and the columns the
+    # report's order needs; one row per group and run (its reach and status); the groups fixed since
+    # the run before; indexes for the per-group and per-identity queries.
+    (3, """
+ALTER TABLE findings ADD COLUMN gid TEXT;
+ALTER TABLE findings ADD COLUMN category TEXT;
+ALTER TABLE findings ADD COLUMN line INTEGER;
+ALTER TABLE findings ADD COLUMN col INTEGER;
+CREATE INDEX findings_group ON findings(run_id, gid);
+CREATE INDEX findings_identity ON findings(run_id, rule, url);
+CREATE INDEX pages_url ON pages(run_id, url);
+CREATE TABLE finding_groups (
+    run_id TEXT NOT NULL, gid TEXT NOT NULL, severity TEXT, pages INTEGER NOT NULL, occurrences INTEGER NOT NULL,
+    template INTEGER NOT NULL, status TEXT, data TEXT NOT NULL);
+CREATE INDEX finding_groups_run ON finding_groups(run_id, gid);
+CREATE TABLE fixed_groups (run_id TEXT NOT NULL, gid TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX fixed_groups_run ON fixed_groups(run_id);
+"""),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

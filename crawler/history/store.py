@@ -22,12 +22,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from crawler.history.changes import compare
+from crawler.history import grouped
 from crawler.checks.base import Probe
 from crawler.history.lock import host_name, lock_is_live, now_iso, process_start
 from crawler.history.schema import SCHEMA_VERSION, migrate
 from crawler.history.uptime import UPTIME_WINDOWS, parse_time, percent, uptime_by_domain
 from rules.errors import ConfigError
+from reports.grouping import group_id as _group_id
 from rules.model import CheckResult, CheckStatus, Finding
 
 __all__ = ["Store", "RunLocked", "SCHEMA_VERSION"]
@@ -183,8 +184,12 @@ class Store:
         self._add("pages", [(run_id, p["url"], json.dumps(p, ensure_ascii=False)) for p in pages])
 
     def add_findings(self, run_id: str, findings: Iterable[Finding]) -> None:
-        self._add("findings", [(run_id, f.rule, f.url, f.where, f.match, f.severity.value,
-                                json.dumps(f.to_dict(), ensure_ascii=False), f.status) for f in findings])
+        rows = []
+        for f in findings:
+            d = f.to_dict()
+            rows.append((run_id, f.rule, f.url, f.where, f.match, f.severity.value,
+                         json.dumps(d, ensure_ascii=False), f.status, _group_id(d), f.category, f.line, f.column))
+        self._add("findings", rows)
 
     def add_checks(self, run_id: str, checks: Iterable[CheckResult]) -> None:
         self._add("checks", [(run_id, c.id, json.dumps(c.to_dict(), ensure_ascii=False)) for c in checks])
@@ -195,8 +200,8 @@ class Store:
 
     _INSERT = {
         "pages": "INSERT INTO pages (run_id, url, data) VALUES (?, ?, ?)",
-        "findings": 'INSERT INTO findings (run_id, rule, url, "where", match, severity, data, status) '
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "findings": 'INSERT INTO findings (run_id, rule, url, "where", match, severity, data, status, gid, '
+                    "category, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "checks": "INSERT INTO checks (run_id, id, data) VALUES (?, ?, ?)",
         "probes": "INSERT INTO probes (run_id, domain, at, kind, counts_as, data) VALUES (?, ?, ?, ?, ?, ?)",
     }
@@ -238,34 +243,69 @@ class Store:
         return prev[0] if prev else None
 
     def mark_changes(self, run_id: str, *, partial: bool = False) -> list[dict]:
-        """Mark this run's findings `new` or `persisting`; return (and keep) the previous run's fixed ones.
+        """`record_changes`, then the fixed findings as a list (small runs and the tests)."""
+        self.record_changes(run_id, partial=partial)
+        return self.fixed(run_id)
+
+    def record_changes(self, run_id: str, *, partial: bool = False) -> dict[str, int]:
+        """Mark this run's findings `new` or `persisting`, group them, and record what was fixed
+        since the previous complete run: findings (once per identity) and groups.
 
         With `partial` (an interrupted or limited crawl), a previous finding counts as fixed only
-        when its URL was fetched in this run: an unvisited page proves nothing.
+        when its URL was fetched in this run, and a group only when every page it was on was:
+        an unvisited page proves nothing. All in SQL: memory does not grow with the findings.
+        Returns {"fixed": findings fixed, "fixed_groups": groups fixed}.
         """
         with self._mutex:
             self._flush_buffer()
             prev = self.previous_run(run_id)
-            before = [json.loads(d) for (d,) in self.conn.execute(
-                "SELECT data FROM findings WHERE run_id = ? ORDER BY rowid", (prev,))] if prev else []
-            rows = [(rowid, json.loads(d)) for rowid, d in self.conn.execute(
-                "SELECT rowid, data FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,))]
-            visited = {u for (u,) in self.conn.execute("SELECT url FROM pages WHERE run_id = ?", (run_id,))} \
-                if partial else None
-            statuses, fixed = compare(before, [d for _, d in rows], visited)
-            updates = [(status, json.dumps(d | {"status": status}, ensure_ascii=False), rowid)
-                       for (rowid, d), status in zip(rows, statuses)]
             with self._write() as conn:
-                conn.executemany("UPDATE findings SET status = ?, data = ? WHERE rowid = ?", updates)
-                conn.execute("DELETE FROM fixed WHERE run_id = ?", (run_id,))
-                conn.executemany("INSERT INTO fixed (run_id, data) VALUES (?, ?)",
-                                 [(run_id, json.dumps(f, ensure_ascii=False)) for f in fixed])
-            return fixed
+                grouped.mark_statuses(conn, run_id, prev)
+                fixed = grouped.record_fixed(conn, run_id, prev, partial)
+                grouped.build_groups(conn, run_id, prev)
+                fixed_groups = grouped.record_fixed_groups(conn, run_id, prev, partial)
+            return {"fixed": fixed, "fixed_groups": fixed_groups}
 
     def fixed(self, run_id: str) -> list[dict]:
-        """The fixed findings `mark_changes` recorded for this run."""
-        return [json.loads(d) for (d,) in self.conn.execute(
-            "SELECT data FROM fixed WHERE run_id = ? ORDER BY rowid", (run_id,))]
+        """The fixed findings `record_changes` recorded for this run, as a list."""
+        return list(self.iter_fixed(run_id))
+
+    def iter_fixed(self, run_id: str) -> Iterator[dict]:
+        """The fixed findings, streamed (without a `status`)."""
+        for (data,) in self._rows("SELECT data FROM fixed WHERE run_id = ? ORDER BY rowid", (run_id,)):
+            d = json.loads(data)
+            d.pop("status", None)
+            yield d
+
+    def count_fixed(self, run_id: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM fixed WHERE run_id = ?", (run_id,)).fetchone()[0]
+
+    def groups(self, run_id: str) -> list[dict]:
+        """This run's groups (findings.json form), sorted by severity then reach; [] before
+        `record_changes` ran (or for a run stored before groups existed)."""
+        self.flush()
+        return grouped.read_groups(self.conn, "finding_groups", run_id)
+
+    def fixed_groups(self, run_id: str) -> list[dict]:
+        """The groups of the previous run that are gone in this one."""
+        return grouped.read_groups(self.conn, "fixed_groups", run_id)
+
+    def count_findings(self, run_id: str) -> dict[str, int]:
+        """{"error": n, "warning": n, "info": n, "new": n, "findings": n}, counted in SQL."""
+        self.flush()
+        out = {"error": 0, "warning": 0, "info": 0, "new": 0, "findings": 0}
+        for severity, status, n in self.conn.execute(
+                "SELECT severity, status, COUNT(*) FROM findings WHERE run_id = ? GROUP BY severity, status",
+                (run_id,)):
+            out[severity] = out.get(severity, 0) + n
+            out["findings"] += n
+            if status == "new":
+                out["new"] += n
+        return out
+
+    def count_pages(self, run_id: str) -> int:
+        self.flush()
+        return self.conn.execute("SELECT COUNT(*) FROM pages WHERE run_id = ?", (run_id,)).fetchone()[0]
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -280,16 +320,37 @@ class Store:
 
     def iter_findings(self, run_id: str) -> Iterator[Finding]:
         """This run's findings in the order they were found, with their status."""
+        for d in self.iter_finding_dicts(run_id):
+            yield Finding.from_dict(d)
+
+    # The orders `iter_finding_dicts` reads in: as found; the report's (severity, category, page,
+    # position); by page (JUnit's suites); by group, then page (the report's expandable groups).
+    _ORDERS = {
+        "found": "rowid",
+        "report": "CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, category, url, "
+                  "coalesce(line, 0), coalesce(col, 0), rowid",
+        "url": "url, rowid",
+        "group": "gid, url, coalesce(line, 0), coalesce(col, 0), rowid",
+    }
+
+    def iter_finding_dicts(self, run_id: str, order: str = "found") -> Iterator[dict]:
+        """This run's findings in findings.json form, with their status (and `group`, the group
+        id, under `order="group"`), streamed in batches."""
         self.flush()
-        for data, status in self._rows("SELECT data, status FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,)):
+        sql = f"SELECT data, status, gid FROM findings WHERE run_id = ? ORDER BY {self._ORDERS[order]}"
+        with_group = order == "group"
+        for data, status, gid in self._rows(sql, (run_id,)):
             d = json.loads(data)
             if status:
                 d["status"] = status
-            yield Finding.from_dict(d)
+            if with_group:
+                d["group"] = gid
+            yield d
 
-    def iter_pages(self, run_id: str) -> Iterator[dict]:
+    def iter_pages(self, run_id: str, order: str = "found") -> Iterator[dict]:
         self.flush()
-        for (data,) in self._rows("SELECT data FROM pages WHERE run_id = ? ORDER BY rowid", (run_id,)):
+        by = "url, rowid" if order == "url" else "rowid"
+        for (data,) in self._rows(f"SELECT data FROM pages WHERE run_id = ? ORDER BY {by}", (run_id,)):
             yield json.loads(data)
 
     def checks(self, run_id: str) -> list[CheckResult]:
@@ -398,7 +459,7 @@ class Store:
             "SELECT id FROM (SELECT id, finished, ROW_NUMBER() OVER (PARTITION BY site ORDER BY started DESC, "
             "rowid DESC) AS n FROM runs) WHERE n > ? AND finished IS NOT NULL", (keep_runs,))]
         with self._write() as conn:
-            for table in ("pages", "findings", "checks", "fixed"):
+            for table in ("pages", "findings", "checks", "fixed", "finding_groups", "fixed_groups"):
                 conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(rid,) for rid in old])
         return len(old)
 

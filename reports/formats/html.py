@@ -1,10 +1,12 @@
 """report.html: one self-contained file (inline CSS, JS and SVG) that managers and lawyers open.
 
-The page-level sections are rendered by Jinja2 with autoescaping on. The findings and pages
-tables can hold tens of thousands of rows, so they travel as JSON in a
-`<script type="application/json">` block and the inline script renders them a page of rows
-at a time, inserting text only with `textContent`. A Content-Security-Policy that allows only
-our own script (by hash) and no network source at all backs both up.
+The page-level sections are rendered by Jinja2 with autoescaping on. The main list is the
+distinct problems (groups), each expandable to every occurrence; groups, occurrences and pages
+travel as compact JSON in a `<script type="application/json">` block (every URL once in
+`strings`, an occurrence a short array pointing at its group), written as a stream while the
+findings are read, and the inline script renders them a page of rows at a time, inserting text
+only with `textContent`. A Content-Security-Policy that allows only our own script (by hash)
+and no network source at all backs both up.
 """
 from __future__ import annotations
 
@@ -14,16 +16,24 @@ import json
 from importlib import resources
 from typing import Any
 
+from typing import BinaryIO
+
 import jinja2
 
 from .. import charts, inputs
+from ..grouping import group_id
 from ..i18n import Labels
-from ..inputs import FINDING_FIELDS, SEVERITIES
-from ..summary import Summary, history_with_current, summarize
+from ..inputs import SEVERITIES
+from ..summary import MAX_FIXED_ROWS, Summary, history_with_current, summarize
 from .base import Formatter
 
-MAX_FIXED_ROWS = 500
-MAX_NOSCRIPT_ROWS = 300  # the no-script fallback lists the worst findings only
+MAX_NOSCRIPT_ROWS = 300  # the no-script fallback lists the worst problems only
+PRINT_OCCURRENCES = 20   # the printed report lists this many occurrences of each problem
+_DATA_MARK = "\x00siteaudit-report-data\x00"
+# The fields of a group the script reads, in the order of its compact rows.
+GROUP_KEYS = ("id", "rule", "category", "severity", "match", "context", "message", "basis", "suggestion",
+              "expected", "actual", "where", "template", "pages", "occurrences", "status")
+WHERE_CODES = ("", "title", "meta", "body", "alt", "footer", "header", "dns", "tls", "http")
 UPTIME_WINDOWS = ("1d", "7d", "30d")
 FACT_KEYS = ("icp_filing", "icp_license", "psb_filing", "title", "ips", "ipv6", "https", "uptime")
 
@@ -60,7 +70,7 @@ class HtmlFormatter(Formatter):
         self.env.filters["cell"] = inputs.text
         self.env.filters["split_match"] = lambda f: inputs.split_match(f.get("context"), f.get("match"))
 
-    def render(self, doc: dict, extra: dict, t: Labels) -> bytes:
+    def stream(self, doc: dict, extra: dict, t: Labels, out: BinaryIO) -> None:
         s = summarize(doc, extra)
         script = _resource("report.js")
         script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -87,18 +97,23 @@ class HtmlFormatter(Formatter):
             "history_chart": charts.history_lines(runs) if runs else None,
             "uptime_chart": charts.uptime_line(runs) if runs else None,
             "fixed_rows": (s.fixed or [])[:MAX_FIXED_ROWS],
-            "fixed_more": max(0, len(s.fixed or []) - MAX_FIXED_ROWS),
-            "noscript_rows": sorted(s.findings, key=lambda f: SEVERITIES.index(f["severity"]))[:MAX_NOSCRIPT_ROWS],
-            "noscript_more": max(0, len(s.findings) - MAX_NOSCRIPT_ROWS),
+            "fixed_more": max(0, (s.fixed_count or 0) - MAX_FIXED_ROWS),
+            "fixed_groups": (s.fixed_groups or [])[:MAX_FIXED_ROWS],
+            "noscript_rows": s.groups[:MAX_NOSCRIPT_ROWS],
+            "noscript_more": max(0, len(s.groups) - MAX_NOSCRIPT_ROWS),
+            "print_occurrences": PRINT_OCCURRENCES,
             "facts": self._facts(extra, t),
             "fact_keys": FACT_KEYS,
             "uptime": self._uptime(extra),
             "uptime_windows": UPTIME_WINDOWS,
             "uptime_rules": self._uptime_rules(extra, t.lang),
-            "data_json": safe_json(self._data(doc, s, t)),
+            "data_json": _DATA_MARK,
         }
         html = self.env.get_template("report.html.j2").render(context)
-        return html.encode("utf-8")
+        head, tail = html.split(_DATA_MARK)
+        out.write(head.encode("utf-8"))
+        self._stream_data(doc, s, t, out)
+        out.write(tail.encode("utf-8"))
 
     @staticmethod
     def _site(doc: dict, extra: dict) -> str:
@@ -147,8 +162,10 @@ class HtmlFormatter(Formatter):
         return inputs.text(rules)
 
     @staticmethod
-    def _data(doc: dict, s: Summary, t: Labels) -> dict[str, Any]:
-        """The tables' data, compact: every string once in `strings`, rows as lists of indexes."""
+    def _stream_data(doc: dict, s: Summary, t: Labels, out: BinaryIO) -> None:
+        """The tables' data, compact and streamed: URLs and group texts once in `strings`; a page
+        is [url, status, depth, ms, title, encoding]; an occurrence is [group, url, line, column,
+        where, context or 0 when the group's, actual or 0 when the group's, 1 when new]."""
         strings: list[str] = [""]
         index: dict[str, int] = {"": 0}
 
@@ -160,28 +177,49 @@ class HtmlFormatter(Formatter):
                 strings.append(text)
             return at
 
-        def cell(f: dict, key: str) -> Any:
-            value = f.get(key)
-            if key in ("line", "column"):
-                return value if isinstance(value, int) and not isinstance(value, bool) else None
-            return sid(value)
+        def num(value: Any) -> Any:
+            return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
-        rows = [[cell(f, k) for k in FINDING_FIELDS] for f in s.findings]
-        per_url: dict[str, int] = {}
-        for f in s.findings:
-            per_url[f["url"]] = per_url.get(f["url"], 0) + 1
-        pages = [[sid(p["url"]), p.get("status"), p.get("depth"), p.get("ms"), sid(p.get("title")),
-                  sid(p.get("encoding")), per_url.get(p["url"], 0)] for p in inputs.pages(doc)]
-        cats = sorted({f["category"] for f in s.findings})
-        return {
-            "labels": t.table(),
-            "fields": list(FINDING_FIELDS),
-            "severities": {sev: t.severity(sev) for sev in SEVERITIES},
-            "categories": {c: t.category(c) for c in cats},
-            "wheres": {w: t.where(w) for w in {f.get("where") for f in s.findings} if w},
-            "strings": strings,
-            "findings": rows,
-            "pages": pages,
-            # the page filter's choices: pages with findings, most findings first
-            "page_choices": [[u, per_url[u]] for u in sorted(per_url, key=lambda u: (-per_url[u], u))],
-        }
+        def write(text: str) -> None:
+            out.write(text.encode("utf-8"))
+
+        groups = s.groups
+        at = {g["id"]: i for i, g in enumerate(groups)}
+        wheres = {w: i for i, w in enumerate(WHERE_CODES)}
+        write('{"labels":' + safe_json(t.table()))
+        write(',"severities":' + safe_json({sev: t.severity(sev) for sev in SEVERITIES}))
+        write(',"categories":' + safe_json({c: t.category(c) for c in sorted({g["category"] for g in groups})}))
+        write(',"wheres":' + safe_json({w: t.where(w) for w in WHERE_CODES if w}))
+        write(',"where_codes":' + safe_json(list(WHERE_CODES)))
+        write(',"group_keys":' + safe_json(list(GROUP_KEYS)))
+        write(',"groups":' + safe_json([[g.get(k) for k in GROUP_KEYS] + [[sid(u) for u in g.get("urls") or []]]
+                                         for g in groups]))
+        write(',"pages":[')
+        for n, p in enumerate(inputs.iter_pages(doc)):
+            write(("," if n else "") + safe_json([sid(p["url"]), p.get("status"), p.get("depth"), num(p.get("ms")),
+                                                  sid(p.get("title")), sid(p.get("encoding"))]))
+        write('],"occ":[')
+        rows = inputs.as_list(doc.get("findings"), "findings")
+        ordered = rows.by_group() if isinstance(rows, inputs.Rows) else None
+        found = inputs.iter_findings(doc, rows=ordered) if ordered is not None else inputs.iter_findings(doc)
+        batch: list[str] = []
+        n = 0
+        for f in found:
+            g = at.get(f.get("group") or group_id(f))
+            if g is None:   # a finding the groups do not know (a hand-made doc): leave it out of the tree
+                continue
+            group = groups[g]
+            ctx = f.get("context") or ""
+            actual = f.get("actual") or ""
+            batch.append(safe_json([g, sid(f["url"]), num(f.get("line")), num(f.get("column")),
+                                    wheres.get(f.get("where") or "", 0),
+                                    0 if ctx == (group.get("context") or "") else ctx,
+                                    0 if actual == (group.get("actual") or "") else actual,
+                                    1 if f.get("status") == "new" else 0]))
+            n += 1
+            if len(batch) >= 1000:
+                write(("," if n > len(batch) else "") + ",".join(batch))
+                batch.clear()
+        if batch:
+            write(("," if n > len(batch) else "") + ",".join(batch))
+        write('],"strings":' + safe_json(strings) + "}")

@@ -5,11 +5,16 @@ findings gets one passing testcase), and one `checks` testsuite with one testcas
 check: `error` (the check crashed) is a JUnit error, `skipped` is skipped, `fail` carries its
 detail in system-out — the problems it found are failures in the page suites already, so the
 number of `<failure>` elements is exactly the number of findings.
+
+Written as a stream: pages and findings are both read in URL order and merged, one page's
+findings in memory at a time; a first pass counts the totals the root element carries.
 """
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import BinaryIO
+from xml.sax.saxutils import escape, quoteattr
 
 from .. import inputs
 from ..i18n import Labels
@@ -17,6 +22,7 @@ from .base import Formatter
 
 # XML 1.0 cannot carry most control characters, even escaped; page text sometimes has them.
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ATTR_WS = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 def clean(value) -> str:
@@ -24,79 +30,93 @@ def clean(value) -> str:
     return _XML_BAD.sub("\ufffd", text) if _XML_BAD.search(text) else text
 
 
+def attr(value) -> str:
+    return quoteattr(clean(value), _ATTR_WS)
+
+
+def body(value) -> str:
+    return escape(clean(value))
+
+
+def by_page(doc: dict) -> Iterator[tuple[str, float, list[dict]]]:
+    """(url, seconds, findings on it) for every page and every URL with findings, in URL order."""
+    pages = inputs.pages_by_url(doc)
+    found = inputs.findings_by_url(doc)
+    page = next(pages, None)
+    f = next(found, None)
+    while page is not None or f is not None:
+        candidates = [str(x["url"]) for x in (page, f) if x is not None]
+        url = min(candidates)
+        ms = 0.0
+        while page is not None and str(page["url"]) == url:
+            if isinstance(page.get("ms"), (int, float)) and not isinstance(page.get("ms"), bool):
+                ms = page["ms"] / 1000
+            page = next(pages, None)
+        items = []
+        while f is not None and str(f["url"]) == url:
+            items.append(f)
+            f = next(found, None)
+        yield url, ms, items
+
+
 class JunitFormatter(Formatter):
     name = "junit"
     filename = "junit.xml"
 
-    def render(self, doc: dict, extra: dict, labels: Labels) -> bytes:
-        found = inputs.findings(doc)
-        by_url: dict[str, list[dict]] = {}
-        ms: dict[str, float] = {}
-        for p in inputs.pages(doc):
-            by_url.setdefault(str(p["url"]), [])
-            if isinstance(p.get("ms"), (int, float)) and not isinstance(p.get("ms"), bool):
-                ms[str(p["url"])] = p["ms"] / 1000
-        for f in found:
-            by_url.setdefault(str(f["url"]), []).append(f)
+    def stream(self, doc: dict, extra: dict, labels: Labels, out: BinaryIO) -> None:
         run = inputs.as_dict(doc.get("run"), "run")
-        root = ET.Element("testsuites", name=clean(f"siteaudit {run.get('site') or ''}".strip()))
-        root.append(self._checks_suite(inputs.checks(doc)))
-        for url, items in by_url.items():
-            suite = self._page_suite(url, items, labels)
-            suite.set("time", f"{ms.get(url, 0):.3f}")
-            root.append(suite)
-        for suite in root:
-            suite.set("time", suite.get("time", "0"))
-            if run.get("started"):
-                suite.set("timestamp", clean(run["started"]))
-            for case in suite.iter("testcase"):
-                case.set("time", "0")
-        totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        for suite in root:
-            for key in totals:
-                totals[key] += int(suite.get(key, "0"))
-        for key, value in totals.items():
-            root.set(key, str(value))
-        ET.indent(root)
-        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        checks = inputs.checks(doc)
+        stamp = f" timestamp={attr(run['started'])}" if run.get("started") else ""
+        errors = sum(c.get("status") == "error" for c in checks)
+        skipped = sum(c.get("status") == "skipped" for c in checks)
+        tests, failures = len(checks), 0
+        for _, _, items in by_page(doc):
+            tests += max(1, len(items))
+            failures += len(items)
+        name = clean(f"siteaudit {run.get('site') or ''}".strip())
+        w = out.write
+        w(b"<?xml version='1.0' encoding='utf-8'?>\n")
+        w(f"<testsuites name={attr(name)} tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" "
+          f"skipped=\"{skipped}\">\n".encode("utf-8"))
+        w(self._checks_suite(checks, stamp).encode("utf-8"))
+        for url, seconds, items in by_page(doc):
+            w(self._page_suite(url, seconds, items, labels, stamp).encode("utf-8"))
+        w(b"</testsuites>\n")
 
-    def _checks_suite(self, checks: list[dict]) -> ET.Element:
-        suite = ET.Element("testsuite", name="checks")
-        errors = skipped = 0
+    @staticmethod
+    def _checks_suite(checks: list[dict], stamp: str) -> str:
+        errors = sum(c.get("status") == "error" for c in checks)
+        skipped = sum(c.get("status") == "skipped" for c in checks)
+        out = [f'  <testsuite name="checks" tests="{len(checks)}" failures="0" errors="{errors}" '
+               f'skipped="{skipped}" time="0"{stamp}>\n']
         for c in checks:
-            case = ET.SubElement(suite, "testcase", classname="checks", name=clean(c["id"]))
             status = c.get("status")
             detail = "\n".join(clean(f"{k}: {c[k]}") for k in ("status", "detail", "expected", "actual")
                                if c.get(k) not in (None, ""))
+            out.append(f'    <testcase classname="checks" name={attr(c["id"])} time="0">\n')
             if status == "error":
-                errors += 1
-                ET.SubElement(case, "error", message=clean(c.get("detail"))).text = detail
+                out.append(f"      <error message={attr(c.get('detail'))}>{escape(detail)}</error>\n")
             elif status == "skipped":
-                skipped += 1
-                ET.SubElement(case, "skipped", message=clean(c.get("detail")))
+                out.append(f"      <skipped message={attr(c.get('detail'))} />\n")
             else:
-                ET.SubElement(case, "system-out").text = detail
-        suite.set("tests", str(len(checks)))
-        suite.set("failures", "0")
-        suite.set("errors", str(errors))
-        suite.set("skipped", str(skipped))
-        return suite
+                out.append(f"      <system-out>{escape(detail)}</system-out>\n")
+            out.append("    </testcase>\n")
+        out.append("  </testsuite>\n")
+        return "".join(out)
 
-    def _page_suite(self, url: str, items: list[dict], labels: Labels) -> ET.Element:
-        suite = ET.Element("testsuite", name=clean(url))
+    @staticmethod
+    def _page_suite(url: str, seconds: float, items: list[dict], labels: Labels, stamp: str) -> str:
+        out = [f'  <testsuite name={attr(url)} tests="{max(1, len(items))}" failures="{len(items)}" errors="0" '
+               f'skipped="0" time="{seconds:.3f}"{stamp}>\n']
         for f in items:
             name = f"{f['rule']} {f.get('match') or ''}".strip()
-            case = ET.SubElement(suite, "testcase", classname=clean(f"{url}#{f.get('where') or ''}"),
-                                 name=clean(name))
-            body = [f"{labels(k)}: {clean(f.get(k))}" for k in
-                    ("category", "where", "match", "context", "line", "basis", "suggestion", "expected", "actual")
-                    if f.get(k) not in (None, "")]
-            failure = ET.SubElement(case, "failure", message=clean(f["message"]), type=clean(f["severity"]))
-            failure.text = "\n".join(body)
+            text = "\n".join(f"{labels(k)}: {clean(f.get(k))}" for k in
+                             ("category", "where", "match", "context", "line", "basis", "suggestion", "expected",
+                              "actual") if f.get(k) not in (None, ""))
+            out.append(f"    <testcase classname={attr(url + '#' + (f.get('where') or ''))} name={attr(name)} "
+                       f'time="0">\n      <failure message={attr(f["message"])} type={attr(f["severity"])}>'
+                       f"{escape(text)}</failure>\n    </testcase>\n")
         if not items:
-            ET.SubElement(suite, "testcase", classname=clean(url), name="page")
-        suite.set("tests", str(max(1, len(items))))
-        suite.set("failures", str(len(items)))
-        suite.set("errors", "0")
-        suite.set("skipped", "0")
-        return suite
+            out.append(f'    <testcase classname={attr(url)} name="page" time="0" />\n')
+        out.append("  </testsuite>\n")
+        return "".join(out)

@@ -1,15 +1,16 @@
-"""summary.md: a short text for chat and e-mail — verdict, counts, checks, the worst findings."""
+"""summary.md: a short text for chat and e-mail — verdict, counts, checks, the top distinct problems."""
 from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import BinaryIO
 
 from .. import inputs
 from ..i18n import Labels
 from ..summary import summarize
 from .base import Formatter
 
-TOP_FINDINGS = 20
+TOP_GROUPS = 20
 # Markdown and the HTML that many Markdown renderers pass through: escape all of it, so page
 # text can neither format the message nor inject a link or a tag.
 # Page text only ever appears mid-line (after our own "- " or "| "), so the line-start markers
@@ -27,7 +28,10 @@ class MarkdownFormatter(Formatter):
     name = "md"
     filename = "summary.md"
 
-    def render(self, doc: dict, extra: dict, t: Labels) -> bytes:
+    def stream(self, doc: dict, extra: dict, t: Labels, out_file: BinaryIO) -> None:
+        out_file.write(self._text(doc, extra, t).encode("utf-8"))
+
+    def _text(self, doc: dict, extra: dict, t: Labels) -> str:
         s = summarize(doc, extra)
         run = inputs.as_dict(doc.get("run"), "run")
         profile = inputs.as_dict(extra.get("profile"), "extra.profile")
@@ -47,8 +51,12 @@ class MarkdownFormatter(Formatter):
             out.append(f"| {t.severity(sev)} | {n} |")
         out.append(f"| {t('total')} | {s.total} |")
         out.append("")
-        fixed = t("no_data") if s.fixed is None else len(s.fixed)
+        fixed = t("no_data") if s.fixed_count is None else s.fixed_count
         out.append(f"{t('new')} {s.new} · {t('persisting')} {s.persisting} · {t('fixed')} {fixed}")
+        out.append("")
+        fixed_groups = t("no_data") if s.fixed_groups is None else len(s.fixed_groups)
+        out.append(f"{t('groups_n')} {len(s.groups)} · {t('new')} {s.new_groups} · {t('fixed')} {fixed_groups}"
+                   f" · {t('template')} {s.template_groups}")
         out.append("")
         troubled = [c for c in s.checks if c.get("status") in ("fail", "error")]
         if s.checks:
@@ -61,13 +69,31 @@ class MarkdownFormatter(Formatter):
             if others:
                 out.append("- " + " · ".join(f"{t.check_status(k)} {n}" for k, n in sorted(others.items())))
             out.append("")
-        if s.findings:
+        if s.groups:
             out += [f"## {t('sec_findings')}", ""]
-            worst = sorted(s.findings, key=lambda f: _RANK[f["severity"]])[:TOP_FINDINGS]
-            for f in worst:
-                match = f" «{md(f['match'])}»" if f.get("match") else ""
-                out.append(f"- [{t.severity(f['severity'])}] {md(f['rule'])}{match} {md(f['message'])} — {md(f['url'])}")
-            if len(s.findings) > TOP_FINDINGS:
-                out.append(f"- {t('more_rows', n=len(s.findings) - TOP_FINDINGS)}")
+            for g in s.groups[:TOP_GROUPS]:
+                out.append(f"- {group_line(g, t)}")
+            if len(s.groups) > TOP_GROUPS:
+                out.append(f"- {t('more_groups', n=len(s.groups) - TOP_GROUPS)}")
             out.append("")
-        return "\n".join(out).encode("utf-8")
+        if s.fixed_groups:
+            out += [f"## {t('fixed_groups')}", ""]
+            for g in s.fixed_groups[:TOP_GROUPS]:
+                out.append(f"- {group_line(g, t, status=False)}")
+            if len(s.fixed_groups) > TOP_GROUPS:
+                out.append(f"- {t('more_groups', n=len(s.fixed_groups) - TOP_GROUPS)}")
+            out.append("")
+        return "\n".join(out)
+
+
+def group_line(g: dict, t: Labels, status: bool = True) -> str:
+    """`[错误] AD101 «最佳» message — 全站模板 · 页眉 · 3000 页 / 3000 处（新增）`."""
+    match = f" «{md(g['match'])}»" if g.get("match") else ""
+    place = [t("template")] if g.get("template") else []
+    if g.get("where"):
+        place.append(t.where(g["where"]))
+    place.append(t("reach", pages=g.get("pages", 0), n=g.get("occurrences", 0)))
+    where = " · ".join(place)
+    first = f" ({md(g['urls'][0])})" if g.get("urls") and not g.get("template") else ""
+    tag = f" ({t('new')})" if status and g.get("status") == "new" else ""
+    return f"[{t.severity(g['severity'])}] {md(g['rule'])}{match} {md(g.get('message'))} — {where}{first}{tag}"

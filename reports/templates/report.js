@@ -1,4 +1,5 @@
-/* siteaudit report: renders the findings and pages tables from the JSON data block.
+/* siteaudit report: renders the problems (groups, each expandable to its occurrences) and the
+   pages tables from the JSON data block.
    Page-derived text is only ever inserted with textContent / createTextNode, and only
    http(s) URLs become links. */
 (function () {
@@ -29,46 +30,62 @@
   }
   function sevBadge(sev) { return el("span", "sev-badge sev-" + (SEV_RANK.hasOwnProperty(sev) ? sev : "info"), D.severities[sev] || sev); }
 
-  var F = D.findings.map(function (row, i) {
-    var f = { i: i };
-    D.fields.forEach(function (name, k) {
-      f[name] = (name === "line" || name === "column") ? row[k] : S[row[k]];
-    });
-    return f;
+  /* ---- groups (distinct problems) and their occurrences ---- */
+  var GK = D.group_keys;
+  var G = D.groups.map(function (row, i) {
+    var g = { i: i, occ: [], pageSet: null };
+    GK.forEach(function (name, k) { g[name] = row[k]; });
+    g.urls = (row[GK.length] || []).map(function (u) { return S[u]; });
+    return g;
   });
+  var O = D.occ;               // [group, url, line, column, where, context|0, actual|0, new]
+  var perUrl = {};             // url string index -> occurrences on that page
+  var groupsOnUrl = {};        // url string index -> {group index: true}
+  for (var k = 0; k < O.length; k++) {
+    var o = O[k], g0 = G[o[0]];
+    if (!g0) { continue; }
+    g0.occ.push(k);
+    perUrl[o[1]] = (perUrl[o[1]] || 0) + 1;
+    var on = groupsOnUrl[o[1]] || (groupsOnUrl[o[1]] = {});
+    on[o[0]] = true;
+  }
 
-  /* ---- findings table ---- */
   var state = { sevs: { error: true, warning: true, info: true }, category: "", page: "", status: "", q: "", sort: "severity", pageNo: 0 };
+  var expanded = {};             // group index -> page of its occurrence list shown (open groups only)
   var body = document.getElementById("findings-body");
   var shown = document.getElementById("findings-shown");
   var pager = document.getElementById("findings-pager");
   var sortHeads = Array.prototype.slice.call(document.querySelectorAll("#findings-table th[data-sort]"));
-  var filtered = F;
+  var filtered = G;
   var renders = 0;
+  var urlIndex = {};
+  S.forEach(function (text, i) { urlIndex[text] = i; });
 
-  function hay(f) {
-    if (f.hay === undefined) {
-      f.hay = [f.rule, f.match, f.context, f.message, f.url, f.basis, f.suggestion, f.expected, f.actual,
-        D.categories[f.category] || f.category].join("\n").toLowerCase();
+  function hay(g) {
+    if (g.hay === undefined) {
+      g.hay = [g.rule, g.match, g.context, g.message, g.basis, g.suggestion, g.expected, g.actual,
+        D.categories[g.category] || g.category, g.template ? L.template : "", g.urls.join("\n")].join("\n").toLowerCase();
     }
-    return f.hay;
+    return g.hay;
   }
+  function byReach(a, b) { return b.pages - a.pages || b.occurrences - a.occurrences; }
   var SORTS = {
-    severity: function (a, b) { return SEV_RANK[a.severity] - SEV_RANK[b.severity] || cmp(a.url, b.url) || a.i - b.i; },
-    category: function (a, b) { return cmp(a.category, b.category) || SEV_RANK[a.severity] - SEV_RANK[b.severity] || a.i - b.i; },
-    page: function (a, b) { return cmp(a.url, b.url) || (a.line || 0) - (b.line || 0) || a.i - b.i; },
-    rule: function (a, b) { return cmp(a.rule, b.rule) || cmp(a.url, b.url) || a.i - b.i; }
+    severity: function (a, b) { return SEV_RANK[a.severity] - SEV_RANK[b.severity] || byReach(a, b) || a.i - b.i; },
+    reach: function (a, b) { return byReach(a, b) || SEV_RANK[a.severity] - SEV_RANK[b.severity] || a.i - b.i; },
+    category: function (a, b) { return cmp(a.category, b.category) || SEV_RANK[a.severity] - SEV_RANK[b.severity] || byReach(a, b) || a.i - b.i; },
+    rule: function (a, b) { return cmp(a.rule, b.rule) || byReach(a, b) || a.i - b.i; }
   };
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
 
   function applyFilters() {
     var q = state.q.trim().toLowerCase();
-    filtered = F.filter(function (f) {
-      return state.sevs[f.severity] !== false &&
-        (!state.category || f.category === state.category) &&
-        (!state.page || f.url === state.page) &&
-        (!state.status || f.status === state.status) &&
-        (!q || hay(f).indexOf(q) >= 0);
+    var onPage = state.page ? (groupsOnUrl[urlIndex[state.page]] || {}) : null;
+    filtered = G.filter(function (g) {
+      return state.sevs[g.severity] !== false &&
+        (!state.category || g.category === state.category) &&
+        (!onPage || onPage[g.i] === true) &&
+        (!state.status || g.status === state.status) &&
+        (!q || hay(g).indexOf(q) >= 0);
     });
     filtered.sort(SORTS[state.sort] || SORTS.severity);
     sortHeads.forEach(function (th) {
@@ -78,9 +95,7 @@
     renderFindings();
   }
 
-  function contextCell(f) {
-    var td = el("td", "ctx");
-    var ctx = f.context || "", m = f.match || "";
+  function highlighted(td, ctx, m) {
     var at = ctx && m ? ctx.indexOf(m) : -1;
     if (at >= 0) {
       td.appendChild(document.createTextNode(ctx.slice(0, at)));
@@ -90,39 +105,102 @@
       td.appendChild(el("mark", null, m));
       if (ctx) { td.appendChild(document.createTextNode(" " + ctx)); }
     } else if (ctx) {
-      td.textContent = ctx;
-    }
-    if (f.expected || f.actual) {
-      if (f.expected) { td.appendChild(el("div", "expected", L.expected + ": " + f.expected)); }
-      if (f.actual) { td.appendChild(el("div", "actual", L.actual + ": " + f.actual)); }
+      td.appendChild(document.createTextNode(ctx));
     }
     return td;
   }
 
-  function findingRow(f) {
-    var tr = el("tr", "sev-row-" + f.severity);
-    tr.setAttribute("data-severity", f.severity);
-    tr.setAttribute("data-category", f.category);
-    var sev = el("td", "sev"); sev.appendChild(sevBadge(f.severity)); tr.appendChild(sev);
-    tr.appendChild(el("td", "cat", D.categories[f.category] || f.category));
-    var rule = el("td", "rule"); rule.appendChild(el("code", null, f.rule)); tr.appendChild(rule);
-    var page = el("td", "url"); page.appendChild(link(f.url));
-    var where = [];
-    if (f.where) { where.push(D.wheres[f.where] || f.where); }
-    if (f.line) { where.push(L.line + " " + f.line + (f.column ? ":" + f.column : "")); }
-    if (where.length) { page.appendChild(el("div", "where", where.join(" · "))); }
-    tr.appendChild(page);
-    tr.appendChild(contextCell(f));
-    var msg = el("td", "msg"); msg.appendChild(el("span", "message", f.message));
-    [["basis", f.basis], ["suggestion", f.suggestion]].forEach(function (pair) {
+  function problemCell(g) {
+    var td = highlighted(el("td", "ctx"), g.context || "", g.match || "");
+    if (g.expected || g.actual) {
+      if (g.expected) { td.appendChild(el("div", "expected", L.expected + ": " + g.expected)); }
+      if (g.actual) { td.appendChild(el("div", "actual", L.actual + ": " + g.actual)); }
+    }
+    var msg = el("div", "msg"); msg.appendChild(el("span", "message", g.message));
+    [["basis", g.basis], ["suggestion", g.suggestion]].forEach(function (pair) {
       if (!pair[1]) { return; }
       var s = el("span", pair[0]); s.appendChild(el("strong", null, L[pair[0]] + ": ")); s.appendChild(document.createTextNode(pair[1]));
       msg.appendChild(s);
     });
-    tr.appendChild(msg);
-    tr.appendChild(el("td", "change change-" + (f.status || "none"), f.status ? (L[f.status] || f.status) : ""));
+    td.appendChild(msg);
+    return td;
+  }
+
+  function whereCell(g) {
+    var td = el("td", "where");
+    if (g.template) {
+      var b = el("span", "template-badge", L.template); b.title = L.template_hint; td.appendChild(b);
+      td.appendChild(document.createTextNode(" "));
+    }
+    if (g.where) { td.appendChild(document.createTextNode(D.wheres[g.where] || g.where)); }
+    if (!g.template && g.urls.length) {
+      var first = el("div", "first-pages");
+      first.appendChild(document.createTextNode(L.first_pages + ": "));
+      first.appendChild(link(g.urls[0]));
+      td.appendChild(first);
+    }
+    return td;
+  }
+
+  function groupRow(g) {
+    var tr = el("tr", "group-row sev-row-" + g.severity);
+    tr.setAttribute("data-severity", g.severity);
+    tr.setAttribute("data-category", g.category);
+    tr.setAttribute("data-group", g.id);
+    var sev = el("td", "sev"); sev.appendChild(sevBadge(g.severity)); tr.appendChild(sev);
+    tr.appendChild(el("td", "cat", D.categories[g.category] || g.category));
+    var rule = el("td", "rule"); rule.appendChild(el("code", null, g.rule)); tr.appendChild(rule);
+    tr.appendChild(problemCell(g));
+    tr.appendChild(whereCell(g));
+    var reach = el("td", "reach num", fmt(L.reach, { pages: g.pages, n: g.occurrences }));
+    if (g.occ.length && !printing) {
+      var btn = el("button", "toggle", expanded[g.i] !== undefined ? L.hide_pages : fmt(L.show_pages, { n: g.occ.length }));
+      btn.type = "button";
+      btn.setAttribute("aria-expanded", expanded[g.i] !== undefined ? "true" : "false");
+      btn.addEventListener("click", function () {
+        if (expanded[g.i] !== undefined) { delete expanded[g.i]; } else { expanded[g.i] = 0; }
+        renderFindings();
+      });
+      reach.appendChild(el("br"));
+      reach.appendChild(btn);
+    }
+    tr.appendChild(reach);
+    tr.appendChild(el("td", "change change-" + (g.status || "none"), g.status ? (L[g.status] || g.status) : ""));
     return tr;
   }
+
+  function occurrenceRow(g, k) {
+    var o = O[k], tr = el("tr", "occ");
+    var url = S[o[1]];
+    var u = el("td", "url"); u.appendChild(link(url));
+    var where = [];
+    if (o[4]) { where.push(D.wheres[D.where_codes[o[4]]] || D.where_codes[o[4]]); }
+    if (o[2]) { where.push(L.line + " " + o[2] + (o[3] ? ":" + o[3] : "")); }
+    if (where.length) { u.appendChild(el("div", "where", where.join(" · "))); }
+    tr.appendChild(u);
+    var ctx = highlighted(el("td", "ctx"), o[5] === 0 ? (g.context || "") : o[5], g.match || "");
+    if (o[6] !== 0 && o[6]) { ctx.appendChild(el("div", "actual", L.actual + ": " + o[6])); }
+    tr.appendChild(ctx);
+    tr.appendChild(el("td", "change", o[7] ? L["new"] : L.persisting));
+    return tr;
+  }
+
+  function occurrencesRow(g) {
+    var tr = el("tr", "occ-row"), td = el("td");
+    td.colSpan = 7;
+    var table = el("table", "grid occ-table"), tb = el("tbody");
+    var pageNo = expanded[g.i] || 0;
+    var list = printing ? g.occ.slice(0, PRINT_OCC) : g.occ.slice(pageNo * PAGE_SIZE, pageNo * PAGE_SIZE + PAGE_SIZE);
+    list.forEach(function (k) { tb.appendChild(occurrenceRow(g, k)); });
+    table.appendChild(tb);
+    td.appendChild(table);
+    var box = el("div", "pager occ-pager");
+    renderPager(box, pageNo, g.occ.length, function (n) { expanded[g.i] = n; renderFindings(); });
+    td.appendChild(box);
+    tr.appendChild(td);
+    return tr;
+  }
+  var PRINT_OCC = 20;
 
   function renderPager(box, pageNo, total, go) {
     box.textContent = "";
@@ -141,14 +219,19 @@
     var start = printing ? 0 : state.pageNo * PAGE_SIZE;
     var rows = printing ? filtered : filtered.slice(start, start + PAGE_SIZE);
     var frag = document.createDocumentFragment();
-    rows.forEach(function (f) { frag.appendChild(findingRow(f)); });
+    var occN = 0;
+    rows.forEach(function (g) {
+      frag.appendChild(groupRow(g));
+      if (printing || expanded[g.i] !== undefined) { frag.appendChild(occurrencesRow(g)); }
+    });
+    filtered.forEach(function (g) { occN += g.occurrences; });
     if (!rows.length) {
       var tr = el("tr", "empty"), td = el("td", null, L.no_match);
       td.colSpan = 7; tr.appendChild(td); frag.appendChild(tr);
     }
     body.textContent = "";
     body.appendChild(frag);
-    shown.textContent = fmt(L.shown, { shown: filtered.length, total: F.length });
+    shown.textContent = fmt(L.shown_groups, { shown: filtered.length, total: G.length, n: occN });
     renderPager(pager, state.pageNo, filtered.length, function (n) { state.pageNo = n; renderFindings(); });
     renders += 1;
     body.setAttribute("data-renders", String(renders));
@@ -160,7 +243,10 @@
     return sel;
   }
   var catSel = fillSelect("f-category", Object.keys(D.categories).map(function (c) { return [c, D.categories[c]]; }));
-  var pageSel = fillSelect("f-page", D.page_choices.map(function (p) { return [p[0], p[0] + " (" + p[1] + ")"]; }));
+  // the page filter's choices: pages with findings, most findings first
+  var choices = Object.keys(perUrl).map(function (u) { return [S[u], perUrl[u]]; });
+  choices.sort(function (a, b) { return b[1] - a[1] || cmp(a[0], b[0]); });
+  var pageSel = fillSelect("f-page", choices.map(function (p) { return [p[0], p[0] + " (" + p[1] + ")"]; }));
   var statusSel = document.getElementById("f-status");
   var sortSel = document.getElementById("f-sort");
   var search = document.getElementById("f-search");
@@ -187,6 +273,7 @@
   document.getElementById("f-reset").addEventListener("click", function () {
     document.getElementById("filters").reset();
     state = { sevs: { error: true, warning: true, info: true }, category: "", page: "", status: "", q: "", sort: "severity", pageNo: 0 };
+    expanded = {};
     applyFilters();
   });
   // The count cards are links to the findings, filtered to what they count.
@@ -207,7 +294,7 @@
 
   /* ---- pages table ---- */
   var P = D.pages.map(function (r) {
-    return { url: S[r[0]], status: r[1], depth: r[2], ms: r[3], title: S[r[4]], encoding: S[r[5]], n: r[6] };
+    return { url: S[r[0]], status: r[1], depth: r[2], ms: r[3], title: S[r[4]], encoding: S[r[5]], n: perUrl[r[0]] || 0 };
   });
   var pState = { q: "", pageNo: 0 }, pFiltered = P;
   var pBody = document.getElementById("pages-body");
