@@ -8,7 +8,7 @@ Three kinds, each a plain function whose docstring's first line is what the repo
 - `PAGE_CHECKS`: run on every fetched page, `fn(page: Page, ctx: AuditContext) -> Iterable[Finding]`
   (filing footer on homepages, injected content, privacy, scope, encoding …).
 - `FINAL_CHECKS`: run once after the crawl, `fn(ctx: AuditContext) -> CheckOutcome`, over what the
-  page checks left in `ctx.state` (e.g. a declared domain whose homepage was never fetched).
+  page checks and the spider left in `ctx` (`ctx.crawl`, each module's `ctx.scratch(…)`) (e.g. a declared domain whose homepage was never fetched).
 
 Phrase rules are not here: they run in the pipeline through `rules`.
 """

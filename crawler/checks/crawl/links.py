@@ -57,7 +57,7 @@ def check_page_status(page: Page, ctx: AuditContext) -> Iterator[Finding]:
         kind, ctx.t("链接", "Link"))
     linked_from = _linked_from(page, ctx)
     if page.status == 0:
-        error = page.headers.get("x-siteaudit-error", "")
+        error = page.error
         severity = Severity.WARNING if kind == "external" else Severity.ERROR
         note_zh = note_en = ""
         if kind == "external" and ctx.resolver is not None and error.startswith("CannotResolveHostError"):
@@ -98,10 +98,10 @@ def check_page_status(page: Page, ctx: AuditContext) -> Iterator[Finding]:
 
 def check_redirects(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Redirects that cost or leak: loops, chains of three hops or more, and HTTPS → HTTP downgrades."""
-    loop = page.headers.get("x-siteaudit-redirect-loop")
+    hops = list(page.redirect_loop)
     linked_from = _linked_from(page, ctx)
-    if loop:
-        hops = loop.split(" → ")
+    if hops:
+        loop = " → ".join(hops)
         first = hops[0]
         closes = len(hops) > 1 and hops[-1] in hops[:-1]
         yield Finding(
@@ -135,8 +135,8 @@ def check_redirects(page: Page, ctx: AuditContext) -> Iterator[Finding]:
 def check_redirect_chains(ctx: AuditContext) -> CheckOutcome:
     """Redirect chains and downgrades that ended at a page already crawled through another link."""
     found: list[Finding] = []
-    for seen in ctx.state.get("links.redirect_chains", []):
-        page = Page(url=seen["url"], status=200, referer=seen["referer"], redirects=tuple(seen["redirects"]))
+    for seen in ctx.crawl.redirect_chains:
+        page = Page(url=seen.url, status=200, referer=seen.referer, redirects=seen.redirects)
         found.extend(check_redirects(page, ctx))
     status = CheckStatus.FAIL if found else CheckStatus.OK
     return CheckOutcome(CheckResult("links.chains", status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),

@@ -10,6 +10,7 @@ CMP030 e-commerce licence display.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
@@ -40,11 +41,18 @@ _LEGAL_FORM = re.compile(r"(?:有限责任公司|股份有限公司|有限公司
 _RAW_HINT = re.compile(r"信用代码|版权所有|copyright|©|&copy|主办|运营|\(c\)")
 _AROUND = 300   # source characters kept on each side of a hint word (its value is within ~60 characters of text)
 _MEMO_MAX = 20_000
-STATE_MEMO = "company.memo"   # (host, source around the hint words) of pages already read
+
 
 BASIS_CODE = "GB 32100-2015《法人和其他组织统一社会信用代码编码规则》"
 BASIS_ECOM = "《中华人民共和国电子商务法》第十五条"
-STATE_SEEN = "company.seen"   # (host, rule, value) already reported
+
+
+@dataclass
+class CompanyState:
+    """What the company checks keep across pages."""
+
+    memo: set = field(default_factory=set)   # (host, source around the hint words) of pages already read
+    seen: set = field(default_factory=set)   # (host, rule, value) already reported
 
 
 def credit_check_char(first17: str) -> str | None:
@@ -81,7 +89,7 @@ def _phone_digits(text: str) -> str:
 class _Reporter:
     def __init__(self, page: Page, ctx: AuditContext):
         self.page, self.ctx = page, ctx
-        self.seen = ctx.state.setdefault(STATE_SEEN, set())
+        self.seen = ctx.scratch(CompanyState).seen
         self.found: list[Finding] = []
 
     def add(self, rule: str, severity: Severity, zh: str, en: str, *, once: str = "", **kw) -> None:
@@ -184,7 +192,7 @@ def check_company(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     if not page.is_homepage:
         # Sites that print the credit code in the footer show it on every page: a footer read once
         # per host is enough, since every value it holds is reported once per host anyway.
-        memo = ctx.state.setdefault(STATE_MEMO, set())
+        memo = ctx.scratch(CompanyState).memo
         key = _footer_key(page)
         if key is not None and key in memo:
             return []

@@ -49,9 +49,13 @@ _IMG_PSB = re.compile(r"公网安备|公安备案|gongan|gaba|police|ghs", re.I)
 _SCRIPT_FILING = re.compile(r"ICP\s*备|beian\.miit\.gov\.cn|miitbeian|miibeian", re.I)
 _SCRIPT_PSB = re.compile(r"公网安备|beian\.mps\.gov\.cn|beian\.gov\.cn/portal", re.I)
 
-STATE_CHECKED = "icp.homepages"      # declared host -> URL of the homepage that was checked for it
-STATE_JUDGED = "icp.judged"          # hosts whose homepage footer was read (once each)
-STATE_UNUSABLE = "icp.unusable"      # host -> (URL, status, error) of a homepage that failed or was not HTML
+@dataclasses.dataclass
+class HomepagesSeen:
+    """What the footer check keeps across pages, for `check_homepages_seen`."""
+
+    checked: dict[str, str] = dataclasses.field(default_factory=dict)   # declared host -> URL of the homepage checked for it
+    judged: set[str] = dataclasses.field(default_factory=set)           # hosts whose homepage footer was read (once each)
+    unusable: dict[str, tuple[str, int, str]] = dataclasses.field(default_factory=dict)   # host -> (URL, status, error)
 
 
 def _rule(n: int) -> str:
@@ -244,16 +248,16 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
         # A failed download carries no homepage mark; a declared domain's root that failed is still
         # worth naming in the final check (with the error) instead of "never fetched".
         if page.status == 0 and urlsplit(page.url).path in ("", "/") and host in ctx.profile.domains:
-            ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
-                host, (page.url, 0, page.headers.get("x-siteaudit-error", "")))
+            ctx.scratch(HomepagesSeen).unusable.setdefault(
+                host, (page.url, 0, page.error))
         return []
     parsed = parse(page)
     if parsed is None or page.status >= 400 or page.status == 0:
-        ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
-            host, (page.url, page.status, page.headers.get("x-siteaudit-error", "")))
+        ctx.scratch(HomepagesSeen).unusable.setdefault(
+            host, (page.url, page.status, page.error))
         return []
-    covered = ctx.state.setdefault(STATE_CHECKED, {})
-    judged = ctx.state.setdefault(STATE_JUDGED, set())
+    covered = ctx.scratch(HomepagesSeen).checked
+    judged = ctx.scratch(HomepagesSeen).judged
     # A declared domain that redirects here is judged by this page (apex → www is the usual case).
     for earlier in page.redirects:
         covered.setdefault(host_of(earlier), page.url)
@@ -305,8 +309,8 @@ def _unreadable_declarations(ctx: AuditContext) -> list[Finding]:
 
 def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
     """每个申报域名的首页都已检查备案信息"""
-    checked = ctx.state.get(STATE_CHECKED, {})
-    unusable = ctx.state.get(STATE_UNUSABLE, {})
+    checked = ctx.scratch(HomepagesSeen).checked
+    unusable = ctx.scratch(HomepagesSeen).unusable
     findings: list[Finding] = []
     start_urls = {(host_of(u)): u for u in ctx.profile.site.start_urls}
     first = urlsplit(ctx.profile.site.start_urls[0]) if ctx.profile.site.start_urls else None

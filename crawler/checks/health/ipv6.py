@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
@@ -20,7 +21,13 @@ from crawler.page import Page
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
-PAGES_KEY = "ipv6.pages"
+
+
+@dataclass
+class PagesSeen:
+    """The crawled pages the IPv6 page check needs: (url, host, depth, referer, is_homepage)."""
+
+    pages: list[tuple[str, str, int, str, bool]] = field(default_factory=list)
 LEVELS = (2, 3)                # level-2 and level-3 pages: one and two clicks from a homepage (level 1)
 MIN_SHARE = 90.0               # percent of level-2/3 pages on IPv6 hosts below which we warn
 REQUEST_TIMEOUT_S = 5.0
@@ -128,8 +135,8 @@ def check_ipv6(ctx: AuditContext) -> CheckOutcome:
 
 def collect_level_pages(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """PAGE_CHECK: remember each fetched page of the site (host, depth, referer, homepage?) for `check_ipv6_pages`."""
-    if page.host and page.status and page.headers.get("x-siteaudit-kind") != "external":
-        ctx.state.setdefault(PAGES_KEY, []).append((page.url, page.host, page.depth, page.referer, page.is_homepage))
+    if page.host and page.status and page.kind != "external":
+        ctx.scratch(PagesSeen).pages.append((page.url, page.host, page.depth, page.referer, page.is_homepage))
     return ()
 
 
@@ -159,7 +166,7 @@ def page_levels(pages: list[tuple[str, str, int, str, bool]]) -> dict[str, int]:
 
 def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
     """二、三级页面的 IPv6 支持率"""
-    pages = ctx.state.get(PAGES_KEY, [])
+    pages = ctx.scratch(PagesSeen).pages
     levels = page_levels(pages)
     by_level = {level: {url: host for url, host, *_ in pages if levels.get(url) == level} for level in LEVELS}
     if not ctx.dns_enabled or not any(by_level.values()):

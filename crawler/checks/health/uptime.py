@@ -2,7 +2,7 @@
 
 Each probe records status, latency and what went wrong (`ProbeKind`). 429 and WAF blocks are
 BLOCKED: the site is there but refused us, which is neither up nor down. All probes go into
-`ctx.state["uptime.probes"]`; the history store keeps them and computes 1/7/30-day windows with
+`ctx.probes`; the history store keeps them and computes 1/7/30-day windows with
 `uptime_percent`.
 """
 from __future__ import annotations
@@ -20,7 +20,6 @@ from crawler.checks.health.netcommon import (Deadline, Target, error_text, home_
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
-STATE_KEY = "uptime.probes"
 
 # The accounting rules, printed in the report next to the uptime figures.
 ACCOUNTING_RULES_ZH = (
@@ -184,7 +183,7 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
         target = entry.item
         findings.append(unfinished_finding("UPT005", Category.UPTIME.value, "http", entry, home_url(target.domain),
                                            ("可用性探测", "uptime probes"), ctx))
-    ctx.state.setdefault(STATE_KEY, []).extend(all_probes)
+    ctx.probes.extend(all_probes)
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
     return CheckOutcome(CheckResult("uptime", status, "; ".join(summary),
                                     expected=ctx.t("所有域名可访问", "every domain answers"),
