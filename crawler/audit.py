@@ -9,7 +9,7 @@ import os
 import shutil
 import signal
 import sys
-from collections import Counter
+from collections import Counter, OrderedDict
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +90,43 @@ def resolve_profile(target: str, options: AuditOptions) -> Profile:
     return profile
 
 
+class RepeatedText:
+    """The phrase rules on a page's text blocks, each distinct block checked once.
+
+    A site's header, footer and navigation are the same text on every page: the rules run on a
+    block the first time it is seen, and later pages reuse the result, moved to their own URL and
+    source position. A bounded LRU (`size` blocks), so memory does not grow with the site.
+    """
+
+    def __init__(self, ruleset: Any, size: int = 4096):
+        self.ruleset = ruleset
+        self.size = size
+        self._seen: OrderedDict[tuple[str, str], tuple[Finding, ...]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def check_html(self, html: str, url: str) -> list[Finding]:
+        from rules.html import extract_blocks
+
+        out: list[Finding] = []
+        for block in extract_blocks(html):
+            key = (block.where, block.text)
+            found = self._seen.get(key)
+            if found is None:
+                self.misses += 1
+                found = tuple(self.ruleset.check(block.text, url="", where=block.where, line=1, column=1))
+                self._seen[key] = found
+                if len(self._seen) > self.size:
+                    self._seen.popitem(last=False)
+            else:
+                self.hits += 1
+                self._seen.move_to_end(key)
+            for f in found:   # positions are relative to the block (line 1, column 1): move them
+                line = block.line + (f.line or 1) - 1
+                column = (f.column or 1) + block.column - 1 if (f.line or 1) == 1 else f.column
+                out.append(f.replace(url=url, line=line, column=column))
+        return out
+
+
 class AuditSession:
     """What the crawl's pipeline talks to: phrase rules and page checks on each page, streamed to the store."""
 
@@ -104,11 +141,12 @@ class AuditSession:
         # A homepage can arrive twice (another declared domain redirects to it); its findings
         # are stored once. Only homepages are remembered, so memory does not grow with the site.
         self.homepage_findings: dict[str, set[tuple]] = {}
+        self.phrases = RepeatedText(ruleset)
 
     def process_page(self, page: Page) -> int:
         findings: list[Finding] = []
         if page.text and page.is_html:
-            findings.extend(self.ruleset.check_html(page.text, page.url))
+            findings.extend(self.phrases.check_html(page.text, page.url))
         findings.extend(run_page_checks(page, self.ctx, self.check_counts))
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
@@ -170,122 +208,199 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 
 def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
-    """Audit one site; returns the exit code (SPEC): 0 clean, 1 findings at/above --fail-on."""
-    from rules.loader import load_ruleset
-    from reports.render import write_outputs
+    """Audit one site; returns the exit code (SPEC): 0 clean, 1 findings at/above --fail-on, 3 the tool failed."""
+    return AuditRun(target, options, out).run()
 
-    profile = resolve_profile(target, options)
-    resolver = parse_resolver(options.resolver) if options.resolver else None
-    lang = profile.report.lang
-    base = Path(profile.source).parent if Path(profile.source).is_file() else Path.cwd()
-    extra_rules = [str(base / p) for p in profile.rules.extra] + list(options.rules)
-    ruleset = load_ruleset(packs=profile.rules.packs, extra=extra_rules, allow=profile.rules.allow,
-                           severity=profile.rules.severity, lang=lang)
-    out_dir = Path(options.out or profile.report.out)
-    site = profile.site.name or profile.domains[0]
 
-    store = Store.open(options.db or default_db())
-    ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
-                       dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
-    jobdir = Path(store.path).parent / "jobs" / _slug(site) if options.resume else None
-    resumed = resume_run(store, site, jobdir, ctx) if jobdir else None
-    if resumed:
-        run_id, started, homepage_findings = resumed
-    else:
-        if jobdir:  # a fresh resumable run: forget any stale queue
-            shutil.rmtree(jobdir, ignore_errors=True)
-        started = now_iso()
-        run_id = store.begin_run(site, profile=profile.source, started=started)
-        homepage_findings = {}
-    session = AuditSession(ruleset, ctx, store, run_id)
-    session.homepage_findings.update(homepage_findings)
+class AuditRun:
+    """One audit run. `run` calls the steps in order; each step is a method that reads and sets
+    the run's typed fields, so a step can be tested, timed or replaced on its own."""
 
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s in previous:
-        signal.signal(s, _on_signal)
-    finish_reason = "finished"
-    crawl_error = ""
-    outcomes: list[CheckOutcome] = []
-    pool = ThreadPoolExecutor(max_workers=max(1, len(SITE_CHECKS)), thread_name_prefix="check")
-    try:
-        futures = {pool.submit(run_site_check, cid, fn, ctx): cid for cid, fn in _selected_site_checks(options)}
+    def __init__(self, target: str, options: AuditOptions, out: Any = sys.stdout):
+        from rules.loader import load_ruleset
+
+        self.options = options
+        self.out = out
+        self.profile = resolve_profile(target, options)
+        profile = self.profile
+        resolver = parse_resolver(options.resolver) if options.resolver else None
+        lang = profile.report.lang
+        base = Path(profile.source).parent if Path(profile.source).is_file() else Path.cwd()
+        extra_rules = [str(base / p) for p in profile.rules.extra] + list(options.rules)
+        self.ruleset = load_ruleset(packs=profile.rules.packs, extra=extra_rules, allow=profile.rules.allow,
+                                    severity=profile.rules.severity, lang=lang)
+        self.out_dir = Path(options.out or profile.report.out)
+        self.site = profile.site.name or profile.domains[0]
+        self.ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
+                                dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
+        self.store: Store | None = None
+        self.run_id = ""
+        self.started = ""
+        self.jobdir: Path | None = None
+        self.session: AuditSession | None = None
+        self.outcomes: list[CheckOutcome] = []
+        self.finish_reason = "finished"
+        self.crawl_error = ""
+        self.output_error = ""
+        self.severities: Counter[str] = Counter()
+        self.doc: dict[str, Any] = {}
+        self.extra: dict[str, Any] = {}
+        self.paths: dict[str, Path] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: dict[Any, str] = {}
+
+    # -- the run, step by step ---------------------------------------------------------------------
+
+    def run(self) -> int:
+        self.open_store()
+        previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            finish_reason = _crawl(profile, session, options, str(jobdir) if jobdir else None)
+            for s in previous:
+                signal.signal(s, _on_signal)
+            try:
+                self.site_checks()
+                self.crawl()
+                for s in previous:  # Scrapy installed its own handlers for the crawl
+                    signal.signal(s, _on_signal)
+                self.collect_site_checks()
+                self.final_checks()
+            except (_Interrupted, KeyboardInterrupt) as exc:
+                logger.warning("interrupted by %s: writing a partial report", exc)
+                self.finish_reason = "interrupted"
+            finally:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                for s in previous:
+                    signal.signal(s, signal.SIG_IGN)  # a second signal must not cut the partial report short
+            self.finish()
+            self.write_outputs()
+            self.notify()
+            self.print_summary()
+            self.keep_resume_state()
+            return self.exit_code()
+        finally:
+            self.store.close()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    def open_store(self) -> None:
+        """Open the history DB and begin the run (or reopen an interrupted one under --resume)."""
+        options, ctx = self.options, self.ctx
+        self.store = store = Store.open(options.db or default_db())
+        try:
+            self.jobdir = Path(store.path).parent / "jobs" / _slug(self.site) if options.resume else None
+            resumed = resume_run(store, self.site, self.jobdir, ctx) if self.jobdir else None
+            if resumed:
+                self.run_id, self.started, homepage_findings = resumed
+            else:
+                if self.jobdir:  # a fresh resumable run: forget any stale queue
+                    shutil.rmtree(self.jobdir, ignore_errors=True)
+                self.started = now_iso()
+                self.run_id = store.begin_run(self.site, profile=self.profile.source, started=self.started)
+                homepage_findings = {}
+        except BaseException:
+            store.close()
+            raise
+        self.session = AuditSession(self.ruleset, ctx, store, self.run_id)
+        self.session.homepage_findings.update(homepage_findings)
+
+    def site_checks(self) -> None:
+        """Start the site checks (DNS, uptime, TLS…) in threads; they run while the site is crawled."""
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(SITE_CHECKS)), thread_name_prefix="check")
+        self._futures = {self._pool.submit(run_site_check, cid, fn, self.ctx): cid
+                         for cid, fn in _selected_site_checks(self.options)}
+
+    def crawl(self) -> None:
+        """The crawl; a crawl that breaks keeps what it found, says so, and the run exits 3."""
+        try:
+            self.finish_reason = _crawl(self.profile, self.session, self.options,
+                                        str(self.jobdir) if self.jobdir else None)
         except (_Interrupted, KeyboardInterrupt):
             raise
-        except Exception as exc:  # the crawl broke: keep what it found, say so, and exit 3 at the end
+        except Exception as exc:
             logger.exception("the crawl failed")
-            crawl_error = f"{type(exc).__name__}: {exc}"
-            finish_reason = "interrupted"
-            outcomes.append(CheckOutcome(CheckResult("crawl", CheckStatus.ERROR, crawl_error)))
-        for s in previous:  # Scrapy installed its own handlers for the crawl
-            signal.signal(s, _on_signal)
-        # An interrupted run does not wait for slow checks: the user asked to stop.
-        done, pending = wait(futures, timeout=1 if finish_reason == "interrupted" else options.check_budget + 5)
-        outcomes.extend(f.result() for f in done)
-        outcomes.extend(CheckOutcome(CheckResult(futures[f], CheckStatus.ERROR, "time budget exceeded"))
-                        for f in pending)
+            self.crawl_error = f"{type(exc).__name__}: {exc}"
+            self.finish_reason = "interrupted"
+            self.outcomes.append(CheckOutcome(CheckResult("crawl", CheckStatus.ERROR, self.crawl_error)))
+
+    def collect_site_checks(self) -> None:
+        """The site checks' outcomes; an interrupted run does not wait for slow ones: the user asked to stop."""
+        futures = self._futures
+        timeout = 1 if self.finish_reason == "interrupted" else self.options.check_budget + 5
+        done, pending = wait(futures, timeout=timeout)
+        self.outcomes.extend(f.result() for f in done)
+        self.outcomes.extend(CheckOutcome(CheckResult(futures[f], CheckStatus.ERROR, "time budget exceeded"))
+                             for f in pending)
+
+    def final_checks(self) -> None:
         for check_id, fn in FINAL_CHECKS:
-            outcomes.append(run_site_check(check_id, fn, ctx))
-    except (_Interrupted, KeyboardInterrupt) as exc:
-        logger.warning("interrupted by %s: writing a partial report", exc)
-        finish_reason = "interrupted"
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for s in previous:
-            signal.signal(s, signal.SIG_IGN)  # a second signal must not cut the partial report short
+            self.outcomes.append(run_site_check(check_id, fn, self.ctx))
 
-    try:
-        code = _finish(store, run_id, site, profile, ctx, session, outcomes, finish_reason, started,
-                       out_dir, options, write_outputs, out)
-        if jobdir:
-            if finish_reason == "interrupted":
-                save_state(jobdir, ctx, session.homepage_findings, outcomes)
-            else:
-                shutil.rmtree(jobdir, ignore_errors=True)
-        return 3 if crawl_error else code
-    finally:
-        store.close()
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    def finish(self) -> None:
+        """Store the checks and probes, mark new/fixed and the groups, and close the run."""
+        store, run_id, ctx, session = self.store, self.run_id, self.ctx, self.session
+        checks = [CheckResult("phrases", CheckStatus.FAIL if session.phrase_count else CheckStatus.OK,
+                              ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
+        checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in self.outcomes}, ctx))
+        for outcome in self.outcomes:
+            checks.append(outcome.result)
+            store.add_findings(run_id, outcome.findings)
+        store.add_checks(run_id, checks)
+        store.add_probes(run_id, ctx.probes)
+        # A partial run only calls a finding fixed when its page was fetched again.
+        changes = store.record_changes(run_id, partial=self.finish_reason != "finished")
+        counts = store.count_findings(run_id)
+        self.severities = Counter({k: counts[k] for k in ("error", "warning", "info")})
+        summary = {"error": counts["error"], "warning": counts["warning"], "info": counts["info"],
+                   "new": counts["new"], "fixed": changes["fixed"]}
+        extra = {
+            "facts": ctx.facts,
+            "partial": self.finish_reason != "finished",
+            "partial_reason": self.finish_reason,
+            "profile": {"name": self.profile.site.name, "domains": self.profile.domains},
+            "uptime_pct": uptime_percent(ctx.probes),
+        }
+        store.finish_run(run_id, finished=now_iso(), finish_reason=self.finish_reason, summary=summary, extra=extra)
 
+    def write_outputs(self) -> None:
+        """Every requested output, streamed from the store. A format that cannot be made (a PDF
+        without Chromium) is said clearly; the others are written all the same."""
+        from reports.render import OutputError, write_outputs
 
-def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditContext, session: AuditSession,
-            outcomes: list[CheckOutcome], finish_reason: str, started: str, out_dir: Path,
-            options: AuditOptions, write_outputs: Any, out: Any) -> int:
-    checks = [CheckResult("phrases", CheckStatus.FAIL if session.phrase_count else CheckStatus.OK,
-                          ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
-    checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in outcomes}, ctx))
-    for outcome in outcomes:
-        checks.append(outcome.result)
-        store.add_findings(run_id, outcome.findings)
-    store.add_checks(run_id, checks)
-    store.add_probes(run_id, ctx.probes)
-    # A partial run only calls a finding fixed when its page was fetched again.
-    fixed = store.mark_changes(run_id, partial=finish_reason != "finished")
-    severities: Counter[str] = Counter()
-    new = 0
-    for f in store.iter_findings(run_id):
-        severities[f.severity.value] += 1
-        new += f.status == "new"
-    summary = {"error": severities["error"], "warning": severities["warning"], "info": severities["info"],
-               "new": new, "fixed": len(fixed)}
-    extra = {
-        "fixed": fixed,
-        "facts": ctx.facts,
-        "partial": finish_reason != "finished",
-        "partial_reason": finish_reason,
-        "profile": {"name": profile.site.name, "domains": profile.domains},
-        "uptime_pct": uptime_percent(ctx.probes),
-    }
-    store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
-    doc, extra = build_outputs(store, run_id)
-    code = 1 if any(Severity(k).at_least(options.fail_on) for k, n in severities.items() if n) else 0
-    paths = write_outputs(doc, extra, out_dir, formats=options.formats, lang=ctx.lang)
-    _notify(profile, doc, {**extra, "lang": ctx.lang, "fail_on": options.fail_on, "exit_code": code}, paths, ctx)
-    if not options.quiet:
-        _print_summary(doc, paths, ctx, out)
-    return code
+        self.doc, self.extra = build_outputs(self.store, self.run_id)
+        try:
+            self.paths = write_outputs(self.doc, self.extra, self.out_dir, formats=self.options.formats,
+                                       lang=self.ctx.lang)
+        except OutputError as exc:
+            self.paths = exc.written
+            self.output_error = str(exc)
+            print(self.ctx.t(f"siteaudit：{exc.zh}", f"siteaudit: {exc}"), file=sys.stderr)
+
+    def notify(self) -> None:
+        extra = {**self.extra, "lang": self.ctx.lang, "fail_on": self.options.fail_on, "exit_code": self.verdict_code()}
+        _notify(self.profile, self.doc, extra, self.paths, self.ctx)
+
+    def print_summary(self) -> None:
+        if not self.options.quiet:
+            _print_summary(self.doc, self.paths, self.ctx, self.out)
+
+    def keep_resume_state(self) -> None:
+        """Under --resume: an interrupted run keeps what the page checks learnt; a finished one forgets it."""
+        if not self.jobdir:
+            return
+        if self.finish_reason == "interrupted":
+            save_state(self.jobdir, self.ctx, self.session.homepage_findings, self.outcomes)
+        else:
+            shutil.rmtree(self.jobdir, ignore_errors=True)
+
+    def verdict_code(self) -> int:
+        """1 when a finding is at or above --fail-on, else 0."""
+        fail_on = self.options.fail_on
+        return 1 if any(Severity(k).at_least(fail_on) for k, n in self.severities.items() if n) else 0
+
+    def exit_code(self) -> int:
+        """SPEC's exit code: 3 when the crawl or an output failed, else the verdict's."""
+        return 3 if self.crawl_error or self.output_error else self.verdict_code()
 
 
 def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditContext) -> list[CheckResult]:
@@ -315,36 +430,50 @@ def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditConte
 
 def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """findings.json (`doc`) and the report's `extra`, read back from the store: used after an audit
-    and by `siteaudit report RUN_ID`, so both render exactly the same thing."""
+    and by `siteaudit report RUN_ID`, so both render exactly the same thing.
+
+    `findings`, `pages` and `fixed` are `reports.inputs.Rows`: each output reads them from the
+    store as it writes, so memory does not grow with the run. The store must stay open until the
+    outputs are written.
+    """
+    from reports.grouping import group_findings
+    from reports.inputs import Rows
+
     run = store.run(run_id)
     if run is None:
         raise ConfigError(f"no run {run_id!r} in the history DB", file=store.path, field="RUN_ID")
-    findings = list(store.iter_findings(run_id))
-    pages = list(store.iter_pages(run_id))
-    if run["pages"] and not pages:
+    n_pages = store.count_pages(run_id)
+    if run["pages"] and not n_pages:
         raise ConfigError(f"the pages and findings of run {run_id!r} were pruned (history --keep-runs); "
                           "only its summary is kept", file=store.path, field="RUN_ID")
+    counts = store.count_findings(run_id)
+    findings = Rows(lambda: store.iter_finding_dicts(run_id, "report"), count=counts["findings"],
+                    by_url=lambda: store.iter_finding_dicts(run_id, "url"),
+                    by_group=lambda: store.iter_finding_dicts(run_id, "group"))
+    groups = store.groups(run_id)
+    if not groups and counts["findings"]:   # a run stored before groups existed
+        groups = group_findings(store.iter_finding_dicts(run_id), n_pages)
     doc = {
         "schema": "siteaudit/1",
         "tool": {"name": "siteaudit", "version": __version__},
         "run": {"id": run_id, "site": run["site"], "started": run["started"], "finished": run["finished"],
-                "finish_reason": run["finish_reason"] or "interrupted", "pages": len(pages)},
+                "finish_reason": run["finish_reason"] or "interrupted", "pages": n_pages},
         "summary": {k: run["summary"].get(k, 0) for k in ("error", "warning", "info", "new", "fixed")},
         "checks": [c.to_dict() for c in store.checks(run_id)],
-        "findings": [f.to_dict() for f in _ordered(findings)],
-        "pages": pages,
+        "findings": findings,
+        "groups": groups,
+        "pages": Rows(lambda: store.iter_pages(run_id), count=n_pages, by_url=lambda: store.iter_pages(run_id, "url")),
     }
     extra = dict(run.get("extra") or {})
+    extra.pop("fixed", None)   # runs stored before the fixed table was read from: the table has them
+    extra["fixed"] = Rows(lambda: store.iter_fixed(run_id), count=store.count_fixed(run_id))
+    extra["fixed_groups"] = store.fixed_groups(run_id) if store.previous_run(run_id) else None
     from crawler.checks.health.uptime import ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH
 
     extra["uptime"] = {**store.uptime(run["site"]),
                        "uptime_rules": {"zh": ACCOUNTING_RULES_ZH, "en": ACCOUNTING_RULES_EN}}
     extra["history"] = [h for h in reversed(store.history(run["site"])) if h["started"] <= run["started"]]
     return doc, extra
-
-
-def _ordered(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.severity.rank, f.category, f.url, f.line or 0, f.column or 0))
 
 
 def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditContext) -> None:

@@ -12,7 +12,7 @@ from typing import Sequence
 from crawler import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_FAILED = 0, 1, 2, 3
-FORMATS = ("html", "json", "csv", "junit", "md")
+FORMATS = ("html", "json", "csv", "junit", "md", "pdf")
 FAIL_ON = ("error", "warning", "info", "never")
 
 

@@ -35,20 +35,25 @@ def report_command(run_id: str, db: str | None = None, out: str = "out", formats
                    lang: str | None = None, stdout=sys.stdout) -> int:
     from crawler.audit import build_outputs, default_db
     from crawler.history.store import Store
-    from reports.render import write_outputs
+    from reports.render import OutputError, write_outputs
 
     path = db or default_db()
     if not Path(path).exists():
         raise ConfigError("history DB not found", file=path, field="--db")
     store = Store.open(path)
-    try:
+    code = 0
+    try:   # the outputs stream from the store: it stays open until they are written
         doc, extra = build_outputs(store, run_id)
+        try:
+            paths = write_outputs(doc, extra, Path(out), formats=formats or ["html", "json"], lang=lang or "zh")
+        except OutputError as exc:
+            paths, code = exc.written, 3
+            print(f"siteaudit: {exc.zh} / {exc}", file=sys.stderr)
     finally:
         store.close()
-    paths = write_outputs(doc, extra, Path(out), formats=formats or ["html", "json"], lang=lang or "zh")
     for fmt, p in paths.items():
         print(f"{fmt}: {p}", file=stdout)
-    return 0
+    return code
 
 
 def init_command(path: str = "site.yaml", force: bool = False, out=sys.stdout) -> int:

@@ -32,7 +32,8 @@ def find_chromium() -> str | None:
     return None
 
 
-def _run(html: Path, option: str, out: Path, extra: tuple[str, ...] = (), timeout_s: float = 120) -> Path:
+def _run(html: Path, option: str, out: Path, extra: tuple[str, ...] = (), timeout_s: float = 300,
+         fragment: str = "") -> Path:
     exe = find_chromium()
     if not exe:
         raise BrowserError("no Chromium found: install chromium or set SITEAUDIT_CHROMIUM")
@@ -40,16 +41,22 @@ def _run(html: Path, option: str, out: Path, extra: tuple[str, ...] = (), timeou
     out.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="siteaudit-chromium-") as profile:
         cmd = [exe, *FLAGS, f"--user-data-dir={profile}", *extra, f"{option}={out}",
-               Path(html).resolve().as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+               Path(html).resolve().as_uri() + (f"#{fragment}" if fragment else "")]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            raise BrowserError(f"chromium did not write {out.name} within {timeout_s:.0f}s") from None
+        except OSError as exc:
+            raise BrowserError(f"cannot run {exe}: {exc}") from None
     if not out.exists() or out.stat().st_size == 0:
         raise BrowserError(f"chromium wrote no {out.name} (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
     return out
 
 
 def print_to_pdf(html: str | Path, pdf: str | Path) -> Path:
-    """The report as the print stylesheet lays it out, for a filing package."""
-    return _run(Path(html), "--print-to-pdf", Path(pdf), ("--no-pdf-header-footer",))
+    """The report as the print stylesheet lays it out, for a filing package. `#print` tells the
+    report's script to lay itself out for print before the page is printed."""
+    return _run(Path(html), "--print-to-pdf", Path(pdf), ("--no-pdf-header-footer",), fragment="print")
 
 
 def screenshot(html: str | Path, png: str | Path, width: int = 1280, height: int = 2000) -> Path:

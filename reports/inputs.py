@@ -146,7 +146,9 @@ def fixed_groups(extra: dict) -> list[dict] | None:
     """The groups gone since the previous run; None when there was no previous run."""
     from .grouping import group_findings
 
-    if extra.get("fixed_groups") is not None:
+    if "fixed_groups" in extra:
+        if extra["fixed_groups"] is None:
+            return None
         return [g for g in as_list(extra.get("fixed_groups"), "extra.fixed_groups") if isinstance(g, dict)]
     if extra.get("fixed") is None:
         return None

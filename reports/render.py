@@ -4,13 +4,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from .browser import BrowserError
 from .formats import FORMATTERS
 from .i18n import Labels
 from .inputs import ReportInputError
 
 DEFAULT_FORMATS = ("html", "json")
 
-__all__ = ["write_outputs", "parse_formats", "ReportInputError", "DEFAULT_FORMATS", "FORMATTERS"]
+__all__ = ["write_outputs", "parse_formats", "ReportInputError", "OutputError", "DEFAULT_FORMATS", "FORMATTERS"]
+
+
+class OutputError(RuntimeError):
+    """An output could not be made (a PDF without Chromium); `written` holds the ones that were.
+
+    Not a ValueError (exit 2): the inputs were right, the tool could not finish (exit 3).
+    """
+
+    def __init__(self, fmt: str, problem: str, written: dict[str, Path]):
+        self.format = fmt
+        self.written = written
+        self.zh = f"无法生成 {fmt} 输出：{problem}；其他输出已写出"
+        super().__init__(f"cannot write the {fmt} output: {problem}; the other outputs were written")
 
 
 def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -55,9 +69,18 @@ def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    # findings.json first: it is the record of the run, and should survive a failure in a renderer.
-    for name in sorted(names, key=lambda n: n != "json"):
+    # findings.json first: it is the record of the run, and should survive a failure in a renderer;
+    # the PDF last: it prints report.html.
+    failed: tuple[str, str] | None = None
+    for name in sorted(names, key=lambda n: (n != "json", n == "pdf")):
         cls = FORMATTERS[name]
-        formatter = cls(strict=strict) if name == "html" else cls()
-        written[name] = formatter.write(doc, extra, out, labels)
-    return {name: written[name] for name in names}
+        formatter = cls(strict=strict) if name in ("html", "pdf") else cls()
+        try:
+            written[name] = formatter.write(doc, extra, out, labels, written) if name == "pdf" \
+                else formatter.write(doc, extra, out, labels)
+        except BrowserError as exc:
+            failed = (name, str(exc))
+    ordered = {name: written[name] for name in names if name in written}
+    if failed:
+        raise OutputError(failed[0], failed[1], ordered)
+    return ordered

@@ -118,7 +118,7 @@ def test_unknown_profile_key_exits_2_naming_key_and_line(siteaudit, tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["audit", "http://x.cn/", "--format", "pdf"], "unknown format"),
+    (["audit", "http://x.cn/", "--format", "docx"], "unknown format"),
     (["audit", "http://x.cn/", "--max-pages", "0"], "greater than 0"),
     (["audit", "http://x.cn/", "--resolver", "dns.example"], "--resolver"),
     (["audit", "not-a-url-or-file"], "TARGET"),

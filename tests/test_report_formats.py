@@ -117,7 +117,7 @@ def test_parse_formats(formats, expected):
     assert parse_formats(formats) == expected
 
 
-@pytest.mark.parametrize("formats", ["html,pdf", ["xlsx"], "", ","])
+@pytest.mark.parametrize("formats", ["html,docx", ["xlsx"], "", ","])
 def test_unknown_or_no_format_is_a_value_error_naming_it(tmp_path, formats):
     doc, extra = small_doc()
     with pytest.raises(ValueError) as info:

@@ -50,13 +50,44 @@ def should_notify(on: str, doc: dict, extra: dict) -> tuple[bool, str]:
     return False, f"notify.on: unknown value {on!r}"
 
 
+def _groups(doc: dict) -> list[dict]:
+    """The doc's groups; a doc without `groups` is grouped here from its findings."""
+    from reports.grouping import group_findings
+
+    groups = doc.get("groups")
+    if groups is None:
+        groups = group_findings(doc.get("findings") or [], len(doc.get("pages") or []))
+    return list(groups)
+
+
+def top_groups(doc: dict, n: int, groups: list[dict] | None = None) -> list[dict]:
+    """The `n` distinct problems that matter most: new before persisting, then by severity, then by
+    reach (pages)."""
+    groups = _groups(doc) if groups is None else groups
+    order = sorted(range(len(groups)), key=lambda i: (
+        groups[i].get("status") != "new", -_rank(groups[i].get("severity", "")),
+        -int(groups[i].get("pages") or 0), -int(groups[i].get("occurrences") or 0), i))
+    keep = ("id", "rule", "severity", "category", "where", "match", "message", "status", "template", "pages",
+            "occurrences")
+    out = []
+    for i in order[:n]:
+        g = groups[i]
+        picked = {k: g[k] for k in keep if k in g}
+        if g.get("urls"):
+            picked["url"] = g["urls"][0]
+        out.append(picked)
+    return out
+
+
 def top_findings(doc: dict, n: int) -> list[dict]:
-    """The `n` findings that matter most: new before persisting, then by severity, in run order."""
-    findings = list(doc.get("findings") or [])
-    order = sorted(range(len(findings)),
-                   key=lambda i: (findings[i].get("status") != "new", -_rank(findings[i].get("severity", "")), i))
-    keep = ("rule", "severity", "category", "url", "where", "match", "message", "status")
-    return [{k: findings[i][k] for k in keep if k in findings[i]} for i in order[:n]]
+    """The webhook payload's `top`: the top groups (each with its first page as `url`)."""
+    return top_groups(doc, n)
+
+
+def _reach(g: dict, lang: str) -> str:
+    pages, n = g.get("pages") or 0, g.get("occurrences") or 0
+    where = _t(lang, "全站模板，", "site template, ") if g.get("template") else ""
+    return _t(lang, f"{where}{pages} 页 / {n} 处", f"{where}{pages} pages / {n} occurrences")
 
 
 def _one_line(text: Any, limit: int = _CONTEXT_CHARS) -> str:
@@ -83,22 +114,34 @@ def build_text(doc: dict, extra: dict, report_path: str, *, lang: str = "zh", ma
     if partial:
         reason = extra.get("partial_reason") or run.get("finish_reason") or ""
         lines.append(_t(lang, f"⚠ 本次巡检未完成（{reason}），结果不完整", f"⚠ partial run ({reason}): results are incomplete"))
-    picked = top_findings(doc, top)
+    all_groups = _groups(doc)
+    picked = top_groups(doc, top, all_groups)
     if picked:
-        lines.append(_t(lang, "主要问题：", "Top findings:"))
-        for f in picked:
-            sev = f.get("severity", "")
+        lines.append(_t(lang, "主要问题（同一问题只列一次）：", "Top problems (each listed once):"))
+        for g in picked:
+            sev = g.get("severity", "")
             label = _SEVERITY_ZH.get(sev, sev) if lang != "en" else sev
-            tag = _t(lang, "（新增）", " (new)") if f.get("status") == "new" else ""
-            what = _one_line(f.get("match") or f.get("message", ""))
-            lines.append(f"- [{label}] {f.get('rule', '')} {what} — {_one_line(f.get('url', ''), 80)}{tag}")
-        rest = len(doc.get("findings") or []) - len(picked)
+            tag = _t(lang, "（新增）", " (new)") if g.get("status") == "new" else ""
+            what = _one_line(g.get("match") or g.get("message", ""))
+            place = "" if g.get("template") else f" — {_one_line(g.get('url', ''), 80)}"
+            lines.append(f"- [{label}] {g.get('rule', '')} {what}（{_reach(g, lang)}）{place}{tag}"
+                         if lang != "en" else f"- [{label}] {g.get('rule', '')} {what} ({_reach(g, lang)}){place}{tag}")
+        rest = len(all_groups) - len(picked)
         if rest > 0:
-            lines.append(_t(lang, f"……另有 {rest} 条", f"… and {rest} more"))
+            lines.append(_t(lang, f"……另有 {rest} 个问题", f"… and {rest} more problems"))
     fixed = extra.get("fixed") or []
-    if fixed:
+    fixed_groups = extra.get("fixed_groups")
+    if fixed_groups:
+        lines.append(_t(lang, f"已修复 {len(fixed_groups)} 个问题（{len(fixed)} 处），例如：",
+                        f"{len(fixed_groups)} problems fixed ({len(fixed)} occurrences), e.g.:"))
+        for g in list(fixed_groups)[:3]:
+            url = "" if g.get("template") else f" — {_one_line((g.get('urls') or [''])[0], 80)}"
+            lines.append(f"- {g.get('rule', '')} {_one_line(g.get('match') or g.get('message', ''))}{url}")
+    elif fixed:
         lines.append(_t(lang, f"已修复 {len(fixed)} 条，例如：", f"{len(fixed)} fixed, e.g.:"))
-        for f in fixed[:3]:
+        for n, f in enumerate(fixed):
+            if n >= 3:
+                break
             lines.append(f"- {f.get('rule', '')} {_one_line(f.get('match') or f.get('message', ''))}"
                          f" — {_one_line(f.get('url', ''), 80)}")
     if report_path:

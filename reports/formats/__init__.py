@@ -7,9 +7,10 @@ from .html import HtmlFormatter
 from .jsonfile import JsonFormatter
 from .junit import JunitFormatter
 from .markdown import MarkdownFormatter
+from .pdf import PdfFormatter
 
 FORMATTERS: dict[str, type[Formatter]] = {
-    f.name: f for f in (HtmlFormatter, JsonFormatter, CsvFormatter, JunitFormatter, MarkdownFormatter)
+    f.name: f for f in (HtmlFormatter, JsonFormatter, CsvFormatter, JunitFormatter, MarkdownFormatter, PdfFormatter)
 }
 
 __all__ = ["FORMATTERS", "Formatter"]

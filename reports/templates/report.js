@@ -361,5 +361,7 @@
 
   applyFilters();
   renderPages();
+  // `report.html#print` (what `--format pdf` opens): laid out for print from the start.
+  if (window.location.hash === "#print") { setPrinting(true); }
   document.documentElement.setAttribute("data-ready", "1");
 })();
