@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-APT_PACKAGES := chromium fonts-noto-cjk nginx-light time
+APT_PACKAGES := chromium fonts-noto-cjk nginx-light time poppler-utils
 ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from rules.model import PHRASE_CATEGORIES
@@ -35,11 +36,12 @@ _ELLIPSIS = str.maketrans("", "", "…")
 
 
 def normalise(text: Any) -> str:
-    """The sentence as a group compares it: NFKC width, case, no ellipsis, single spaces."""
+    """The sentence as a group compares it: NFKC width, case, no ellipsis and no whitespace
+    (spaces inserted between Chinese characters change nothing a reader sees)."""
     if not text:
         return ""
-    flat = unicodedata.normalize("NFKC", str(text)).translate(_ELLIPSIS).casefold()
-    return " ".join(flat.split())
+    flat = unicodedata.normalize("NFKC", str(text).translate(_ELLIPSIS)).casefold()
+    return "".join(flat.split())
 
 
 def group_parts(rule: str, category: str, match: str | None, context: str | None, message: str | None) -> tuple:
@@ -50,8 +52,14 @@ def group_parts(rule: str, category: str, match: str | None, context: str | None
 
 def group_id(finding: dict) -> str:
     """The stable id of a finding's group (16 hex digits)."""
-    parts = group_parts(finding.get("rule") or "", finding.get("category") or "", finding.get("match"),
-                        finding.get("context"), finding.get("message"))
+    return _group_id(finding.get("rule") or "", finding.get("category") or "", finding.get("match"),
+                     finding.get("context"), finding.get("message"))
+
+
+@lru_cache(maxsize=1 << 14)
+def _group_id(rule: str, category: str, match: str | None, context: str | None, message: str | None) -> str:
+    # Cached: a header's sentence repeats on every page, and is normalised and hashed once.
+    parts = group_parts(rule, category, match, context, message)
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 

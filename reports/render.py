@@ -66,6 +66,12 @@ def write_outputs(doc: dict, extra: dict | None, out_dir: str | Path,
     extra = {} if extra is None else extra
     if not isinstance(extra, dict):
         raise ReportInputError("extra", f"expected an object, got {type(extra).__name__}")
+    if "groups" not in doc:   # a findings.json object built by hand: group it once, for every output
+        from .inputs import groups
+
+        found = groups(doc)
+        doc = {k: v for k, v in doc.items() if k != "pages"} | {"groups": found} | (
+            {"pages": doc["pages"]} if "pages" in doc else {})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}

@@ -97,6 +97,36 @@ def large_doc(n_findings: int = 20000, n_pages: int = 10000, seed: int = 7) -> t
     return doc, extra
 
 
+def dense_doc(n_pages: int = 10000, per_page: int = 20, seed: int = 11) -> tuple[dict, dict]:
+    """A non-compliant site as it really looks: the same few slogans in the shared header and
+    footer of every page, plus body copy that varies (issue 15). About `per_page` findings a
+    page: 4 in the header, 4 in the footer, the rest in the body, 1/25 of them distinct."""
+    rnd = random.Random(seed)
+    urls = [f"https://www.example.cn/p/{i}.html" for i in range(n_pages)]
+    found = []
+    header = PHRASES[:4]
+    footer = PHRASES[2:6]
+    body_n = max(0, per_page - len(header) - len(footer))
+    for i, url in enumerate(urls):
+        for k, (rule, cat, sev, match, ctx, basis, sugg) in enumerate(header):
+            found.append(finding(rule, cat, sev, url, match=match, context=f"头部：{ctx}", where="header", line=12,
+                                 column=5 + 30 * k, basis=basis, suggestion=sugg, status="persisting"))
+        for k, (rule, cat, sev, match, ctx, basis, sugg) in enumerate(footer):
+            found.append(finding(rule, cat, sev, url, match=match, context=f"页脚：{ctx}", where="footer", line=400,
+                                 column=5 + 30 * k, basis=basis, suggestion=sugg, status="persisting"))
+        for k in range(body_n):
+            rule, cat, sev, match, ctx, basis, sugg = PHRASES[rnd.randrange(len(PHRASES))]
+            found.append(finding(rule, cat, sev, url, match=match, context=f"正文{rnd.randrange(n_pages * body_n // 25 + 1)}：{ctx}",
+                                 line=100 + k, column=3, basis=basis, suggestion=sugg,
+                                 status=rnd.choice(("new", "persisting"))))
+    doc, extra = small_doc()
+    doc["findings"] = found
+    doc["pages"] = [{"url": u, "status": 200, "depth": 2, "ms": 50 + i % 300, "title": f"产品 {i}", "encoding": "utf-8"}
+                    for i, u in enumerate(urls)]
+    doc["run"] = dict(doc["run"], pages=n_pages)
+    return doc, extra
+
+
 PAYLOADS = ['<script>window.__pwned=1;alert(1)</script>', '"><img src=x onerror="window.__pwned=2;alert(2)">',
             "</script><script>window.__pwned=3</script>", "{{ 7*7 }}", "${7*7}",
             "<svg onload=\"window.__pwned=4\">", "'><iframe src=javascript:window.__pwned=5>"]
@@ -134,6 +164,6 @@ if __name__ == "__main__":
 
     out = sys.argv[1] if len(sys.argv) > 1 else "out-sample"
     kind = sys.argv[2] if len(sys.argv) > 2 else "small"
-    d, x = {"small": small_doc, "large": large_doc, "hostile": hostile_doc}[kind]()
+    d, x = {"small": small_doc, "large": large_doc, "hostile": hostile_doc, "dense": dense_doc}[kind]()
     for fmt, path in write_outputs(d, x, out, formats=("html", "json", "csv", "junit", "md")).items():
         print(fmt, path)

@@ -8,13 +8,15 @@ import functools
 import http.server
 import os
 import re
+import shutil
+import subprocess
 import threading
 
 import pytest
 
 from reports.browser import BrowserError, find_chromium, print_to_pdf
-from reports.render import write_outputs
-from reports.sample import PAYLOADS, hostile_doc, large_doc, small_doc
+from reports.render import OutputError, write_outputs
+from reports.sample import PAYLOADS, dense_doc, finding, hostile_doc, large_doc, small_doc
 from reports.screenshot import main as screenshot_main
 
 pytestmark = pytest.mark.browser
@@ -67,7 +69,8 @@ class Opened:
         self.page.wait_for_selector("html[data-ready]")
 
     def rows(self):
-        return self.page.locator("#findings-body tr:not(.empty)")
+        """The main list's rows: one per distinct problem (group)."""
+        return self.page.locator("#findings-body > tr.group-row")
 
     def attr_of_rows(self, name):
         return self.rows().evaluate_all(f"rows => rows.map(r => r.getAttribute('{name}'))")
@@ -131,30 +134,33 @@ def test_served_over_http_it_fetches_nothing_else(browser, tmp_path):
     assert [u for u in seen if not u.startswith("data:")] == [url]
 
 
+def shown(n_groups, total, occurrences):
+    return f"显示 {n_groups} / {total} 个问题（{occurrences} 处）"
+
+
 def test_filters_search_sort_and_pages(open_report):
-    doc, extra = large_doc(260, 40)
+    doc, extra = large_doc(260, 40)   # every finding its own sentence: 260 groups of one
     r = open_report(doc, extra)
     all_n = len(doc["findings"])
     assert r.rows().count() == 50
-    assert r.page.inner_text("#findings-shown") == f"显示 {all_n} / {all_n} 条"
+    assert r.page.inner_text("#findings-shown") == shown(all_n, all_n, all_n)
 
     r.page.get_by_role("checkbox").first.click()  # error off
     n = sum(f["severity"] != "error" for f in doc["findings"])
-    assert r.page.inner_text("#findings-shown") == f"显示 {n} / {all_n} 条"
+    assert r.page.inner_text("#findings-shown") == shown(n, all_n, n)
     assert "error" not in r.attr_of_rows("data-severity")
 
     r.page.select_option("#f-category", "finance")
     expected = [f for f in doc["findings"] if f["category"] == "finance"]
-    assert r.page.inner_text("#findings-shown") == f"显示 {len(expected)} / {all_n} 条"
+    assert r.page.inner_text("#findings-shown") == shown(len(expected), all_n, len(expected))
     assert set(r.attr_of_rows("data-category")) == {"finance"}
 
     r.page.click("#f-reset")
-    assert r.page.inner_text("#findings-shown") == f"显示 {all_n} / {all_n} 条"
+    assert r.page.inner_text("#findings-shown") == shown(all_n, all_n, all_n)
     url = doc["findings"][0]["url"]
     r.page.select_option("#f-page", url)
     on_page = [f for f in doc["findings"] if f["url"] == url]
     assert r.rows().count() == len(on_page)
-    assert set(r.rows().locator("td.url a").all_inner_texts()) == {url}
 
     r.page.click("#f-reset")
     r.page.fill("#f-search", "第17段")
@@ -172,6 +178,44 @@ def test_filters_search_sort_and_pages(open_report):
     r.page.click("#findings-pager button.next")
     assert "第 2 /" in r.page.inner_text("#findings-pager")
     assert r.rows().count() == 50
+
+
+def test_template_text_is_one_problem_expandable_to_every_page(open_report):
+    """A manager sees each distinct problem once: the header slogan on 120 pages is one row,
+    marked 全站模板, and opens to all 120 occurrences, a page of rows at a time."""
+    doc, extra = dense_doc(120, 10)
+    r = open_report(doc, extra)
+    header = [f for f in doc["findings"] if f["where"] == "header" and f["rule"] == "AD101"]
+    assert len(header) == 120
+    row = r.rows().filter(has_text="头部：本产品效果最佳").first
+    assert row.locator(".template-badge").inner_text() == "全站模板"
+    assert "120 页 / 120 处" in row.locator("td.reach").inner_text()
+    first = r.rows().first
+    assert first.get_attribute("data-severity") == "error"   # severity first, then reach
+    reaches = [int(t.split(" 页")[0]) for t in r.rows().locator("td.reach").all_inner_texts()[:4]]
+    assert reaches == sorted(reaches, reverse=True)
+
+    row.locator("button.toggle").click()
+    occ = r.page.locator("#findings-body tr.occ-row tr.occ")
+    assert occ.count() == 50
+    assert r.page.locator("#findings-body tr.occ-row mark").first.inner_text() == "最佳"
+    r.page.locator("#findings-body tr.occ-row .occ-pager button.next").click()
+    r.page.locator("#findings-body tr.occ-row .occ-pager button.next").click()
+    assert occ.count() == 20   # 50 + 50 + 20
+    urls = set(occ.locator("td.url a").all_inner_texts())
+    assert urls <= {f["url"] for f in header} and len(urls) == 20
+    r.page.locator("#findings-body button.toggle[aria-expanded=true]").click()
+    assert r.page.locator("#findings-body tr.occ-row").count() == 0
+
+    # the page filter keeps the groups on that page; search finds a group by its sentence
+    url = doc["pages"][7]["url"]
+    r.page.select_option("#f-page", url)
+    expected = {(f["rule"], f["context"]) for f in doc["findings"] if f["url"] == url}
+    assert r.rows().count() == len(expected)
+    r.page.click("#f-reset")
+    r.page.fill("#f-search", "页脚：保本保息")
+    r.page.wait_for_function("() => document.getElementById('findings-shown').textContent.startsWith('显示 1 /')")
+    assert "全站模板" in r.rows().first.inner_text()
 
 
 # With the CSP bypassed too: the escaping alone must hold, the CSP is only a second wall.
@@ -214,7 +258,9 @@ def test_print_layout_shows_every_row_and_no_controls(open_report):
     doc, extra = large_doc(120, 30)
     r = open_report(doc, extra)
     r.page.emulate_media(media="print")
-    r.page.wait_for_function(f"() => document.querySelectorAll('#findings-body tr').length === {len(doc['findings'])}")
+    n = len(doc["findings"])   # one group per finding here: each group row and its occurrence list
+    r.page.wait_for_function(f"() => document.querySelectorAll('#findings-body > tr.group-row').length === {n}")
+    assert r.page.locator("#findings-body tr.occ").count() == n
     assert not r.page.is_visible("#filters")
     assert not r.page.is_visible("nav.toc")
     assert r.page.evaluate("[...document.querySelectorAll('details')].every(d => d.open)")
@@ -250,11 +296,11 @@ def test_twenty_thousand_findings_open_and_filter(open_report):
     doc, extra = large_doc(20000, 10000)
     r = open_report(doc, extra)
     assert r.rows().count() == 50
-    assert r.page.inner_text("#findings-shown") == "显示 20000 / 20000 条"
+    assert r.page.inner_text("#findings-shown") == shown(20000, 20000, 20000)
     assert r.page.locator("#pages-body tr").count() == 50
     r.page.select_option("#f-category", "citation")
     n = sum(f["category"] == "citation" for f in doc["findings"])
-    assert r.page.inner_text("#findings-shown") == f"显示 {n} / 20000 条"
+    assert r.page.inner_text("#findings-shown") == shown(n, 20000, n)
     assert not [c for c in r.console if c[0] in ("error", "pageerror")], r.console
 
 
@@ -266,11 +312,11 @@ def test_without_javascript_the_worst_findings_still_show(browser, tmp_path):
     try:
         page = context.new_page()
         page.goto(path.resolve().as_uri())
-        rows = page.locator("#findings-static tbody tr")
-        assert rows.count() == len(doc["findings"])
-        assert "最佳" in page.locator("#findings-static mark").all_inner_texts()
+        rows = page.locator("#groups-static tbody tr")
+        assert rows.count() == len(doc["findings"])   # every finding its own problem here
+        assert "最佳" in page.locator("#groups-static mark").all_inner_texts()
         assert page.locator("img, iframe, b, u, i").count() == 0
-        assert PAYLOADS[1] in page.inner_text("#findings-static")
+        assert PAYLOADS[1] in page.inner_text("#groups-static")
     finally:
         context.close()
 
@@ -278,13 +324,13 @@ def test_without_javascript_the_worst_findings_still_show(browser, tmp_path):
 def test_sort_by_header_with_keyboard(open_report):
     doc, extra = large_doc(80, 20)
     r = open_report(doc, extra)
-    head = r.page.locator('#findings-table th[data-sort="page"]')
+    head = r.page.locator('#findings-table th[data-sort="rule"]')
     head.focus()
     r.page.keyboard.press("Enter")
     assert head.get_attribute("aria-sort") == "ascending"
-    assert r.page.input_value("#f-sort") == "page"
-    urls = r.rows().locator("td.url a").all_inner_texts()
-    assert urls == sorted(urls)
+    assert r.page.input_value("#f-sort") == "rule"
+    rules = r.rows().locator("td.rule").all_inner_texts()
+    assert rules == sorted(rules)
 
 
 def test_pages_filter_by_status_and_search(open_report):
@@ -316,3 +362,29 @@ def test_count_cards_filter_the_findings(open_report):
     assert r.rows().count() == sum(f["status"] == "new" for f in doc["findings"])
     assert r.page.input_value("#f-status") == "new"
     assert r.page.is_checked("#filters input[value=warning]")  # the previous card's filter was reset
+
+
+def test_format_pdf_prints_the_report_with_every_problem(tmp_path):
+    if not find_chromium():
+        _missing("no Chromium found")
+    doc, extra = dense_doc(60, 10)
+    paths = write_outputs(doc, extra, tmp_path, formats=["json", "pdf"])
+    assert set(paths) == {"json", "pdf"} and not (tmp_path / "report.html").exists()
+    data = paths["pdf"].read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 2
+    if shutil.which("pdftotext"):   # poppler-utils: the printed text, laid out for print (#print)
+        text = subprocess.run(["pdftotext", str(paths["pdf"]), "-"], capture_output=True, text=True).stdout
+        assert "全站模板" in text and "打印版每个问题只列出前" in text
+        assert "上一页" not in text and "下一页" not in text   # no pager in print
+
+
+def test_format_pdf_without_chromium_says_so_and_writes_the_rest(tmp_path, monkeypatch):
+    monkeypatch.setenv("SITEAUDIT_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    doc, extra = small_doc()
+    with pytest.raises(OutputError) as info:
+        write_outputs(doc, extra, tmp_path, formats=["html", "pdf", "json", "md"])
+    assert "Chromium" in str(info.value) and "pdf" in str(info.value)
+    assert set(info.value.written) == {"html", "json", "md"}
+    assert all(p.exists() for p in info.value.written.values())
+    assert not (tmp_path / "report.pdf").exists()

@@ -202,8 +202,8 @@ class HtmlFormatter(Formatter):
         rows = inputs.as_list(doc.get("findings"), "findings")
         ordered = rows.by_group() if isinstance(rows, inputs.Rows) else None
         found = inputs.iter_findings(doc, rows=ordered) if ordered is not None else inputs.iter_findings(doc)
-        batch: list[str] = []
-        n = 0
+        batch: list[list] = []
+        first = True
         for f in found:
             g = at.get(f.get("group") or group_id(f))
             if g is None:   # a finding the groups do not know (a hand-made doc): leave it out of the tree
@@ -211,15 +211,15 @@ class HtmlFormatter(Formatter):
             group = groups[g]
             ctx = f.get("context") or ""
             actual = f.get("actual") or ""
-            batch.append(safe_json([g, sid(f["url"]), num(f.get("line")), num(f.get("column")),
-                                    wheres.get(f.get("where") or "", 0),
-                                    0 if ctx == (group.get("context") or "") else ctx,
-                                    0 if actual == (group.get("actual") or "") else actual,
-                                    1 if f.get("status") == "new" else 0]))
-            n += 1
-            if len(batch) >= 1000:
-                write(("," if n > len(batch) else "") + ",".join(batch))
+            batch.append([g, sid(f["url"]), num(f.get("line")), num(f.get("column")),
+                          wheres.get(f.get("where") or "", 0),
+                          0 if ctx == (group.get("context") or "") else ctx,
+                          0 if actual == (group.get("actual") or "") else actual,
+                          1 if f.get("status") == "new" else 0])
+            if len(batch) >= 2000:
+                write(("" if first else ",") + safe_json(batch)[1:-1])
                 batch.clear()
+                first = False
         if batch:
-            write(("," if n > len(batch) else "") + ",".join(batch))
+            write(("" if first else ",") + safe_json(batch)[1:-1])
         write('],"strings":' + safe_json(strings) + "}")
