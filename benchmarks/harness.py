@@ -46,9 +46,10 @@ def profile(site: Site, max_pages: int, concurrency: int) -> dict[str, Any]:
 class BenchSite:
     """Generates the n-page site in `workdir` (a temp dir by default) and serves it until closed."""
 
-    def __init__(self, n: int, workdir: str | Path | None = None, seed: int = DEFAULT_SEED):
+    def __init__(self, n: int, workdir: str | Path | None = None, seed: int = DEFAULT_SEED, dense: bool = False):
         self.n = n
         self.seed = seed
+        self.dense = dense
         self._own_dir = workdir is None
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="siteaudit-bench-"))
         self.site: Site | None = None
@@ -57,7 +58,8 @@ class BenchSite:
 
     def start(self) -> "BenchSite":
         port = free_port(LOOPBACK)
-        self.site = write_site(self.workdir / f"site-{self.n}", self.n, port, self.seed)
+        kind = "dense" if self.dense else "sparse"
+        self.site = write_site(self.workdir / f"site-{kind}-{self.n}", self.n, port, self.seed, self.dense)
         self.dns = DNSServer(zone(), host=LOOPBACK).start()
         try:
             www = self.site.url(self.site.pages[0]).rstrip("/")

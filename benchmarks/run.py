@@ -2,6 +2,7 @@
 
     python -m benchmarks.run                           # quick: 2,000 pages
     python -m benchmarks.run --sizes 2000,10000,30000 --json results.json
+    python -m benchmarks.run --sites sparse,dense --sizes 3000,10000   # issue 15: ~20 findings a page
 
 For each size it generates the synthetic site, serves it with nginx (names from a loopback DNS
 server), and runs (a) `benchmarks.bare_spider` and (b) `siteaudit audit` with every check on but
@@ -30,8 +31,9 @@ from benchmarks.harness import BenchSite  # noqa: E402
 from benchmarks.measure import Usage, measure, median_wall  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-TARGET_RATIO = 0.7          # audit pages/s ÷ bare pages/s at 10,000 pages
-TARGET_RSS_MB = 300         # audit peak RSS at 10,000 pages
+TARGET_RATIO = 0.8          # audit pages/s ÷ bare pages/s at 10,000 pages (issue 15: both sites)
+TARGET_RSS_MB = 250         # audit peak RSS at 10,000 pages (issue 15: both sites)
+TARGET_REPORT_MB = 15       # report.html of the dense site at 10,000 pages
 TARGET_STARTUP_S = 0.5      # --help, and check on a small file
 SMALL_COPY = "# 产品介绍\n\n本产品效果最佳，采用国家级工艺。\n最近我们更新了首页。\n"
 
@@ -42,10 +44,13 @@ class CrawlResult:
 
     crawler: str
     size: int
+    site: str = "sparse"    # sparse: 3 % of pages carry a violation; dense: ~20 findings a page
     pages: int = 0
     finish_reason: str = ""
     usage: Usage | None = None
     findings: int = 0
+    groups: int = 0
+    report_mb: float = 0.0
     error: str = ""
 
     @property
@@ -101,12 +106,13 @@ def _tail(text: str, lines: int = 8) -> str:
 
 
 def run_bare(bench: BenchSite, n: int, concurrency: int, work: Path, timeout: float) -> CrawlResult:
-    stats = work / f"bare-{n}.json"
+    kind = "dense" if bench.dense else "sparse"
+    stats = work / f"bare-{kind}-{n}.json"
     assert bench.site is not None
     cmd = [sys.executable, "-m", "benchmarks.bare_spider", bench.site.start_url, "--domains", ",".join(bench.domains),
            "--resolver", bench.resolver, "--max-pages", str(n), "--concurrency", str(concurrency),
            "--stats-out", str(stats)]
-    result = CrawlResult("bare", n)
+    result = CrawlResult("bare", n, kind)
     run = measure(cmd, cwd=REPO, timeout=timeout)
     result.usage = run.usage
     if run.usage.exit_code != 0 or not stats.exists():
@@ -126,10 +132,11 @@ def audit_command(profile: Path, resolver: str, n: int, concurrency: int, out: P
 
 
 def run_audit(bench: BenchSite, n: int, concurrency: int, work: Path, timeout: float) -> CrawlResult:
-    profile = bench.write_profile(work / f"site-{n}.yaml", max_pages=n, concurrency=concurrency)
-    out = work / f"out-{n}"
-    cmd = audit_command(profile, bench.resolver, n, concurrency, out, work / f"history-{n}.sqlite3")
-    result = CrawlResult("audit", n)
+    kind = "dense" if bench.dense else "sparse"
+    profile = bench.write_profile(work / f"site-{kind}-{n}.yaml", max_pages=n, concurrency=concurrency)
+    out = work / f"out-{kind}-{n}"
+    cmd = audit_command(profile, bench.resolver, n, concurrency, out, work / f"history-{kind}-{n}.sqlite3")
+    result = CrawlResult("audit", n, kind)
     env = {**os.environ, "XDG_DATA_HOME": str(work / "xdg")}
     run = measure(cmd, cwd=REPO, env=env, timeout=timeout)
     result.usage = run.usage
@@ -141,6 +148,9 @@ def run_audit(bench: BenchSite, n: int, concurrency: int, work: Path, timeout: f
     result.pages = int(doc["run"]["pages"])
     result.finish_reason = doc["run"].get("finish_reason", "")
     result.findings = len(doc.get("findings", []))
+    result.groups = len(doc.get("groups", []))
+    report = out / "report.html"
+    result.report_mb = report.stat().st_size / 1e6 if report.exists() else 0.0
     if result.finish_reason == "interrupted":
         result.error = "interrupted"
     return result
@@ -172,17 +182,17 @@ def markdown(results: Results) -> str:
     m = results.machine
     lines = [f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} RAM; Python {m['python']}, "
              f"Scrapy {m['scrapy']}, nginx {m['nginx']}; load average at start {m['loadavg_at_start']}.", "",
-             "| pages | crawler | pages fetched | wall s | pages/s | CPU ms/page | CPU ÷ wall | peak RSS MB "
-             "| audit ÷ bare pages/s | bare ÷ audit CPU/page |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for size, pair in sorted(best_runs(results.crawls).items()):
+             "| site | pages | crawler | pages fetched | wall s | pages/s | CPU ms/page | CPU ÷ wall | peak RSS MB "
+             "| audit ÷ bare pages/s | bare ÷ audit CPU/page | findings / groups | report.html MB |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for (kind, size), pair in sorted(best_runs(results.crawls).items(), key=lambda kv: (kv[0][0] != "sparse", kv[0][1])):
         for name in ("bare", "audit"):
             r = pair.get(name)
             if r is None:
                 continue
             if r.error:
                 error = r.error.splitlines()[-1][:80] if r.error.strip() else "no output"
-                lines.append(f"| {size:,} | {name} | — | — | — | — | — | — | failed: {error} | |")
+                lines.append(f"| {kind} | {size:,} | {name} | — | — | — | — | — | — | failed: {error} | | | |")
                 continue
             ratio = cpu_ratio = ""
             bare = pair.get("bare")
@@ -190,9 +200,11 @@ def markdown(results: Results) -> str:
                 ratio = f"**{r.pages_per_s / bare.pages_per_s:.2f}**"
                 cpu_ratio = f"{bare.cpu_ms_per_page / r.cpu_ms_per_page:.2f}"
             assert r.usage is not None
-            lines.append(f"| {size:,} | {name} | {r.pages:,} | {_fmt(r.usage.wall_s)} | {_fmt(r.pages_per_s)} | "
+            found = f"{r.findings:,} / {r.groups:,}" if name == "audit" else ""
+            report = f"{r.report_mb:.2f}" if name == "audit" else ""
+            lines.append(f"| {kind} | {size:,} | {name} | {r.pages:,} | {_fmt(r.usage.wall_s)} | {_fmt(r.pages_per_s)} | "
                          f"{_fmt(r.cpu_ms_per_page)} | {r.cpu_share:.2f} | {_fmt(r.usage.rss_mb)} | {ratio} | "
-                         f"{cpu_ratio} |")
+                         f"{cpu_ratio} | {found} | {report} |")
     if results.startup:
         lines += ["", "| start-up | median wall s |", "|---|---:|"]
         for name, wall in results.startup.items():
@@ -203,12 +215,12 @@ def markdown(results: Results) -> str:
     return "\n".join(lines)
 
 
-def best_runs(crawls: list[CrawlResult]) -> dict[int, dict[str, CrawlResult]]:
-    """Per size and crawler, the fastest successful repeat (the least disturbed by other load),
+def best_runs(crawls: list[CrawlResult]) -> dict[tuple[str, int], dict[str, CrawlResult]]:
+    """Per site, size and crawler, the fastest successful repeat (the least disturbed by other load),
     or the failed run when none succeeded."""
-    best: dict[int, dict[str, CrawlResult]] = {}
+    best: dict[tuple[str, int], dict[str, CrawlResult]] = {}
     for r in crawls:
-        slot = best.setdefault(r.size, {})
+        slot = best.setdefault((r.site, r.size), {})
         held = slot.get(r.crawler)
         if held is None or (held.error and not r.error) or (not r.error and r.pages_per_s > held.pages_per_s):
             slot[r.crawler] = r
@@ -218,26 +230,33 @@ def best_runs(crawls: list[CrawlResult]) -> dict[int, dict[str, CrawlResult]]:
 def verdict(results: Results) -> str:
     """The targets of the issue, each met / missed / not measured, from this run's numbers only."""
     best = best_runs(results.crawls)
-    audits = {n: p["audit"] for n, p in best.items() if "audit" in p and not p["audit"].error}
-    bares = {n: p["bare"] for n, p in best.items() if "bare" in p and not p["bare"].error}
     out = []
-    if 10000 in audits and 10000 in bares and bares[10000].pages_per_s:
-        ratio = audits[10000].pages_per_s / bares[10000].pages_per_s
-        cpu = bares[10000].cpu_ms_per_page / audits[10000].cpu_ms_per_page if audits[10000].cpu_ms_per_page else 0
-        out.append(f"- speed at 10,000 pages: audit ÷ bare = {ratio:.2f} (target ≥ {TARGET_RATIO}): "
-                   f"{'met' if ratio >= TARGET_RATIO else 'MISSED'}; by CPU time per page {cpu:.2f}")
-    if 10000 in audits and audits[10000].usage:
-        rss = audits[10000].usage.rss_mb
-        out.append(f"- peak RSS at 10,000 pages: {rss:.0f} MB (target ≤ {TARGET_RSS_MB} MB): "
-                   f"{'met' if rss <= TARGET_RSS_MB else 'MISSED'}")
-    sizes = sorted(s for s in audits if audits[s].usage)
-    if len(sizes) >= 2:
-        lo, hi = audits[sizes[0]], audits[sizes[-1]]
-        assert lo.usage and hi.usage
-        growth = hi.usage.rss_mb / lo.usage.rss_mb
-        pages = hi.size / lo.size
-        out.append(f"- memory growth {sizes[0]:,} → {sizes[-1]:,} pages: RSS ×{growth:.2f} for ×{pages:.0f} pages "
-                   f"({'sub-linear' if growth < pages else 'NOT sub-linear'})")
+    for kind in ("sparse", "dense"):
+        audits = {n: p["audit"] for (k, n), p in best.items() if k == kind and "audit" in p and not p["audit"].error}
+        bares = {n: p["bare"] for (k, n), p in best.items() if k == kind and "bare" in p and not p["bare"].error}
+        for n in sorted(audits):
+            a = audits[n]
+            if n in bares and bares[n].pages_per_s:
+                ratio = a.pages_per_s / bares[n].pages_per_s
+                cpu = bares[n].cpu_ms_per_page / a.cpu_ms_per_page if a.cpu_ms_per_page else 0
+                out.append(f"- {kind}, speed at {n:,} pages: audit ÷ bare = {ratio:.2f} (target ≥ {TARGET_RATIO}): "
+                           f"{'met' if ratio >= TARGET_RATIO else 'MISSED'}; by CPU time per page {cpu:.2f}")
+            if a.usage:
+                rss = a.usage.rss_mb
+                out.append(f"- {kind}, peak RSS at {n:,} pages: {rss:.0f} MB (target ≤ {TARGET_RSS_MB} MB): "
+                           f"{'met' if rss <= TARGET_RSS_MB else 'MISSED'}")
+            if kind == "dense" and a.report_mb:
+                out.append(f"- dense, report.html at {n:,} pages ({a.findings:,} findings, {a.groups:,} groups): "
+                           f"{a.report_mb:.1f} MB (target ≤ {TARGET_REPORT_MB} MB): "
+                           f"{'met' if a.report_mb <= TARGET_REPORT_MB else 'MISSED'}")
+        sizes = sorted(s for s in audits if audits[s].usage)
+        if len(sizes) >= 2:
+            lo, hi = audits[sizes[0]], audits[sizes[-1]]
+            assert lo.usage and hi.usage
+            growth = hi.usage.rss_mb / lo.usage.rss_mb
+            pages = hi.size / lo.size
+            out.append(f"- {kind}, memory growth {sizes[0]:,} → {sizes[-1]:,} pages: RSS ×{growth:.2f} for "
+                       f"×{pages:.1f} pages ({'sub-linear' if growth < pages else 'NOT sub-linear'})")
     if results.startup:
         total = sum(results.startup.values())
         out.append(f"- start-up (--help + check): {total:.2f} s (target ≤ {TARGET_STARTUP_S} s): "
@@ -260,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=parse_sizes, default=[2000], help="comma-separated page counts (default 2000)")
     parser.add_argument("--concurrency", type=int, default=8, help="for both crawlers (the profile default)")
     parser.add_argument("--crawlers", default="bare,audit", help="which to run: bare,audit")
+    parser.add_argument("--sites", default="sparse", help="which generated sites: sparse (3 %% of pages carry "
+                        "a violation), dense (~20 findings a page, mostly header/footer), or both: sparse,dense")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each crawler per size, alternating; "
                         "the table shows the fastest (the machine is shared and noisy)")
     parser.add_argument("--startup-runs", type=int, default=10, help="runs per start-up command; 0 skips it")
@@ -271,12 +292,15 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(crawlers) - {"bare", "audit"}
     if unknown:
         parser.error(f"--crawlers: unknown {', '.join(sorted(unknown))}")
+    sites = [s for s in args.sites.split(",") if s]
+    if not sites or set(sites) - {"sparse", "dense"}:
+        parser.error(f"--sites: expected sparse, dense or both, got {args.sites!r}")
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="siteaudit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results = Results(machine_info())
     try:
-        for n in args.sizes:
-            with BenchSite(n, work) as bench:
+        for kind, n in ((kind, n) for kind in sites for n in args.sizes):
+            with BenchSite(n, work, dense=kind == "dense") as bench:
                 for _ in range(max(args.repeat, 1)):
                     if "bare" in crawlers:
                         results.crawls.append(run_bare(bench, n, args.concurrency, work, args.timeout))
@@ -284,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                     if "audit" in crawlers:
                         results.crawls.append(run_audit(bench, n, args.concurrency, work, args.timeout))
                         _progress(results.crawls[-1])
-                if n == args.sizes[0]:
+                if n == args.sizes[0] and kind == sites[0]:
                     results.commands.append(" ".join(audit_command(Path("site.yaml"), bench.resolver, n,
                                                                    args.concurrency, Path("out"), Path("h.sqlite3"))))
         if args.startup_runs:
@@ -303,7 +327,7 @@ def _progress(result: CrawlResult) -> None:
     state = f"failed: {result.error}" if result.error else (
         f"{result.pages} pages, {result.pages_per_s:.1f} pages/s, {result.cpu_ms_per_page:.1f} CPU ms/page, "
         f"CPU÷wall {result.cpu_share:.2f}, {result.usage.rss_mb if result.usage else 0:.0f} MB")
-    print(f"[{result.size}] {result.crawler}: {state}", file=sys.stderr, flush=True)
+    print(f"[{result.site} {result.size}] {result.crawler}: {state}", file=sys.stderr, flush=True)
 
 
 def _jsonable(results: Results) -> dict[str, Any]:

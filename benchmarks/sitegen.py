@@ -9,6 +9,11 @@ about 3 % carry one 广告法 violation, a few have a dead link, and every foote
 
 `write_site(root, n, port)` writes `root/site/<host>/…` and `root/manifest.json` (the ground truth:
 every page's URL, encoding, violations, and the dead links).
+
+`dense=True` is a real non-compliant site instead (issue 15): a slogan in the shared header and
+one in the footer of every page (3 + 4 findings) and `DENSE_BODY` violating sentences in each
+content page's copy, half of them the site's stock sentences, half the page's own: about 20
+findings a page, most of them the same few sentences.
 """
 from __future__ import annotations
 
@@ -37,6 +42,10 @@ GBK_SHARE = 0.05
 VIOLATION_SHARE = 0.03
 DEAD_LINK_SHARE = 0.005
 DEFAULT_SEED = 20260101
+# The dense site's template text: on every page, in <header> and <footer>.
+DENSE_HEADER = "云帆数智——国家级高新技术企业，行业第一品牌，全网最佳的云平台，销量遥遥领先。"
+DENSE_FOOTER = "权威认证，品质无忧；理财专区保本保息，稳赚不赔；高端机型为政府机关特供。"
+DENSE_BODY = 9              # violating sentences in a dense site's content page
 
 
 @dataclass
@@ -68,7 +77,7 @@ def _content_path(section: int, page_id: int, rng: random.Random) -> str:
     return f"/{slug}/{page_id}.html"
 
 
-def plan_site(n: int, seed: int = DEFAULT_SEED) -> list[PageSpec]:
+def plan_site(n: int, seed: int = DEFAULT_SEED, dense: bool = False) -> list[PageSpec]:
     """The pages of an n-page site; page 0 is the homepage and every parent precedes its children."""
     if n < 1:
         raise ValueError(f"a site needs at least one page, got n={n}")
@@ -92,7 +101,9 @@ def plan_site(n: int, seed: int = DEFAULT_SEED) -> list[PageSpec]:
         page.path = _content_path(s, page.id, rng)
         if rng.random() < GBK_SHARE:
             page.encoding, page.declared = "gbk", rng.random() < 0.5
-        if rng.random() < VIOLATION_SHARE:
+        if dense:
+            page.violations.extend(rng.choice(corpus.VIOLATIONS)[0] for _ in range(DENSE_BODY))
+        elif rng.random() < VIOLATION_SHARE:
             page.violations.append(rng.choice(corpus.VIOLATIONS)[0])
         if rng.random() < DEAD_LINK_SHARE:
             page.dead_link = f"/{SECTIONS[s][0]}/removed-{page.id}.html"
@@ -109,10 +120,11 @@ def plan_site(n: int, seed: int = DEFAULT_SEED) -> list[PageSpec]:
 
 
 class _Renderer:
-    def __init__(self, pages: list[PageSpec], port: int, seed: int):
+    def __init__(self, pages: list[PageSpec], port: int, seed: int, dense: bool = False):
         self.pages = pages
         self.port = port
         self.seed = seed
+        self.dense = dense
 
     def base(self, host: str) -> str:
         return f"http://{host}" if self.port == 80 else f"http://{host}:{self.port}"
@@ -124,6 +136,9 @@ class _Renderer:
     def link(self, frm: PageSpec, to_id: int, text: str | None = None) -> str:
         to = self.pages[to_id]
         return f'<a href="{self.href(frm, to)}">{html.escape(text or to.title)}</a>'
+
+    def slogan(self, text: str) -> str:
+        return f'<p class="slogan">{html.escape(text)}</p>' if self.dense else ""
 
     def render(self, page: PageSpec) -> str:
         rng = random.Random(self.seed * 1_000_003 + page.id)
@@ -141,8 +156,10 @@ class _Renderer:
             node = self.pages[node.parent]
             crumbs.insert(0, self.link(page, node.id, "首页" if node.id == 0 else node.title))
         paragraphs = [corpus.paragraph(rng) for _ in range(rng.randint(4, 9))]
-        for phrase in page.violations:
+        for k, phrase in enumerate(page.violations):
             sentence = next(s for p, s in corpus.VIOLATIONS if p == phrase)
+            if self.dense and k % 2:   # the page's own sentence around the stock claim
+                sentence = f"{page.title}：{sentence}"
             i = rng.randrange(len(paragraphs))
             paragraphs[i] += sentence
         body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
@@ -165,7 +182,7 @@ class _Renderer:
 <style>.crumbs a{{margin-right:.5em}} .related li{{display:inline-block;margin:0 1em}}</style>
 </head>
 <body>
-<header><img src="/static/logo.png" alt="{corpus.BRAND}数智 标志"><nav>{" ".join(nav)}</nav></header>
+<header><img src="/static/logo.png" alt="{corpus.BRAND}数智 标志">{self.slogan(DENSE_HEADER)}<nav>{" ".join(nav)}</nav></header>
 <div class="crumbs">{" &gt; ".join(crumbs)}</div>
 <main>
 <h1>{title}</h1>
@@ -175,7 +192,7 @@ class _Renderer:
 <ul class="related">{related}</ul>
 </main>
 <footer>
-<p>{footer_links}</p>
+{self.slogan(DENSE_FOOTER)}<p>{footer_links}</p>
 <p>Copyright 2026 {corpus.COMPANY} 版权所有 统一社会信用代码：{corpus.CREDIT_CODE}</p>
 <p><a href="https://beian.miit.gov.cn/" target="_blank">{corpus.ICP_FILING}-1</a>
 <a href="https://beian.mps.gov.cn/#/query/webSearch?code={corpus.PSB_CODE}" target="_blank">{corpus.PSB_FILING}</a></p>
@@ -206,6 +223,7 @@ class Site:
     port: int
     seed: int
     pages: list[PageSpec]
+    dense: bool = False
 
     @property
     def site_dir(self) -> Path:
@@ -216,7 +234,7 @@ class Site:
         return list(HOSTS.values())
 
     def url(self, page: PageSpec) -> str:
-        return _Renderer(self.pages, self.port, self.seed).base(page.host) + page.path
+        return _Renderer(self.pages, self.port, self.seed, self.dense).base(page.host) + page.path
 
     @property
     def start_url(self) -> str:
@@ -230,12 +248,12 @@ def _file_for(site_dir: Path, page: PageSpec) -> Path:
     return site_dir / page.host / rel
 
 
-def write_site(root: str | Path, n: int, port: int, seed: int = DEFAULT_SEED) -> Site:
+def write_site(root: str | Path, n: int, port: int, seed: int = DEFAULT_SEED, dense: bool = False) -> Site:
     """Generate the n-page site for `port` under `root` and return it."""
     root = Path(root)
-    pages = plan_site(n, seed)
-    renderer = _Renderer(pages, port, seed)
-    site = Site(root, n, port, seed, pages)
+    pages = plan_site(n, seed, dense)
+    renderer = _Renderer(pages, port, seed, dense)
+    site = Site(root, n, port, seed, pages, dense)
     made: set[Path] = set()
     for host in HOSTS.values():
         for rel, data in _STATIC.items():
@@ -249,7 +267,8 @@ def write_site(root: str | Path, n: int, port: int, seed: int = DEFAULT_SEED) ->
             made.add(path.parent)
         # "strict": every corpus string must be GBK-encodable; a failure is a bug in corpus.py.
         path.write_bytes(renderer.render(page).encode(page.encoding))
-    manifest = {"n": n, "port": port, "seed": seed, "hosts": site.hosts, "start_url": site.start_url,
+    manifest = {"n": n, "port": port, "seed": seed, "dense": dense, "hosts": site.hosts, "start_url": site.start_url,
+                "template_text": [DENSE_HEADER, DENSE_FOOTER] if dense else [],
                 "pages": [{"url": site.url(p), **{k: v for k, v in asdict(p).items()
                                                   if k in ("encoding", "declared", "violations", "dead_link")}}
                           for p in pages]}

@@ -3,7 +3,8 @@
 A slogan in a site's header sits on every page; a manager needs to read "this sentence is on
 3,000 pages, in the header" once. A group is:
 
-- for phrases: the rule, the matched words and the normalised sentence around them;
+- for phrases: the rule, the matched words and the normalised sentence around them (the
+  sentence of the finding's context that holds the match);
 - for site checks: the check (rule) and its subject: the matched value when there is one
   (the 备案号 shown, the word), else the message (`Broken link: HTTP 404`).
 
@@ -18,6 +19,7 @@ which uses the same `group_id` and `is_template`.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
@@ -44,9 +46,27 @@ def normalise(text: Any) -> str:
     return "".join(flat.split())
 
 
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+
+
+def sentence(context: str | None, match: str | None) -> str:
+    """The sentence of `context` that holds `match`: a finding's context is a window around the
+    match, and whatever the window caught of the sentences before and after is not the problem."""
+    if not context:
+        return ""
+    at = context.find(match) if match else -1
+    if at < 0:
+        return context
+    start = 0
+    for m in _SENTENCE_END.finditer(context, 0, at):
+        start = m.end()
+    end_m = _SENTENCE_END.search(context, at + len(match))
+    return context[start:end_m.start() if end_m else len(context)]
+
+
 def group_parts(rule: str, category: str, match: str | None, context: str | None, message: str | None) -> tuple:
     if category in PHRASE_CATEGORIES:
-        return ("phrase", rule or "", normalise(match), normalise(context))
+        return ("phrase", rule or "", normalise(match), normalise(sentence(context, match)))
     return ("check", rule or "", normalise(match) if match else normalise(message))
 
 

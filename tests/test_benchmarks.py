@@ -162,22 +162,28 @@ def test_verdict_judges_the_targets_from_the_numbers():
     results.crawls[1] = _result("audit", 10000, 10000, 200.0, 400_000)
     text = verdict(results)
     assert "= 0.50" in text and "MISSED" in text.splitlines()[0] and "MISSED" in text.splitlines()[1]
-    assert "| 10,000 | audit | 10,000 |" in markdown(results)
+    assert "| sparse | 10,000 | audit | 10,000 |" in markdown(results)
 
 
 @needs_nginx
 def test_run_script_measures_both_crawlers_at_a_tiny_size(tmp_path):
     out = tmp_path / "results.json"
     done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--sizes", "30", "--startup-runs", "1",
+                           "--sites", "sparse,dense",
                            "--workdir", str(tmp_path / "work"), "--json", str(out)],
                           cwd=REPO, capture_output=True, text=True, timeout=240)
     doc = json.loads(out.read_text(encoding="utf-8"))
-    crawls = {c["crawler"]: c for c in doc["crawls"]}
+    crawls = {c["crawler"]: c for c in doc["crawls"] if c["site"] == "sparse"}
+    dense = {c["crawler"]: c for c in doc["crawls"] if c["site"] == "dense"}
+    assert not dense["audit"]["error"] and dense["bare"]["pages"] == 30
+    # ~20 findings a page, most of them the header's and footer's few sentences
+    assert dense["audit"]["findings"] >= 15 * 30 and 0 < dense["audit"]["groups"] < dense["audit"]["findings"] / 3
     assert crawls["bare"]["pages"] == 30 and not crawls["bare"]["error"]
     assert crawls["bare"]["usage"]["max_rss_kb"] > 10_000
     assert not crawls["audit"]["error"], crawls["audit"]["error"]
     assert crawls["audit"]["pages"] >= 30
-    assert "| 30 | audit |" in done.stdout and "audit ÷ bare" in done.stdout
+    assert "| sparse | 30 | audit |" in done.stdout and "| dense | 30 | audit |" in done.stdout
+    assert "audit ÷ bare" in done.stdout
     assert set(doc["startup"]) == {"siteaudit --help", "siteaudit check small.md"}
     assert done.returncode == 0, done.stderr[-2000:]
 

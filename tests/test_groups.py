@@ -179,3 +179,12 @@ def test_writers_consume_the_findings_as_a_stream(tmp_path, fmt):
     path = write_outputs(doc, {}, tmp_path, formats=[fmt])[fmt]
     assert path.stat().st_size > 0
     assert 0 < peak[0] <= 2600, f"{fmt}: {peak[0]} findings alive at once"
+
+
+def test_the_sentence_not_the_context_window_makes_the_group():
+    """A stock sentence after different copy is the same problem: the window's neighbours differ."""
+    a = {"rule": "AD101", "category": "absolute", "match": "最佳", "context": "今年营收增长。云帆平台是企业上云的最佳选择。欢迎"}
+    b = dict(a, context="招聘启事见下文。云帆平台是企业上云的最佳选择。联系")
+    c = dict(a, context="新闻标题：云帆平台是企业上云的最佳选择。")
+    assert group_id(a) == group_id(b)
+    assert group_id(a) != group_id(c)
