@@ -30,13 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", action="store_true", help="sample waiting threads too")
     parser.add_argument("--rate", type=int, default=100, help="samples per second")
     parser.add_argument("--bare", action="store_true", help="profile the bare spider instead of the audit")
+    parser.add_argument("--dense", action="store_true", help="the dense site (~20 findings a page)")
     args = parser.parse_args(argv)
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists():
         parser.error("py-spy is not installed: pip install py-spy")
     work = Path(tempfile.mkdtemp(prefix="siteaudit-profile-"))
     try:
-        with BenchSite(args.size, work) as bench:
+        with BenchSite(args.size, work, dense=args.dense) as bench:
             assert bench.site is not None
             if args.bare:
                 cmd = [sys.executable, "-m", "benchmarks.bare_spider", bench.site.start_url, "--domains",

@@ -449,7 +449,9 @@ def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, 
     counts = store.count_findings(run_id)
     findings = Rows(lambda: store.iter_finding_dicts(run_id, "report"), count=counts["findings"],
                     by_url=lambda: store.iter_finding_dicts(run_id, "url"),
-                    by_group=lambda: store.iter_finding_dicts(run_id, "group"))
+                    by_group=lambda: store.iter_finding_dicts(run_id, "group"),
+                    as_json=lambda: store.iter_finding_json(run_id, "report"),
+                    stats=lambda: store.finding_stats(run_id))
     groups = store.groups(run_id)
     if not groups and counts["findings"]:   # a run stored before groups existed
         groups = group_findings(store.iter_finding_dicts(run_id), n_pages)

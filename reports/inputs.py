@@ -39,11 +39,23 @@ class Rows:
     """
 
     def __init__(self, rows: Callable[[], Iterator[dict]], count: int | None = None,
-                 by_url: Callable[[], Iterator[dict]] | None = None, by_group: Callable[[], Iterator[dict]] | None = None):
+                 by_url: Callable[[], Iterator[dict]] | None = None, by_group: Callable[[], Iterator[dict]] | None = None,
+                 as_json: Callable[[], Iterator[str]] | None = None,
+                 stats: Callable[[], list[tuple[str, str, str | None, int]]] | None = None):
         self._rows = rows
         self._count = count
         self._by_url = by_url
         self._by_group = by_group
+        self._as_json = as_json
+        self._stats = stats
+
+    def as_json(self) -> Iterator[str] | None:
+        """The rows as JSON text each, in `iter` order, when the source has them so (the store)."""
+        return iter(self._as_json()) if self._as_json is not None else None
+
+    def stats(self) -> list[tuple[str, str, str | None, int]] | None:
+        """(severity, category, status, count) of the rows, when the source counts them itself."""
+        return self._stats() if self._stats is not None else None
 
     def __iter__(self) -> Iterator[dict]:
         return iter(self._rows())

@@ -59,11 +59,17 @@ def summarize(doc: dict, extra: dict) -> Summary:
     per_cat: dict[str, Counter] = {}
     status: Counter = Counter()
     total = 0
-    for f in inputs.iter_findings(doc):
-        total += 1
-        by_sev[f["severity"]] += 1
-        per_cat.setdefault(str(f["category"]), Counter())[f["severity"]] += 1
-        status[f.get("status")] += 1
+    rows = inputs.as_list(doc.get("findings"), "findings")
+    stats = rows.stats() if isinstance(rows, inputs.Rows) else None
+    if stats is not None and any(not category for _, category, _, _ in stats):
+        stats = None   # rows stored before the category had a column: count them one by one
+    if stats is None:
+        stats = (((f["severity"], str(f["category"]), f.get("status"), 1) for f in inputs.iter_findings(doc)))
+    for severity, category, state, n in stats:
+        total += n
+        by_sev[severity] += n
+        per_cat.setdefault(category, Counter())[severity] += n
+        status[state] += n
     by_category = sorted(((cat, {s: c[s] for s in SEVERITIES}, sum(c.values())) for cat, c in per_cat.items()),
                          key=lambda row: (-row[2], row[0]))
     fixed = fixed_count = None

@@ -347,6 +347,26 @@ class Store:
                 d["group"] = gid
             yield d
 
+    def iter_finding_json(self, run_id: str, order: str = "found") -> Iterator[str]:
+        """The findings as findings.json text, one string each, without parsing them: the stored
+        text with the status added (findings.json's writer, the biggest output, is a copy)."""
+        self.flush()
+        sql = f"SELECT data, status FROM findings WHERE run_id = ? ORDER BY {self._ORDERS[order]}"
+        for data, status in self._rows(sql, (run_id,)):
+            if not status:
+                yield data
+            elif '"status"' not in data and data.endswith("}") and len(data) > 2:
+                yield f'{data[:-1]}, "status": {json.dumps(status)}}}'
+            else:   # a row stored before the status had its own column
+                yield json.dumps(json.loads(data) | {"status": status}, ensure_ascii=False)
+
+    def finding_stats(self, run_id: str) -> list[tuple[str, str, str | None, int]]:
+        """(severity, category, status, count) of the run's findings, counted in SQL."""
+        self.flush()
+        return [(sev, cat or "", status, n) for sev, cat, status, n in self.conn.execute(
+            "SELECT severity, category, status, COUNT(*) FROM findings WHERE run_id = ? "
+            "GROUP BY severity, category, status", (run_id,))]
+
     def iter_pages(self, run_id: str, order: str = "found") -> Iterator[dict]:
         self.flush()
         by = "url, rowid" if order == "url" else "rowid"

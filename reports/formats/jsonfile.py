@@ -40,21 +40,23 @@ class JsonFormatter(Formatter):
             out.write(f"\n  {_dump(key)}: ".encode("utf-8"))
             if key in _STREAMED:
                 rows = inputs.groups(doc) if key == "groups" and "groups" not in doc else doc.get(key)
-                self._list(rows, out)
+                text = rows.as_json() if isinstance(rows, inputs.Rows) else None
+                self._list(rows, out, text)
             else:
                 text = _dump(doc[key], indent=2).replace("\n", "\n  ")
                 out.write(text.encode("utf-8"))
         out.write(b"\n}\n")
 
     @staticmethod
-    def _list(rows: Any, out: BinaryIO) -> None:
+    def _list(rows: Any, out: BinaryIO, text: Any = None) -> None:
+        """A list, one element a line; `text` yields the elements as JSON already (the store's)."""
         if rows is None:
             out.write(b"null")
             return
         out.write(b"[")
         first = True
-        for row in rows:
+        for row in (text if text is not None else (_dump(r) for r in rows)):
             out.write(b"\n    " if first else b",\n    ")
-            out.write(_dump(row).encode("utf-8"))
+            out.write(row.encode("utf-8"))
             first = False
         out.write(b"]" if first else b"\n  ]")
