@@ -14,11 +14,11 @@ import base64
 import hashlib
 import json
 from importlib import resources
-from typing import Any
-
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import jinja2
+
+from rules.model import PHRASE_CATEGORIES
 
 from .. import charts, inputs
 from ..grouping import group_id
@@ -28,11 +28,13 @@ from ..summary import MAX_FIXED_ROWS, Summary, history_with_current, summarize
 from .base import Formatter
 
 MAX_NOSCRIPT_ROWS = 300  # the no-script fallback lists the worst problems only
-PRINT_OCCURRENCES = 20   # the printed report lists this many occurrences of each problem
+PRINT_OCCURRENCES = 5    # the printed report lists this many occurrences of each problem
 _DATA_MARK = "\x00siteaudit-report-data\x00"
 # The fields of a group the script reads, in the order of its compact rows.
 GROUP_KEYS = ("id", "rule", "category", "severity", "match", "context", "message", "basis", "suggestion",
-              "expected", "actual", "where", "template", "pages", "occurrences", "status")
+              "expected", "actual", "where", "wheres", "template", "pages", "occurrences", "status")
+GROUP_STRINGS = ("rule", "category", "severity", "match", "context", "message", "basis", "suggestion", "expected",
+                 "actual", "where", "status")
 WHERE_CODES = ("", "title", "meta", "body", "alt", "footer", "header", "dns", "tls", "http")
 UPTIME_WINDOWS = ("1d", "7d", "30d")
 FACT_KEYS = ("icp_filing", "icp_license", "psb_filing", "title", "ips", "ipv6", "https", "uptime")
@@ -192,8 +194,10 @@ class HtmlFormatter(Formatter):
         write(',"wheres":' + safe_json({w: t.where(w) for w in WHERE_CODES if w}))
         write(',"where_codes":' + safe_json(list(WHERE_CODES)))
         write(',"group_keys":' + safe_json(list(GROUP_KEYS)))
-        write(',"groups":' + safe_json([[g.get(k) for k in GROUP_KEYS] + [[sid(u) for u in g.get("urls") or []]]
-                                         for g in groups]))
+        # a group's texts (message, basis, suggestion: the same for every group of a rule) once in strings
+        write(',"group_strings":' + safe_json(list(GROUP_STRINGS)))
+        write(',"groups":' + safe_json([[sid(g.get(k)) if k in GROUP_STRINGS else g.get(k) for k in GROUP_KEYS]
+                                         + [[sid(u) for u in g.get("urls") or []]] for g in groups]))
         write(',"pages":[')
         for n, p in enumerate(inputs.iter_pages(doc)):
             write(("," if n else "") + safe_json([sid(p["url"]), p.get("status"), p.get("depth"), num(p.get("ms")),
@@ -209,7 +213,9 @@ class HtmlFormatter(Formatter):
             if g is None:   # a finding the groups do not know (a hand-made doc): leave it out of the tree
                 continue
             group = groups[g]
-            ctx = f.get("context") or ""
+            # A phrase group is one sentence: its occurrences show the group's context (each one's
+            # own window is in findings.json and findings.csv). A site check's context is its own.
+            ctx = (group.get("context") or "") if f.get("category") in PHRASE_CATEGORIES else (f.get("context") or "")
             actual = f.get("actual") or ""
             batch.append([g, sid(f["url"]), num(f.get("line")), num(f.get("column")),
                           wheres.get(f.get("where") or "", 0),

@@ -31,10 +31,11 @@
   function sevBadge(sev) { return el("span", "sev-badge sev-" + (SEV_RANK.hasOwnProperty(sev) ? sev : "info"), D.severities[sev] || sev); }
 
   /* ---- groups (distinct problems) and their occurrences ---- */
-  var GK = D.group_keys;
+  var GK = D.group_keys, GS = {};
+  D.group_strings.forEach(function (name) { GS[name] = true; });
   var G = D.groups.map(function (row, i) {
     var g = { i: i, occ: [], pageSet: null };
-    GK.forEach(function (name, k) { g[name] = row[k]; });
+    GK.forEach(function (name, k) { g[name] = GS[name] ? S[row[k]] : row[k]; });
     g.urls = (row[GK.length] || []).map(function (u) { return S[u]; });
     return g;
   });
@@ -132,7 +133,8 @@
       var b = el("span", "template-badge", L.template); b.title = L.template_hint; td.appendChild(b);
       td.appendChild(document.createTextNode(" "));
     }
-    if (g.where) { td.appendChild(document.createTextNode(D.wheres[g.where] || g.where)); }
+    var places = (g.wheres && g.wheres.length ? g.wheres : (g.where ? [g.where] : []));
+    if (places.length) { td.appendChild(document.createTextNode(places.map(function (w) { return D.wheres[w] || w; }).join(" · "))); }
     if (!g.template && g.urls.length) {
       var first = el("div", "first-pages");
       first.appendChild(document.createTextNode(L.first_pages + ": "));
@@ -200,7 +202,7 @@
     tr.appendChild(td);
     return tr;
   }
-  var PRINT_OCC = 20;
+  var PRINT_OCC = 5;
 
   function renderPager(box, pageNo, total, go) {
     box.textContent = "";
