@@ -139,3 +139,18 @@ def test_unreachable_site_is_a_finding_not_a_crash(siteaudit, dns_server, tmp_pa
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert doc["pages"][0]["status"] == 0
     assert any(f["severity"] == "error" for f in doc["findings"])
+
+
+def test_format_pdf_without_chromium_exits_3_with_the_other_outputs_written(site, siteaudit, tmp_path):
+    """Lawyers want a PDF; without Chromium the audit says so clearly and still writes the rest."""
+    web, dns, profile = site
+    out = tmp_path / "out"
+    result = siteaudit("audit", str(profile), "--resolver", dns.address, "-o", str(out), "--format",
+                       "html,json,csv,pdf", "--no-uptime", env={"SITEAUDIT_CHROMIUM": str(tmp_path / "no-chromium")})
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "无法生成 pdf 输出" in result.stderr and "Chromium" in result.stderr
+    assert all((out / name).is_file() for name in ("report.html", "findings.json", "findings.csv", "groups.csv"))
+    assert not (out / "report.pdf").exists()
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert doc["groups"] and sum(g["occurrences"] for g in doc["groups"]) == len(doc["findings"])

@@ -188,3 +188,20 @@ def test_the_sentence_not_the_context_window_makes_the_group():
     c = dict(a, context="新闻标题：云帆平台是企业上云的最佳选择。")
     assert group_id(a) == group_id(b)
     assert group_id(a) != group_id(c)
+
+
+def test_repeated_text_blocks_give_exactly_the_findings_of_a_full_check():
+    """The phrase rules run once per distinct block; the findings on the next page are the same
+    as checking that page afresh, at that page's URL, line and column."""
+    from crawler.audit import RepeatedText
+    from rules.loader import load_ruleset
+
+    rs = load_ruleset(packs=["all"])
+    header = "<header><p>全网最佳的云平台，行业第一品牌</p></header>"
+    pages = [f"<html><head><title>第{i}页</title></head><body>{header}" + "\n" * i +
+             f"<p>第{i}段：本产品\n效果最佳</p><footer>国家级品质</footer></body></html>" for i in range(3)]
+    cached = RepeatedText(rs)
+    for i, html in enumerate(pages):
+        url = f"https://a.cn/{i}"
+        assert cached.check_html(html, url) == rs.check_html(html, url)
+    assert cached.hits >= 4 and cached.misses >= 5

@@ -193,8 +193,8 @@ def test_writes_are_buffered_then_committed(tmp_path):
         assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 0
         store.flush()
         assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 10
-        store.add_findings(run_id, [F(f"S{i}") for i in range(1200)])     # over a batch: written on its own
-        assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] >= 500
+        store.add_findings(run_id, [F(f"S{i}") for i in range(4200)])     # over a batch: written on its own
+        assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] >= 4000
         other.close()
 
 

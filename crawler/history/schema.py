@@ -51,7 +51,7 @@ ALTER TABLE findings ADD COLUMN gid TEXT;
 ALTER TABLE findings ADD COLUMN category TEXT;
 ALTER TABLE findings ADD COLUMN line INTEGER;
 ALTER TABLE findings ADD COLUMN col INTEGER;
-CREATE INDEX findings_group ON findings(run_id, gid);
+CREATE INDEX findings_group ON findings(run_id, gid, url);
 CREATE INDEX findings_identity ON findings(run_id, rule, url);
 CREATE INDEX pages_url ON pages(run_id, url);
 CREATE TABLE finding_groups (
