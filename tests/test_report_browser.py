@@ -388,3 +388,20 @@ def test_format_pdf_without_chromium_says_so_and_writes_the_rest(tmp_path, monke
     assert set(info.value.written) == {"html", "json", "md"}
     assert all(p.exists() for p in info.value.written.values())
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_any_page_opens_its_problems_from_the_pages_table(open_report):
+    """The page filter lists the 500 pages with most findings; a page past them joins it when
+    its findings are opened from the pages table."""
+    doc, extra = large_doc(3000, 600)
+    r = open_report(doc, extra)
+    assert r.page.locator("#f-page option").count() == 501   # "all" + 500
+    counts = {}
+    for f in doc["findings"]:
+        counts[f["url"]] = counts.get(f["url"], 0) + 1
+    listed = set(r.page.locator("#f-page option").evaluate_all("os => os.map(o => o.value)"))
+    url = next(u for u in counts if u not in listed)
+    r.page.fill("#p-search", url)
+    r.page.locator("#pages-body button.to-findings").first.click()
+    assert r.page.input_value("#f-page") == url
+    assert r.rows().count() == counts[url]

@@ -248,7 +248,17 @@
   // the page filter's choices: pages with findings, most findings first
   var choices = Object.keys(perUrl).map(function (u) { return [S[u], perUrl[u]]; });
   choices.sort(function (a, b) { return b[1] - a[1] || cmp(a[0], b[0]); });
-  var pageSel = fillSelect("f-page", choices.map(function (p) { return [p[0], p[0] + " (" + p[1] + ")"]; }));
+  // A select of 10,000 pages costs a slow layout on every change: it lists the pages with the most
+  // findings; any other page joins it when its findings are opened from the pages table.
+  var MAX_PAGE_CHOICES = 500;
+  var pageSel = fillSelect("f-page", choices.slice(0, MAX_PAGE_CHOICES).map(function (p) { return [p[0], p[0] + " (" + p[1] + ")"]; }));
+  function choosePage(url) {
+    var known = Array.prototype.some.call(pageSel.options, function (o) { return o.value === url; });
+    if (!known) {
+      var o = el("option", null, url + " (" + (perUrl[urlIndex[url]] || 0) + ")"); o.value = url; pageSel.appendChild(o);
+    }
+    pageSel.value = url; state.page = url; applyFilters();
+  }
   var statusSel = document.getElementById("f-status");
   var sortSel = document.getElementById("f-sort");
   var search = document.getElementById("f-search");
@@ -314,7 +324,7 @@
       if (p.n) {
         var b = el("button", "to-findings", p.n); b.type = "button";
         b.addEventListener("click", function () {
-          pageSel.value = p.url; state.page = p.url; applyFilters();
+          choosePage(p.url);
           document.getElementById("findings").scrollIntoView();
         });
         n.appendChild(b);
