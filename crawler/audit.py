@@ -123,8 +123,17 @@ class RepeatedText:
             for f in found:   # positions are relative to the block (line 1, column 1): move them
                 line = block.line + (f.line or 1) - 1
                 column = (f.column or 1) + block.column - 1 if (f.line or 1) == 1 else f.column
-                out.append(f.replace(url=url, line=line, column=column))
+                out.append(_moved(f, url, line, column))
         return out
+
+
+def _moved(finding: Finding, url: str, line: int, column: int | None) -> Finding:
+    """A copy of `finding` at another URL and position: the fields copied as they are (a header's
+    findings are moved on every page, and `dataclasses.replace` re-runs `__init__` each time)."""
+    moved = object.__new__(Finding)
+    moved.__dict__.update(finding.__dict__)
+    moved.__dict__.update(url=url, line=line, column=column)
+    return moved
 
 
 class AuditSession:
