@@ -14,7 +14,7 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks.crawl import content, coverage, links
+from crawler.checks.crawl import content, coverage, links, render
 from crawler.checks.filing import company, icp, injected, privacy, scope
 from crawler.checks.health import dns, hygiene, ipv6, tls, uptime
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
@@ -38,6 +38,8 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("company", company.check_company),
     ("privacy", privacy.check_privacy),
     ("scope.collect", scope.collect_scope),
+    ("render.failed", render.check_render_failed),
+    ("render.footer", render.check_script_footer),
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     ("links.chains", links.check_redirect_chains),
@@ -50,6 +52,8 @@ FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     ("scope", scope.check_scope),
     ("company.credit_code", company.check_company_profile),
     ("privacy.policy", privacy.check_privacy_policies),
+    ("render", render.check_rendering),
+    ("documents", render.check_documents),
 ]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",

@@ -7,8 +7,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from crawler.documents import DocumentLog
 from crawler.page import Page
 from crawler.profile import Profile
+from crawler.render import RenderLog
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ class AuditContext:
     uptime_enabled: bool = True
     state: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    render: RenderLog = field(default_factory=RenderLog)          # pages rendered in Chromium (crawl.render)
+    documents: DocumentLog = field(default_factory=DocumentLog)   # linked PDFs read for the phrase rules
 
     def t(self, zh: str, en: str) -> str:
         """User-facing text in the run's language: zh-CN first, English with --lang en."""

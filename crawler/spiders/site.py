@@ -21,7 +21,9 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
+from crawler.documents import is_pdf_url
 from crawler.spiders.bootstrap import BootstrapMixin, HostBootstrap, homepage_urls
+from crawler.spiders.rendering import RenderingMixin
 from crawler.urls import PatternCap, normalize_url, stripped_params
 
 __all__ = ["SiteSpider", "homepage_urls"]
@@ -35,7 +37,7 @@ _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @re
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
 
 
-class SiteSpider(BootstrapMixin, scrapy.Spider):
+class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
     """Crawls the declared domains of one profile."""
 
     name = "site"
@@ -79,6 +81,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self._pending: dict[int, list[str] | None] = {}
         self._held: list[tuple[str, Page]] = []
         self.released: list[Page] = []      # held pages released without a session (unit use)
+        self._init_extras(session)          # rendering and linked documents (spiders/rendering.py)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
@@ -86,6 +89,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         spider._external_max = crawler.settings.getint("AUDIT_EXTERNAL_MAX", 200)
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
+        spider._configure_extras(crawler.settings)
         return spider
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -156,7 +160,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
             return
         self._parsed.add(key)
         page = self._page(response)
-        yield from self._hand_on(page, _requested_url(response))
+        yield from self._hand_on_or_render(page, response)
         if repeat:
             return
         self.pages += 1
@@ -224,6 +228,8 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                 ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here)
+                    if ext == "pdf" and is_pdf_url(url):
+                        yield from self._document_request(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
                 self._linked.add(hash(normal))
@@ -331,6 +337,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self.audit_state["crawl.depth_ignored"] = (stats.get_value("depth/request_ignored_count", 0)
                                                    if stats is not None else 0)
         self.audit_state["crawl.finish_reason"] = self.finish_reason
+        self._release_unrendered()
         self._release_held()
 
     def _release_held(self) -> None:
