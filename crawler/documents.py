@@ -31,6 +31,7 @@ PAGE_CHARS_MAX = 20_000
 MIN_TEXT_CHARS = 5
 _LISTED_MAX = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
@@ -80,11 +81,12 @@ class DocumentLog:
 def clean_text(text: str) -> str:
     """Extracted PDF text made readable to the phrase rules.
 
-    NFKC folds the CJK radicals some producers map glyphs to (Chromium writes ⽰ U+2F70 for 示)
-    and full-width forms; control characters (NULs between the characters of some subset fonts)
-    are dropped; runs of spaces shrink to one.
+    The CJK radicals some producers map glyphs to (Chromium writes ⽰ U+2F70 for 示) become the
+    ideographs they stand for (NFKC, on those characters only: the quoted context keeps its
+    full-width punctuation); control characters (NULs between the characters of some subset
+    fonts) are dropped; runs of spaces shrink to one.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
