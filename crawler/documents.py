@@ -32,6 +32,10 @@ MIN_TEXT_CHARS = 5
 _LISTED_MAX = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
+# CJK Radicals Supplement characters that Unicode gives no decomposition but that stand for a
+# simplified ideograph (Chromium's PDFs map 页 to ⻚ U+2EDA, for example).
+_SUPPLEMENT = dict(zip("⺠⻄⻅⻆⻈⻉⻋⻐⻓⻔⻗⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳",
+                       "民西见角讠贝车钅长门雨青韦页风飞食马骨鬼鱼鸟卤麦黄黾齐齿龙龟"))
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
@@ -86,7 +90,7 @@ def clean_text(text: str) -> str:
     full-width punctuation); control characters (NULs between the characters of some subset
     fonts) are dropped; runs of spaces shrink to one.
     """
-    text = _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = _RADICALS.sub(lambda m: _SUPPLEMENT.get(m.group()) or unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text).strip()
 

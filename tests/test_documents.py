@@ -95,6 +95,7 @@ def test_damaged_or_foreign_files_are_unreadable_not_errors(body):
 
 @pytest.mark.parametrize("raw, clean", [
     ("⽰例科技", "示例科技"),                    # Kangxi radicals, as Chromium's print-to-PDF maps glyphs
+    ("第⼆⻚", "第二页"),                        # and a CJK Radicals Supplement one
     ("\x00最\x00佳", "最佳"),                     # NULs between characters (some subset fonts)
     ("全国最佳，无效退款", "全国最佳，无效退款"),     # full-width punctuation stays as written
     ("a \u3000  b", "a b"),
@@ -150,3 +151,16 @@ def test_linked_pdfs_are_audited_and_unreadable_ones_reported(tmp_path, web_serv
     assert not [r for r in web.requests if r[0] == "other.example"]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "PDF 文档" in report and url + "#page=2" in report
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not __import__("shutil").which("chromium"),
+                    reason="needs headless Chromium (apt-get install chromium)")
+def test_chromium_print_to_pdf_is_read_with_its_radicals_folded(tmp_path):
+    from reports.browser import print_to_pdf
+
+    html = tmp_path / "brochure.html"
+    html.write_text('<html><head><meta charset="utf-8"><style>.p{page-break-after:always}</style></head><body>'
+                    f'<div class="p">{PAGE_1}</div><div>第二页：{PAGE_2}</div></body></html>', encoding="utf-8")
+    doc = read_pdf(print_to_pdf(html, tmp_path / "brochure.pdf").read_bytes())
+    assert doc.problem is None and doc.page_count == 2
+    assert "第二页" in doc.pages[1] and "全国最佳的净水器" in doc.pages[1]   # Chromium writes ⼆ and ⻚
