@@ -221,6 +221,8 @@ def _lazy_handler_class() -> type:
         ordinary HTML site never renders anything and should not pay for a driver it does not use.
         """
 
+        _pool: asyncio.Semaphore | None = None   # shared by the http and the https handler
+
         def __init__(self, crawler: Any) -> None:
             super().__init__(crawler)
             self._started: asyncio.Lock | None = None
@@ -237,7 +239,11 @@ def _lazy_handler_class() -> type:
             async with self._started:
                 if getattr(self, "browser_provider", None) is None:
                     await self._launch()
-            return await super()._download_request(request, spider)
+            # Scrapy builds one handler per scheme: the pool bounds the pages of both together.
+            if _Lazy._pool is None:
+                _Lazy._pool = asyncio.Semaphore(RENDER_POOL)
+            async with _Lazy._pool:
+                return await super()._download_request(request, spider)
 
     return _Lazy
 

@@ -151,6 +151,18 @@ def test_without_chromium_the_audit_says_what_it_could_not_render(spa_site, site
     assert doc["run"]["finish_reason"] == "finished"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("scrapy_playwright") is None, reason="needs scrapy-playwright")
+def test_a_browser_that_does_not_start_is_a_finding_not_a_crashed_audit(spa_site, siteaudit, tmp_path):
+    web, dns, profile = spa_site
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'cannot start' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    doc = _audit(siteaudit, profile("always"), dns, tmp_path / "out", env={"SITEAUDIT_CHROMIUM": str(broken)})
+    (failed,) = _rules(doc, web.url(HOST))["REN001"]
+    assert "BrowserType.launch" in failed["actual"]
+    assert "CNT003" in _rules(doc, web.url(HOST)) and doc["run"]["finish_reason"] == "finished"
+
+
 # -- which pages auto renders ---------------------------------------------------------------------
 FOOTER = '<footer><a href="https://beian.miit.gov.cn/">京ICP备20268888号-1</a></footer>'
 TEXT = "<p>" + "本公司专注于家用净水设备的研发与生产，服务全国各地的家庭用户和企业客户。" * 2 + "</p>"

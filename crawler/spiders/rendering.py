@@ -111,6 +111,9 @@ class RenderingMixin:
     def _render_error(self, raw: Page, requested: str, reason: str, error: str) -> Iterator[Any]:
         logger.warning("could not render %s: %s", raw.url, error)
         self.render_log.note_failed(raw.url, error)
+        if "BrowserType.launch" in error and not self._render_missing:
+            # The browser does not start here at all: the pages after this one are not tried (REN002 says why).
+            self._render_missing = self.render_log.missing = "Chromium (BrowserType.launch failed)"
         yield from self._hand_on(dataclasses.replace(raw, render=RenderInfo(reason, error=error)), requested)
 
     def _release_unrendered(self) -> None:
