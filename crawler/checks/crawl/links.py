@@ -11,6 +11,8 @@ from rules.model import CheckOutcome, CheckResult, CheckStatus
 from crawler.page import Page
 from rules.model import Category, Finding, Severity
 
+CHAINS_CHECK_ID = "links.chains"
+
 REDIRECT_CHAIN_HOPS = 3     # a chain of this many redirects or more is reported
 # What WAFs and bot walls put in their block pages and headers (Aliyun 云盾, Tencent, 安全狗, Cloudflare…).
 _WAF_HEADERS = ("cf-ray", "cf-mitigated", "x-waf-uuid", "x-safe-firewall", "x-tencent-waf", "eagleid",
@@ -139,5 +141,5 @@ def check_redirect_chains(ctx: AuditContext) -> CheckOutcome:
         page = Page(url=seen.url, status=200, referer=seen.referer, redirects=seen.redirects)
         found.extend(check_redirects(page, ctx))
     status = CheckStatus.FAIL if found else CheckStatus.OK
-    return CheckOutcome(CheckResult("links.chains", status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),
+    return CheckOutcome(CheckResult(CHAINS_CHECK_ID, status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),
                         found)

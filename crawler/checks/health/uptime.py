@@ -20,6 +20,8 @@ from crawler.checks.health.netcommon import (Deadline, Target, error_text, home_
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+CHECK_ID = "uptime"
+
 
 # The accounting rules, printed in the report next to the uptime figures.
 ACCOUNTING_RULES_ZH = (
@@ -164,7 +166,7 @@ def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
 def check_uptime(ctx: AuditContext) -> CheckOutcome:
     """每个申报域名都能访问（可用性探测）"""
     if not ctx.uptime_enabled:
-        return CheckOutcome(CheckResult("uptime", CheckStatus.SKIPPED, ctx.t("已用 --no-uptime 关闭", "turned off by --no-uptime")))
+        return CheckOutcome(CheckResult(CHECK_ID, CheckStatus.SKIPPED, ctx.t("已用 --no-uptime 关闭", "turned off by --no-uptime")))
     deadline = Deadline(ctx.budget_s)
     done, late = run_bounded(targets(ctx), lambda t: probe_target(t, ctx, deadline), deadline)
     all_probes: list[Probe] = []
@@ -185,7 +187,7 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
                                            ("可用性探测", "uptime probes"), ctx))
     ctx.probes.extend(all_probes)
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
-    return CheckOutcome(CheckResult("uptime", status, "; ".join(summary),
+    return CheckOutcome(CheckResult(CHECK_ID, status, "; ".join(summary),
                                     expected=ctx.t("所有域名可访问", "every domain answers"),
                                     actual=ctx.t(f"{len(all_probes)} 次探测", f"{len(all_probes)} probes")),
                         findings, facts)
