@@ -8,6 +8,7 @@ spider's state, so tests assert on what the audit would see. Phrase rules run to
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any
@@ -37,7 +38,7 @@ class CollectingSession:
         found = mark_rendered(page, found)
         self.pages.append({"url": page.url, "status": page.status, "depth": page.depth, "encoding": page.encoding,
                            "declared": page.declared_encoding, "referer": page.referer, "title": page.title,
-                           "kind": page.headers.get("x-siteaudit-kind", ""), "text": page.text[:5000],
+                           "kind": page.kind, "text": page.text[:5000],
                            "homepage": page.is_homepage, "redirects": list(page.redirects),
                            "rendered": page.rendered, "render_error": page.render.error if page.render else ""})
         self.findings.extend(f.to_dict() for f in found)
@@ -78,8 +79,10 @@ def main(argv: list[str]) -> int:
         outcome = run_site_check(check_id, fn, ctx)
         checks.append(outcome.result.to_dict())
         session.findings.extend(f.to_dict() for f in outcome.findings)
-    state = {k: v for k, v in ctx.state.items() if k != "content.probes" and not isinstance(v, set)}
-    out = {"pages": session.pages, "findings": session.findings, "documents": session.documents, "checks": checks, "state": state,
+    state = dataclasses.asdict(ctx.crawl)
+    state.pop("probes")
+    out = {"pages": session.pages, "findings": session.findings, "documents": session.documents, "checks": checks,
+           "state": state,
            "finish_reason": crawler.spider.finish_reason}
     with open(argv[1], "w", encoding="utf-8") as fh:
         json.dump(out, fh, ensure_ascii=False, indent=1, default=str)

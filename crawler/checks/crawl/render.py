@@ -18,9 +18,8 @@ from crawler.page import Page
 from crawler.render import INSTALL_HINT_EN, INSTALL_HINT_ZH, shows_filing
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
-_REASON = {"always": ("crawl.render: always", "crawl.render: always"),
-           "js_only": ("内容由脚本生成", "text drawn by scripts"),
-           "no_filing": ("HTML 中没有备案号", "no 备案号 in the HTML")}
+RENDER_CHECK_ID = "render"
+DOCUMENTS_CHECK_ID = "documents"
 _SHOWN = 10
 
 
@@ -70,7 +69,7 @@ def check_rendering(ctx: AuditContext) -> CheckOutcome:
     """页面渲染（JavaScript 生成的页面）"""
     log = ctx.render
     if log.mode == "never":
-        return CheckOutcome(CheckResult("render", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(RENDER_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("未开启渲染（crawl.render: never）", "rendering is off (crawl.render: never)")))
     findings: list[Finding] = []
     if log.unrendered_count:
@@ -86,18 +85,18 @@ def check_rendering(ctx: AuditContext) -> CheckOutcome:
             suggestion=ctx.t(INSTALL_HINT_ZH, INSTALL_HINT_EN)))
         detail = ctx.t(f"{log.unrendered_count} 个页面未能渲染（缺少 {log.missing}）",
                        f"{log.unrendered_count} pages could not be rendered (missing {log.missing})")
-        return CheckOutcome(CheckResult("render", CheckStatus.SKIPPED, detail,
+        return CheckOutcome(CheckResult(RENDER_CHECK_ID, CheckStatus.SKIPPED, detail,
                                         expected=ctx.t("渲染需要渲染的页面", "pages that need it are rendered"),
                                         actual=shown), findings)
     if not log.rendered_count and not log.failed_count:
-        return CheckOutcome(CheckResult("render", CheckStatus.OK,
+        return CheckOutcome(CheckResult(RENDER_CHECK_ID, CheckStatus.OK,
                                         ctx.t("没有需要渲染的页面", "no page needed rendering")))
     shown = [*log.rendered[:_SHOWN]]
     detail = ctx.t(f"已在无头浏览器中渲染 {log.rendered_count} 个页面", f"{log.rendered_count} pages rendered in headless Chromium")
     if log.failed_count:
         detail += ctx.t(f"；{log.failed_count} 个渲染失败", f"; {log.failed_count} failed")
         shown += [f"{url} ✗ {error}" for url, error in log.failed[:_SHOWN]]
-    return CheckOutcome(CheckResult("render", CheckStatus.FAIL if log.failed_count else CheckStatus.OK, detail,
+    return CheckOutcome(CheckResult(RENDER_CHECK_ID, CheckStatus.FAIL if log.failed_count else CheckStatus.OK, detail,
                                     actual="; ".join(shown)), findings)
 
 
@@ -147,9 +146,9 @@ def check_documents(ctx: AuditContext) -> CheckOutcome:
             actual=str(log.skipped_over_cap)))
     total = log.checked_count + log.unchecked_count
     if not total and not log.skipped_over_cap:
-        return CheckOutcome(CheckResult("documents", CheckStatus.OK, ctx.t("没有链接的 PDF 文档", "no linked PDF documents")))
+        return CheckOutcome(CheckResult(DOCUMENTS_CHECK_ID, CheckStatus.OK, ctx.t("没有链接的 PDF 文档", "no linked PDF documents")))
     detail = ctx.t(f"读取 {log.checked_count} 个 PDF；{log.unchecked_count} 个无法检查",
                    f"{log.checked_count} PDFs read; {log.unchecked_count} could not be checked")
     status = CheckStatus.FAIL if log.unchecked_count or log.skipped_over_cap else CheckStatus.OK
-    return CheckOutcome(CheckResult("documents", status, detail, actual="; ".join(log.checked[:_SHOWN]) or None),
+    return CheckOutcome(CheckResult(DOCUMENTS_CHECK_ID, status, detail, actual="; ".join(log.checked[:_SHOWN]) or None),
                         findings)
