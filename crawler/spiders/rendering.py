@@ -84,7 +84,8 @@ class RenderingMixin:
             yield request
 
     def parse_rendered(self, response: Response, raw: Page, requested: str) -> Iterator[Any]:
-        self._render_pending.pop(raw.url, None)
+        if self._render_pending.pop(raw.url, None) is None:
+            return   # already handed on when the crawl ended (_release_unrendered)
         reason = response.meta.get("render_reason", "")
         if not isinstance(response, TextResponse) or response.status >= 400:
             yield from self._render_error(raw, requested, reason, f"HTTP {response.status}")
@@ -104,7 +105,8 @@ class RenderingMixin:
     def render_failed(self, failure: Any) -> Iterator[Any]:
         request = failure.request
         raw, requested = request.cb_kwargs["raw"], request.cb_kwargs["requested"]
-        self._render_pending.pop(raw.url, None)
+        if self._render_pending.pop(raw.url, None) is None:
+            return   # already handed on when the crawl ended (_release_unrendered)
         yield from self._render_error(raw, requested, request.meta.get("render_reason", ""),
                                       describe_error(failure.value))
 

@@ -37,9 +37,10 @@ def check_render_failed(page: Page, ctx: AuditContext) -> Iterable[Finding]:
         return []
     return [Finding(
         rule="REN001", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="body",
-        message=ctx.t("页面需要在浏览器中渲染，但渲染失败（超时或浏览器崩溃）：本页按原始 HTML 审计，脚本生成的内容未检查",
-                      "The page needed rendering but the browser failed (timeout or crash): it was audited "
-                      "on its served HTML; script-built content was not checked"),
+        message=ctx.t("页面需要在浏览器中渲染，但未能渲染完成（超时、浏览器崩溃，或抓取先结束）：本页按原始 HTML 审计，"
+                      "脚本生成的内容未检查",
+                      "The page needed rendering but it did not complete (timeout, browser crash, or the crawl "
+                      "ended first): it was audited on its served HTML; script-built content was not checked"),
         expected=ctx.t("在无头浏览器中渲染完成", "rendered in the headless browser"), actual=page.render.error,
         suggestion=ctx.t("检查页面脚本是否在数秒内完成加载；可调大 crawl.timeout 后重试。",
                          "Check that the page's scripts finish loading within seconds; retry with a larger crawl.timeout."))]
