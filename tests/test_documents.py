@@ -118,10 +118,15 @@ def test_linked_pdfs_are_audited_and_unreadable_ones_reported(tmp_path, web_serv
     (root / "index.html").write_text(
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>云净科技</title></head><body>'
         '<p>云净科技专注家用净水设备，欢迎下载我们的产品资料，了解更多产品信息与服务内容。</p>'
-        f'<ul>{links}<li><a href="http://other.example/x.pdf">外部</a></li></ul>'
+        f'<ul>{links}<li><a href="/download?id=7">价格表</a></li><li><a href="http://other.example/x.pdf">外部</a></li></ul>'
         '<footer><a href="https://beian.miit.gov.cn/">京ICP备20268888号-1</a></footer></body></html>',
         encoding="utf-8")
-    web = web_server(tmp_path / "site")
+    from crawler.loopback.web import Reply
+
+    # A price list behind a download link that does not end in .pdf: known by its Content-Type.
+    price_list = chinese_pdf(["价格表\n助眠枕 299 元：本品根治失眠，三天见效。"])
+    web = web_server(tmp_path / "site", routes={(HOST, "/download"): Reply(200, price_list,
+                                                                           content_type="application/pdf")})
     dns = dns_server(ZONE)
     profile = tmp_path / "site.yaml"
     profile.write_text(f'site: {{start_urls: ["{web.url(HOST)}"], domains: [{HOST}]}}\n'
@@ -139,6 +144,8 @@ def test_linked_pdfs_are_audited_and_unreadable_ones_reported(tmp_path, web_serv
     assert "本产品是全国最佳的净水器，保证治愈" in best["context"] and best["severity"] == "error"
     assert any(f["match"] == "保证治愈" and f["doc_page"] == 2 for f in in_pdf)
     assert not [f for f in in_pdf if f.get("doc_page") == 1 and f["severity"] == "error"]
+    cure = [f for f in doc["findings"] if f["url"] == web.url(HOST, "/download?id=7#page=1") and "根治" in f["match"]]
+    assert cure and cure[0]["doc_page"] == 1
     by_rule = {f["rule"]: f for f in doc["findings"] if f["rule"].startswith("DOC")}
     assert set(by_rule) == {"DOC001", "DOC002", "DOC003"}
     assert by_rule["DOC001"]["url"] == web.url(HOST, "/files/scan.pdf")
@@ -146,7 +153,7 @@ def test_linked_pdfs_are_audited_and_unreadable_ones_reported(tmp_path, web_serv
     assert by_rule["DOC003"]["url"] == web.url(HOST, "/files/catalogue.pdf")
     assert all(f["severity"] == "info" and web.url(HOST) in f["context"] for f in by_rule.values())
     (row,) = [c for c in doc["checks"] if c["id"] == "documents"]
-    assert row["detail"].startswith("读取 1 个 PDF；3 个无法检查")
+    assert row["detail"].startswith("读取 2 个 PDF；3 个无法检查")
     # Only declared domains' documents are downloaded; the big one was cut off, not read whole.
     assert not [r for r in web.requests if r[0] == "other.example"]
     report = (out / "report.html").read_text(encoding="utf-8")

@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 _RENDER_PRIORITY = 20   # ahead of the frontier: the page waits, held back, until it is rendered
 
 
+def _is_pdf(response: Response) -> bool:
+    ctype = (response.headers.get("Content-Type") or b"").lower()
+    return b"application/pdf" in ctype or (not isinstance(response, TextResponse) and response.body[:5] == b"%PDF-")
+
+
 class RenderingMixin:
     """Pages through headless Chromium when `crawl.render` says so; PDFs downloaded and read."""
 
@@ -58,6 +63,9 @@ class RenderingMixin:
         from crawler.spiders.site import _requested_url
 
         requested = _requested_url(response)
+        if page.status == 200 and _is_pdf(response):
+            # A PDF behind a link that does not say so (/download?id=3): read as a linked document too.
+            yield from self._document_from(response, page)
         reason = render_reason(page, self._render_mode) if self._render_mode != "never" else ""
         if not reason:
             yield from self._hand_on(page, requested)
@@ -145,6 +153,19 @@ class RenderingMixin:
         yield scrapy.Request(url, callback=self.parse_document, errback=self.document_failed, priority=-5,
                              meta={"linked_from": referer, "kind": "document",
                                    "download_maxsize": self._document_max_bytes, "download_warnsize": 0})
+
+    def _document_from(self, response: Response, page: Page) -> Iterator[Document]:
+        key = hash("DOC " + normalize_url(page.url, ()))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if self._documents >= DOCUMENTS_MAX:
+            self.document_log.skipped_over_cap += 1
+            return
+        self._documents += 1
+        doc = read_pdf(response.body, page.url, page.referer, page.status)   # rare: read in place
+        self.document_log.note(doc)
+        yield doc
 
     async def parse_document(self, response: Response) -> Any:
         if response.status >= 400:

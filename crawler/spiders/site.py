@@ -220,7 +220,7 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
                 ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here)
-                    if ext == "pdf" and is_pdf_url(url):
+                    if is_pdf_url(url):
                         yield from self._document_request(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
@@ -238,6 +238,8 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
             if self.is_internal(url):
                 self._note_referrer(normalize_url(url, ()), here)
                 yield from self._check_resource(url, here)
+                if is_pdf_url(url):   # a brochure in an <iframe>
+                    yield from self._document_request(url, here)
             else:
                 yield from self._check_external(url, here)
 
