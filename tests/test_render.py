@@ -214,3 +214,54 @@ def test_render_must_be_auto_always_or_never(value):
 
 def test_render_defaults_to_auto():
     assert parse_profile("site:\n  start_urls: [http://a.cn/]\n").crawl.render == "auto"
+
+
+def _kill_marked_chromium(mark: str) -> int:
+    """Kill the Chromium processes of one audit (found by a variable only that audit's environment has)."""
+    import os
+    import signal
+
+    killed = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                environ = fh.read()
+            with open(f"/proc/{pid}/comm") as fh:
+                comm = fh.read().strip()
+        except OSError:
+            continue
+        if mark.encode() in environ and "chrom" in comm:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+    return killed
+
+
+@browser_needed
+def test_a_browser_crash_is_a_finding_on_that_page(tmp_path, web_server, dns_server, siteaudit):
+    import uuid
+
+    from crawler.loopback.web import Reply
+
+    mark = f"siteaudit-crash-{uuid.uuid4().hex}"
+    kills: list[int] = []
+
+    def crash(handler) -> Reply:   # the browser dies while it loads this page's script
+        kills.append(_kill_marked_chromium(mark))
+        return Reply(200, "var never = 1;", content_type="application/javascript")
+
+    root = tmp_path / "site" / HOST
+    root.mkdir(parents=True)
+    (root / "index.html").write_text(SHELL.replace("/js/app.js", "/js/crash.js"), encoding="utf-8")
+    web = web_server(tmp_path / "site", routes={(HOST, "/js/crash.js"): crash})
+    dns = dns_server(ZONE)
+    profile = tmp_path / "site.yaml"
+    profile.write_text(f'site: {{start_urls: ["{web.url(HOST)}"], domains: [{HOST}]}}\n'
+                       "crawl: {delay: 0, timeout: 10}\n", encoding="utf-8")
+    doc = _audit(siteaudit, profile, dns, tmp_path / "out", env={"SITEAUDIT_TEST_MARK": mark})
+    assert max(kills) >= 1     # the real browser was killed (the first request is the crawl's HEAD check)
+    (failed,) = _rules(doc, web.url(HOST))["REN001"]
+    assert "closed" in failed["actual"].lower() or "crash" in failed["actual"].lower(), failed["actual"]
+    assert "CNT003" in _rules(doc, web.url(HOST)) and doc["run"]["finish_reason"] == "finished"

@@ -13,6 +13,7 @@ import dataclasses
 from typing import Any, Iterable
 
 from crawler.checks.base import AuditContext
+from crawler.checks.filing.icp import BASIS_FILING
 from crawler.documents import DOCUMENTS_MAX, Document, DocumentProblem
 from crawler.page import Page
 from crawler.render import INSTALL_HINT_EN, INSTALL_HINT_ZH, shows_filing
@@ -59,7 +60,7 @@ def check_script_footer(page: Page, ctx: AuditContext) -> Iterable[Finding]:
         rendered=True,
         message=ctx.t("ICP备案号仅在脚本运行后出现：浏览器中可见，但 HTML 中没有，检查者和搜索引擎可能看不到",
                       "The ICP filing number appears only after scripts run: visible in a browser, absent from the HTML"),
-        basis="《非经营性互联网信息服务备案管理办法》第十三条",
+        basis=BASIS_FILING,
         expected=ctx.t("备案号以文字形式写在首页 HTML 底部", "the number as text in the homepage's HTML footer"),
         actual=ctx.t("仅在渲染后的页面中", "only in the rendered page"),
         suggestion=ctx.t("将备案号直接写入首页底部 HTML（服务端渲染或静态页脚）。",
