@@ -61,7 +61,7 @@ def spa_site(tmp_path: Path, web_server, dns_server):
     (root / "news.html").write_text(NEWS, encoding="utf-8")
     (root / "slow.html").write_text(SLOW, encoding="utf-8")
     # A script that takes longer than the page may: the browser's per-page timeout ends it.
-    web = web_server(tmp_path / "site", routes={(HOST, "/js/never.js"): Reply(200, "var late = 1;", delay=8,
+    web = web_server(tmp_path / "site", routes={(HOST, "/js/never.js"): Reply(200, "var late = 1;", delay=5,
                                                                               content_type="application/javascript")})
     dns = dns_server(ZONE)
 
