@@ -12,7 +12,7 @@ from crawler.documents import DocumentLog
 from crawler.page import Page
 from crawler.profile import Profile
 from crawler.render import RenderLog
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding
+from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, pick
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class AuditContext:
 
     def t(self, zh: str, en: str) -> str:
         """User-facing text in the run's language: zh-CN first, English with --lang en."""
-        return en if self.lang == "en" else zh
+        return pick(self.lang, zh, en)
 
     def scratch(self, kind: type[S]) -> S:
         """The run's one instance of `kind` (a check module's state dataclass), made on first use."""
