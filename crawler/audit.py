@@ -18,7 +18,8 @@ from typing import Any
 from crawler import __version__
 from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
-from crawler.checks.crawl.render import check_document, mark_rendered
+from crawler.checks.crawl.documents import check_document
+from crawler.checks.crawl.render import mark_rendered
 from crawler.documents import Document
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url

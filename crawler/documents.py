@@ -2,7 +2,7 @@
 
 The spider downloads each PDF linked from an audited page on a declared domain (within a size
 cap) and hands on a `Document`; its text is read here with pypdf, page by page, and the phrase
-rules run on it (crawler/checks/crawl/documents.py). A document that cannot be read — no text
+rules run on it (crawler/checks/crawl/documents.py, through `AuditSession.process_document`). A document that cannot be read — no text
 layer (a scan), encrypted, too big, broken — is reported as not checkable, never skipped.
 
 Why pypdf (docs/CRAWL.md has the comparison): on Chinese PDFs from Chromium, reportlab (CID

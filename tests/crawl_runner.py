@@ -14,7 +14,8 @@ import sys
 from typing import Any
 
 from crawler.checks import FINAL_CHECKS, AuditContext, run_page_checks, run_site_check
-from crawler.checks.crawl.render import check_document, mark_rendered
+from crawler.checks.crawl.documents import check_document
+from crawler.checks.crawl.render import mark_rendered
 from crawler.documents import Document
 from crawler.page import Page
 from crawler.profile import load_profile

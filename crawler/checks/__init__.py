@@ -14,7 +14,7 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks.crawl import content, coverage, links, render
+from crawler.checks.crawl import content, coverage, documents, links, render
 from crawler.checks.filing import company, icp, injected, privacy, scope
 from crawler.checks.health import dns, hygiene, ipv6, tls, uptime
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
@@ -56,7 +56,7 @@ FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     (company.CREDIT_CODE_CHECK_ID, company.check_company_profile),
     (privacy.POLICY_CHECK_ID, privacy.check_privacy_policies),
     (render.RENDER_CHECK_ID, render.check_rendering),
-    (render.DOCUMENTS_CHECK_ID, render.check_documents),
+    (documents.DOCUMENTS_CHECK_ID, documents.check_documents),
 ]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",
