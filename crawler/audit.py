@@ -18,14 +18,17 @@ from typing import Any
 from crawler import __version__
 from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
+from crawler.checks.crawl.documents import check_document
+from crawler.checks.crawl.render import mark_rendered
+from crawler.documents import Document
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
 from crawler.history.store import Store
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from rules.errors import ConfigError
-from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity, severity_name
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +160,7 @@ class AuditSession:
         if page.text and page.is_html:
             findings.extend(self.phrases.check_html(page.text, page.url))
         findings.extend(run_page_checks(page, self.ctx, self.check_counts))
+        findings = mark_rendered(page, findings)
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
             fresh = known is None
@@ -167,6 +171,10 @@ class AuditSession:
                 return self._store([], findings)
         # Resources and external links are status-checked, not crawled: findings, but no page entry.
         return self._store([page.to_record()] if page.kind == "page" else [], findings)
+
+    def process_document(self, document: Document) -> int:
+        """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
+        return self._store([], check_document(document, self.ruleset, self.ctx))
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)
@@ -503,10 +511,9 @@ def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
     s = doc["summary"]
     run = doc["run"]
     partial = run["finish_reason"] != "finished"
-    print(ctx.t(f"审计完成：{run['pages']} 个页面；错误 {s['error']}，警告 {s['warning']}，提示 {s['info']}"
-                f"（新增 {s['new']}，已修复 {s['fixed']}）",
-                f"Audit done: {run['pages']} pages; {s['error']} errors, {s['warning']} warnings, {s['info']} info"
-                f" ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    counts = ctx.t("，", ", ").join(f"{severity_name(sev, ctx.lang)} {s[sev]}" for sev in ("error", "warning", "info"))
+    print(ctx.t(f"审计完成：{run['pages']} 个页面；{counts}（新增 {s['new']}，已修复 {s['fixed']}）",
+                f"Audit done: {run['pages']} pages; {counts} ({s['new']} new, {s['fixed']} fixed)"), file=out)
     if partial:
         print(ctx.t(f"注意：本次审计未完整结束（{run['finish_reason']}），报告为部分结果。",
                     f"Note: the audit did not run to the end ({run['finish_reason']}); the report is partial."),

@@ -35,7 +35,7 @@ GROUP_KEYS = ("id", "rule", "category", "severity", "match", "context", "message
               "expected", "actual", "where", "wheres", "template", "pages", "occurrences", "status")
 GROUP_STRINGS = ("rule", "category", "severity", "match", "context", "message", "basis", "suggestion", "expected",
                  "actual", "where", "status")
-WHERE_CODES = ("", "title", "meta", "body", "alt", "footer", "header", "dns", "tls", "http")
+WHERE_CODES = ("", "title", "meta", "body", "alt", "footer", "header", "dns", "tls", "http", "pdf")
 UPTIME_WINDOWS = ("1d", "7d", "30d")
 FACT_KEYS = ("icp_filing", "icp_license", "psb_filing", "title", "ips", "ipv6", "https", "uptime")
 
@@ -167,7 +167,8 @@ class HtmlFormatter(Formatter):
     def _stream_data(doc: dict, s: Summary, t: Labels, out: BinaryIO) -> None:
         """The tables' data, compact and streamed: URLs and group texts once in `strings`; a page
         is [url, status, depth, ms, title, encoding]; an occurrence is [group, url, line, column,
-        where, context or 0 when the group's, actual or 0 when the group's, 1 when new]."""
+        where, context or 0 when the group's, actual or 0 when the group's, 1 when new, PDF page or 0,
+        1 when found in the rendered page]."""
         strings: list[str] = [""]
         index: dict[str, int] = {"": 0}
 
@@ -201,7 +202,8 @@ class HtmlFormatter(Formatter):
         write(',"pages":[')
         for n, p in enumerate(inputs.iter_pages(doc)):
             write(("," if n else "") + safe_json([sid(p["url"]), p.get("status"), p.get("depth"), num(p.get("ms")),
-                                                  sid(p.get("title")), sid(p.get("encoding"))]))
+                                                  sid(p.get("title")), sid(p.get("encoding")),
+                                                  1 if p.get("rendered") is True else 0]))
         write('],"occ":[')
         rows = inputs.as_list(doc.get("findings"), "findings")
         ordered = rows.by_group() if isinstance(rows, inputs.Rows) else None
@@ -221,7 +223,8 @@ class HtmlFormatter(Formatter):
                           wheres.get(f.get("where") or "", 0),
                           0 if ctx == (group.get("context") or "") else ctx,
                           0 if actual == (group.get("actual") or "") else actual,
-                          1 if f.get("status") == "new" else 0])
+                          1 if f.get("status") == "new" else 0,
+                          num(f.get("doc_page")) or 0, 1 if f.get("rendered") is True else 0])
             if len(batch) >= 2000:
                 write(("" if first else ",") + safe_json(batch)[1:-1])
                 batch.clear()

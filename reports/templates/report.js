@@ -39,7 +39,7 @@
     g.urls = (row[GK.length] || []).map(function (u) { return S[u]; });
     return g;
   });
-  var O = D.occ;               // [group, url, line, column, where, context|0, actual|0, new]
+  var O = D.occ;               // [group, url, line, column, where, context|0, actual|0, new, pdf page|0, rendered]
   var perUrl = {};             // url string index -> occurrences on that page
   var groupsOnUrl = {};        // url string index -> {group index: true}
   for (var k = 0; k < O.length; k++) {
@@ -177,7 +177,9 @@
     var u = el("td", "url"); u.appendChild(link(url));
     var where = [];
     if (o[4]) { where.push(D.wheres[D.where_codes[o[4]]] || D.where_codes[o[4]]); }
+    if (o[8]) { where.push(L.doc_page.replace("{n}", o[8])); }
     if (o[2]) { where.push(L.line + " " + o[2] + (o[3] ? ":" + o[3] : "")); }
+    if (o[9]) { where.push(L.rendered_dom); }
     if (where.length) { u.appendChild(el("div", "where", where.join(" · "))); }
     tr.appendChild(u);
     var ctx = highlighted(el("td", "ctx"), o[5] === 0 ? (g.context || "") : o[5], g.match || "");
@@ -306,7 +308,7 @@
 
   /* ---- pages table ---- */
   var P = D.pages.map(function (r) {
-    return { url: S[r[0]], status: r[1], depth: r[2], ms: r[3], title: S[r[4]], encoding: S[r[5]], n: perUrl[r[0]] || 0 };
+    return { url: S[r[0]], status: r[1], depth: r[2], ms: r[3], title: S[r[4]], encoding: S[r[5]], n: perUrl[r[0]] || 0, rendered: r[6] };
   });
   var pState = { q: "", pageNo: 0 }, pFiltered = P;
   var pBody = document.getElementById("pages-body");
@@ -318,7 +320,9 @@
       var tr = el("tr");
       var u = el("td", "url"); u.appendChild(link(p.url)); tr.appendChild(u);
       [p.status, p.depth, p.ms].forEach(function (v) { tr.appendChild(el("td", "num", v === null || v === undefined ? "" : v)); });
-      tr.appendChild(el("td", null, p.title));
+      var title = el("td", null, p.title);
+      if (p.rendered) { title.appendChild(el("span", "rendered", " · " + L.rendered_page)); }
+      tr.appendChild(title);
       tr.appendChild(el("td", null, p.encoding));
       var n = el("td", "num");
       if (p.n) {
