@@ -32,7 +32,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/siteaudit demo -o out/demo
 
-## Debian packages the tests use: headless Chromium (report and rendering tests), CJK fonts (reports, test PDFs), nginx (benchmark smoke test).
+## Debian packages the tests use: headless Chromium (report, --format pdf and rendering tests), CJK fonts (reports, test PDFs), nginx (benchmark smoke test), poppler-utils (pdftotext: the printed report's text).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
