@@ -11,7 +11,7 @@ from typing import Any
 from crawler.fleet.config import FleetFile, Site, expand_targets, load_sites
 from crawler.fleet.local import LocalRunner, SiteRun
 from crawler.fleet.report import (VERDICTS, fleet_doc, latest_runs, relative_report, site_entry, write_fleet)
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from crawler.profile import NotifySection, PlainWebhook
 from rules.errors import ConfigError
 

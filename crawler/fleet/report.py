@@ -21,7 +21,7 @@ from typing import Any, Iterable
 import jinja2
 
 from crawler import __version__
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from rules.model import Severity
 
 SCHEMA = "siteaudit-fleet/1"

@@ -34,7 +34,7 @@ from crawler.fleet.config import Site, slug
 from crawler.fleet.local import SiteRun
 from crawler.fleet.node import EXIT_MARK
 from crawler.fleet.report import COMPLETE, site_exit_code
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from crawler.history.store import Store
 from rules.errors import ConfigError
 

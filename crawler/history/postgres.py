@@ -22,7 +22,8 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from crawler.history.lock import host_name, now_iso, process_start
+from crawler.clock import now_iso
+from crawler.history.lock import host_name, process_start
 from crawler.history.schema import MIGRATIONS, SCHEMA_VERSION, _split
 from crawler.history.store import RunLocked, Store, _BUSY_TIMEOUT_S, _POLL_S
 from rules.errors import ConfigError
