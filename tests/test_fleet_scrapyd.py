@@ -126,3 +126,29 @@ def test_history_report_and_status_read_postgres_and_no_password_is_stored(tmp_p
     assert "hunter2" not in done.stdout + done.stderr + history.stdout + status.stdout
     bad = siteaudit("history", "--db", pg_url.rsplit("/", 1)[0] + "/no_such_db")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--db" in bad.stderr
+
+
+def test_scrapyd_deploy_uploads_the_egg_and_the_node_runs_the_job(tmp_path):
+    """A node without the project configured: `scrapyd-deploy` (scrapy.cfg, setup.py) gives it the egg."""
+    deploy = Path(sys.executable).with_name("scrapyd-deploy")
+    if not deploy.exists():
+        pytest.skip("scrapyd-client is not installed (pip install -e '.[test]')")
+    node = ScrapydNode(tmp_path / "bare", max_proc=1)
+    (node.folder / "scrapy.cfg").unlink()              # no [settings] project: only the egg defines it
+    node.start()
+    servers, _ = start_fleet(tmp_path / "sites", 1, pages=2)
+    try:
+        up = subprocess.run([str(deploy), "node", "--version", "r1"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=240, env={**_env(tmp_path), "SCRAPYD_URL": node.url + "/"})
+        assert up.returncode == 0 and '"status": "ok"' in up.stdout + up.stderr, up.stdout + up.stderr
+        done = subprocess.run(_fleet_cmd(str(tmp_path / "sites"), "--scrapyd", node.url, "--db",
+                                         str(tmp_path / "h.sqlite3"), "-o", str(tmp_path / "out"), *AUDIT,
+                                         "--delay", "0"), env=_env(tmp_path), capture_output=True, text=True,
+                              timeout=240)
+    finally:
+        for s in servers:
+            s.stop()
+        node.stop()
+    assert done.returncode == 0, done.stderr
+    row = json.loads((tmp_path / "out" / "fleet.json").read_text(encoding="utf-8"))["sites"][0]
+    assert row["finish_reason"] == "finished" and row["run_id"] and row["attempts"] == 1
