@@ -10,7 +10,8 @@ from typing import Any
 
 from crawler.fleet.config import FleetFile, Site, expand_targets, load_sites
 from crawler.fleet.local import LocalRunner, SiteRun
-from crawler.fleet.report import (VERDICTS, fleet_doc, latest_runs, relative_report, site_entry, write_fleet)
+from crawler.fleet.report import (VERDICTS, fleet_doc, latest_runs, redact_db, relative_report, site_entry,
+                                  write_fleet)
 from crawler.clock import now_iso
 from crawler.profile import NotifySection, PlainWebhook
 from rules.errors import ConfigError
@@ -103,7 +104,7 @@ def run_fleet(options: FleetOptions, out=sys.stdout) -> int:
     finally:
         store.close()
     doc = fleet_doc(entries, mode="scrapyd" if nodes else "local", started=started,
-                    jobs=None if nodes else jobs, nodes=nodes, db=db)
+                    jobs=None if nodes else jobs, nodes=[redact_db(n) for n in nodes], db=db)
     written = write_fleet(doc, out_dir, options.lang)
     if section is not None:
         _notify_fleet(section, doc, written, options.lang)

@@ -57,7 +57,9 @@ class Node:
 
     @property
     def name(self) -> str:
-        return self.url.split("://", 1)[-1].rstrip("/")
+        """host:port, without the basic-auth credentials a node URL may carry."""
+        parts = urlsplit(self.url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
     def get(self, endpoint: str, **params: str) -> dict:
         return self._answer(lambda: requests.get(f"{self.url.rstrip('/')}/{endpoint}", params=params,
