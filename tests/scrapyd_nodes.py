@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.pg_server import missing
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CONF = """[scrapyd]
@@ -44,7 +46,7 @@ class ScrapydNode:
         try:
             import scrapyd  # noqa: F401
         except ImportError:
-            pytest.skip("scrapyd is not installed (pip install -e '.[test]')")
+            missing("scrapyd is not installed (pip install -e '.[test]')")
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()

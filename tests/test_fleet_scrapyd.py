@@ -14,11 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")
 
 from tests.conftest import ROOT
 from tests.fleet_sites import start_fleet
+from tests.pg_server import missing
 from tests.scrapyd_nodes import ScrapydNode
 
 AUDIT = ("--no-dns", "--no-uptime", "--fail-on", "error")
@@ -132,7 +134,7 @@ def test_scrapyd_deploy_uploads_the_egg_and_the_node_runs_the_job(tmp_path):
     """A node without the project configured: `scrapyd-deploy` (scrapy.cfg, setup.py) gives it the egg."""
     deploy = Path(sys.executable).with_name("scrapyd-deploy")
     if not deploy.exists():
-        pytest.skip("scrapyd-client is not installed (pip install -e '.[test]')")
+        missing("scrapyd-client is not installed (pip install -e '.[test]')")
     node = ScrapydNode(tmp_path / "bare", max_proc=1)
     (node.folder / "scrapy.cfg").unlink()              # no [settings] project: only the egg defines it
     node.start()
