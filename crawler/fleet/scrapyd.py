@@ -120,8 +120,15 @@ class ScrapydDispatcher:
         self.poll_s = poll_s
         self.lang = lang
         self.out = log
-        # The DB URL goes to the nodes unless it holds a password (then each node's SITEAUDIT_DB is used).
-        self.send_db = send_db if send_db is not None else urlsplit(db).password is None if "://" in db else True
+        # The store's URL goes with every job (the node's SITEAUDIT_DB is used only when it does not). A
+        # password in it would then sit in Scrapyd's job queue on the nodes: say so, and point to ~/.pgpass.
+        self.send_db = True if send_db is None else send_db
+        if self.send_db and "://" in db and urlsplit(db).password is not None:
+            import sys
+
+            print("警告：--db 中的密码会随任务发送到 Scrapyd 节点，建议改用 ~/.pgpass 或 PGPASSFILE / warning: the "
+                  "password in --db travels to the Scrapyd nodes with every job; prefer ~/.pgpass or PGPASSFILE",
+                  file=sys.stderr)
 
     def _say(self, zh: str, en: str) -> None:
         if self.out is not None:
