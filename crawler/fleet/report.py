@@ -147,7 +147,7 @@ _LABELS = {
     "mode": ("方式", "Mode"), "exit_code": ("退出码", "Exit code"), "complete": ("完整", "complete"),
     "partial": ("部分", "partial"), "no_report": ("无报告", "no report"), "db": ("历史库", "History DB"),
     "attempts": ("尝试", "attempts"), "shown": ("显示", "shown"),
-    "tls_ok": ("正常", "ok"), "tls_no_https": ("无 HTTPS", "no HTTPS"), "tls_unchecked": ("未检查", "unchecked"),
+    "tls_ok": ("正常（剩余 >21 天）", "ok (> 21 days left)"), "tls_no_https": ("无 HTTPS", "no HTTPS"), "tls_unchecked": ("未检查", "unchecked"),
     "tls_expired": ("已过期", "expired"), "days": ("天", "days"),
     "v_pass": ("通过", "pass"), "v_findings": ("有问题", "findings"), "v_config_error": ("配置错误", "config error"),
     "v_tool_failure": ("工具故障", "tool failure"), "v_crashed": ("崩溃", "crashed"),
