@@ -136,3 +136,16 @@ def test_fleet_html_escapes_site_names_and_is_self_contained(tmp_path):
     assert "secret" not in html and "postgresql://u:***@h/db" in html
     assert "Content-Security-Policy" in html and "src=" not in html.replace("default-src", "").replace("script-src", "").replace("style-src", "").replace("img-src", "")
     assert render_html(fleet_doc([row], mode="local", started="x"), "en", strict=True).count("Fleet overview") >= 1
+
+
+def test_no_scrapyd_node_answering_is_a_clear_error(fleet, tmp_path, siteaudit):
+    import socket
+
+    with socket.socket() as s:      # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = siteaudit("fleet", "run", str(tmp_path / "sites"), "--scrapyd", f"http://127.0.0.1:{port}",
+                     "--db", str(tmp_path / "h.sqlite3"), *AUDIT)
+    assert done.returncode == 2 and "--scrapyd" in done.stderr and "Traceback" not in done.stderr
+    bad = siteaudit("fleet", "run", str(tmp_path / "sites"), "--scrapyd", "node1:6800", *AUDIT)
+    assert bad.returncode == 2 and "not an http(s) URL" in bad.stderr

@@ -22,10 +22,12 @@ scheduling, keeps finished jobs in memory only, and does not report a job's exit
 from __future__ import annotations
 
 import json
+import sys
 import time
 import uuid
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -114,7 +116,7 @@ class ScrapydDispatcher:
             if not u.startswith(("http://", "https://")):
                 raise ConfigError(f"not an http(s) URL: {u!r}", field="--scrapyd")
         self.nodes = [Node(u) for u in urls]
-        self.db = db
+        self.db = db if "://" in db else str(Path(db).resolve())   # a node's working folder is not ours
         self.audit_args = audit_args
         self.retries = retries
         self.poll_s = poll_s
@@ -124,8 +126,6 @@ class ScrapydDispatcher:
         # password in it would then sit in Scrapyd's job queue on the nodes: say so, and point to ~/.pgpass.
         self.send_db = True if send_db is None else send_db
         if self.send_db and "://" in db and urlsplit(db).password is not None:
-            import sys
-
             print("警告：--db 中的密码会随任务发送到 Scrapyd 节点，建议改用 ~/.pgpass 或 PGPASSFILE / warning: the "
                   "password in --db travels to the Scrapyd nodes with every job; prefer ~/.pgpass or PGPASSFILE",
                   file=sys.stderr)
@@ -147,10 +147,37 @@ class ScrapydDispatcher:
             node.alive = False
             self._say(f"节点失联：{exc}", f"node lost: {exc}")
             return None
+        except ConfigError as exc:
+            self._unusable(node, str(exc))
+            return None
         node.load = int(status.get("running", 0)) + int(status.get("pending", 0))
         states = {state: {j.get("id", "") for j in jobs.get(state, [])} for state in ("pending", "running", "finished")}
         node.ours_pending = len(states["pending"])
         return states
+
+    def _unusable(self, node: Node, why: str) -> None:
+        node.alive = False
+        print(f"siteaudit: Scrapyd {node.name}: {why}", file=sys.stderr)
+
+    def _check_project(self, node: Node) -> None:
+        """A node must know the project and its `audit` spider (scrapy.cfg [settings] or a deployed egg)."""
+        if not node.alive:
+            return
+        try:
+            spiders = node.get("listspiders.json", project=PROJECT).get("spiders", [])
+        except NodeDown:
+            node.alive = False
+            return
+        except ConfigError as exc:
+            spiders = []
+            why = str(exc)
+        else:
+            why = f"spiders {spiders}"
+        if SPIDER not in spiders:
+            self._unusable(node, f"没有 {PROJECT} 项目的 {SPIDER} 任务（{why}）：用 scrapyd-deploy 部署，或在节点的 scrapy.cfg "
+                                 f"写 [settings] {PROJECT} = crawler.settings / no `{SPIDER}` spider in project "
+                                 f"{PROJECT!r} ({why}): deploy with scrapyd-deploy, or give the node a scrapy.cfg with "
+                                 f"[settings] {PROJECT} = crawler.settings (docs/fleet.md)")
 
     def _pick(self, state: _SiteState) -> Node | None:
         free = [n for n in self.nodes if n.alive and n.ours_pending == 0]
@@ -225,6 +252,7 @@ class ScrapydDispatcher:
         try:
             for node in self.nodes:
                 self._refresh(node)
+                self._check_project(node)
             if not any(n.alive for n in self.nodes):
                 raise ConfigError("没有可用的 Scrapyd 节点 / no Scrapyd node answers: "
                                   + ", ".join(n.name for n in self.nodes), field="--scrapyd")
@@ -241,7 +269,9 @@ class ScrapydDispatcher:
                     st.nodes.append(node.name)
                     try:
                         active.append(self._schedule(site, node, st.attempts))
-                    except NodeDown:
+                    except (NodeDown, ConfigError) as exc:
+                        if isinstance(exc, ConfigError):
+                            self._unusable(node, str(exc))
                         node.alive = False
                         st.attempts -= 1
                         st.nodes.pop()
