@@ -77,10 +77,10 @@ def test_two_nodes_one_killed_mid_job_every_site_recorded(tmp_path, nodes, pg_ur
     # every site has a complete run; the killed job's run is marked crashed, and its site ran again elsewhere
     complete = {site for site, reason, _ in runs if reason == "finished"}
     assert complete == set(rows)
-    # (the node's pending job of ours is lost with it too: recorded as a crashed run that never began)
+    # (the node's pending jobs of ours are lost with it too: recorded as crashed runs that never began)
     crashed = [(site, profile) for site, reason, profile in runs if reason == "crashed"]
     assert any(f"/{killed_job}/" in profile for _, profile in crashed)
-    assert len(crashed) <= 2
+    assert len(crashed) <= 3           # its running job and at most two pending ones
     for lost_site, _ in crashed:
         assert rows[lost_site]["attempts"] == 2 and rows[lost_site]["node"] == nodes[0].url.split("://")[1]
     assert not any(reason is None for _, reason, _ in runs)   # nothing left "running"

@@ -4,8 +4,9 @@ Scrapyd (1.6) runs one process per job and answers a small JSON API; it has no c
 scheduling, keeps finished jobs in memory only, and does not report a job's exit status. So:
 
 - **Balancing.** Before each round the dispatcher asks every node `daemonstatus.json`
-  (running + pending, all projects) and gives the next site to the least-loaded node that has no
-  job of ours pending, so a node takes work as it frees a slot and a lost node takes few jobs with it.
+  (running + pending, all projects) and gives the next site to the least-loaded node that holds
+  fewer than two jobs of ours not yet started, so a node takes work as it frees slots and a lost
+  node takes few jobs with it.
 - **One audit per site.** A site is never scheduled while a job of it is active; the store's per-site
   lock stands behind that across machines.
 - **The job.** `schedule.json` with our own `jobid` (`<site slug>-<random>`), the profile YAML,
@@ -42,6 +43,7 @@ from rules.errors import ConfigError
 
 PROJECT = "siteaudit"
 SPIDER = "audit"
+PENDING_PER_NODE = 2     # our jobs a node may hold not yet started: enough to keep it busy between its polls
 _TIMEOUT_S = 10
 _LOST_GRACE_S = 120      # how long a lost job's site may still show a live lock before it is called crashed
 
@@ -180,7 +182,7 @@ class ScrapydDispatcher:
                                  f"[settings] {PROJECT} = crawler.settings (docs/fleet.md)")
 
     def _pick(self, state: _SiteState) -> Node | None:
-        free = [n for n in self.nodes if n.alive and n.ours_pending == 0]
+        free = [n for n in self.nodes if n.alive and n.ours_pending < PENDING_PER_NODE]
         if not free:
             return None
         fresh = [n for n in free if n.name not in state.nodes] or free   # a retry goes elsewhere when it can
