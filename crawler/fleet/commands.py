@@ -208,9 +208,9 @@ def fleet_status(db: str | None = None, lang: str = "zh", fmt: str = "text", fai
     rows = [list(head)]
     for e in entries:
         zh, en = {"pass": ("通过", "pass"), "findings": ("有问题", "findings"), "crashed": ("崩溃", "crashed"),
-                  "tool_failure": ("工具故障", "tool failure"), "config_error": ("配置错误", "config error")}[e["verdict"]]
-        running = e["finish_reason"] is None and e["started"]
-        verdict = _t(lang, "进行中", "running") if running else _t(lang, zh, en)
+                  "tool_failure": ("工具故障", "tool failure"), "config_error": ("配置错误", "config error"),
+                  "running": ("进行中", "running")}[e["verdict"]]
+        verdict = _t(lang, zh, en)
         rows.append([e["site"], verdict, *(str(e[k]) for k in ("error", "warning", "info", "new", "fixed", "pages")),
                      "-" if e["uptime_pct"] is None else f"{e['uptime_pct']:.1f}%",
                      (e["finished"] or e["started"] or "-"), e["run_id"] or "-"])

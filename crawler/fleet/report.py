@@ -105,8 +105,13 @@ def site_entry(store: Any, run_id: str | None, *, site: str, profile: str = "", 
     coverage.setdefault("audited", run["pages"] or 0)
     coverage.setdefault("not_audited", None)
     reason = run["finish_reason"]
-    verdict = ("crashed" if reason == "crashed" or (code == 3 and reason is None)
-               else {0: "pass", 1: "findings", 2: "config_error"}.get(code, "tool_failure"))
+    if reason is None and exit_code is None:
+        verdict = "running"          # `fleet status` while an audit is on (its lock is held)
+        if not store.site_is_running(run["site"]):
+            verdict = "crashed"
+    else:
+        verdict = ("crashed" if reason in ("crashed", None)
+                   else {0: "pass", 1: "findings", 2: "config_error"}.get(code, "tool_failure"))
     return base | {"site": run["site"], "exit_code": code, "verdict": verdict, "started": run["started"],
                    "finished": run["finished"], "finish_reason": reason, "pages": run["pages"] or 0,
                    **{k: int(summary.get(k, 0) or 0) for k in ("error", "warning", "info", "new", "fixed")},
@@ -150,7 +155,7 @@ _LABELS = {
     "tls_ok": ("正常（剩余 >21 天）", "ok (> 21 days left)"), "tls_no_https": ("无 HTTPS", "no HTTPS"), "tls_unchecked": ("未检查", "unchecked"),
     "tls_expired": ("已过期", "expired"), "days": ("天", "days"),
     "v_pass": ("通过", "pass"), "v_findings": ("有问题", "findings"), "v_config_error": ("配置错误", "config error"),
-    "v_tool_failure": ("工具故障", "tool failure"), "v_crashed": ("崩溃", "crashed"),
+    "v_tool_failure": ("工具故障", "tool failure"), "v_crashed": ("崩溃", "crashed"), "v_running": ("进行中", "running"),
     "noscript": ("未启用脚本：表格按站点排列，无法排序和筛选。", "Scripts are off: the table is in site order, without sorting or filtering."),
 }
 
@@ -181,7 +186,7 @@ def render_html(doc: dict[str, Any], lang: str = "zh", strict: bool = False) -> 
     return env.get_template("fleet.html.j2").render(
         t=_T(lang), html_lang="en" if lang == "en" else "zh-CN", fleet=doc["fleet"], sites=doc["sites"],
         tool=doc["tool"], css=_resource("fleet.css"), script=script, script_hash=digest,
-        verdict_order={"crashed": 0, "tool_failure": 1, "config_error": 2, "findings": 3, "pass": 4})
+        verdict_order={"crashed": 0, "tool_failure": 1, "config_error": 2, "findings": 3, "running": 4, "pass": 5})
 
 
 def write_fleet(doc: dict[str, Any], out_dir: Path, lang: str = "zh") -> dict[str, Path]:
