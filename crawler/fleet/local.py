@@ -83,14 +83,31 @@ class LocalRunner:
                 with self._lock:
                     self._procs.discard(proc)
         detail = ""
+        run_id = read_run_id(out_dir)
         if code < 0:  # killed by a signal: the audit itself did not end
             detail = f"killed by {signal.Signals(-code).name}"
             code = 3
+            run_id = self._mark_crashed(site.name, proc.pid) or run_id
         elif code not in (0, 1, 2, 3):
             detail = f"exit status {code}"
             code = 3
         return SiteRun(site.name, str(site.path), str(out_dir), code, time.monotonic() - start,
-                       run_id=read_run_id(out_dir), detail=detail)
+                       run_id=run_id, detail=detail)
+
+    def _mark_crashed(self, site: str, pid: int) -> str | None:
+        """The run a killed audit left open is recorded as crashed (and its lock let go)."""
+        from crawler.clock import now_iso
+        from crawler.history.store import Store
+
+        with Store.open(self.db) as store:
+            row = store.conn.execute("SELECT id FROM runs WHERE site = ? AND pid = ? AND finished IS NULL",
+                                     (site, pid)).fetchone()
+            if row is None:
+                return None
+            with store._write() as conn:
+                conn.execute("UPDATE runs SET finished = ?, finish_reason = 'crashed' WHERE id = ?", (now_iso(), row[0]))
+                conn.execute("DELETE FROM locks WHERE run_id = ?", (row[0],))
+            return row[0]
 
     def stop(self) -> None:
         """Ask every running audit to stop (SIGTERM: each one writes a partial report)."""

@@ -73,6 +73,7 @@ async def run_job(spider: Any) -> int:
     parent = os.getppid()
     with open(folder / "audit.log", "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        spider.proc = proc
         spider.logger.info("siteaudit fleet job %s: site %s, pid %s", spider.job, spider.site, proc.pid)
         while proc.poll() is None:
             if os.getppid() != parent:      # Scrapyd is gone: the node is lost, and so is this job

@@ -26,6 +26,12 @@ class FleetJobSpider(scrapy.Spider):
         self.out = out
         self.job = kwargs.get("_job", "")
         self.exit_code: int | None = None
+        self.proc = None                 # the audit's process while it runs
+
+    def closed(self, reason: str) -> None:
+        """Scrapyd's cancel (or a stop) ends the job: the audit stops too, writing its partial report."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
 
     async def start(self):
         from crawler.fleet.node import run_job
