@@ -141,3 +141,37 @@ def test_no_scrapyd_node_answering_is_a_clear_error(fleet, tmp_path, siteaudit):
     assert done.returncode == 2 and "--scrapyd" in done.stderr and "Traceback" not in done.stderr
     bad = siteaudit("fleet", "run", str(tmp_path / "sites"), "--scrapyd", "node1:6800", *AUDIT)
     assert bad.returncode == 2 and "not an http(s) URL" in bad.stderr
+
+
+def test_an_interrupted_fleet_still_writes_its_report(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    servers, _ = start_fleet(tmp_path / "sites", 3, pages=6, extra_yaml="crawl: {delay: 1.0}\n")
+    db, out = tmp_path / "h.sqlite3", tmp_path / "out"
+    try:
+        fleet = subprocess.Popen([sys.executable, "-m", "crawler", "fleet", "run", str(tmp_path / "sites"), "--jobs", "1",
+                                  "--db", str(db), "-o", str(out), "--no-dns", "--no-uptime", "--quiet"],
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:    # until the first audit has begun its run
+            if db.exists() and sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0]:
+                break
+            time.sleep(0.1)
+        fleet.send_signal(signal.SIGTERM)
+        _, err = fleet.communicate(timeout=120)
+    finally:
+        for s in servers:
+            s.stop()
+    doc = json.loads((out / "fleet.json").read_text(encoding="utf-8"))
+    rows = {s["site"]: s for s in doc["sites"]}
+    assert rows["站点00"]["finish_reason"] == "interrupted" and rows["站点00"]["run_id"]
+    assert [rows[n]["detail"] for n in ("站点01", "站点02")] == ["not started: fleet interrupted"] * 2
+    assert fleet.returncode == 3 == doc["fleet"]["exit_code"], err
+    assert "Traceback" not in err

@@ -118,12 +118,25 @@ class LocalRunner:
                     proc.terminate()
 
     def run(self, sites: list[Site]) -> list[SiteRun]:
+        """Every site's result, in the order given. Interrupted (Ctrl-C, SIGTERM), the running audits
+        stop and write their partial reports, the sites not begun are listed as such, and the fleet
+        report is still written from what there is."""
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="fleet")
+        futures = [pool.submit(self._one, s) for s in sites]
         try:
-            futures = [pool.submit(self._one, s) for s in sites]
             return [f.result() for f in futures]
         except KeyboardInterrupt:
             self.stop()
-            raise
+            pool.shutdown(wait=False, cancel_futures=True)
+            for s in (signal.SIGINT, signal.SIGTERM):   # a second signal must not cut the partial reports short
+                signal.signal(s, signal.SIG_IGN)
+            results = []
+            for site, future in zip(sites, futures):
+                if future.cancelled():
+                    results.append(SiteRun(site.name, str(site.path), str(self.out_root / "sites" / site.slug), 3,
+                                           0.0, detail="not started: fleet interrupted"))
+                else:
+                    results.append(future.result())
+            return results
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -315,6 +315,13 @@ class ScrapydDispatcher:
                                                      attempts=state[site.name].attempts,
                                                      detail="not run: no Scrapyd node left")
                     queue.clear()
+        except KeyboardInterrupt:
+            for job in active:       # stopping the dispatcher stops its jobs: nothing runs on unwatched
+                try:
+                    job.node.post("cancel.json", [("project", PROJECT), ("job", job.job_id)])
+                except (NodeDown, ConfigError):
+                    pass
+            raise
         finally:
             store.close()
         return [results[s.name] for s in sites]
