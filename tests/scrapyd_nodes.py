@@ -82,16 +82,28 @@ class ScrapydNode:
         return [j["id"] for j in body.get("running", [])]
 
     def kill(self) -> None:
-        """The machine is lost: Scrapyd and every job process it started die at once."""
+        """The node is lost: Scrapyd dies at once (SIGKILL); the job processes it started must notice and end."""
         if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()
             self.proc.wait(timeout=30)
 
+    def leftovers(self) -> bool:
+        """Whether any process Scrapyd started (its session) is still alive."""
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                self.kill()
+        if self.proc:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                    self.proc.wait(timeout=20)
+                    break
+                except ProcessLookupError:
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
         self.log.close()

@@ -84,6 +84,7 @@ def test_two_nodes_one_killed_mid_job_every_site_recorded(tmp_path, nodes, pg_ur
     for lost_site, _ in crashed:
         assert rows[lost_site]["attempts"] == 2 and rows[lost_site]["node"] == nodes[0].url.split("://")[1]
     assert not any(reason is None for _, reason, _ in runs)   # nothing left "running"
+    assert not victim.leftovers()                              # the lost node's job processes ended with it
     # the fleet report agrees with each site's own findings.json
     html = (out / "fleet.html").read_text(encoding="utf-8")
     for name, row in rows.items():

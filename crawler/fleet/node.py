@@ -63,20 +63,63 @@ def _job_log(spider: Any) -> None:
     target.setLevel(logging.INFO)
 
 
+def _orphaned(parent: int) -> bool:
+    """True once the process that started this job is gone (Scrapyd died: the node is lost)."""
+    return parent == 1 or os.getppid() != parent
+
+
+async def _wait_for_site(spider: Any, parent: int) -> bool:
+    """A retried site may still be held by its first audit (a node that died slowly): wait for the
+    site's lock rather than fail, up to SITEAUDIT_LOCK_WAIT seconds (default 600)."""
+    db = spider.db or os.environ.get("SITEAUDIT_DB", "")
+    if not db or not spider.site:
+        return True
+    from crawler.history.store import Store
+
+    try:
+        store = Store.open(db)
+    except Exception as exc:  # the audit itself will say what is wrong with the store
+        spider.logger.warning("cannot look at the site's lock: %s", exc)
+        return True
+    try:
+        limit = float(os.environ.get("SITEAUDIT_LOCK_WAIT", "600"))
+        waited = 0.0
+        while store.site_is_running(spider.site):
+            if waited >= limit:
+                spider.logger.error("%s 3 (site %s still locked after %.0f s)", EXIT_MARK, spider.site, waited)
+                return False
+            if _orphaned(parent):
+                os._exit(137)
+            if waited == 0:
+                spider.logger.info("site %s is being audited elsewhere: waiting for it", spider.site)
+            await asyncio.sleep(_POLL_S * 4)
+            waited += _POLL_S * 4
+    finally:
+        store.close()
+    return True
+
+
 async def run_job(spider: Any) -> int:
     """Run the audit as a child process; return its exit code (3 when it could not run)."""
     _job_log(spider)
     if not spider.profile_yaml:
         spider.logger.error("%s 3 (no profile_yaml argument)", EXIT_MARK)
         return 3
+    from crawler.spiders.fleet_job import PARENT_AT_START
+
+    parent = PARENT_AT_START
+    if _orphaned(parent):
+        spider.logger.error("%s 3 (Scrapyd was gone before the job began: not auditing)", EXIT_MARK)
+        return 3
     cmd, folder = job_command(spider)
-    parent = os.getppid()
+    if not await _wait_for_site(spider, parent):
+        return 3
     with open(folder / "audit.log", "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         spider.proc = proc
         spider.logger.info("siteaudit fleet job %s: site %s, pid %s", spider.job, spider.site, proc.pid)
         while proc.poll() is None:
-            if os.getppid() != parent:      # Scrapyd is gone: the node is lost, and so is this job
+            if _orphaned(parent):           # Scrapyd is gone: the node is lost, and so is this job
                 proc.kill()
                 proc.wait()
                 os._exit(137)

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import os
+
 import scrapy
+
+# Who started this process, seen as early as Scrapy loads the spiders: Scrapyd, unless the node
+# already died while the job process was starting (then it is 1, or a subreaper).
+PARENT_AT_START = os.getppid()
 
 
 class FleetJobSpider(scrapy.Spider):
