@@ -7,7 +7,10 @@ it into the shared store, and wait, logging the exit code for the dispatcher to 
 - The store is the job's `db` argument or the node's `SITEAUDIT_DB` (set in the node's unit file, so
   that a password never travels in a job argument); outputs go to `out` or next to the profile.
 - If Scrapyd itself dies (the node is lost), this job's audit is killed with it rather than left
-  running unseen: the dispatcher will retry the site elsewhere.
+  running unseen: the dispatcher will retry the site elsewhere. A job process that finds Scrapyd
+  already gone when it starts does not audit at all.
+- A retried site may still be locked by its first audit for a moment (a node that dies slowly): the
+  job waits for the site's lock (up to `SITEAUDIT_LOCK_WAIT` seconds, default 600) instead of failing.
 """
 from __future__ import annotations
 
