@@ -175,3 +175,39 @@ def test_an_interrupted_fleet_still_writes_its_report(tmp_path):
     assert [rows[n]["detail"] for n in ("站点01", "站点02")] == ["not started: fleet interrupted"] * 2
     assert fleet.returncode == 3 == doc["fleet"]["exit_code"], err
     assert "Traceback" not in err
+
+
+def test_a_killed_audit_is_recorded_as_crashed_and_the_others_go_on(tmp_path):
+    import signal
+    import threading
+    import time
+
+    from crawler.fleet.config import load_sites
+    from crawler.fleet.local import LocalRunner
+
+    servers, profiles = start_fleet(tmp_path / "sites", 2, pages=6, extra_yaml="crawl: {delay: 0.5}\n")
+    db = tmp_path / "h.sqlite3"
+    runner = LocalRunner(str(db), tmp_path / "out", 1, ["--no-dns", "--no-uptime", "--format", "json"])
+    results: list = []
+    worker = threading.Thread(target=lambda: results.extend(runner.run(load_sites(profiles))))
+    try:
+        worker.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:      # the first audit has begun its run: kill it
+            if db.exists() and sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0]:
+                break
+            time.sleep(0.1)
+        with runner._lock:
+            victims = list(runner._procs)
+        assert len(victims) == 1
+        victims[0].send_signal(signal.SIGKILL)
+        worker.join(timeout=120)
+    finally:
+        for s in servers:
+            s.stop()
+    first, second = results
+    assert first.exit_code == 3 and first.detail == "killed by SIGKILL" and first.run_id
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT finish_reason FROM runs WHERE id = ?", (first.run_id,)).fetchone()[0] == "crashed"
+    assert conn.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
+    assert second.exit_code in (0, 1) and second.run_id and not second.detail
