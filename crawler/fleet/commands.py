@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.fleet.config import FleetFile, Site, expand_targets, load_sites
+from crawler.fleet.config import FleetFile, expand_targets, load_sites
 from crawler.fleet.local import LocalRunner, SiteRun
 from crawler.fleet.report import (VERDICTS, fleet_doc, latest_runs, redact_db, relative_report, site_entry,
                                   write_fleet)
