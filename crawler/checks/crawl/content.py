@@ -8,28 +8,19 @@ from typing import Iterator
 
 from crawler.checks.base import AuditContext
 from crawler.page import Page
+from rules.html import visible_text
 from rules.model import Category, Finding, Severity
 
-_INVISIBLE = re.compile(r"<(head|script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=", re.IGNORECASE)
 _SPA_ROOT = re.compile(r"""<(div|main|section)\b[^>]*\bid\s*=\s*["']?(app|root|__next|__nuxt|main-app)\b[^>]*>\s*</\1>""",
                        re.IGNORECASE)
 _NOT_FOUND = re.compile(r"(?<!\d)404(?!\d)|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
-_ENTITY = re.compile(r"&(nbsp|#160|#xa0);", re.IGNORECASE)
 
 SOFT_404_SIMILARITY = 0.85   # share of the probe's text shingles a soft-404 page repeats
 JS_ONLY_TEXT = 60            # visible characters below which a page is "empty" without its scripts
 _SHINGLE = 3
 _SIGNATURE_CHARS = 12000   # enough to get past a long shared navigation to the page's own text
-
-
-def visible_text(html: str) -> str:
-    """The body text a reader sees without JavaScript: no head, scripts, styles, comments or tags."""
-    text = _TAG.sub(" ", _INVISIBLE.sub(" ", html))
-    return _SPACE.sub(" ", _ENTITY.sub(" ", text)).strip()
 
 
 _TEXT_RUN = re.compile(r">([^<]{8,})")
