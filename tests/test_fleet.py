@@ -183,9 +183,11 @@ def test_a_killed_audit_is_recorded_as_crashed_and_the_others_go_on(tmp_path):
 
     from crawler.fleet.config import load_sites
     from crawler.fleet.local import LocalRunner
+    from crawler.history.store import Store
 
     servers, profiles = start_fleet(tmp_path / "sites", 2, pages=6, extra_yaml="crawl: {delay: 0.5}\n")
     db = tmp_path / "h.sqlite3"
+    Store.open(db).close()                      # as `fleet run` does: the schema exists before the workers start
     runner = LocalRunner(str(db), tmp_path / "out", 1, ["--no-dns", "--no-uptime", "--format", "json"])
     results: list = []
     worker = threading.Thread(target=lambda: results.extend(runner.run(load_sites(profiles))))

@@ -14,6 +14,7 @@ from crawler.fleet.report import (VERDICTS, fleet_doc, latest_runs, redact_db, r
 from crawler.clock import now_iso
 from crawler.profile import NotifySection, PlainWebhook
 from rules.errors import ConfigError
+from rules.model import pick
 
 
 @dataclass
@@ -31,10 +32,6 @@ class FleetOptions:
     formats: list[str] = field(default_factory=lambda: ["html", "json"])
     retries: int = 1            # a job lost with its Scrapyd node is tried again this many times
     poll_s: float = 2.0
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def _settings(options: FleetOptions, fleet: FleetFile | None) -> tuple[int, str, Path, str, list[str]]:
@@ -143,9 +140,9 @@ def _summary_doc(doc: dict, lang: str) -> tuple[dict, dict]:
         severity = "error" if s["exit_code"] == 3 or s["error"] else ("warning" if s["warning"] else "info")
         listed.append({"rule": s["site"], "severity": severity, "status": "new" if s["new"] else "persisting",
                        "url": s.get("report") or s["site"],
-                       "message": _t(lang, f"{zh} 错{s['error']} 警{s['warning']} 新{s['new']}",
+                       "message": pick(lang, f"{zh} 错{s['error']} 警{s['warning']} 新{s['new']}",
                                      f"{en} e{s['error']} w{s['warning']} new{s['new']}")})
-    name = _t(lang, f"网站群（{fleet['sites']} 个站点）", f"fleet ({fleet['sites']} sites)")
+    name = pick(lang, f"网站群（{fleet['sites']} 个站点）", f"fleet ({fleet['sites']} sites)")
     summary_doc = {"run": {"id": "fleet", "site": name, "started": fleet["started"], "finished": fleet["finished"],
                            "finish_reason": "finished", "pages": totals["pages"]},
                    "summary": {k: totals[k] for k in ("error", "warning", "info", "new", "fixed")},
@@ -159,14 +156,14 @@ def _notify_fleet(section: NotifySection, doc: dict, written: dict, lang: str) -
     summary_doc, extra = _summary_doc(doc, lang)
     for result in notify(section, summary_doc, extra, str(written["html"])):
         if not result.sent and result.status is not NotifyStatus.SKIPPED:
-            print(_t(lang, f"网站群通知未发送（{result.channel}）：{result.detail}",
+            print(pick(lang, f"网站群通知未发送（{result.channel}）：{result.detail}",
                      f"fleet notification not sent ({result.channel}): {result.detail}"), file=sys.stderr)
 
 
 def _print_fleet(doc: dict, written: dict, lang: str, out: Any) -> None:
     fleet = doc["fleet"]
     t = fleet["totals"]
-    print(_t(lang, f"网站群巡检完成：{fleet['sites']} 个站点；错误 {t['error']}，警告 {t['warning']}，提示 {t['info']}"
+    print(pick(lang, f"网站群巡检完成：{fleet['sites']} 个站点；错误 {t['error']}，警告 {t['warning']}，提示 {t['info']}"
                    f"（新增 {t['new']}，已修复 {t['fixed']}）；退出码 {fleet['exit_code']}",
              f"Fleet done: {fleet['sites']} sites; {t['error']} errors, {t['warning']} warnings, {t['info']} info"
              f" ({t['new']} new, {t['fixed']} fixed); exit code {fleet['exit_code']}"), file=out)
@@ -188,7 +185,7 @@ def fleet_status(db: str | None = None, lang: str = "zh", fmt: str = "text", fai
 
     path = db or default_db()
     if "://" not in path and not Path(path).exists():
-        raise ConfigError(_t(lang, "还没有历史数据库：请先运行 siteaudit fleet run", "no history DB yet: run `siteaudit fleet run` first"),
+        raise ConfigError(pick(lang, "还没有历史数据库：请先运行 siteaudit fleet run", "no history DB yet: run `siteaudit fleet run` first"),
                           file=path, field="--db")
     store = Store.open(path)
     try:
@@ -200,7 +197,7 @@ def fleet_status(db: str | None = None, lang: str = "zh", fmt: str = "text", fai
         print(json.dumps({"schema": "siteaudit-fleet-status/1", "sites": entries}, ensure_ascii=False, indent=2), file=out)
         return 0
     if not entries:
-        print(_t(lang, "还没有审计记录", "no runs recorded yet"), file=out)
+        print(pick(lang, "还没有审计记录", "no runs recorded yet"), file=out)
         return 0
     head = (("站点", "结论", "错误", "警告", "提示", "新增", "已修复", "页面", "可用率", "最近运行", "运行编号") if lang != "en"
             else ("site", "verdict", "errors", "warnings", "info", "new", "fixed", "pages", "uptime", "last run", "run id"))
@@ -209,7 +206,7 @@ def fleet_status(db: str | None = None, lang: str = "zh", fmt: str = "text", fai
         zh, en = {"pass": ("通过", "pass"), "findings": ("有问题", "findings"), "crashed": ("崩溃", "crashed"),
                   "tool_failure": ("工具故障", "tool failure"), "config_error": ("配置错误", "config error"),
                   "running": ("进行中", "running")}[e["verdict"]]
-        verdict = _t(lang, zh, en)
+        verdict = pick(lang, zh, en)
         rows.append([e["site"], verdict, *(str(e[k]) for k in ("error", "warning", "info", "new", "fixed", "pages")),
                      "-" if e["uptime_pct"] is None else f"{e['uptime_pct']:.1f}%",
                      (e["finished"] or e["started"] or "-"), e["run_id"] or "-"])

@@ -40,6 +40,7 @@ from crawler.fleet.report import COMPLETE, site_exit_code
 from crawler.clock import now_iso
 from crawler.history.store import Store
 from rules.errors import ConfigError
+from rules.model import pick
 
 PROJECT = "siteaudit"
 SPIDER = "audit"
@@ -134,7 +135,7 @@ class ScrapydDispatcher:
 
     def _say(self, zh: str, en: str) -> None:
         if self.out is not None:
-            print(en if self.lang == "en" else zh, file=self.out, flush=True)
+            print(pick(self.lang, zh, en), file=self.out, flush=True)
 
     # -- the nodes ---------------------------------------------------------------------------------
 
