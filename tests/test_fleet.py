@@ -25,6 +25,17 @@ def fleet(tmp_path):
         s.stop()
 
 
+def _has_runs(db) -> bool:
+    try:
+        conn = sqlite3.connect(db)
+        try:
+            return bool(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:          # not created yet, or being migrated
+        return False
+
+
 def _hook(got: list):
     def route(handler) -> Reply:
         got.append(json.loads(handler.rfile.read(int(handler.headers.get("Content-Length") or 0))))
@@ -159,9 +170,7 @@ def test_an_interrupted_fleet_still_writes_its_report(tmp_path):
                                  env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:    # until the first audit has begun its run
-            if db.exists() and sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0]:
-                break
+        while time.monotonic() < deadline and not _has_runs(db):    # until the first audit has begun its run
             time.sleep(0.1)
         fleet.send_signal(signal.SIGTERM)
         _, err = fleet.communicate(timeout=120)
@@ -194,9 +203,7 @@ def test_a_killed_audit_is_recorded_as_crashed_and_the_others_go_on(tmp_path):
     try:
         worker.start()
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:      # the first audit has begun its run: kill it
-            if db.exists() and sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0]:
-                break
+        while time.monotonic() < deadline and not _has_runs(db):    # the first audit has begun its run: kill it
             time.sleep(0.1)
         with runner._lock:
             victims = list(runner._procs)
