@@ -26,6 +26,8 @@ def fleet(tmp_path):
 
 
 def _has_runs(db) -> bool:
+    if not db.exists():            # (connecting would create it)
+        return False
     try:
         conn = sqlite3.connect(db)
         try:
