@@ -107,6 +107,9 @@ class Matcher:
         # Only an exception that contains the matched term can cover it: look those up per term.
         self._exc_by_term = {(i, key): tuple(e for e in self._exceptions[i] if key in e)
                              for key, idx in table.items() for i in idx}
+        # context.distinct: the rule's terms, to count how many different ones a sentence holds.
+        self._distinct = {r.id: tuple(sorted({normalize_term(t) for t in r.terms} - {""}))
+                          for r in self.rules if r.context.distinct}
         self.segmenter = Segmenter(words)
 
     def __getstate__(self):
@@ -272,6 +275,8 @@ class Matcher:
             return None
         if ctx.sentence_not and any(_contains(sentence, w) for w in ctx.sentence_not):
             return None
+        if ctx.distinct > 1 and _distinct(sentence, self._distinct.get(rule.id, ())) < ctx.distinct:
+            return None
         severity, reason = rule.severity, ""
         for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)
                                               or faq_denied(sentence, answer)),
@@ -337,6 +342,17 @@ def _contains(sentence: str, word: str) -> bool:
     if len(word) > 2 and word[0] == "/" and word[-1] == "/":
         return _regex(word[1:-1]).search(sentence) is not None
     return word in sentence
+
+
+def _distinct(sentence: str, terms: tuple[str, ...]) -> int:
+    """How many different `terms` occur in `sentence` (a term inside a longer one found counts once)."""
+    found = [t for t in terms if t in sentence and (not t.isascii() or _ascii_word_in(sentence, t))]
+    return sum(1 for t in found if not any(t != u and t in u for u in found))
+
+
+def _ascii_word_in(sentence: str, word: str) -> bool:
+    """An ASCII term as a word of its own ("bet" is not in "better")."""
+    return _regex(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])").search(sentence) is not None
 
 
 def _disclosed(sentence: str, words: tuple[str, ...]) -> bool:

@@ -21,7 +21,9 @@ class Context:
     products (比上一代) — the regulator's exceptions. `disclosure`: when one of these words is in
     the sentence, the hit is reported at info — the claim is stated with its registration or its
     dated, sourced figure (特殊化妆品注册证, 国食健注G…, 截至…（来源：…）), so it is a disclosure to
-    keep evidence for rather than a promise.
+    keep evidence for rather than a promise. `distinct`: the hit counts only when at least this many
+    different terms of the rule occur in its sentence (stock-phrase chains of injected spam: one
+    精品 is a word, 精品…国产…久久…在线观看 is a spam title).
     """
 
     prev: tuple[str, ...] = ()
@@ -34,6 +36,7 @@ class Context:
     goal: str = "ignore"
     self_compare: str = "ignore"
     disclosure: tuple[str, ...] = ()
+    distinct: int = 0  # the hit counts only with this many distinct terms of the rule in its sentence
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ class Rule:
     message_en: str
     basis: str
     terms: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()  # regular expressions, compiled when first used
+    patterns: tuple[str, ...] = ()  # regular expressions, compiled when first used ({@lexicon} expanded)
+    written: tuple[str, ...] = ()  # the patterns as written in the pack (what a reviewer reads)
+    lexicons: tuple[str, ...] = ()  # the lexicons (rules/lexicons/NAME.txt) the rule is built from
     exceptions: tuple[str, ...] = ()
     exception_patterns: tuple[str, ...] = ()
     context: Context = field(default_factory=Context)

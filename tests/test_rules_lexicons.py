@@ -1,0 +1,92 @@
+"""Meta-tests over lexicons and frames kept as data (rules/lexicons/*.txt, rules/frames/*.txt):
+every list has examples of both kinds and they behave, every lexicon is used, and rules stay readable."""
+import re
+
+import pytest
+
+from rules.errors import RuleError
+from rules.lexicon import FRAME_DIR, LEXICON_DIR, read_list
+from rules.loader import load_rules, load_ruleset
+
+RULES = [r for r in load_rules() if not r.deprecated]
+LEXICONS = sorted(LEXICON_DIR.glob("*.txt"))
+FRAMES = sorted(FRAME_DIR.glob("*.txt"))
+# Patterns as written over 150 characters: a ratchet that only goes down as long alternations
+# move into lexicons ({@name}); no new rule may add one.
+LONG = 150
+LONG_BUDGET = 42
+
+
+@pytest.fixture(scope="module")
+def rs():
+    return load_ruleset()
+
+
+def _flagged_by(rs, text, ids=None):
+    return {f.rule for f in rs.check(text) if f.severity.rank >= 2 and (ids is None or f.rule in ids)}
+
+
+@pytest.mark.parametrize("path", LEXICONS, ids=lambda p: p.stem)
+def test_lexicon_is_used_and_its_examples_behave(path, rs):
+    lex = read_list(path)
+    users = {r.id for r in RULES if lex.name in r.lexicons}
+    assert users, f"{path.name}: no rule uses @{lex.name}"
+    for sample in lex.examples_flag:
+        assert _flagged_by(rs, sample, users), f"{path.name}: {sorted(users)} do not flag {sample!r}"
+    for sample in lex.examples_pass:
+        assert not _flagged_by(rs, sample, users), f"{path.name}: {sample!r} must pass"
+
+
+@pytest.mark.parametrize("path", FRAMES, ids=lambda p: p.stem)
+def test_frame_examples_behave(path, rs):
+    # A frame's `pass` examples are claims it turns into a mention (a warning, a report, a goal…);
+    # its `flag` examples are the same kind of sentence without the frame, still flagged.
+    frame = read_list(path)
+    for sample in frame.examples_flag:
+        assert _flagged_by(rs, sample), f"{path.name}: {sample!r} must be flagged"
+    for sample in frame.examples_pass:
+        assert not _flagged_by(rs, sample), f"{path.name}: {sample!r} must pass, got {_flagged_by(rs, sample)}"
+
+
+def test_patterns_stay_readable():
+    written = [(r.id, p) for r in RULES for p in (r.written or r.patterns)]
+    long = [(rid, len(p)) for rid, p in written if len(p) > LONG]
+    print(f"\n{len(written)} patterns; {len(long)} over {LONG} chars; longest {max(len(p) for _, p in written)}")
+    assert len(long) <= LONG_BUDGET, long
+
+
+def test_new_rules_have_short_patterns_and_no_lookahead_exception_lists():
+    for r in RULES:
+        if r.lexicons:
+            for p in r.written:
+                assert len(p) <= LONG and not re.search(r"\(\?<?!", p), (r.id, p)
+
+
+def test_lexicon_reference_is_expanded_and_unknown_one_is_a_clear_error(tmp_path):
+    pack = tmp_path / "p.yaml"
+    pack.write_text("""family: demo
+rules:
+  - id: ZZ301
+    category: medical
+    severity: error
+    basis: x
+    message: 测试
+    message_en: test
+    patterns: ['能{@nosuch}']
+    examples: {flag: [a], pass: [b]}
+""", encoding="utf-8")
+    with pytest.raises(RuleError) as exc:
+        load_rules(packs=[], extra=[pack])
+    assert "unknown lexicon @nosuch" in str(exc.value) and f"{pack}:9: patterns" in str(exc.value)
+
+
+def test_bad_word_list_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("# demo\nflag: 一\npass: 二\n/(unclosed/\n", encoding="utf-8")
+    with pytest.raises(RuleError) as exc:
+        read_list(bad)
+    assert f"{bad}:4" in str(exc.value)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("词\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="flag"):
+        read_list(empty)
