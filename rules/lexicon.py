@@ -45,7 +45,7 @@ class WordList:
         from .normalize import normalize_term
 
         words = sorted({normalize_term(w) for w in self.words}, key=lambda w: (-len(w), w))
-        return "(?:" + "|".join([*map(re.escape, words), *self.patterns]) + ")"
+        return "(?:" + "|".join([*map(re.escape, words), *map(expand, self.patterns)]) + ")"
 
 
 def read_list(path: Path) -> WordList:
@@ -92,6 +92,8 @@ def list_paths() -> list[Path]:
 def lexicon(name: str) -> WordList:
     """The bundled lexicon `name`; RuleError when there is none."""
     path = LEXICON_DIR / f"{name}.txt"
+    if not path.is_file():  # a frame's words can be named too (sentence_not: ['@reporting'])
+        path = FRAME_DIR / f"{name}.txt"
     if not NAME_RE.match(name) or not path.is_file():
         known = ", ".join(p.stem for p in sorted(LEXICON_DIR.glob("*.txt")))
         raise RuleError(f"unknown lexicon @{name} (bundled: {known})", field="lexicon")
