@@ -15,6 +15,9 @@ FRAMES = sorted(FRAME_DIR.glob("*.txt"))
 # move into lexicons ({@name}); no new rule may add one.
 LONG = 150
 LONG_BUDGET = 42
+# A negative lookaround with alternatives is an exception list in disguise ((?!史上|全网|…)最); a word
+# boundary ((?<![a-z])) is not.
+EXCEPTION_LOOKAROUND = re.compile(r"\(\?<?![^)]*\|")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,7 @@ def test_new_rules_have_short_patterns_and_no_lookahead_exception_lists():
     for r in RULES:
         if r.lexicons:
             for p in r.written:
-                assert len(p) <= LONG and not re.search(r"\(\?<?!", p), (r.id, p)
+                assert len(p) <= LONG and not EXCEPTION_LOOKAROUND.search(p), (r.id, p)
 
 
 def test_lexicon_reference_is_expanded_and_unknown_one_is_a_clear_error(tmp_path):
