@@ -321,7 +321,7 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
 # compiled RuleSet is pickled in the user cache directory, keyed by the rule files and the
 # engine's own source files (size and mtime) and the tuning. Any problem: build it again.
 _ENGINE = ("loader.py", "rule.py", "matcher.py", "exemptions.py", "names.py", "literals.py", "normalize.py", "ruleset.py",
-           "model.py", "segment.py", "lexicon.py")
+           "model.py", "segment.py", "lexicon.py", "sound.py")
 
 
 def _stamp(path: Path) -> tuple:

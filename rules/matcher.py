@@ -30,7 +30,9 @@ from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize, normalize_term
 from .rule import Rule
+from .lexicon import lexicon
 from .segment import Segmenter
+from .sound import SoundMatcher
 
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
 _UNKNOWN = object()
@@ -69,7 +71,7 @@ def _is_word_char(c: str) -> bool:
 class Matcher:
     """Compiled rules; `find(normalised_text)` returns the hits that count."""
 
-    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = ()):
+    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), sound: bool = True):
         self.rules = list(rules)
         self.allow = tuple(t for t in (normalize_term(a) for a in allow) if t)
         table: dict[str, list[int]] = {}
@@ -113,6 +115,8 @@ class Matcher:
         self._distinct = {r.id: tuple(sorted({normalize_term(t) for t in r.terms} - {""}))
                           for r in self.rules if r.context.distinct}
         self.segmenter = Segmenter(words)
+        # Banned words written by sound (zui好, 第yi, 唯1, 醉好): rules/sound.py, rules/lexicons/sound_terms.txt.
+        self.sound = SoundMatcher(lexicon("sound_terms").words) if sound else None
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -224,12 +228,28 @@ class Matcher:
         found = self._lines.get(line)
         if found is None:
             norm = normalize(line)
-            found = [(h, *norm.orig_span(h.start, h.end)) for h in self.find(norm.text)]
+            meant = self.sound.rewrite(norm.text, self._token_bounds) if self.sound else None
+            if meant is None:
+                found = [(h, *norm.orig_span(h.start, h.end)) for h in self.find(norm.text)]
+            else:  # judged as meant, shown as written: "zui好"
+                found = [(h, *norm.orig_span(*meant.span(h.start, h.end))) for h in self.find(meant.text)]
             if self.segmenter.cache_size:  # 0: no caching at all (the benchmark's cold run)
                 if len(self._lines) >= LINE_CACHE:
                     self._lines.clear()
                 self._lines[line] = found
         return found
+
+    def as_meant(self, text: str) -> str:
+        """Normalised `text` with banned words written by sound put back as the words (rules/sound.py)."""
+        meant = self.sound.rewrite(text, self._token_bounds) if self.sound else None
+        return text if meant is None else meant.text
+
+    def _token_bounds(self, text: str) -> set[int]:
+        pos, bounds = 0, {0}
+        for tok in self.segmenter.tokens(text):
+            pos += len(tok)
+            bounds.add(pos)
+        return bounds
 
     def clear_caches(self) -> None:
         """Forget cached lines, verdicts and tokens (for cold-start measurements)."""
