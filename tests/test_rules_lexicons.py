@@ -15,7 +15,7 @@ FRAMES = sorted(FRAME_DIR.glob("*.txt"))
 # move into lexicons ({@name}); no new rule may add one.
 LONG = 150
 ENGINE_LEXICONS = {"sound_terms"}  # read by rules/sound.py for every rule
-LONG_BUDGET = 42
+LONG_BUDGET = 37
 # A negative lookaround with alternatives is an exception list in disguise ((?!史上|全网|…)最); a word
 # boundary ((?<![a-z])) is not.
 EXCEPTION_LOOKAROUND = re.compile(r"\(\?<?![^)]*\|")
@@ -27,7 +27,12 @@ def rs():
 
 
 def _flagged_by(rs, text, ids=None):
-    return {f.rule for f in rs.check(text) if f.severity.rank >= 2 and (ids is None or f.rule in ids)}
+    # Before overlap resolution, as rule examples are run: a longer hit of another rule may be the
+    # one reported, but the list's own rule must see the sentence.
+    from rules.normalize import normalize
+
+    hits = rs.matcher.find(rs.matcher.as_meant(normalize(text).text), resolve=ids is None)
+    return {h.rule.id for h in hits if h.severity.rank >= 2 and (ids is None or h.rule.id in ids)}
 
 
 @pytest.mark.parametrize("path", LEXICONS, ids=lambda p: p.stem)
@@ -61,10 +66,10 @@ def test_patterns_stay_readable():
     assert len(long) <= LONG_BUDGET, long
 
 
-def test_new_rules_have_short_patterns_and_no_lookahead_exception_lists():
+def test_patterns_built_from_lexicons_are_short_and_have_no_lookahead_exception_lists():
     for r in RULES:
-        if r.lexicons:
-            for p in r.written:
+        for p in r.written:
+            if "{@" in p:
                 assert len(p) <= LONG and not EXCEPTION_LOOKAROUND.search(p), (r.id, p)
 
 
