@@ -88,7 +88,7 @@ CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
 _GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
-_SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
+_SELF_RE = frame_regex("self_compare")  # its words and its /patterns/
 _SELF_HISTORY_RE = re.compile(SELF_HISTORY)
 _OWN_RANGE_RE = re.compile(OWN_RANGE)
 _EXTERNAL_RE = re.compile("|".join(map(re.escape, EXTERNAL)))
@@ -248,6 +248,19 @@ def _quoted(sentence: str, start: int, end: int) -> bool:
         elif not opened and c in QUOTES:
             opened = c
     return bool(opened) and QUOTES[opened] in sentence[end:]
+
+
+_QUESTION_RE = frame_regex("question")
+
+
+def asked(sentence: str, answer: str) -> bool:
+    """The sentence, ended by a question mark, asks the reader (哪家律所最快？) or is a FAQ question, and the
+    answer after it (if any) does not affirm it (rules/frames/question.txt)."""
+    if answer:
+        reply = _ANSWER_RE.sub("", answer, count=1).lstrip()
+        if _AFFIRM_RE.match(reply):
+            return False
+    return _ASKED_RE.match(sentence) is not None or _QUESTION_RE.search(sentence) is not None
 
 
 def sourced(sentence: str) -> bool:

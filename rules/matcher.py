@@ -23,8 +23,8 @@ from typing import Iterable
 
 import ahocorasick_rs
 
-from .exemptions import (CLAUSE_RE, faq_denied, goal, last_match, negated, quoted_warning, reported, self_compare,
-                         sourced)
+from .exemptions import (CLAUSE_RE, asked, faq_denied, goal, last_match, negated, quoted_warning, reported,
+                         self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
@@ -205,11 +205,12 @@ class Matcher:
             # headers, footers and boilerplate, so most verdicts are known already.
             # A question is judged with its answer (问：能保证通过吗？答：不能…).
             answer = doc.answer(s1)
-            key = (text[s0:s1], start - s0, end - s0, i, is_term, answer)
+            question = s1 < len(text) and text[s1] in "?？"
+            key = (text[s0:s1], start - s0, end - s0, i, is_term, answer, question)
             verdict = verdicts.get(key, _UNKNOWN)
             if verdict is _UNKNOWN:
                 exceptions = self._exc_by_term[(i, text[start:end])] if is_term else self._exceptions[i]
-                verdict = self._judge(doc, s0, s1, start, end, self.rules[i], exceptions, is_term, answer)
+                verdict = self._judge(doc, s0, s1, start, end, self.rules[i], exceptions, is_term, answer, question)
                 if limit:
                     if len(verdicts) >= limit:
                         verdicts.clear()
@@ -258,7 +259,8 @@ class Matcher:
         self.segmenter.clear_cache()
 
     def _judge(self, doc: "_Doc", s0: int, s1: int, start: int, end: int, rule: Rule,
-               exceptions: tuple[str, ...], is_term: bool = True, answer: str = "") -> tuple[Severity, str] | None:
+               exceptions: tuple[str, ...], is_term: bool = True, answer: str = "",
+               question: bool = False) -> tuple[Severity, str] | None:
         """(severity, reason) of the candidate [start, end) in the sentence [s0, s1), or None."""
         sentence = doc.text[s0:s1]
         rel0, rel1 = start - s0, end - s0
@@ -301,7 +303,8 @@ class Matcher:
             return None
         severity, reason = rule.severity, ""
         for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)
-                                              or reported(sentence, rel0, rel1) or faq_denied(sentence, answer)),
+                                              or reported(sentence, rel0, rel1) or faq_denied(sentence, answer)
+                                              or (question and asked(sentence, answer))),
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1)),
                                  ("sourced", lambda: sourced(sentence))):
