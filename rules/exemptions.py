@@ -263,6 +263,21 @@ def asked(sentence: str, answer: str) -> bool:
     return _ASKED_RE.match(sentence) is not None or _QUESTION_RE.search(sentence) is not None
 
 
+_PENALTY_RE = frame_regex("penalty")
+_BELIEF_RE = frame_regex("belief")
+
+
+def penalised(sentence: str) -> bool:
+    """A report of a penalty, an inspection or a crackdown, or a warning article's verdict
+    (rules/frames/penalty.txt): 经查…, 当事人…, 以包治百病制造噱头."""
+    return _PENALTY_RE.search(sentence) is not None
+
+
+def believed(sentence: str) -> bool:
+    """A power ascribed to tradition, legend or symbol (rules/frames/belief.txt): 传说…, 寓意…, 象征…"""
+    return _BELIEF_RE.search(sentence) is not None
+
+
 def sourced(sentence: str) -> bool:
     """A figure or ranking attributed to a named source (rules/frames/sourced.txt): 据国家统计局数据…,
     某协会调查发现…, 《…报告》显示…"""

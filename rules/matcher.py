@@ -23,8 +23,8 @@ from typing import Iterable
 
 import ahocorasick_rs
 
-from .exemptions import (CLAUSE_RE, asked, faq_denied, goal, last_match, negated, quoted_warning, reported,
-                         self_compare, sourced)
+from .exemptions import (CLAUSE_RE, asked, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
+                         reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
@@ -47,6 +47,7 @@ REASONS = {
     "goal": ("目标、态度或建议表述，通常不视为绝对化用语", "a goal, attitude or advice, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
     "self_compare": ("与自身产品比较", "compares the firm's own products"),
+    "belief": ("属于对传说、习俗或寓意的介绍，而非功效承诺", "describes a legend, custom or symbol, not a promised effect"),
     "sourced": ("数据或排名注明了具体来源机构或报告，属转述事实", "a figure or ranking attributed to a named source"),
     "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
                    "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
@@ -304,10 +305,11 @@ class Matcher:
         severity, reason = rule.severity, ""
         for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)
                                               or reported(sentence, rel0, rel1) or faq_denied(sentence, answer)
-                                              or (question and asked(sentence, answer))),
+                                              or (question and asked(sentence, answer)) or penalised(sentence)),
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1)),
-                                 ("sourced", lambda: sourced(sentence))):
+                                 ("sourced", lambda: sourced(sentence)),
+                                 ("belief", lambda: believed(sentence))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue

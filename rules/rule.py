@@ -35,6 +35,7 @@ class Context:
     negation: str = "skip"
     goal: str = "ignore"
     self_compare: str = "ignore"
+    belief: str = "ignore"  # a power ascribed to tradition, legend or symbol (rules/frames/belief.txt)
     sourced: str = "ignore"  # a figure or ranking attributed to a named source (rules/frames/sourced.txt)
     disclosure: tuple[str, ...] = ()
     distinct: int = 0  # the hit counts only with this many distinct terms of the rule in its sentence
