@@ -23,9 +23,9 @@ from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
 from crawler.history.store import Store
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from rules.errors import ConfigError
-from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity, severity_name
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         checks.append(outcome.result)
         store.add_findings(run_id, outcome.findings)
     store.add_checks(run_id, checks)
-    store.add_probes(run_id, ctx.state.get("uptime.probes", []))
+    store.add_probes(run_id, ctx.probes)
     # A partial run only calls a finding fixed when its page was fetched again.
     fixed = store.mark_changes(run_id, partial=finish_reason != "finished")
     severities: Counter[str] = Counter()
@@ -276,7 +276,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         "partial": finish_reason != "finished",
         "partial_reason": finish_reason,
         "profile": {"name": profile.site.name, "domains": profile.domains},
-        "uptime_pct": uptime_percent(ctx.state.get("uptime.probes", [])),
+        "uptime_pct": uptime_percent(ctx.probes),
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
@@ -293,14 +293,24 @@ def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditConte
 
     A module whose page checks only collect for a site or final check of the same id (`ipv6`,
     `scope`) gets no row of its own: that check's row already tells the result.
+    A page check that crashed is an `error` row (STYLE: a crash is not a `fail`), named by the module, or
+    by the check's own id when the module already has a site or final check row.
     """
     by_module: dict[str, int] = {}
     for check_id, count in counts.items():
         module = check_id.split(".")[0]
         by_module[module] = by_module.get(module, 0) + count
-    return [CheckResult(module, CheckStatus.FAIL if count else CheckStatus.OK,
-                        ctx.t(f"{count} 项发现", f"{count} findings"))
+    crashed: dict[str, CheckResult] = {}
+    for check_id, err in ctx.page_errors.items():
+        module = check_id.split(".")[0]
+        row_id = check_id if module in site_ids else module
+        crashed.setdefault(row_id, CheckResult(row_id, CheckStatus.ERROR, ctx.t(
+            f"检查 {check_id} 出错（{err.pages} 个页面，首个：{err.url}）：{err.error}",
+            f"check {check_id} crashed ({err.pages} pages, first: {err.url}): {err.error}")))
+    rows = [crashed.pop(module, None) or CheckResult(module, CheckStatus.FAIL if count else CheckStatus.OK,
+                                                      ctx.t(f"{count} 项发现", f"{count} findings"))
             for module, count in by_module.items() if module not in site_ids]
+    return rows + list(crashed.values())
 
 
 def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -352,10 +362,9 @@ def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
     s = doc["summary"]
     run = doc["run"]
     partial = run["finish_reason"] != "finished"
-    print(ctx.t(f"审计完成：{run['pages']} 个页面；错误 {s['error']}，警告 {s['warning']}，提示 {s['info']}"
-                f"（新增 {s['new']}，已修复 {s['fixed']}）",
-                f"Audit done: {run['pages']} pages; {s['error']} errors, {s['warning']} warnings, {s['info']} info"
-                f" ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    counts = ctx.t("，", ", ").join(f"{severity_name(sev, ctx.lang)} {s[sev]}" for sev in ("error", "warning", "info"))
+    print(ctx.t(f"审计完成：{run['pages']} 个页面；{counts}（新增 {s['new']}，已修复 {s['fixed']}）",
+                f"Audit done: {run['pages']} pages; {counts} ({s['new']} new, {s['fixed']} fixed)"), file=out)
     if partial:
         print(ctx.t(f"注意：本次审计未完整结束（{run['finish_reason']}），报告为部分结果。",
                     f"Note: the audit did not run to the end ({run['finish_reason']}); the report is partial."),

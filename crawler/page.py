@@ -26,15 +26,14 @@ class Page:
     referer: str = ""
     redirects: tuple[str, ...] = ()   # URLs passed through before `url`, oldest first
     is_homepage: bool = False         # the root page of a declared domain
+    kind: str = "page"                # `page` crawled; `resource` or `external`: only status-checked
+    error: str = ""                   # why the download failed (status 0): "DownloadTimeoutError: …"
+    redirect_loop: tuple[str, ...] = ()   # a loop or an over-long chain, ending in the repeated URL
+    encoding_mismatch: str = ""       # the page's bytes disagree with its declared encoding: how it was found
 
     @property
     def host(self) -> str:
         return (urlsplit(self.url).hostname or "").lower()
-
-    @property
-    def kind(self) -> str:
-        """`page` for a crawled page; `resource` or `external` for a URL only status-checked."""
-        return self.headers.get("x-siteaudit-kind") or "page"
 
     @property
     def is_html(self) -> bool:

@@ -8,6 +8,7 @@ spider's state, so tests assert on what the audit would see. Phrase rules run to
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any
@@ -33,7 +34,7 @@ class CollectingSession:
         found.extend(run_page_checks(page, self.ctx))
         self.pages.append({"url": page.url, "status": page.status, "depth": page.depth, "encoding": page.encoding,
                            "declared": page.declared_encoding, "referer": page.referer, "title": page.title,
-                           "kind": page.headers.get("x-siteaudit-kind", ""), "text": page.text[:5000],
+                           "kind": page.kind, "text": page.text[:5000],
                            "homepage": page.is_homepage, "redirects": list(page.redirects)})
         self.findings.extend(f.to_dict() for f in found)
         return len(found)
@@ -66,7 +67,8 @@ def main(argv: list[str]) -> int:
         outcome = run_site_check(check_id, fn, ctx)
         checks.append(outcome.result.to_dict())
         session.findings.extend(f.to_dict() for f in outcome.findings)
-    state = {k: v for k, v in ctx.state.items() if k != "content.probes" and not isinstance(v, set)}
+    state = dataclasses.asdict(ctx.crawl)
+    state.pop("probes")
     out = {"pages": session.pages, "findings": session.findings, "checks": checks, "state": state,
            "finish_reason": crawler.spider.finish_reason}
     with open(argv[1], "w", encoding="utf-8") as fh:

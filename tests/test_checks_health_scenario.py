@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from crawler.checks import SITE_CHECKS, run_site_check
-from crawler.checks.health.uptime import STATE_KEY
 from crawler.loopback.dns import DNSServer
 from crawler.loopback.web import Reply, WebServer
 from tests.helpers_tls import LocalCA, make_ctx
@@ -92,7 +91,7 @@ def test_no_check_crashed_and_facts_recorded(audit):
     # stray.shop.test's first address refuses connections: TLS and hygiene judge the one that answers
     assert ctx.facts["stray.shop.test"]["https"] is True
     assert any(f.rule == "SEC001" for f in findings_on(outcomes, "stray.shop.test"))
-    assert ctx.state[STATE_KEY]
+    assert ctx.probes
 
 
 def test_run_bounded_keeps_crashes_and_stragglers_apart():
@@ -202,5 +201,5 @@ def test_a_host_that_hangs_costs_each_check_at_most_its_budget():
         outcomes = {cid: run_site_check(cid, fn, ctx) for cid, fn in HEALTH_CHECKS}
     assert {o.result.status.value for o in outcomes.values()} <= {"ok", "fail"}
     rules = {f.rule for o in outcomes.values() for f in o.findings}
-    assert "UPT001" in rules and ctx.state[STATE_KEY][0].kind.value == "timeout"
+    assert "UPT001" in rules and ctx.probes[0].kind.value == "timeout"
     assert "TLS009" in rules or "TLS010" in rules

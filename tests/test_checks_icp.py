@@ -197,7 +197,7 @@ def test_final_check_names_the_download_error_and_keeps_the_port():
     ctx = make_ctx(domains=("www.example.cn", "dns.example.cn", "late.example.cn"))
     ctx.profile = ctx.profile.replace("site", start_urls=["http://www.example.cn:8080/"])
     failed = Page(url="http://dns.example.cn:8080/", status=0,
-                  headers={"x-siteaudit-error": "CannotResolveHostError: dns.example.cn"})
+                  error="CannotResolveHostError: dns.example.cn")
     assert list(check_homepage_filing(failed, ctx)) == []
     by_url = {f.url: f for f in check_homepages_seen(ctx).findings}
     assert set(by_url) == {"http://www.example.cn:8080/", "http://dns.example.cn:8080/", "http://late.example.cn:8080/"}
@@ -296,7 +296,7 @@ def test_multi_domain_site_served_on_loopback(web_server):
         findings += run_page_checks(page, ctx)
     for check_id, fn in FINAL_CHECKS:
         findings += run_site_check(check_id, fn, ctx).findings
-    assert "errors.page_checks" not in ctx.state
+    assert not ctx.page_errors
     serious = {(f.url, f.rule) for f in findings if f.severity.rank >= Severity.WARNING.rank}
     planted = {
         (web.url("shop.corp-a.cn"), "ICP011"),            # no MIIT link

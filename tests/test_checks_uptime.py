@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.checks.base import Probe, ProbeKind
-from crawler.checks.health.uptime import (ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH, STATE_KEY, check_uptime,
+from crawler.checks.health.uptime import (ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH, check_uptime,
                                    classify_response, uptime_percent)
 from crawler.loopback.dns import DNSServer
 from crawler.loopback.web import Reply, ResetServer, WebServer
@@ -51,7 +51,7 @@ def test_healthy_domain_is_up_with_host_kept(web, dns_server):
     outcome = check_uptime(ctx)
     assert outcome.result.status is CheckStatus.OK, outcome.findings
     assert outcome.findings == []
-    probes = ctx.state[STATE_KEY]
+    probes = ctx.probes
     assert len(probes) == 4 and all(p.kind is ProbeKind.OK and p.status == 200 for p in probes)
     assert {p.address for p in probes} == {"127.0.0.1"}
     assert outcome.facts["a.test"]["uptime"] == 100.0
@@ -75,7 +75,7 @@ def test_problem_domains(web, dns_server, domain, rule, severity, kind):
     assert found and found[0].severity is severity, outcome.findings
     assert found[0].url.startswith(f"http://{domain}:{web.port}/")
     assert found[0].expected and found[0].actual
-    assert ctx.state[STATE_KEY][0].kind is kind
+    assert ctx.probes[0].kind is kind
     if severity is Severity.INFO:  # blocked is not down
         assert not by_rule(outcome.findings, "UPT001")
         assert outcome.facts[domain]["uptime"] is None
@@ -102,7 +102,7 @@ def test_retries_are_made_before_counting_down(web, dns_server):
     check_uptime(ctx)
     after = sum(1 for h, *_ in web.requests if h == "err.a.test")
     assert after - before == 3
-    assert "3 attempts" in ctx.state[STATE_KEY][0].error
+    assert "3 attempts" in ctx.probes[0].error
 
 
 def test_hanging_host_cannot_outlast_the_budget(web, dns_server):
@@ -119,7 +119,7 @@ def test_https_probe_sends_sni_and_ignores_trust(dns_server):
         ctx = make_ctx([web.url("www.a.test")], resolver=("127.0.0.1", dns_server.port))
         outcome = check_uptime(ctx)
     ca.close()
-    assert outcome.findings == [] and ctx.state[STATE_KEY][0].kind is ProbeKind.OK
+    assert outcome.findings == [] and ctx.probes[0].kind is ProbeKind.OK
 
 
 def test_disabled_is_skipped(web, dns_server):
@@ -167,7 +167,7 @@ def test_host_that_resets_connections_is_down_with_its_kind(dns_server):
         ctx = make_ctx([f"http://www.a.test:{reset.port}/"], resolver=("127.0.0.1", dns_server.port), timeout=1)
         outcome = check_uptime(ctx)
     (down,) = by_rule(outcome.findings, "UPT001")
-    assert ctx.state[STATE_KEY][0].kind in (ProbeKind.CONNECT, ProbeKind.HTTP_ERROR)
+    assert ctx.probes[0].kind in (ProbeKind.CONNECT, ProbeKind.HTTP_ERROR)
     assert "connect" in down.message or "http" in down.message
 
 
@@ -176,7 +176,7 @@ def test_blocked_address_is_not_probed_again(web, dns_server):
     before = sum(1 for h, *_ in web.requests if h == "limit.a.test")
     check_uptime(ctx)
     assert sum(1 for h, *_ in web.requests if h == "limit.a.test") - before == 1
-    assert len([p for p in ctx.state[STATE_KEY] if p.domain == "limit.a.test"]) == 1
+    assert len([p for p in ctx.probes if p.domain == "limit.a.test"]) == 1
 
 
 def test_ip_literal_start_url(web):
@@ -224,7 +224,7 @@ def test_probes_carry_the_profiles_staging_access(dns_server, monkeypatch):
                              auth=AuthSection("audit", "STAGE_PW"))
         ctx = dataclasses.replace(ctx, profile=dataclasses.replace(ctx.profile, crawl=crawl))
         check_uptime(ctx)
-        probes = ctx.state[STATE_KEY]
+        probes = ctx.probes
         assert probes and all(p.status == 200 for p in probes)   # a 401 would have shown without the access
         _, _, _, headers = web.requests[-1]
         assert headers["X-Staging"] == "1" and headers["User-Agent"] == "CorpAudit/2"

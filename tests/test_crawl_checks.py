@@ -1,9 +1,10 @@
-"""The crawl's page and final checks over plain `Page` values and `ctx.state` (no Scrapy)."""
+"""The crawl's page and final checks over plain `Page` values and `ctx.crawl` (no Scrapy)."""
 from __future__ import annotations
 
 import pytest
 
 from crawler.checks.crawl import content, links
+from crawler.checks.state import CrawlRecord, Listed, NotFoundProbe, SitemapCoverage, Throttle, Truncated
 from crawler.checks.crawl import coverage as crawl
 from crawler.checks.base import AuditContext
 from crawler.middlewares.politeness import parse_retry_after
@@ -52,16 +53,14 @@ def test_broken_link_names_the_referer(ctx):
     ("external", 0, "LNK002", "warning"),
 ])
 def test_status_rules_by_kind(ctx, kind, status, rule, severity):
-    headers = {"x-siteaudit-kind": kind} if kind else {}
-    (f,) = links.check_page_status(_page(status=status, headers=headers, referer=HOME), ctx)
+    (f,) = links.check_page_status(_page(status=status, kind=kind or "page", referer=HOME), ctx)
     assert (f.rule, f.severity.value) == (rule, severity)
     if rule == "LNK003":
         assert "被限流/拦截" in f.message
 
 
 def test_unresolved_external_host_under_resolver_is_only_info():
-    page = _page(status=0, headers={"x-siteaudit-kind": "external",
-                                    "x-siteaudit-error": "CannotResolveHostError: DNS lookup failed"})
+    page = _page(status=0, kind="external", error="CannotResolveHostError: DNS lookup failed")
     with_resolver = AuditContext(profile=profile_for_url(HOME), resolver=("127.0.0.2", 53))
     assert [f.severity.value for f in links.check_page_status(page, with_resolver)] == ["info"]
     assert [f.severity.value for f in links.check_page_status(page, AuditContext(profile=profile_for_url(HOME)))] \
@@ -79,19 +78,18 @@ def test_redirect_findings(ctx):
     assert set(found) == {"LNK004", "LNK006"}
     assert found["LNK006"].actual == "https://x.cn/2 → http://x.cn/3"
     assert not list(links.check_redirects(_page(redirects=("http://www.x.cn/old",)), ctx))
-    loop = _page(status=302, headers={"x-siteaudit-redirect-loop": "http://x.cn/a → http://x.cn/b → http://x.cn/a"})
+    loop = _page(status=302, redirect_loop=("http://x.cn/a", "http://x.cn/b", "http://x.cn/a"))
     (f,) = links.check_redirects(loop, ctx)
     assert (f.rule, f.url, f.message) == ("LNK005", "http://x.cn/a", "重定向循环")
 
 
 def test_encoding_finding_only_on_mismatch(ctx):
-    page = _page(encoding="gb18030", declared_encoding="utf-8", headers={"x-siteaudit-encoding-mismatch": "detected"})
+    page = _page(encoding="gb18030", declared_encoding="utf-8", encoding_mismatch="detected")
     (f,) = content.check_encoding(page, ctx)
     assert (f.rule, f.category, f.expected, f.actual) == ("CNT001", "content", "utf-8", "gb18030")
     assert not list(content.check_encoding(_page(encoding="utf-8", declared_encoding="utf-8"), ctx))
-    undeclared = {"x-siteaudit-encoding-mismatch": "utf-8"}
-    (utf8,) = content.check_encoding(_page(encoding="utf-8", headers=undeclared), ctx)
-    (gbk,) = content.check_encoding(_page(encoding="gb18030", headers=undeclared), ctx)
+    (utf8,) = content.check_encoding(_page(encoding="utf-8", encoding_mismatch="utf-8"), ctx)
+    (gbk,) = content.check_encoding(_page(encoding="gb18030", encoding_mismatch="utf-8"), ctx)
     assert (utf8.severity.value, gbk.severity.value) == ("info", "warning")
 
 
@@ -100,8 +98,8 @@ REAL = "<html><head><title>新闻</title></head><body><p>公司近期发布了�
 
 
 def _probe(ctx, status, html):
-    ctx.state["content.probes"] = {"www.x.cn": {"status": status, "url": "http://www.x.cn/siteaudit-probe-1.html",
-                                                "signature": content.text_signature(content.visible_text(html))}}
+    ctx.crawl.probes["www.x.cn"] = NotFoundProbe(status, "http://www.x.cn/siteaudit-probe-1.html",
+                                                 content.text_signature(content.visible_text(html)))
 
 
 def test_soft_404_against_the_probe(ctx):
@@ -148,15 +146,13 @@ def test_empty_and_js_only(ctx, html, rule):
 
 
 def test_final_checks_from_state(ctx):
-    ctx.state.update({
-        "crawl.robots_excluded": {"count": 3, "urls": ["http://www.x.cn/p/1", "http://www.x.cn/p/2"]},
-        "crawl.sitemap": {"sitemaps": ["http://www.x.cn/sitemap.xml"], "urls": 5, "orphans": ["http://www.x.cn/o"],
-                          "orphan_count": 1, "unlisted": [], "unlisted_count": 0},
-        "crawl.truncated": {"www.x.cn/cal?m": {"refused": 7, "example": "http://www.x.cn/cal?m=9"}},
-        "crawl.pattern_cap": 5,
-        "crawl.throttled": {"www.x.cn": {"status": 429, "retry_after": "1", "responses": 1, "recovered": True,
-                                         "url": "http://www.x.cn/b", "gave_up": False}},
-    })
+    ctx.crawl = CrawlRecord(
+        robots_excluded=Listed(3, ["http://www.x.cn/p/1", "http://www.x.cn/p/2"]),
+        sitemap=SitemapCoverage(sitemaps=["http://www.x.cn/sitemap.xml"], urls=5, orphans=Listed(1, ["http://www.x.cn/o"])),
+        truncated={"www.x.cn/cal?m": Truncated(7, "http://www.x.cn/cal?m=9")},
+        pattern_cap=5,
+        throttled={"www.x.cn": Throttle(status=429, url="http://www.x.cn/b", retry_after="1", responses=1,
+                                        recovered=True)})
     robots = crawl.check_robots_excluded(ctx)
     assert robots.result.status is CheckStatus.FAIL
     assert robots.findings[0].rule == "LNK009" and "http://www.x.cn/p/2" in robots.findings[0].actual
@@ -179,7 +175,7 @@ def test_final_checks_when_nothing_happened(ctx):
 
 
 def test_links_past_max_depth_are_reported(ctx):
-    ctx.state["crawl.depth_ignored"] = 4
+    ctx.crawl.depth_ignored = 4
     outcome = crawl.check_caps(ctx)
     assert outcome.result.status is CheckStatus.FAIL
     (f,) = outcome.findings
@@ -187,9 +183,8 @@ def test_links_past_max_depth_are_reported(ctx):
 
 
 def test_orphans_are_not_claimed_after_a_cut_short_crawl(ctx):
-    ctx.state["crawl.sitemap"] = {"sitemaps": ["s"], "urls": 1, "orphans": ["http://www.x.cn/o"], "orphan_count": 1,
-                                  "unlisted": [], "unlisted_count": 0}
-    ctx.state["crawl.finish_reason"] = "page_limit"
+    ctx.crawl.sitemap = SitemapCoverage(sitemaps=["s"], urls=1, orphans=Listed(1, ["http://www.x.cn/o"]))
+    ctx.crawl.finish_reason = "page_limit"
     assert not crawl.check_sitemap(ctx).findings
 
 
@@ -209,22 +204,20 @@ def test_english_texts_have_no_chinese():
 
     ctx = AuditContext(profile=profile_for_url(HOME), lang="en")
     _probe(ctx, 200, SOFT)
-    ctx.state.update({
-        "crawl.robots_excluded": {"count": 30, "urls": [f"http://www.x.cn/p/{i}" for i in range(25)]},
-        "crawl.sitemap": {"sitemaps": ["s"], "urls": 5, "orphans": ["http://www.x.cn/o"], "orphan_count": 1,
-                          "unlisted": ["http://www.x.cn/u"], "unlisted_count": 1},
-        "crawl.truncated": {"www.x.cn/cal?m": {"refused": 7, "example": "http://www.x.cn/cal?m=9"}},
-        "crawl.crawl_delay": {"www.x.cn": 2.0},
-        "crawl.depth_ignored": 3,
-        "crawl.throttled": {"www.x.cn": {"status": 429, "retry_after": "", "responses": 3, "recovered": False,
-                                         "url": "http://www.x.cn/b", "gave_up": True}},
-    })
+    probes = ctx.crawl.probes
+    ctx.crawl = CrawlRecord(
+        robots_excluded=Listed(30, [f"http://www.x.cn/p/{i}" for i in range(25)]),
+        sitemap=SitemapCoverage(sitemaps=["s"], urls=5, orphans=Listed(1, ["http://www.x.cn/o"]),
+                                unlisted=Listed(1, ["http://www.x.cn/u"])),
+        truncated={"www.x.cn/cal?m": Truncated(7, "http://www.x.cn/cal?m=9")},
+        crawl_delay={"www.x.cn": 2.0}, depth_ignored=3, probes=probes,
+        throttled={"www.x.cn": Throttle(status=429, url="http://www.x.cn/b", responses=3, gave_up=True)})
     pages = [
-        _page(status=404, referer=HOME), _page(status=0, headers={"x-siteaudit-error": "DNS"}),
-        _page(status=429), _page(status=404, headers={"x-siteaudit-kind": "resource"}),
+        _page(status=404, referer=HOME), _page(status=0, error="DNS"),
+        _page(status=429), _page(status=404, kind="resource"),
         _page(url="http://x.cn/4", redirects=("https://x.cn/1", "https://x.cn/2", "http://x.cn/3")),
-        _page(status=302, headers={"x-siteaudit-redirect-loop": "http://x.cn/a → http://x.cn/b → http://x.cn/a"}),
-        _page(encoding="gb18030", headers={"x-siteaudit-encoding-mismatch": "detected"}),
+        _page(status=302, redirect_loop=("http://x.cn/a", "http://x.cn/b", "http://x.cn/a")),
+        _page(encoding="gb18030", encoding_mismatch="detected"),
         _page(text=SOFT, title="site"), _page(url=HOME, text=REAL, is_homepage=True),
         _page(text='<html><body><div id="app"></div><script src="/a.js"></script></body></html>'),
         _page(text="<html><body> </body></html>"),

@@ -220,7 +220,7 @@ def test_robots_excluded_pages_are_listed_not_fetched(crawl):
     assert not any(path.startswith("/private/") for _, _, path, _ in crawl["requests"])
     (finding,) = _findings(crawl, "LNK009")
     assert finding["severity"] == "info" and secret in finding["actual"]
-    assert crawl["state"]["crawl.robots_excluded"]["count"] == 1
+    assert crawl["state"]["robots_excluded"]["count"] == 1
 
 
 def test_sitemap_seeds_and_orphans(crawl):
@@ -289,7 +289,7 @@ def test_calendar_is_capped(crawl):
     assert len(months) == 5
     (capped,) = _findings(crawl, "LNK012")
     assert "calendar.html?month" in capped["message"]
-    assert crawl["state"]["crawl.truncated"]["www.crawl-corp.cn/calendar.html?month"]["refused"] == 1
+    assert crawl["state"]["truncated"]["www.crawl-corp.cn/calendar.html?month"]["refused"] == 1
 
 
 def test_tracking_parameters_do_not_refetch(crawl):
@@ -341,7 +341,7 @@ def test_js_only_page(crawl):
 
 
 def test_crawl_delay_from_robots_is_recorded(crawl):
-    assert crawl["state"]["crawl.crawl_delay"] == {M: 0.3}
+    assert crawl["state"]["crawl_delay"] == {M: 0.3}
 
 
 def test_staging_access_goes_to_declared_hosts_only(crawl):

@@ -5,22 +5,28 @@ import enum
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
+from crawler.checks.state import CrawlRecord, PageCheckError
 from crawler.page import Page
 from crawler.profile import Profile
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding
+from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, pick
 
 logger = logging.getLogger(__name__)
+
+S = TypeVar("S")
 
 
 @dataclass
 class AuditContext:
-    """What every check may read: the profile and the run's settings, plus shared state.
+    """What every check may read: the profile and the run's settings, plus what checks hand each other.
 
-    `state` is a scratch dict for checks that need to see several pages (keys are prefixed by the
-    check module's name, e.g. `icp.homepages`). `facts` feeds the report's 年报 table:
-    domain -> {fact name: value}.
+    - `crawl`: what the spider saw beyond its pages (why it ended, what it did not audit), for the
+      final checks;
+    - `probes`: the uptime probes the uptime check made, for the history store;
+    - `page_errors`: page checks that crashed (check id -> pages, first URL, error), shown as `error` rows;
+    - `facts` feeds the report's 年报 table: domain -> {fact name: value};
+    - `scratch(Cls)`: the one instance of a check module's own state dataclass (what it keeps across pages).
     """
 
     profile: Profile
@@ -29,12 +35,22 @@ class AuditContext:
     budget_s: float = 30.0                      # time budget of one site check
     dns_enabled: bool = True
     uptime_enabled: bool = True
-    state: dict[str, Any] = field(default_factory=dict)
+    crawl: CrawlRecord = field(default_factory=CrawlRecord)
+    probes: list["Probe"] = field(default_factory=list)
+    page_errors: dict[str, PageCheckError] = field(default_factory=dict)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _scratch: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def t(self, zh: str, en: str) -> str:
         """User-facing text in the run's language: zh-CN first, English with --lang en."""
-        return en if self.lang == "en" else zh
+        return pick(self.lang, zh, en)
+
+    def scratch(self, kind: type[S]) -> S:
+        """The run's one instance of `kind` (a check module's state dataclass), made on first use."""
+        found = self._scratch.get(kind)
+        if found is None:
+            found = self._scratch[kind] = kind()
+        return found
 
     def add_facts(self, facts: dict[str, dict[str, Any]]) -> None:
         for domain, values in facts.items():
@@ -63,7 +79,8 @@ def run_site_check(check_id: str, fn: SiteCheck, ctx: AuditContext) -> CheckOutc
 
 
 def run_page_checks(page: Page, ctx: AuditContext, counts: dict[str, int] | None = None) -> list[Finding]:
-    """Every page check on one page; a crashing check is logged and skipped for that page.
+    """Every page check on one page; a crashing check is logged, recorded in `ctx.page_errors` (the
+    checks list shows it as an `error` row) and skipped for that page.
 
     `counts`, when given, accumulates the number of findings per check id (for the checks list).
     """
@@ -73,9 +90,12 @@ def run_page_checks(page: Page, ctx: AuditContext, counts: dict[str, int] | None
     for check_id, fn in PAGE_CHECKS:
         try:
             made = list(fn(page, ctx))
-        except Exception:
+        except Exception as exc:  # a broken check must not cost the user the rest of the page
             logger.exception("page check %s crashed on %s", check_id, page.url)
-            ctx.state.setdefault("errors.page_checks", {}).setdefault(check_id, page.url)
+            seen = ctx.page_errors.get(check_id)
+            ctx.page_errors[check_id] = PageCheckError(
+                pages=(seen.pages if seen else 0) + 1, url=seen.url if seen else page.url,
+                error=seen.error if seen else f"{type(exc).__name__}: {exc}")
             continue
         found.extend(made)
         if counts is not None:
@@ -103,6 +123,13 @@ class ProbeKind(str, enum.Enum):
         if self is ProbeKind.BLOCKED:
             return "excluded"
         return "down"
+
+
+def up_percent(up: int, down: int) -> float | None:
+    """The uptime percentage: up / (up + down), two decimals; None when no probe counted.
+
+    The one formula, for a run's probes and for the stored history's windows alike."""
+    return round(100.0 * up / (up + down), 2) if up + down else None
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,20 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.middlewares.state import spider_state
+from crawler.checks.state import CrawlRecord, Throttle
 
 logger = logging.getLogger(__name__)
+
+
+def crawl_record(crawler: Any) -> CrawlRecord:
+    """The audit's `CrawlRecord` (`ctx.crawl`, as `spider.record`), or a scratch one without a spider."""
+    spider = crawler.spider
+    record = getattr(spider, "record", None)
+    if record is None:
+        record = CrawlRecord()
+        if spider is not None:
+            spider.record = record
+    return record
 
 
 def parse_retry_after(value: str | bytes | None, now: float | None = None) -> float | None:
@@ -81,7 +92,7 @@ class PolitenessMiddleware:
         delay = min(float(delay), self.crawl_delay_max)
         key = self._downloader.get_slot_key(request)
         self.host_delay[key] = delay
-        spider_state(self.crawler).setdefault("crawl.crawl_delay", {})[urlparse_cached(request).hostname] = delay
+        crawl_record(self.crawler).crawl_delay[urlparse_cached(request).hostname or ""] = delay
         self._set_delay(key, max(self.base_delay, delay))
 
     @property
@@ -105,9 +116,9 @@ class PolitenessMiddleware:
             return None
         key = self._downloader.get_slot_key(request)
         if key in self.given_up:
-            info = spider_state(self.crawler).get("crawl.throttled", {}).get(urlparse_cached(request).hostname or "")
+            info = crawl_record(self.crawler).throttled.get(urlparse_cached(request).hostname or "")
             if info is not None:
-                info["skipped"] = info.get("skipped", 0) + 1
+                info.skipped += 1
             raise IgnoreRequest("the host rate-limited the audit (429/503 after Retry-After)")
         return None
 
@@ -161,16 +172,17 @@ class PolitenessMiddleware:
     def _record(self, request: Request, response: Response, *, retry_after: str = "", gave_up: bool = False,
                 lost: bool = False, recovered: bool = False) -> None:
         host = urlparse_cached(request).hostname or ""
-        info = spider_state(self.crawler).setdefault("crawl.throttled", {}).setdefault(
-            host, {"status": response.status, "retry_after": retry_after, "responses": 0, "recovered": False,
-                   "url": request.url})
+        throttled = crawl_record(self.crawler).throttled
+        info = throttled.get(host)
+        if info is None:
+            info = throttled[host] = Throttle(status=response.status, url=request.url, retry_after=retry_after)
         page_request = not (request.meta.get("bootstrap") or request.url.endswith("/robots.txt"))
-        if page_request and info.get("url_is_bootstrap", True) and not recovered:
-            info["url"], info["url_is_bootstrap"] = request.url, False   # name a page, not robots.txt
+        if page_request and info.url_is_bootstrap and not recovered:
+            info.url, info.url_is_bootstrap = request.url, False   # name a page, not robots.txt
         if recovered:
-            info["recovered"] = True
+            info.recovered = True
         else:
-            info["responses"] += 1
-            info["retry_after"] = retry_after or info["retry_after"]
-            info["gave_up"] = info.get("gave_up", False) or gave_up
-            info["lost"] = info.get("lost", 0) + lost   # pages handed on as refused (LNK003)
+            info.responses += 1
+            info.retry_after = retry_after or info.retry_after
+            info.gave_up = info.gave_up or gave_up
+            info.lost += lost   # pages handed on as refused (LNK003)

@@ -17,8 +17,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.checks.crawl.content import text_signature, visible_text
+from crawler.checks.crawl.content import text_signature
+from crawler.checks.state import NotFoundProbe
 from crawler.urls import normalize_url
+from rules.html import visible_text
 
 # robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.
 # Sitemaps and the probe obey robots.txt like pages do (a disallowed one is skipped).
@@ -143,7 +145,7 @@ class BootstrapMixin:
             except Exception:  # not XML (an HTML 'not found' page served with 200): no sitemap
                 sitemap = None
             if sitemap is not None and sitemap.type in ("urlset", "sitemapindex"):
-                self._sitemap["sitemaps"].append(response.url)
+                self.record.sitemap.sitemaps.append(response.url)
                 listed = self._sitemap_urls.setdefault(boot.host, {})
                 for entry in sitemap:
                     loc = entry.get("loc", "").strip()
@@ -160,7 +162,7 @@ class BootstrapMixin:
         meta = failure.request.meta
         boot = self._bootstrap[meta["bootstrap"]]
         if meta.get("probe"):
-            self.probes[boot.host] = {"status": 0, "url": failure.request.url, "signature": frozenset()}
+            self.record.probes[boot.host] = NotFoundProbe(0, failure.request.url)
             yield from self._open_host(boot)
             return
         if failure.request.url.endswith("/robots.txt") and not boot.sitemaps_taken:
@@ -183,8 +185,7 @@ class BootstrapMixin:
     def parse_probe(self, response: Response) -> Iterator[Any]:
         boot = self._bootstrap[response.meta["bootstrap"]]
         text = response.text if isinstance(response, TextResponse) else ""
-        self.probes[boot.host] = {"status": response.status, "url": response.url,
-                                  "signature": probe_signature(text)}
+        self.record.probes[boot.host] = NotFoundProbe(response.status, response.url, probe_signature(text))
         yield from self._open_host(boot)
 
     def _open_host(self, boot: HostBootstrap) -> Iterator[Any]:

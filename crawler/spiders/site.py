@@ -4,8 +4,8 @@ Per declared host it first reads robots.txt and the sitemaps it names (or /sitem
 fetches one random path (the soft-404 probe), then the homepage, the start URLs and the sitemap's
 URLs. That order means every page that arrives can be compared with the probe and the sitemap.
 It only fetches and hands `Page` values on; the judgements happen in `crawler/checks/`. What is
-not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.audit_state`, the
-audit's `ctx.state`, for the final checks.
+not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.record`, the
+audit's `ctx.crawl` (a `CrawlRecord`), for the final checks.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
+from crawler.checks.state import CrawlRecord, RedirectChain, Truncated
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
 from crawler.spiders.bootstrap import BootstrapMixin, HostBootstrap, homepage_urls
@@ -26,7 +27,7 @@ from crawler.urls import PatternCap, normalize_url, stripped_params
 
 __all__ = ["SiteSpider", "homepage_urls"]
 
-_LISTED_MAX = 50             # URLs kept per reported list (robots-excluded, orphans, unlisted)
+_LISTED_MAX = 50             # redirect chains kept for the final check
 _REFERRERS_MAX = 10          # linking pages named per broken URL
 _PENDING_REFERRERS = 3       # extra linking pages remembered per URL still waiting for its answer
 _HELD_MAX = 1000             # broken pages held back to collect their linking pages; past it they go at once
@@ -44,7 +45,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         super().__init__(**kwargs)
         self.profile = profile
         self.session = session  # the audit session the pipeline hands pages to
-        self.audit_state: dict[str, Any] = session.ctx.state if session is not None else {}
+        self.record: CrawlRecord = session.ctx.crawl if session is not None else CrawlRecord()
         crawl = profile.crawl
         self.allowed_domains = list(profile.domains)
         self._hosts = frozenset(self.allowed_domains)
@@ -65,11 +66,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self._external_max = 200
         self._external_timeout = 10.0
         self._external_per_host: dict[str, int] = {}
-        self._robots_excluded = self.audit_state.setdefault("crawl.robots_excluded", {"count": 0, "urls": []})
-        self._sitemap = self.audit_state.setdefault("crawl.sitemap", {
-            "sitemaps": [], "urls": 0, "orphans": [], "orphan_count": 0, "unlisted": [], "unlisted_count": 0})
         self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
-        self.probes: dict[str, dict[str, Any]] = self.audit_state.setdefault("content.probes", {})
         self._bootstrap: dict[str, HostBootstrap] = {}
         # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
         # the crawl ends so that its finding names every linking page, not only the first.
@@ -122,7 +119,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         ms = int(meta.get("download_latency", 0) * 1000)
         headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        text, encoding, declared, title = "", "", "", ""
+        text, encoding, declared, title, mismatch = "", "", "", "", ""
         if isinstance(response, TextResponse):
             text = response.text
             encoding = response.encoding
@@ -130,19 +127,17 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
             if detected is not None:
                 declared = detected.declared
                 if detected.mismatch:
-                    headers["x-siteaudit-encoding-mismatch"] = detected.source
+                    mismatch = detected.source
             else:
                 declared = response._declared_encoding() or ""
             if "html" in headers.get("content-type", "text/html") and response.status < 300:
                 title = response.xpath("normalize-space(//title)").get() or ""
-        loop = meta.get("redirect_loop")
-        if loop:
-            headers["x-siteaudit-redirect-loop"] = " → ".join(loop)
         redirects = tuple(meta.get("redirect_urls", ()))
         return Page(url=response.url, status=response.status, depth=meta.get("depth", 0), ms=ms, title=title,
                     encoding=encoding, declared_encoding=declared, content_type=headers.get("content-type", ""),
                     headers=headers, text=text, referer=meta["linked_from"] if "linked_from" in meta else _referer(response),
-                    redirects=redirects, is_homepage=bool(meta.get("homepage_of")) or self._is_homepage(response.url))
+                    redirects=redirects, is_homepage=bool(meta.get("homepage_of")) or self._is_homepage(response.url),
+                    redirect_loop=tuple(meta.get("redirect_loop") or ()), encoding_mismatch=mismatch)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if not self.is_internal(response.url):
@@ -171,7 +166,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         """Pass a page on, except an internal broken one: held until the end to collect its referrers."""
         also = self._pending.pop(hash(requested), None)
         broken = page.status >= 400 or page.status == 0
-        if not broken or page.is_homepage or page.headers.get("x-siteaudit-kind") == "external" \
+        if not broken or page.is_homepage or page.kind == "external" \
                 or len(self._held) >= _HELD_MAX:
             yield page
             return
@@ -203,17 +198,14 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         chain = response.meta.get("redirect_urls")
         if not chain:
             return
-        chains = self.audit_state.setdefault("links.redirect_chains", [])
+        chains = self.record.redirect_chains
         if len(chains) < _LISTED_MAX:
-            chains.append({"redirects": list(chain), "url": response.url,
-                           "referer": response.meta.get("linked_from", "")})
+            chains.append(RedirectChain(tuple(chain), response.url, response.meta.get("linked_from", "")))
 
     def _note_sitemap_coverage(self, url: str) -> None:
         listed = self._sitemap_urls.get((urlsplit(url).hostname or "").lower())
         if listed and normalize_url(url, self._strip) not in listed:
-            self._sitemap["unlisted_count"] += 1
-            if len(self._sitemap["unlisted"]) < _LISTED_MAX:
-                self._sitemap["unlisted"].append(url)
+            self.record.sitemap.unlisted.add(url)
 
     def _follow(self, response: TextResponse) -> Iterator[Any]:
         here = response.url
@@ -280,8 +272,8 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
             yield from self._hand_on(Page(
                 url=page.url, status=page.status, depth=page.depth, ms=page.ms, content_type=page.content_type,
                 text=page.text if response.status in (403, 429, 503) else "",
-                headers={**page.headers, "x-siteaudit-kind": meta["kind"]}, referer=page.referer,
-                redirects=page.redirects), _requested_url(response))
+                headers=page.headers, kind=meta["kind"], referer=page.referer,
+                redirects=page.redirects, redirect_loop=page.redirect_loop), _requested_url(response))
         else:
             self._pending.pop(hash(_requested_url(response)), None)
 
@@ -292,8 +284,8 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         request = failure.request
         yield from self._hand_on(Page(
             url=request.url, status=0, referer=request.meta.get("linked_from", ""),
-            headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}",
-                     "x-siteaudit-kind": request.meta.get("kind", "")}), request.url)
+            error=f"{type(failure.value).__name__}: {failure.value}", kind=request.meta.get("kind") or "page"),
+            request.url)
 
     def failed(self, failure: Any) -> Iterator[Page]:
         """A download that failed (DNS, refused, timeout) is a page with status 0 and the error."""
@@ -303,13 +295,11 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
             # Not a failure of the site: robots.txt said no (listed for the report) or the request
             # was filtered (off-site redirect). Neither is a broken link.
             if "robots" in str(failure.value):
-                self._robots_excluded["count"] += 1
-                if len(self._robots_excluded["urls"]) < _LISTED_MAX:
-                    self._robots_excluded["urls"].append(request.url)
+                self.record.robots_excluded.add(request.url)
             return
         yield from self._hand_on(Page(
             url=request.url, status=0, depth=request.meta.get("depth", 0), referer=request.meta.get("linked_from", ""),
-            headers={"x-siteaudit-error": f"{type(failure.value).__name__}: {failure.value}"},
+            error=f"{type(failure.value).__name__}: {failure.value}",
             is_homepage=bool(request.meta.get("homepage_of"))), _requested_url_of(request))
 
     def closed(self, reason: str) -> None:
@@ -317,20 +307,17 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                               "shutdown": "interrupted"}.get(reason, "finished")
         # Sitemap orphans: listed in a sitemap, linked from no crawled page.
         for host, listed in self._sitemap_urls.items():
-            self._sitemap["urls"] += len(listed)
+            self.record.sitemap.urls += len(listed)
             for url in listed:
                 if hash(url) not in self._linked and not self._is_homepage(url):
-                    self._sitemap["orphan_count"] += 1
-                    if len(self._sitemap["orphans"]) < _LISTED_MAX:
-                        self._sitemap["orphans"].append(url)
-        self.audit_state["crawl.truncated"] = {p: {"refused": n, "example": self.caps.examples.get(p, "")}
-                                         for p, n in self.caps.truncated.items()}
-        self.audit_state["crawl.pattern_cap"] = self.caps.cap
+                    self.record.sitemap.orphans.add(url)
+        self.record.truncated = {p: Truncated(n, self.caps.examples.get(p, "")) for p, n in self.caps.truncated.items()}
+        self.record.pattern_cap = self.caps.cap
         stats = getattr(getattr(self, "crawler", None), "stats", None)
         # DepthMiddleware drops links past crawl.max_depth silently: say how many.
-        self.audit_state["crawl.depth_ignored"] = (stats.get_value("depth/request_ignored_count", 0)
+        self.record.depth_ignored = (stats.get_value("depth/request_ignored_count", 0)
                                                    if stats is not None else 0)
-        self.audit_state["crawl.finish_reason"] = self.finish_reason
+        self.record.finish_reason = self.finish_reason
         self._release_held()
 
     def _release_held(self) -> None:

@@ -3,32 +3,24 @@ pages and pages whose text exists only after JavaScript runs."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from crawler.checks.base import AuditContext
 from crawler.page import Page
+from rules.html import visible_text
 from rules.model import Category, Finding, Severity
 
-_INVISIBLE = re.compile(r"<(head|script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=", re.IGNORECASE)
 _SPA_ROOT = re.compile(r"""<(div|main|section)\b[^>]*\bid\s*=\s*["']?(app|root|__next|__nuxt|main-app)\b[^>]*>\s*</\1>""",
                        re.IGNORECASE)
 _NOT_FOUND = re.compile(r"(?<!\d)404(?!\d)|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
-_ENTITY = re.compile(r"&(nbsp|#160|#xa0);", re.IGNORECASE)
 
 SOFT_404_SIMILARITY = 0.85   # share of the probe's text shingles a soft-404 page repeats
 JS_ONLY_TEXT = 60            # visible characters below which a page is "empty" without its scripts
 _SHINGLE = 3
 _SIGNATURE_CHARS = 12000   # enough to get past a long shared navigation to the page's own text
-
-
-def visible_text(html: str) -> str:
-    """The body text a reader sees without JavaScript: no head, scripts, styles, comments or tags."""
-    text = _TAG.sub(" ", _INVISIBLE.sub(" ", html))
-    return _SPACE.sub(" ", _ENTITY.sub(" ", text)).strip()
 
 
 _TEXT_RUN = re.compile(r">([^<]{8,})")
@@ -68,7 +60,7 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
 
 def check_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """The declared character encoding matches the bytes (undeclared GBK, wrong header, wrong <meta>)."""
-    source = page.headers.get("x-siteaudit-encoding-mismatch")
+    source = page.encoding_mismatch
     if not source or not page.encoding:
         return
     declared = page.declared_encoding or ctx.t("（未声明）", "(none)")
@@ -91,14 +83,14 @@ def check_soft_404(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages that answer 200 but are really "not found" pages (soft 404)."""
     if page.status != 200 or not page.is_html or page.is_homepage or page.kind != "page":
         return
-    probe = ctx.state.get("content.probes", {}).get(page.host)
-    probe_200 = bool(probe) and probe["status"] == 200
+    probe = ctx.crawl.probes.get(page.host)
+    probe_200 = probe is not None and probe.status == 200
     title_says = bool(_NOT_FOUND.search(page.title)) if page.title else False
     if not (probe_200 or title_says):
         return  # the host answers unknown paths with a real 404 and the title is innocent: nothing to compare
     score = 0.0
-    if probe_200 and page.url != probe["url"]:
-        score = similarity(text_signature(visible_text(page.text)), probe["signature"])
+    if probe_200 and page.url != probe.url:
+        score = similarity(text_signature(visible_text(page.text)), probe.signature)
     if score < SOFT_404_SIMILARITY and not title_says:
         return
     evidence = (ctx.t(f"与不存在页面的相似度 {score:.0%}", f"{score:.0%} similar to a not-found page")
@@ -112,17 +104,24 @@ def check_soft_404(page: Page, ctx: AuditContext) -> Iterator[Finding]:
                          "Answer missing pages with 404/410 and fix the links to them."))
 
 
+@dataclass
+class ProbesReported:
+    """Hosts whose answer-200-to-anything probe was already reported (once per host)."""
+
+    hosts: set[str] = field(default_factory=set)
+
+
 def check_probe(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Hosts that answer any unknown path with 200 (so search engines and checks cannot see missing pages)."""
     if not page.is_homepage:
         return
-    probe = ctx.state.get("content.probes", {}).get(page.host)
-    reported = ctx.state.setdefault("content.probe_reported", set())
-    if not probe or probe["status"] != 200 or page.host in reported:
+    probe = ctx.crawl.probes.get(page.host)
+    reported = ctx.scratch(ProbesReported).hosts
+    if probe is None or probe.status != 200 or page.host in reported:
         return
     reported.add(page.host)
     yield Finding(
-        rule="CNT005", category=Category.CONTENT.value, severity=Severity.INFO, url=probe["url"], where="http",
+        rule="CNT005", category=Category.CONTENT.value, severity=Severity.INFO, url=probe.url, where="http",
         message=ctx.t("不存在的地址返回 200（软 404），失效链接将无法被发现",
                       "A path that does not exist answers 200 (soft 404): broken links go unnoticed"),
         expected="HTTP 404", actual="HTTP 200",

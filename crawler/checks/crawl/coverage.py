@@ -1,9 +1,14 @@
-"""What the crawl did not see, and why (final checks over what the spider left in `ctx.state`):
+"""What the crawl did not see, and why (final checks over what the spider left in `ctx.crawl`):
 robots.txt exclusions, sitemap coverage, pattern caps, and hosts that throttled the audit."""
 from __future__ import annotations
 
 from crawler.checks.base import AuditContext
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+ROBOTS_CHECK_ID = "crawl.robots"
+SITEMAP_CHECK_ID = "crawl.sitemap"
+CAPS_CHECK_ID = "crawl.caps"
+POLITENESS_CHECK_ID = "crawl.politeness"
 
 _SHOWN = 20   # URLs named in one finding's evidence
 
@@ -16,13 +21,12 @@ def _listed(urls: list[str], total: int, ctx: AuditContext) -> str:
 
 def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
     """Pages robots.txt kept the audit from (listed, not hidden)."""
-    info = ctx.state.get("crawl.robots_excluded") or {"count": 0, "urls": []}
-    count, urls = info["count"], info["urls"]
+    count, urls = ctx.crawl.robots_excluded.count, ctx.crawl.robots_excluded.urls
     if not ctx.profile.crawl.obey_robots:
-        return CheckOutcome(CheckResult("crawl.robots", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("已忽略 robots.txt（--ignore-robots）", "robots.txt ignored (--ignore-robots)")))
     if not count:
-        return CheckOutcome(CheckResult("crawl.robots", CheckStatus.OK,
+        return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.OK,
                                         ctx.t("robots.txt 未排除任何已发现的页面", "robots.txt excluded no page found")))
     detail = ctx.t(f"robots.txt 排除了 {count} 个页面，未审计", f"robots.txt excluded {count} pages; not audited")
     finding = Finding(
@@ -32,48 +36,48 @@ def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
         expected=ctx.t("全部页面已审计", "every page audited"), actual=_listed(urls, count, ctx),
         suggestion=ctx.t("确认这些页面无需审计，或使用 --ignore-robots 对自己的网站进行完整审计。",
                          "Confirm these pages need no audit, or audit your own site with --ignore-robots."))
-    return CheckOutcome(CheckResult("crawl.robots", CheckStatus.FAIL, detail, actual=str(count)), [finding])
+    return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.FAIL, detail, actual=str(count)), [finding])
 
 
 def check_sitemap(ctx: AuditContext) -> CheckOutcome:
     """The sitemap and the links agree: no orphan pages, no linked pages missing from the sitemap."""
-    info = ctx.state.get("crawl.sitemap")
-    if not info or not info.get("sitemaps"):
-        return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.SKIPPED,
+    info = ctx.crawl.sitemap
+    if not info.sitemaps:
+        return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("未找到站点地图（sitemap）", "no sitemap found")))
     findings: list[Finding] = []
-    partial = ctx.state.get("crawl.finish_reason", "finished") != "finished"
-    if info["orphan_count"] and not partial:   # a cut-short crawl has not seen every link
+    partial = ctx.crawl.finish_reason != "finished"
+    if info.orphans.count and not partial:   # a cut-short crawl has not seen every link
         findings.append(Finding(
-            rule="LNK010", category=Category.LINKS.value, severity=Severity.INFO, url=info["orphans"][0], where="http",
-            message=ctx.t(f"站点地图中有 {info['orphan_count']} 个页面没有任何页面链接到（孤立页面）",
-                          f"{info['orphan_count']} pages in the sitemap are linked from no page (orphans)"),
+            rule="LNK010", category=Category.LINKS.value, severity=Severity.INFO, url=info.orphans.urls[0], where="http",
+            message=ctx.t(f"站点地图中有 {info.orphans.count} 个页面没有任何页面链接到（孤立页面）",
+                          f"{info.orphans.count} pages in the sitemap are linked from no page (orphans)"),
             expected=ctx.t("站点地图中的页面都有站内链接", "every sitemap page is linked"),
-            actual=_listed(info["orphans"], info["orphan_count"], ctx),
+            actual=_listed(info.orphans.urls, info.orphans.count, ctx),
             suggestion=ctx.t("为这些页面添加站内链接，或从站点地图中删除已下线的页面。",
                              "Link these pages from the site, or remove retired pages from the sitemap.")))
-    if info["unlisted_count"]:
+    if info.unlisted.count:
         findings.append(Finding(
-            rule="LNK011", category=Category.LINKS.value, severity=Severity.INFO, url=info["unlisted"][0],
+            rule="LNK011", category=Category.LINKS.value, severity=Severity.INFO, url=info.unlisted.urls[0],
             where="http",
-            message=ctx.t(f"{info['unlisted_count']} 个可访问的页面不在站点地图中",
-                          f"{info['unlisted_count']} reachable pages are missing from the sitemap"),
+            message=ctx.t(f"{info.unlisted.count} 个可访问的页面不在站点地图中",
+                          f"{info.unlisted.count} reachable pages are missing from the sitemap"),
             expected=ctx.t("站点地图列出全部页面", "the sitemap lists every page"),
-            actual=_listed(info["unlisted"], info["unlisted_count"], ctx),
+            actual=_listed(info.unlisted.urls, info.unlisted.count, ctx),
             suggestion=ctx.t("更新站点地图。", "Update the sitemap.")))
-    detail = ctx.t(f"站点地图 {len(info['sitemaps'])} 个，列出 {info['urls']} 个地址；孤立 {info['orphan_count']}，"
-                   f"未列出 {info['unlisted_count']}",
-                   f"{len(info['sitemaps'])} sitemaps listing {info['urls']} URLs; {info['orphan_count']} orphans, "
-                   f"{info['unlisted_count']} unlisted")
-    return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.FAIL if findings else CheckStatus.OK, detail),
+    detail = ctx.t(f"站点地图 {len(info.sitemaps)} 个，列出 {info.urls} 个地址；孤立 {info.orphans.count}，"
+                   f"未列出 {info.unlisted.count}",
+                   f"{len(info.sitemaps)} sitemaps listing {info.urls} URLs; {info.orphans.count} orphans, "
+                   f"{info.unlisted.count} unlisted")
+    return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.FAIL if findings else CheckStatus.OK, detail),
                         findings)
 
 
 def check_caps(ctx: AuditContext) -> CheckOutcome:
     """The crawl ended by itself: calendars and filters capped per URL pattern, links past the maximum depth."""
-    truncated = ctx.state.get("crawl.truncated") or {}
-    cap = ctx.state.get("crawl.pattern_cap", ctx.profile.crawl.pattern_cap)
-    deep = ctx.state.get("crawl.depth_ignored") or 0
+    truncated = ctx.crawl.truncated
+    cap = ctx.crawl.pattern_cap if ctx.crawl.pattern_cap is not None else ctx.profile.crawl.pattern_cap
+    deep = ctx.crawl.depth_ignored
     depth_findings = [Finding(
         rule="LNK014", category=Category.LINKS.value, severity=Severity.INFO, url=ctx.profile.site.start_urls[0]
         if ctx.profile.site.start_urls else "", where="http",
@@ -84,52 +88,52 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         suggestion=ctx.t("如需审计更深的页面，调高 crawl.max_depth（或 --max-depth）。",
                          "Raise crawl.max_depth (or --max-depth) to audit deeper pages."))] if deep else []
     if not truncated and not deep:
-        return CheckOutcome(CheckResult("crawl.caps", CheckStatus.OK,
+        return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK,
                                         ctx.t(f"没有地址模式超过上限（每个模式 {cap} 页）",
                                               f"no URL pattern reached the cap ({cap} pages each)")))
-    refused = sum(v["refused"] for v in truncated.values())
+    refused = sum(v.refused for v in truncated.values())
     findings = depth_findings + [Finding(
-        rule="LNK012", category=Category.LINKS.value, severity=Severity.INFO, url=v["example"] or pattern,
+        rule="LNK012", category=Category.LINKS.value, severity=Severity.INFO, url=v.example or pattern,
         where="http",
-        message=ctx.t(f"地址模式 {pattern} 超过 {cap} 页上限，已跳过 {v['refused']} 个地址（可能是无尽的日历或筛选组合）",
-                      f"URL pattern {pattern} reached the cap of {cap} pages; {v['refused']} URLs skipped "
+        message=ctx.t(f"地址模式 {pattern} 超过 {cap} 页上限，已跳过 {v.refused} 个地址（可能是无尽的日历或筛选组合）",
+                      f"URL pattern {pattern} reached the cap of {cap} pages; {v.refused} URLs skipped "
                       "(an endless calendar or filter combination?)"),
         expected=ctx.t(f"每个模式最多 {cap} 页", f"at most {cap} pages per pattern"),
-        actual=ctx.t(f"跳过 {v['refused']} 个", f"{v['refused']} skipped"),
+        actual=ctx.t(f"跳过 {v.refused} 个", f"{v.refused} skipped"),
         suggestion=ctx.t("如需审计更多此类页面，调高 crawl.pattern_cap；无尽链接可加 rel=nofollow 或从 robots.txt 排除。",
                          "Raise crawl.pattern_cap to audit more of them; mark endless links nofollow or "
                          "exclude them in robots.txt."))
-        for pattern, v in sorted(truncated.items(), key=lambda kv: -kv[1]["refused"])[:_SHOWN]]
+        for pattern, v in sorted(truncated.items(), key=lambda kv: -kv[1].refused)[:_SHOWN]]
     detail = ctx.t(f"{len(truncated)} 个地址模式达到上限，共跳过 {refused} 个地址；超过最大深度 {deep} 个",
                    f"{len(truncated)} URL patterns reached the cap; {refused} URLs skipped; {deep} beyond max depth")
-    return CheckOutcome(CheckResult("crawl.caps", CheckStatus.FAIL, detail), findings)
+    return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.FAIL, detail), findings)
 
 
 def check_throttled(ctx: AuditContext) -> CheckOutcome:
     """Hosts that rate-limited the audit (429/503 with Retry-After) and the robots.txt Crawl-delay honoured."""
-    throttled = ctx.state.get("crawl.throttled") or {}
-    delays = ctx.state.get("crawl.crawl_delay") or {}
+    throttled = ctx.crawl.throttled
+    delays = ctx.crawl.crawl_delay
     findings = []
     for host, info in sorted(throttled.items()):
-        recovered = info.get("recovered") and not info.get("gave_up") and not info.get("lost")
-        after = info.get("retry_after") or ctx.t("无", "none")
+        recovered = info.recovered and not info.gave_up and not info.lost
+        after = info.retry_after or ctx.t("无", "none")
         findings.append(Finding(
             rule="LNK013", category=Category.LINKS.value, severity=Severity.INFO if recovered else Severity.WARNING,
-            url=info["url"], where="http",
-            message=ctx.t(f"{host} 被限流/拦截：HTTP {info['status']}（Retry-After {after}），"
+            url=info.url, where="http",
+            message=ctx.t(f"{host} 被限流/拦截：HTTP {info.status}（Retry-After {after}），"
                           + ("已按要求等待后重试成功" if recovered else "等待重试后仍被拒绝，部分页面未审计"),
-                          f"{host} rate-limited the audit: HTTP {info['status']} (Retry-After {after}); "
+                          f"{host} rate-limited the audit: HTTP {info.status} (Retry-After {after}); "
                           + ("waited as asked and the retry succeeded" if recovered
                              else "still refused after waiting; some pages were not audited")),
             expected="HTTP 200",
-            actual=ctx.t(f"{info['responses']} 次 HTTP {info['status']}"
-                         + (f"；另有 {info['skipped']} 个请求因此未发出" if info.get("skipped") else ""),
-                         f"{info['responses']} × HTTP {info['status']}"
-                         + (f"; {info['skipped']} more requests not sent" if info.get("skipped") else "")),
+            actual=ctx.t(f"{info.responses} 次 HTTP {info.status}"
+                         + (f"；另有 {info.skipped} 个请求因此未发出" if info.skipped else ""),
+                         f"{info.responses} × HTTP {info.status}"
+                         + (f"; {info.skipped} more requests not sent" if info.skipped else "")),
             suggestion=ctx.t("为审计放行（User-Agent 可在 crawl.user_agent 中设置），或调大 crawl.delay。",
                              "Allow the audit through (set crawl.user_agent to identify it) or raise crawl.delay.")))
     parts = [ctx.t(f"{h} Crawl-delay {d:g} 秒", f"{h} Crawl-delay {d:g} s") for h, d in sorted(delays.items())]
     parts += [ctx.t(f"{h} 限流", f"{h} throttled") for h in sorted(throttled)]
     detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
-    return CheckOutcome(CheckResult("crawl.politeness", status, detail), findings)
+    return CheckOutcome(CheckResult(POLITENESS_CHECK_ID, status, detail), findings)

@@ -10,12 +10,15 @@ CMP030 e-commerce licence display.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, is_footerish, parse
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+CREDIT_CODE_CHECK_ID = "company.credit_code"
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
@@ -40,11 +43,18 @@ _LEGAL_FORM = re.compile(r"(?:有限责任公司|股份有限公司|有限公司
 _RAW_HINT = re.compile(r"信用代码|版权所有|copyright|©|&copy|主办|运营|\(c\)")
 _AROUND = 300   # source characters kept on each side of a hint word (its value is within ~60 characters of text)
 _MEMO_MAX = 20_000
-STATE_MEMO = "company.memo"   # (host, source around the hint words) of pages already read
+
 
 BASIS_CODE = "GB 32100-2015《法人和其他组织统一社会信用代码编码规则》"
 BASIS_ECOM = "《中华人民共和国电子商务法》第十五条"
-STATE_SEEN = "company.seen"   # (host, rule, value) already reported
+
+
+@dataclass
+class CompanyState:
+    """What the company checks keep across pages."""
+
+    memo: set = field(default_factory=set)   # (host, source around the hint words) of pages already read
+    seen: set = field(default_factory=set)   # (host, rule, value) already reported
 
 
 def credit_check_char(first17: str) -> str | None:
@@ -81,7 +91,7 @@ def _phone_digits(text: str) -> str:
 class _Reporter:
     def __init__(self, page: Page, ctx: AuditContext):
         self.page, self.ctx = page, ctx
-        self.seen = ctx.state.setdefault(STATE_SEEN, set())
+        self.seen = ctx.scratch(CompanyState).seen
         self.found: list[Finding] = []
 
     def add(self, rule: str, severity: Severity, zh: str, en: str, *, once: str = "", **kw) -> None:
@@ -89,7 +99,7 @@ class _Reporter:
         if once and key in self.seen:
             return
         self.seen.add(key)
-        self.found.append(Finding(rule=rule, category="icp", severity=severity, url=self.page.url,
+        self.found.append(Finding(rule=rule, category=Category.ICP.value, severity=severity, url=self.page.url,
                                   message=self.ctx.t(zh, en), **kw))
 
 
@@ -184,7 +194,7 @@ def check_company(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     if not page.is_homepage:
         # Sites that print the credit code in the footer show it on every page: a footer read once
         # per host is enough, since every value it holds is reported once per host anyway.
-        memo = ctx.state.setdefault(STATE_MEMO, set())
+        memo = ctx.scratch(CompanyState).memo
         key = _footer_key(page)
         if key is not None and key in memo:
             return []
@@ -207,15 +217,15 @@ def check_company_profile(ctx: AuditContext) -> CheckOutcome:
     """申报的统一社会信用代码校验位正确"""
     code = ctx.profile.company.credit_code.strip().upper()
     if not code:
-        return CheckOutcome(CheckResult("company.credit_code", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(CREDIT_CODE_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("未申报统一社会信用代码", "no credit code declared")))
     if credit_code_valid(code):
-        return CheckOutcome(CheckResult("company.credit_code", CheckStatus.OK, ctx.t("校验位正确", "checksum valid"),
+        return CheckOutcome(CheckResult(CREDIT_CODE_CHECK_ID, CheckStatus.OK, ctx.t("校验位正确", "checksum valid"),
                                         actual=code))
     url = ctx.profile.site.start_urls[0] if ctx.profile.site.start_urls else (ctx.profile.source or "site.yaml")
     expected = code[:17] + (credit_check_char(code[:17]) or "?") if len(code) >= 17 else ctx.t("18 位代码", "18 characters")
-    finding = Finding(rule="CMP003", category="icp", severity=Severity.WARNING, url=url,
+    finding = Finding(rule="CMP003", category=Category.ICP.value, severity=Severity.WARNING, url=url,
                       message=ctx.t(f"配置文件中的统一社会信用代码无效：{code}", f"the profile's credit code is invalid: {code}"),
                       basis=BASIS_CODE, expected=expected, actual=code)
-    return CheckOutcome(CheckResult("company.credit_code", CheckStatus.FAIL, finding.message, expected=expected, actual=code),
+    return CheckOutcome(CheckResult(CREDIT_CODE_CHECK_ID, CheckStatus.FAIL, finding.message, expected=expected, actual=code),
                         [finding])

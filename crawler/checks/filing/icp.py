@@ -19,7 +19,9 @@ from crawler.checks.filing.icp_evidence import HomepageEvidence, host_of
 from crawler.checks.filing.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
                                         province_code_mismatch)
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+HOMEPAGES_CHECK_ID = "icp.homepages"
 
 MIIT_HOSTS = frozenset({"beian.miit.gov.cn"})
 DEAD_MIIT_HOSTS = frozenset({"www.miitbeian.gov.cn", "miitbeian.gov.cn", "www.miibeian.gov.cn", "miibeian.gov.cn"})
@@ -30,18 +32,27 @@ BASIS_FILING = "《非经营性互联网信息服务备案管理办法》第十�
 BASIS_LICENCE = "《互联网信息服务管理办法》第十二条"
 BASIS_PSB = "《计算机信息网络国际联网安全保护管理办法》第十二条（公安备案，unverified）"
 
-# Problem name -> (rule offset within the kind's block, severity, zh, en).
+# Problem name -> (severity, zh, en).
 _PROBLEMS = {
-    "format": (4, Severity.ERROR, "格式不正确", "the number's format is invalid"),
-    "spaces": (5, Severity.WARNING, "中含有空格", "the number contains spaces"),
-    "no_hao": (6, Severity.WARNING, "缺少“号”字", "the number lacks the trailing 号"),
-    "label": (7, Severity.WARNING, "的标识写法不正确", "the number has a wrong label"),
-    "placeholder": (8, Severity.ERROR, "是模板占位符", "the number is a template placeholder"),
+    "format": (Severity.ERROR, "格式不正确", "the number's format is invalid"),
+    "spaces": (Severity.WARNING, "中含有空格", "the number contains spaces"),
+    "no_hao": (Severity.WARNING, "缺少“号”字", "the number lacks the trailing 号"),
+    "label": (Severity.WARNING, "的标识写法不正确", "the number has a wrong label"),
+    "placeholder": (Severity.ERROR, "是模板占位符", "the number is a template placeholder"),
 }
-_KIND = {  # kind -> (rule block start, zh name, en name, basis, correct form)
-    "filing": (0, "ICP备案号", "ICP filing number", BASIS_FILING, "京ICP备12345678号-1"),
-    "licence": (20, "经营许可证编号", "ICP licence number", BASIS_LICENCE, "京B2-20201234 / 京ICP证123456号"),
-    "psb": (40, "公安备案号", "PSB filing number", BASIS_PSB, "京公网安备11010802012345号"),
+# (kind, problem) -> rule id, written out so that every id can be found with grep.
+_PROBLEM_RULES = {
+    ("filing", "format"): "ICP004", ("filing", "spaces"): "ICP005", ("filing", "no_hao"): "ICP006",
+    ("filing", "label"): "ICP007", ("filing", "placeholder"): "ICP008",
+    ("licence", "format"): "ICP024", ("licence", "spaces"): "ICP025", ("licence", "no_hao"): "ICP026",
+    ("licence", "label"): "ICP027", ("licence", "placeholder"): "ICP028",
+    ("psb", "format"): "ICP044", ("psb", "spaces"): "ICP045", ("psb", "no_hao"): "ICP046",
+    ("psb", "label"): "ICP047", ("psb", "placeholder"): "ICP048",
+}
+_KIND = {  # kind -> (zh name, en name, basis, correct form)
+    "filing": ("ICP备案号", "ICP filing number", BASIS_FILING, "京ICP备12345678号-1"),
+    "licence": ("经营许可证编号", "ICP licence number", BASIS_LICENCE, "京B2-20201234 / 京ICP证123456号"),
+    "psb": ("公安备案号", "PSB filing number", BASIS_PSB, "京公网安备11010802012345号"),
 }
 _CODE_IN_LINK = re.compile(r"(?:recordcode|code)=([0-9A-Za-z]+)")
 _IMG_FILING = re.compile(r"icp|beian|备案", re.I)
@@ -49,13 +60,13 @@ _IMG_PSB = re.compile(r"公网安备|公安备案|gongan|gaba|police|ghs", re.I)
 _SCRIPT_FILING = re.compile(r"ICP\s*备|beian\.miit\.gov\.cn|miitbeian|miibeian", re.I)
 _SCRIPT_PSB = re.compile(r"公网安备|beian\.mps\.gov\.cn|beian\.gov\.cn/portal", re.I)
 
-STATE_CHECKED = "icp.homepages"      # declared host -> URL of the homepage that was checked for it
-STATE_JUDGED = "icp.judged"          # hosts whose homepage footer was read (once each)
-STATE_UNUSABLE = "icp.unusable"      # host -> (URL, status, error) of a homepage that failed or was not HTML
+@dataclasses.dataclass
+class HomepagesSeen:
+    """What the footer check keeps across pages, for `check_homepages_seen`."""
 
-
-def _rule(n: int) -> str:
-    return f"ICP{n:03d}"
+    checked: dict[str, str] = dataclasses.field(default_factory=dict)   # declared host -> URL of the homepage checked for it
+    judged: set[str] = dataclasses.field(default_factory=set)           # hosts whose homepage footer was read (once each)
+    unusable: dict[str, tuple[str, int, str]] = dataclasses.field(default_factory=dict)   # host -> (URL, status, error)
 
 
 def _differs_from_declared(hp: HomepageEvidence, real: list[Number], declared: Number | None, rule: str, zh: str, en: str,
@@ -70,15 +81,15 @@ def _differs_from_declared(hp: HomepageEvidence, real: list[Number], declared: N
 
 def _report_problems(hp: HomepageEvidence, n: Number, declared: Number | None) -> bool:
     """Format findings for one shown number; True when it is a placeholder (not the declared number)."""
-    block, zh_name, en_name, basis, correct = _KIND[n.kind]
+    zh_name, en_name, basis, correct = _KIND[n.kind]
     # A digits-only look-alike (12345678) equal to the declared number is that number; X's never are.
     placeholder = "placeholder" in n.problems and (is_template(n.digits) or not (declared and n.same_as(declared)))
     for problem in n.problems:
         if problem == "placeholder" and not placeholder:
             continue
-        offset, severity, zh, en = _PROBLEMS[problem]
+        severity, zh, en = _PROBLEMS[problem]
         zh_detail, en_detail = n.detail if problem == "format" and n.detail[0] else ("", "")
-        hp.add(_rule(block + offset), severity, f"{zh_name}{zh}{'（' + zh_detail + '）' if zh_detail else ''}：{n.shown}",
+        hp.add(_PROBLEM_RULES[n.kind, problem], severity, f"{zh_name}{zh}{'（' + zh_detail + '）' if zh_detail else ''}：{n.shown}",
                f"{en_name}: {en}{' (' + en_detail + ')' if en_detail else ''}: {n.shown}", basis=basis,
                expected=declared.shown if declared and problem == "placeholder" else correct,
                actual=n.shown, match=n.shown, context=hp.context(n))
@@ -244,16 +255,16 @@ def check_homepage_filing(page: Page, ctx: AuditContext) -> Iterable[Finding]:
         # A failed download carries no homepage mark; a declared domain's root that failed is still
         # worth naming in the final check (with the error) instead of "never fetched".
         if page.status == 0 and urlsplit(page.url).path in ("", "/") and host in ctx.profile.domains:
-            ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
-                host, (page.url, 0, page.headers.get("x-siteaudit-error", "")))
+            ctx.scratch(HomepagesSeen).unusable.setdefault(
+                host, (page.url, 0, page.error))
         return []
     parsed = parse(page)
     if parsed is None or page.status >= 400 or page.status == 0:
-        ctx.state.setdefault(STATE_UNUSABLE, {}).setdefault(
-            host, (page.url, page.status, page.headers.get("x-siteaudit-error", "")))
+        ctx.scratch(HomepagesSeen).unusable.setdefault(
+            host, (page.url, page.status, page.error))
         return []
-    covered = ctx.state.setdefault(STATE_CHECKED, {})
-    judged = ctx.state.setdefault(STATE_JUDGED, set())
+    covered = ctx.scratch(HomepagesSeen).checked
+    judged = ctx.scratch(HomepagesSeen).judged
     # A declared domain that redirects here is judged by this page (apex → www is the usual case).
     for earlier in page.redirects:
         covered.setdefault(host_of(earlier), page.url)
@@ -295,7 +306,7 @@ def _unreadable_declarations(ctx: AuditContext) -> list[Finding]:
         if value and parse_declared(kind, value) is None:
             where = ctx.profile.source or "site.yaml"
             findings.append(Finding(
-                rule="ICP051", category="icp", severity=Severity.WARNING,
+                rule="ICP051", category=Category.ICP.value, severity=Severity.WARNING,
                 url=ctx.profile.site.start_urls[0] if ctx.profile.site.start_urls else where,
                 message=ctx.t(f"{where}: {field} 的值无法识别，未与页面比对：{value}",
                               f"{where}: {field} is not a number this check can read; not compared: {value}"),
@@ -305,8 +316,8 @@ def _unreadable_declarations(ctx: AuditContext) -> list[Finding]:
 
 def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
     """每个申报域名的首页都已检查备案信息"""
-    checked = ctx.state.get(STATE_CHECKED, {})
-    unusable = ctx.state.get(STATE_UNUSABLE, {})
+    checked = ctx.scratch(HomepagesSeen).checked
+    unusable = ctx.scratch(HomepagesSeen).unusable
     findings: list[Finding] = []
     start_urls = {(host_of(u)): u for u in ctx.profile.site.start_urls}
     first = urlsplit(ctx.profile.site.start_urls[0]) if ctx.profile.site.start_urls else None
@@ -332,7 +343,7 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
         else:
             actual = ctx.t("首页未被抓取（无法访问或未爬到）", "the homepage was never fetched (down or not crawled)")
         findings.append(Finding(
-            rule="ICP050", category="icp", severity=Severity.WARNING, url=url,
+            rule="ICP050", category=Category.ICP.value, severity=Severity.WARNING, url=url,
             message=ctx.t(f"申报域名 {domain} 的首页未能检查备案信息", f"the filing details of {domain}'s homepage were not checked"),
             where="footer", basis=BASIS_FILING, expected=ctx.t("首页可访问并展示备案号", "a reachable homepage showing the number"),
             actual=actual))
@@ -340,9 +351,9 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
                                                  "title": None})
     findings += _unreadable_declarations(ctx)
     if missing:
-        result = CheckResult("icp.homepages", CheckStatus.FAIL, ctx.t(f"{len(missing)} 个申报域名的首页未检查：{'、'.join(missing)}",
+        result = CheckResult(HOMEPAGES_CHECK_ID, CheckStatus.FAIL, ctx.t(f"{len(missing)} 个申报域名的首页未检查：{'、'.join(missing)}",
                                                                    f"{len(missing)} declared homepages not checked: {', '.join(missing)}"),
                              expected=", ".join(ctx.profile.domains), actual=", ".join(sorted(checked)))
     else:
-        result = CheckResult("icp.homepages", CheckStatus.OK, ctx.t(f"已检查 {len(checked)} 个首页", f"{len(checked)} homepages checked"))
+        result = CheckResult(HOMEPAGES_CHECK_ID, CheckStatus.OK, ctx.t(f"已检查 {len(checked)} 个首页", f"{len(checked)} homepages checked"))
     return CheckOutcome(result, findings)

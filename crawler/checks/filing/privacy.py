@@ -10,13 +10,16 @@ linked policy was never fetched, PRV004 a personal-data form without a policy li
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Iterable
 from urllib.parse import urldefrag, urljoin
 
 from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, element_text, parse
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+POLICY_CHECK_ID = "privacy.policy"
 
 BASIS = "《中华人民共和国个人信息保护法》第十七条"
 _POLICY_TEXT = re.compile(r"隐私政策|隐私条款|隐私声明|隐私保护|隐私协议|隐私指引|隐私说明|隐私权|个人信息保护|privacy", re.I)
@@ -46,9 +49,13 @@ ELEMENTS = (
     ("撤回同意", "撤回同意", "withdrawing consent", re.compile(r"撤回")),
     ("注销", "注销账号", "closing the account", re.compile(r"注销")),
 )
-STATE_LINKS = "privacy.policy_links"   # policy URL -> homepage URL that links to it
-STATE_POLICIES = "privacy.policies"    # policy URL -> missing element names
-STATE_BROKEN = "privacy.broken"        # policy URL -> HTTP status (0: download failed) when it did not answer
+@dataclass
+class PoliciesSeen:
+    """What the privacy checks keep across pages, for `check_privacy_policies`."""
+
+    links: dict[str, str] = field(default_factory=dict)      # policy URL -> homepage URL that links to it
+    policies: dict[str, list[str]] = field(default_factory=dict)   # policy URL -> missing element names
+    broken: dict[str, int] = field(default_factory=dict)     # policy URL -> HTTP status (0: failed) when it did not answer
 _MAX_POLICIES = 20
 
 
@@ -99,8 +106,8 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """隐私政策：首页链接、个人信息表单链接"""
     if page.status >= 400 or page.status == 0:
         url = urldefrag(page.url)[0]
-        if url in ctx.state.get(STATE_LINKS, {}):   # only policy pages: the set stays small
-            ctx.state.setdefault(STATE_BROKEN, {}).setdefault(url, page.status)
+        if url in ctx.scratch(PoliciesSeen).links:   # only policy pages: the set stays small
+            ctx.scratch(PoliciesSeen).broken.setdefault(url, page.status)
         return []
     if not page.text:
         return []
@@ -111,17 +118,17 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     has_form = "<form" in page.text.lower()
     # Links are only needed on homepages and on pages with forms.
     links_here = policy_links(parsed, page.url) if page.is_homepage or has_form else []
-    known = ctx.state.setdefault(STATE_LINKS, {})
+    known = ctx.scratch(PoliciesSeen).links
     if page.is_homepage:
         if not links_here:
             found.append(Finding(
-                rule="PRV001", category="privacy", severity=Severity.WARNING, url=page.url,
+                rule="PRV001", category=Category.PRIVACY.value, severity=Severity.WARNING, url=page.url,
                 message=ctx.t("首页没有指向隐私政策的链接", "the homepage does not link to a privacy policy"),
                 where="footer", basis=BASIS, expected=ctx.t("“隐私政策”链接", "a 隐私政策 link"),
                 actual=ctx.t("未找到", "not found")))
         for url in links_here:
             known.setdefault(url, page.url)
-    policies = ctx.state.setdefault(STATE_POLICIES, {})
+    policies = ctx.scratch(PoliciesSeen).policies
     if _is_policy_page(page, parsed, known) and len(policies) < _MAX_POLICIES:
         policies.setdefault(urldefrag(page.url)[0], missing_elements(parsed.index.text))
     if not links_here and has_form:
@@ -129,7 +136,7 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
             fields = _personal_inputs(form)
             if fields and not _POLICY_TEXT.search(element_text(form)):
                 found.append(Finding(
-                    rule="PRV004", category="privacy", severity=Severity.WARNING, url=page.url,
+                    rule="PRV004", category=Category.PRIVACY.value, severity=Severity.WARNING, url=page.url,
                     message=ctx.t("收集个人信息的表单所在页面没有隐私政策链接",
                                   "a form collecting personal data is on a page without a privacy policy link"),
                     where="body", basis=BASIS, match=fields[0], context=f"{parsed.path(form)}: {', '.join(fields[:6])}",
@@ -141,16 +148,16 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
 
 def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
     """隐私政策内容：个人信息保护法第十七条要求的告知事项"""
-    links = ctx.state.get(STATE_LINKS, {})
-    policies = ctx.state.get(STATE_POLICIES, {})
+    links = ctx.scratch(PoliciesSeen).links
+    policies = ctx.scratch(PoliciesSeen).policies
     names = {name: (zh, en) for name, zh, en, _ in ELEMENTS}
     findings: list[Finding] = []
-    broken = ctx.state.get(STATE_BROKEN, {})
+    broken = ctx.scratch(PoliciesSeen).broken
     for url in dict.fromkeys([*links, *policies]):
         if url not in policies and url in broken:
             status = broken[url]
             findings.append(Finding(
-                rule="PRV003", category="privacy", severity=Severity.WARNING, url=url,
+                rule="PRV003", category=Category.PRIVACY.value, severity=Severity.WARNING, url=url,
                 message=ctx.t(f"首页链接的隐私政策页面无法打开（HTTP {status}）",
                               f"the privacy policy linked from the homepage does not open (HTTP {status})"),
                 where="body", basis=BASIS, expected=ctx.t("可访问的隐私政策页面", "a reachable policy page"),
@@ -158,7 +165,7 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
             continue
         if url not in policies:
             findings.append(Finding(
-                rule="PRV003", category="privacy", severity=Severity.INFO, url=url,
+                rule="PRV003", category=Category.PRIVACY.value, severity=Severity.INFO, url=url,
                 message=ctx.t("首页链接的隐私政策页面未被抓取，无法检查其内容",
                               "the privacy policy linked from the homepage was not fetched; its content is unchecked"),
                 where="body", basis=BASIS, expected=ctx.t("可访问的隐私政策页面", "a reachable policy page"),
@@ -169,7 +176,7 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
             zh = "、".join(names[m][0] for m in missing)
             en = ", ".join(names[m][1] for m in missing)
             findings.append(Finding(
-                rule="PRV002", category="privacy", severity=Severity.WARNING, url=url,
+                rule="PRV002", category=Category.PRIVACY.value, severity=Severity.WARNING, url=url,
                 message=ctx.t(f"隐私政策缺少个人信息保护法第十七条要求的告知事项：{zh}",
                               f"the privacy policy does not state what PIPL §17 requires: {en}"),
                 where="body", basis=BASIS, expected="、".join(n[0] for n in names.values()),
@@ -178,4 +185,4 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
     if not links and not policies:
         status = CheckStatus.SKIPPED
     detail = ctx.t(f"检查了 {len(policies)} 份隐私政策", f"{len(policies)} privacy policies read")
-    return CheckOutcome(CheckResult("privacy.policy", status, detail), findings)
+    return CheckOutcome(CheckResult(POLICY_CHECK_ID, status, detail), findings)

@@ -10,7 +10,7 @@ Rule ids: SCP001 … SCP008, one per kind of service.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import ahocorasick
@@ -19,7 +19,9 @@ from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, element_text, parse
 from crawler.checks.filing.icp_numbers import PROVINCES
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+CHECK_ID = "scope"
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,12 @@ _NAV = re.compile(r"nav|menu", re.I)
 _BUTTONISH = re.compile(r"btn|button", re.I)
 _MAX_TEXT = 40          # a link or button text longer than this is prose, not a call to action
 _MAX_FINDINGS = 5       # per host and service: the same nav on every page is one problem
-STATE_SIGNALS = "scope.signals"     # (host, rule) -> list of (url, where, term, context)
-STATE_LICENCES = "scope.licences"   # host -> set of rules whose licence was shown
+@dataclass
+class ScopeSeen:
+    """What the scope check keeps across pages, for `check_scope`."""
+
+    signals: dict[tuple[str, str], list] = field(default_factory=dict)   # (host, rule) -> [(url, where, term, context)]
+    licences: dict[str, set[str]] = field(default_factory=dict)          # host -> rules whose licence was shown
 
 
 def _automaton() -> ahocorasick.Automaton:
@@ -128,13 +134,13 @@ def collect_scope(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     shown = ({s.rule for s in SERVICES if s.evidence.search(page.text)}
              if any(anchor in page.text for anchor in _EVIDENCE_ANCHORS) else set())
     if shown:
-        ctx.state.setdefault(STATE_LICENCES, {}).setdefault(page.host, set()).update(shown)
+        ctx.scratch(ScopeSeen).licences.setdefault(page.host, set()).update(shown)
     if not hits:
         return []
     parsed = parse(page)
     if parsed is None:
         return []
-    signals = ctx.state.setdefault(STATE_SIGNALS, {})
+    signals = ctx.scratch(ScopeSeen).signals
     for where, text in _prominent(parsed):
         for _, term in _AUTO.iter(_LOOK_ALIKE.sub(lambda m: " " * len(m.group(0)), text)):
             for rule in _RULES_OF[term]:
@@ -146,9 +152,9 @@ def collect_scope(page: Page, ctx: AuditContext) -> Iterable[Finding]:
 
 def check_scope(ctx: AuditContext) -> CheckOutcome:
     """业务范围：提供需专项许可的服务时展示相应许可证编号"""
-    licences = ctx.state.get(STATE_LICENCES, {})
+    licences = ctx.scratch(ScopeSeen).licences
     findings: list[Finding] = []
-    for (host, rule), signals in sorted(ctx.state.get(STATE_SIGNALS, {}).items()):
+    for (host, rule), signals in sorted(ctx.scratch(ScopeSeen).signals.items()):
         if rule in licences.get(host, set()):
             continue
         service = _BY_RULE[rule]
@@ -165,7 +171,7 @@ def check_scope(ctx: AuditContext) -> CheckOutcome:
                 break
         for url, where, term, text in chosen:
             findings.append(Finding(
-                rule=rule, category="scope", severity=Severity.WARNING, url=url,
+                rule=rule, category=Category.SCOPE.value, severity=Severity.WARNING, url=url,
                 message=ctx.t(f"网站提供“{service.zh}”服务（{term}），但未展示{service.licence_zh}编号",
                               f"the site offers {service.en} ({term}) without showing the {service.licence_en} number"),
                 where={"title": "title", "nav": "header"}.get(where, "body"), match=term, context=text[:120],
@@ -175,4 +181,4 @@ def check_scope(ctx: AuditContext) -> CheckOutcome:
                                  f"obtain and show the {service.licence_en} number, or take the service down")))
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     detail = ctx.t(f"{len(findings)} 处需专项许可的服务未见许可证", f"{len(findings)} licensed services without a licence shown")
-    return CheckOutcome(CheckResult("scope", status, detail), findings)
+    return CheckOutcome(CheckResult(CHECK_ID, status, detail), findings)

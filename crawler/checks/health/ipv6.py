@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from crawler.checks.base import AuditContext
@@ -20,7 +21,16 @@ from crawler.page import Page
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
-PAGES_KEY = "ipv6.pages"
+CHECK_ID = "ipv6"
+PAGES_CHECK_ID = "ipv6.pages"
+
+
+
+@dataclass
+class PagesSeen:
+    """The crawled pages the IPv6 page check needs: (url, host, depth, referer, is_homepage)."""
+
+    pages: list[tuple[str, str, int, str, bool]] = field(default_factory=list)
 LEVELS = (2, 3)                # level-2 and level-3 pages: one and two clicks from a homepage (level 1)
 MIN_SHARE = 90.0               # percent of level-2/3 pages on IPv6 hosts below which we warn
 REQUEST_TIMEOUT_S = 5.0
@@ -103,7 +113,7 @@ def _zone_ns_ipv6(zone: str, ctx: AuditContext, deadline: Deadline) -> list[Find
 def check_ipv6(ctx: AuditContext) -> CheckOutcome:
     """IPv6 支持度（AAAA 记录、IPv6 访问）"""
     if not ctx.dns_enabled:
-        return CheckOutcome(CheckResult("ipv6", CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
+        return CheckOutcome(CheckResult(CHECK_ID, CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
     deadline = Deadline(ctx.budget_s)
     named = [t for t in targets(ctx) if not is_ip(t.domain)]
     done, _ = run_bounded(named, lambda t: _domain_ipv6(t, ctx, deadline), deadline)
@@ -120,7 +130,7 @@ def check_ipv6(ctx: AuditContext) -> CheckOutcome:
     ready = sorted(d for d, f in facts.items() if f["ipv6"])
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
     actual = f"IPv6: {', '.join(ready) or '-'} ({len(ready)}/{len(facts)})"
-    return CheckOutcome(CheckResult("ipv6", status, actual,
+    return CheckOutcome(CheckResult(CHECK_ID, status, actual,
                                     expected=ctx.t("每个申报域名都有 AAAA 记录并可通过 IPv6 访问",
                                                    "every declared domain has AAAA records and answers over IPv6"),
                                     actual=actual), findings, facts)
@@ -128,8 +138,8 @@ def check_ipv6(ctx: AuditContext) -> CheckOutcome:
 
 def collect_level_pages(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """PAGE_CHECK: remember each fetched page of the site (host, depth, referer, homepage?) for `check_ipv6_pages`."""
-    if page.host and page.status and page.headers.get("x-siteaudit-kind") != "external":
-        ctx.state.setdefault(PAGES_KEY, []).append((page.url, page.host, page.depth, page.referer, page.is_homepage))
+    if page.host and page.status and page.kind != "external":
+        ctx.scratch(PagesSeen).pages.append((page.url, page.host, page.depth, page.referer, page.is_homepage))
     return ()
 
 
@@ -159,12 +169,12 @@ def page_levels(pages: list[tuple[str, str, int, str, bool]]) -> dict[str, int]:
 
 def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
     """二、三级页面的 IPv6 支持率"""
-    pages = ctx.state.get(PAGES_KEY, [])
+    pages = ctx.scratch(PagesSeen).pages
     levels = page_levels(pages)
     by_level = {level: {url: host for url, host, *_ in pages if levels.get(url) == level} for level in LEVELS}
     if not ctx.dns_enabled or not any(by_level.values()):
         reason = ctx.t("没有二、三级页面", "no level-2/3 pages") if ctx.dns_enabled else ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")
-        return CheckOutcome(CheckResult("ipv6.pages", CheckStatus.SKIPPED, reason))
+        return CheckOutcome(CheckResult(PAGES_CHECK_ID, CheckStatus.SKIPPED, reason))
     deadline = Deadline(ctx.budget_s)
     resolver = dns_resolver(ctx.resolver, 3.0)
     hosts = sorted({host for at_level in by_level.values() for host in at_level.values()})
@@ -190,5 +200,5 @@ def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
                                                  f"{good}/{len(at_level)}; hosts without AAAA: {', '.join(missing)}"),
                                     match=f"level-{level}", context=first, basis=BASIS))
     status = CheckStatus.FAIL if findings else CheckStatus.OK
-    return CheckOutcome(CheckResult("ipv6.pages", status, "; ".join(parts),
+    return CheckOutcome(CheckResult(PAGES_CHECK_ID, status, "; ".join(parts),
                                     expected=f"≥ {MIN_SHARE:g}%", actual="; ".join(parts)), findings)

@@ -1,0 +1,100 @@
+"""What the crawl hands the final checks, as typed values (no string-keyed dicts).
+
+The spider and the downloader middlewares write a `CrawlRecord` (`ctx.crawl`); the final checks in
+`crawler/checks/crawl/` read it. State that only one check module keeps across pages (the filing
+checks' homepages, the privacy policies seen…) is a small dataclass in that module, reached with
+`ctx.scratch(TheClass)`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Listed:
+    """A count and the first few URLs, for evidence ("robots.txt excluded 120 pages: a, b, c …")."""
+
+    count: int = 0
+    urls: list[str] = field(default_factory=list)
+    limit: int = 50
+
+    def add(self, url: str) -> None:
+        self.count += 1
+        if len(self.urls) < self.limit:
+            self.urls.append(url)
+
+
+@dataclass
+class SitemapCoverage:
+    """The sitemaps found, the URLs they list, and how they agree with the links."""
+
+    sitemaps: list[str] = field(default_factory=list)
+    urls: int = 0
+    orphans: Listed = field(default_factory=Listed)     # listed, linked from no crawled page
+    unlisted: Listed = field(default_factory=Listed)    # crawled, missing from the sitemap
+
+
+@dataclass
+class Truncated:
+    """One URL pattern whose pages the pattern cap refused."""
+
+    refused: int = 0
+    example: str = ""
+
+
+@dataclass
+class Throttle:
+    """One host that answered 429/503 (with or without Retry-After)."""
+
+    status: int
+    url: str
+    retry_after: str = ""
+    responses: int = 0              # refusals seen
+    recovered: bool = False         # a later answer was not a refusal
+    gave_up: bool = False           # the host kept refusing: no more requests were sent
+    lost: int = 0                   # pages handed on as refused (LNK003)
+    skipped: int = 0                # requests not sent because the host was given up
+    url_is_bootstrap: bool = True   # `url` is robots.txt or a probe, not yet a page
+
+
+@dataclass(frozen=True)
+class RedirectChain:
+    """A redirect chain that ended at a page already handed on (kept for the final check)."""
+
+    redirects: tuple[str, ...]
+    url: str
+    referer: str = ""
+
+
+@dataclass(frozen=True)
+class NotFoundProbe:
+    """What a host answered for a path that cannot exist (the soft-404 probe)."""
+
+    status: int
+    url: str
+    signature: frozenset[int] = frozenset()
+
+
+@dataclass
+class CrawlRecord:
+    """What the crawl saw beyond its pages: why it ended and what it did not audit."""
+
+    finish_reason: str = "finished"        # finished | page_limit | time_limit | interrupted
+    robots_excluded: Listed = field(default_factory=Listed)
+    sitemap: SitemapCoverage = field(default_factory=SitemapCoverage)
+    truncated: dict[str, Truncated] = field(default_factory=dict)   # URL pattern -> refused
+    pattern_cap: int | None = None
+    depth_ignored: int = 0                 # links past crawl.max_depth
+    throttled: dict[str, Throttle] = field(default_factory=dict)    # host -> refusals
+    crawl_delay: dict[str, float] = field(default_factory=dict)     # host -> robots.txt Crawl-delay honoured
+    redirect_chains: list[RedirectChain] = field(default_factory=list)
+    probes: dict[str, NotFoundProbe] = field(default_factory=dict)  # host -> soft-404 probe answer
+
+
+@dataclass(frozen=True)
+class PageCheckError:
+    """A page check that crashed: on how many pages, the first of them, and the error."""
+
+    pages: int
+    url: str
+    error: str
