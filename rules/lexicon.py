@@ -83,11 +83,6 @@ def read_list(path: Path) -> WordList:
     return WordList(path.stem, tuple(words), tuple(patterns), tuple(flag), tuple(passing), file)
 
 
-def list_paths() -> list[Path]:
-    """Every bundled lexicon and frame file (their stamps key the compiled rule-set cache)."""
-    return sorted(LEXICON_DIR.glob("*.txt")) + sorted(FRAME_DIR.glob("*.txt"))
-
-
 @lru_cache(maxsize=None)
 def lexicon(name: str) -> WordList:
     """The bundled lexicon `name`; RuleError when there is none."""
