@@ -30,7 +30,11 @@ _NFKC_SUSPECT = re.compile("[^\x00-\x7f\u4e00-\u9fff\u3001\u3002\u201c\u201d\u20
 # they end sentences and clauses, and the matcher needs them.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
 SEPARATORS = " \t\r\u00a0\u3000._*\\-~|/\\\\'\"`^+=#@·•・‧∙◦—–―‐"
-_DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+")
+# A pinyin reading printed after a character, as some sites annotate traditional text (數(shù)據(jù)顯示):
+# a syllable with its tone mark, in brackets. It is a reading aid, not text: dropped like a separator.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+RUBY = "(?<=[\u4e00-\u9fff])[(（][a-zü]{0,5}[" + _TONED + "][a-zü]{0,5}[)）]"
+_DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)
 
 # A private-use character that html.py puts where a block-level tag was: a sentence boundary.
 BOUNDARY = "\ue000"
