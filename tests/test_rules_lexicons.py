@@ -101,3 +101,37 @@ def test_bad_word_list_names_file_and_line(tmp_path):
     empty.write_text("词\n", encoding="utf-8")
     with pytest.raises(RuleError, match="flag"):
         read_list(empty)
+
+
+def test_context_distinct_must_be_a_whole_number(tmp_path):
+    pack = tmp_path / "p.yaml"
+    pack.write_text("""family: demo
+rules:
+  - id: ZZ302
+    category: prohibited
+    severity: error
+    basis: x
+    message: 测试
+    message_en: test
+    terms: [甲乙, 丙丁]
+    context: {distinct: many}
+    examples: {flag: [a], pass: [b]}
+""", encoding="utf-8")
+    with pytest.raises(RuleError, match="distinct"):
+        load_rules(packs=[], extra=[pack])
+
+
+def test_distinct_counts_different_phrases_of_the_rule(rs):
+    # One stock phrase is a word; three of them chained in a title is spam.
+    assert not [f for f in rs.check("国产精品茶叶，在线观看制茶过程") if f.rule == "PR105"]
+    assert [f for f in rs.check("久久精品国产_亚洲一区二区_在线观看") if f.rule == "PR105"]
+
+
+def test_ruby_readings_are_dropped_and_findings_show_the_text_as_written(rs):
+    found = [f for f in rs.check("實測數(shù)據(jù)顯示，溫度高3-5℃") if f.rule == "CI101"]
+    assert found and found[0].match == "實測數(shù)據(jù)顯示"
+
+
+def test_english_terms_match_whole_words_only(rs):
+    assert [f.rule for f in rs.check("Our herbal tea cures insomnia") if f.severity.rank >= 2] == ["EN102"]
+    assert not [f for f in rs.check("The secure insomniac app") if f.rule == "EN102"]
