@@ -113,7 +113,8 @@ class Matcher:
         self._exc_by_term = {(i, key): tuple(e for e in self._exceptions[i] if key in e)
                              for key, idx in table.items() for i in idx}
         # context.distinct: the rule's terms, to count how many different ones a sentence holds.
-        self._distinct = {r.id: tuple(sorted({normalize_term(t) for t in r.terms} - {""}))
+        self._distinct = {r.id: tuple(sorted({normalize_term(t) for t in r.terms} - {""}
+                                             | {w for w in r.context.distinct_words if not _is_regex_word(w)}))
                           for r in self.rules if r.context.distinct}
         self.segmenter = Segmenter(words)
         # Banned words written by sound (zui好, 第yi, 唯1, 醉好): rules/sound.py, rules/lexicons/sound_terms.txt.
@@ -376,6 +377,10 @@ def _distinct(sentence: str, terms: tuple[str, ...]) -> int:
     """How many different `terms` occur in `sentence` (a term inside a longer one found counts once)."""
     found = [t for t in terms if t in sentence and (not t.isascii() or _ascii_word_in(sentence, t))]
     return sum(1 for t in found if not any(t != u and t in u for u in found))
+
+
+def _is_regex_word(word: str) -> bool:
+    return len(word) > 2 and word[0] == "/" and word[-1] == "/"
 
 
 def _ascii_word_in(sentence: str, word: str) -> bool:

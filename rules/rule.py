@@ -23,7 +23,8 @@ class Context:
     dated, sourced figure (特殊化妆品注册证, 国食健注G…, 截至…（来源：…）), so it is a disclosure to
     keep evidence for rather than a promise. `distinct`: the hit counts only when at least this many
     different terms of the rule occur in its sentence (stock-phrase chains of injected spam: one
-    精品 is a word, 精品…国产…久久…在线观看 is a spam title).
+    精品 is a word, 精品…国产…久久…在线观看 is a spam title); `distinct_words` are everyday words that
+    count towards it without being searched for on their own (国产, 在线观看).
     """
 
     prev: tuple[str, ...] = ()
@@ -39,6 +40,7 @@ class Context:
     sourced: str = "ignore"  # a figure or ranking attributed to a named source (rules/frames/sourced.txt)
     disclosure: tuple[str, ...] = ()
     distinct: int = 0  # the hit counts only with this many distinct terms of the rule in its sentence
+    distinct_words: tuple[str, ...] = ()  # more words counted towards `distinct` (not searched for alone)
 
 
 @dataclass(frozen=True)

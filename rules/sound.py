@@ -19,8 +19,6 @@ DIGITS = {"0": ("ling",), "1": ("yi", "yao"), "2": ("er", "liang"), "3": ("san",
           "6": ("liu",), "7": ("qi",), "8": ("ba",), "9": ("jiu",)}
 DIGIT_CHARS = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "七", "8": "八", "9": "九"}
 _CJK = re.compile("[\u4e00-\u9fff]")
-# A line needs a look only when a letter or digit touches a Chinese character, or a sound-alike occurs.
-_MIXED = re.compile("[\u4e00-\u9fff][a-z0-9]|[a-z0-9][\u4e00-\u9fff]")
 MAX_SYLLABLE = 6
 
 
@@ -66,16 +64,53 @@ class SoundMatcher:
                 self.sound[c] = tuple(dict.fromkeys(_toneless(r) for r in rs))
         self.syllables = frozenset(_toneless(r) for rs in table.values() for r in rs)
         self.max_len = max(map(len, self.terms), default=0)
-        self._trigger = re.compile("[" + "".join(sorted(self.alike)) + "]") if self.alike else None
+        # Every watched word with one character replaced by a sound-alike (醉好 for 最好): a line without
+        # letters or digits next to Chinese is scanned for these only, by one automaton.
+        variants: dict[str, str] = {}
+        for term in self.terms:
+            for k, c in enumerate(term):
+                for alt, meant in self.alike.items():
+                    if c in meant:
+                        variants.setdefault(term[:k] + alt + term[k + 1:], term)
+        self.variants = variants
+        self._keys = sorted(variants)
+        self._automaton = None  # built on first use (ahocorasick-rs objects do not pickle)
+        # A letter or digit touching a watched or sound-alike character (zui好, 唯1; not 2019年, iPhone手机).
+        watched = "".join(sorted(self.sound))
+        self._touch = re.compile(f"[{watched}](?:[a-z]|[0-9](?![0-9.]))|(?:[a-z]|(?<![0-9.])[0-9])[{watched}]"
+                                 ) if watched else None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_automaton"] = None
+        return state
 
     def rewrite(self, text: str, token_bounds) -> Rewrite | None:
         """`text` with watched words written by sound put back as the words, or None when there are none.
-        `token_bounds(text)` gives the jieba token boundaries of the text as written."""
-        if not self.terms or not (_MIXED.search(text) or (self._trigger and self._trigger.search(text))):
+        `token_bounds(text)` gives the jieba token boundaries of the text as written (asked only when a
+        sound-alike character is found)."""
+        if not self.terms:
             return None
-        units = self._units(text)
+        bounds: list[set[int]] = []
+
+        def line_bounds() -> set[int]:
+            if not bounds:
+                bounds.append(token_bounds(text))
+            return bounds[0]
+
+        out = self._alikes(text, line_bounds)
+        # Letters and lone digits touching Chinese: read by sound around each place only.
+        starts = [m.start() for m in self._touch.finditer(text)] if self._touch else []
+        if starts:
+            reach = 4 * MAX_SYLLABLE
+            for w0, w1 in _merge((max(0, p - reach), min(len(text), p + reach + 2)) for p in starts):
+                out.extend(self._mixed(text, w0, w1))
+        return _apply(text, out)
+
+    def _mixed(self, text: str, w0: int, w1: int) -> list[tuple[int, int, str]]:
+        """Replacements in text[w0:w1] for watched words written with letters or digits (zui好, 唯1)."""
+        units = [(a + w0, b + w0, kind, r) for a, b, kind, r in self._units(text[w0:w1])]
         out: list[tuple[int, int, str]] = []  # (start, end, replacement) in text
-        bounds = None
         k = 0
         while k < len(units):
             found = None
@@ -83,23 +118,13 @@ class SoundMatcher:
                 span = units[k:k + n]
                 if any(span[j][1] != span[j + 1][0] for j in range(n - 1)):
                     continue  # units must touch: 最 好 across other characters is not a word
+                if all(u[2] == "cjk" for u in span):
+                    continue  # sound-alike characters only: the variants' automaton judges those
                 term = self._term(span)
                 if term is None:
                     continue
-                written = "".join(text[u[0]:u[1]] for u in span)
-                if written == term:
-                    break  # the word as written: the matcher sees it anyway
                 if not any(u[2] == "cjk" and text[u[0]] == c for u, c in zip(span, term)):
-                    continue  # nothing of the word as written: zuihao alone, 醉豪 alone
-                if all(u[2] == "cjk" for u in span):
-                    # Sound-alike characters only: one substituted, on the line's own token boundaries.
-                    subs = [j for j, (u, c) in enumerate(zip(span, term)) if text[u[0]] != c]
-                    if len(subs) != 1 or term[subs[0]] not in self.alike.get(text[span[subs[0]][0]], ()):
-                        continue
-                    if bounds is None:
-                        bounds = token_bounds(text)
-                    if span[0][0] not in bounds or span[-1][1] not in bounds:
-                        continue
+                    continue  # nothing of the word as written: zuihao alone
                 found = (n, term)
                 break
             if found:
@@ -110,22 +135,24 @@ class SoundMatcher:
                 k += n
             else:
                 k += 1
-        if not out:
-            return None
-        parts, back, back_end = [], [], []
-        last = 0
-        for a, b, c in out:
-            parts.append(text[last:a])
-            back.extend(range(last, a))
-            back_end.extend(range(last + 1, a + 1))
-            parts.append(c)
-            back.append(a)
-            back_end.append(b)
-            last = b
-        parts.append(text[last:])
-        back.extend(range(last, len(text)))
-        back_end.extend(range(last + 1, len(text) + 1))
-        return Rewrite("".join(parts), back, back_end)
+        return out
+
+    def _alikes(self, text: str, line_bounds) -> list[tuple[int, int, str]]:
+        """Replacements for watched words with one sound-alike character (醉好), found by one automaton
+        over every such variant, kept where they sit on the line's own token boundaries."""
+        if not self._keys:
+            return []
+        if self._automaton is None:
+            import ahocorasick_rs
+
+            self._automaton = ahocorasick_rs.AhoCorasick(self._keys)
+        out = []
+        for n, a, b in self._automaton.find_matches_as_indexes(text):
+            bounds = line_bounds()
+            if a in bounds and b in bounds:
+                term = self.variants[self._keys[n]]
+                out.extend((a + k, a + k + 1, c) for k, c in enumerate(term) if text[a + k] != c)
+        return out
 
     def _term(self, span) -> str | None:
         for key in _product([sorted(u[3]) for u in span]):
@@ -175,6 +202,39 @@ class SoundMatcher:
                 if rest is not None:
                     return [head, *rest]
         return None
+
+
+def _merge(spans):
+    """Overlapping [a, b) spans merged, in order."""
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [tuple(x) for x in out]
+
+
+def _apply(text: str, out: list[tuple[int, int, str]]) -> Rewrite | None:
+    """`text` with the replacements (start, end, character) made, and its map back."""
+    if not out:
+        return None
+    parts, back, back_end = [], [], []
+    last = 0
+    for a, b, c in sorted(set(out)):
+        if a < last:
+            continue  # overlapping variants: the first one wins
+        parts.append(text[last:a])
+        back.extend(range(last, a))
+        back_end.extend(range(last + 1, a + 1))
+        parts.append(c)
+        back.append(a)
+        back_end.append(b)
+        last = b
+    parts.append(text[last:])
+    back.extend(range(last, len(text)))
+    back_end.extend(range(last + 1, len(text) + 1))
+    return Rewrite("".join(parts), back, back_end)
 
 
 _TONE_MARKS = {"\u0304": "1", "\u0301": "2", "\u030c": "3", "\u0300": "4"}
