@@ -20,6 +20,7 @@ DIGITS = {"0": ("ling",), "1": ("yi", "yao"), "2": ("er", "liang"), "3": ("san",
 DIGIT_CHARS = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "七", "8": "八", "9": "九"}
 _CJK = re.compile("[\u4e00-\u9fff]")
 MAX_SYLLABLE = 6
+_ALNUM = re.compile("[a-z]+|[0-9]+")
 
 
 @dataclass
@@ -75,10 +76,6 @@ class SoundMatcher:
         self.variants = variants
         self._keys = sorted(variants)
         self._automaton = None  # built on first use (ahocorasick-rs objects do not pickle)
-        # A letter or digit touching a watched or sound-alike character (zui好, 唯1; not 2019年, iPhone手机).
-        watched = "".join(sorted(self.sound))
-        self._touch = re.compile(f"[{watched}](?:[a-z]|[0-9](?![0-9.]))|(?:[a-z]|(?<![0-9.])[0-9])[{watched}]"
-                                 ) if watched else None
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -91,6 +88,16 @@ class SoundMatcher:
         sound-alike character is found)."""
         if not self.terms:
             return None
+        if self._automaton is None and self._keys:
+            import ahocorasick_rs
+
+            self._automaton = ahocorasick_rs.AhoCorasick(self._keys, implementation=ahocorasick_rs.Implementation.DFA)
+        # The common line: no sound-alike variant, and no letter or lone digit touching a watched
+        # character (zui好, 唯1; not 2019年, iPhone手机): two scans in C and a look at a few runs.
+        alike = self._automaton.find_matches_as_indexes(text) if self._automaton is not None else ()
+        starts = self._touching(text)
+        if not alike and not starts:
+            return None
         bounds: list[set[int]] = []
 
         def line_bounds() -> set[int]:
@@ -98,14 +105,26 @@ class SoundMatcher:
                 bounds.append(token_bounds(text))
             return bounds[0]
 
-        out = self._alikes(text, line_bounds)
+        out = self._alikes(text, alike, line_bounds) if alike else []
         # Letters and lone digits touching Chinese: read by sound around each place only.
-        starts = [m.start() for m in self._touch.finditer(text)] if self._touch else []
         if starts:
             reach = 4 * MAX_SYLLABLE
             for w0, w1 in _merge((max(0, p - reach), min(len(text), p + reach + 2)) for p in starts):
                 out.extend(self._mixed(text, w0, w1))
         return _apply(text, out)
+
+    def _touching(self, text: str) -> list[int]:
+        """Starts of the letter runs and lone digits that touch a watched or sound-alike character."""
+        out = []
+        sound = self.sound
+        size = len(text)
+        for m in _ALNUM.finditer(text):
+            a, b = m.span()
+            if m.group()[0].isdigit() and (b - a > 1 or (a and text[a - 1] == ".") or (b < size and text[b] == ".")):
+                continue  # a number (2019年, 3.5倍), not a digit standing for a character
+            if (a and text[a - 1] in sound) or (b < size and text[b] in sound):
+                out.append(a)
+        return out
 
     def _mixed(self, text: str, w0: int, w1: int) -> list[tuple[int, int, str]]:
         """Replacements in text[w0:w1] for watched words written with letters or digits (zui好, 唯1)."""
@@ -137,17 +156,11 @@ class SoundMatcher:
                 k += 1
         return out
 
-    def _alikes(self, text: str, line_bounds) -> list[tuple[int, int, str]]:
+    def _alikes(self, text: str, found, line_bounds) -> list[tuple[int, int, str]]:
         """Replacements for watched words with one sound-alike character (醉好), found by one automaton
         over every such variant, kept where they sit on the line's own token boundaries."""
-        if not self._keys:
-            return []
-        if self._automaton is None:
-            import ahocorasick_rs
-
-            self._automaton = ahocorasick_rs.AhoCorasick(self._keys)
         out = []
-        for n, a, b in self._automaton.find_matches_as_indexes(text):
+        for n, a, b in found:
             bounds = line_bounds()
             if a in bounds and b in bounds:
                 term = self.variants[self._keys[n]]
