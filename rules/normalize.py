@@ -34,7 +34,8 @@ SEPARATORS = " \t\r\u00a0\u3000._*\\-~|/\\\\'\"`^+=#@·•・‧∙◦—–―�
 # a syllable with its tone mark, in brackets. It is a reading aid, not text: dropped like a separator.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 RUBY = "(?<=[\u4e00-\u9fff])[(（][a-zü]{0,5}[" + _TONED + "][a-zü]{0,5}[)）]"
-_DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)
+_DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+")
+_DROP_RUBY = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)  # for a text with a bracket only
 
 # A private-use character that html.py puts where a block-level tag was: a sentence boundary.
 BOUNDARY = "\ue000"
@@ -172,12 +173,13 @@ def normalize(text: str) -> Normalized:
     step = _t2s_same_length(_nfkc_lower(text))
     starts: list[int] = []
     dropped: list[int] = []
-    if not _DROP.search(step):
+    drop = _DROP_RUBY if ("(" in step or "（" in step) else _DROP
+    if not drop.search(step):
         return Normalized(text, step)
     parts: list[str] = []
     last = 0
     total = 0
-    for m in _DROP.finditer(step):
+    for m in drop.finditer(step):
         parts.append(step[last:m.start()])
         a, b = m.start(), m.end()
         if b - a == 1 and step[a] == "." and 0 < a and b < len(step) and step[a - 1].isdigit() and step[b].isdigit():

@@ -21,6 +21,7 @@ DIGIT_CHARS = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": 
 _CJK = re.compile("[\u4e00-\u9fff]")
 MAX_SYLLABLE = 6
 _ALNUM = re.compile("[a-z]+|[0-9]+")
+_LETTER_OR_LONE = re.compile("[a-z]|(?<![0-9.])[0-9](?![0-9.])")
 
 
 @dataclass
@@ -74,6 +75,11 @@ class SoundMatcher:
                     if c in meant:
                         variants.setdefault(term[:k] + alt + term[k + 1:], term)
         self.variants = variants
+        # A letter or digit touching a character of a watched word (zui好, 唯1): two-character keys that
+        # the matcher's own automaton looks for, so a line is looked at by sound only when one occurs.
+        chars = sorted({c for t in self.terms for c in t})
+        ascii_ = "abcdefghijklmnopqrstuvwxyz0123456789"
+        self.touch_keys = tuple(k for c in chars for x in ascii_ for k in (c + x, x + c))
         self._keys = sorted(variants)
         self._automaton = None  # built on first use (ahocorasick-rs objects do not pickle)
 
@@ -113,6 +119,10 @@ class SoundMatcher:
                 out.extend(self._mixed(text, w0, w1))
         return _apply(text, out)
 
+    def touches(self, text: str) -> bool:
+        """A letter or a lone digit touches a watched or sound-alike character somewhere in `text`."""
+        return _LETTER_OR_LONE.search(text) is not None and bool(self._touching(text))
+
     def _touching(self, text: str) -> list[int]:
         """Starts of the letter runs and lone digits that touch a watched or sound-alike character."""
         out = []
@@ -120,8 +130,11 @@ class SoundMatcher:
         size = len(text)
         for m in _ALNUM.finditer(text):
             a, b = m.span()
-            if m.group()[0].isdigit() and (b - a > 1 or (a and text[a - 1] == ".") or (b < size and text[b] == ".")):
-                continue  # a number (2019年, 3.5倍), not a digit standing for a character
+            if m.group()[0].isdigit():
+                if b - a > 1 or (a and text[a - 1] == ".") or (b < size and text[b] == "."):
+                    continue  # a number (2019年, 3.5倍), not a digit standing for a character
+            elif b - a > 3 * MAX_SYLLABLE or self._split(m.group()) is None:
+                continue  # not pinyin: 邮件至service@…, iso9001
             if (a and text[a - 1] in sound) or (b < size and text[b] in sound):
                 out.append(a)
         return out
