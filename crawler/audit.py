@@ -18,6 +18,9 @@ from typing import Any
 from crawler import __version__
 from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
+from crawler.checks.crawl.documents import check_document
+from crawler.checks.crawl.render import mark_rendered
+from crawler.documents import Document
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
@@ -110,6 +113,7 @@ class AuditSession:
         if page.text and page.is_html:
             findings.extend(self.ruleset.check_html(page.text, page.url))
         findings.extend(run_page_checks(page, self.ctx, self.check_counts))
+        findings = mark_rendered(page, findings)
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
             fresh = known is None
@@ -120,6 +124,10 @@ class AuditSession:
                 return self._store([], findings)
         # Resources and external links are status-checked, not crawled: findings, but no page entry.
         return self._store([page.to_record()] if page.kind == "page" else [], findings)
+
+    def process_document(self, document: Document) -> int:
+        """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
+        return self._store([], check_document(document, self.ruleset, self.ctx))
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)

@@ -139,6 +139,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "where_dns": ("DNS", "DNS"),
     "where_tls": ("TLS", "TLS"),
     "where_http": ("HTTP", "HTTP"),
+    "where_pdf": ("PDF 文档", "PDF document"),
+    "doc_page": ("第 {n} 页", "page {n}"),
+    "rendered_dom": ("渲染后页面（脚本生成）", "rendered page (built by script)"),
+    "rendered_page": ("已渲染", "rendered"),
     # finish reasons
     "reason_finished": ("正常完成", "finished"),
     "reason_page_limit": ("达到页面上限", "page limit reached"),
@@ -178,6 +182,8 @@ CHECK_GROUPS: dict[str, tuple[str, str]] = {
     "hygiene": ("网站安全配置", "Web hygiene"),
     "injected": ("被植入内容", "Injected content"),
     "company": ("企业信息", "Company details"),
+    "render": ("页面渲染（JavaScript）", "Rendering (JavaScript)"),
+    "documents": ("PDF 文档", "PDF documents"),
 }
 
 
