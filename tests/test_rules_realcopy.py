@@ -9,7 +9,7 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.88, 0.74, 0.04), "dev_2.tsv": (0.82, 0.58, 0.09)}
+FLOORS = {"dev_1.tsv": (0.88, 0.76, 0.035), "dev_2.tsv": (0.82, 0.62, 0.075)}
 
 
 def rows(name):
