@@ -306,7 +306,9 @@ class AuditRun:
         options, ctx = self.options, self.ctx
         self.store = store = Store.open(options.db or default_db())
         try:
-            self.jobdir = Path(store.path).parent / "jobs" / _slug(self.site) if options.resume else None
+            # --resume keeps the crawl queue beside a SQLite store, or beside the default one for a PostgreSQL URL
+            state_dir = Path(default_db() if "://" in store.path else store.path).parent
+            self.jobdir = state_dir / "jobs" / _slug(self.site) if options.resume else None
             resumed = resume_run(store, self.site, self.jobdir, ctx) if self.jobdir else None
             if resumed:
                 self.run_id, self.started, homepage_findings = resumed

@@ -6,8 +6,8 @@ check: `error` (the check crashed) is a JUnit error, `skipped` is skipped, `fail
 detail in system-out — the problems it found are failures in the page suites already, so the
 number of `<failure>` elements is exactly the number of findings.
 
-Written as a stream: pages and findings are both read in URL order and merged, one page's
-findings in memory at a time; a first pass counts the totals the root element carries.
+Written as a stream: findings are read in URL order, one page's findings in memory at a time,
+then the pages without findings; a first pass counts the totals the root element carries.
 """
 from __future__ import annotations
 
@@ -39,24 +39,29 @@ def body(value) -> str:
 
 
 def by_page(doc: dict) -> Iterator[tuple[str, float, list[dict]]]:
-    """(url, seconds, findings on it) for every page and every URL with findings, in URL order."""
-    pages = inputs.pages_by_url(doc)
-    found = inputs.findings_by_url(doc)
-    page = next(pages, None)
-    f = next(found, None)
-    while page is not None or f is not None:
-        candidates = [str(x["url"]) for x in (page, f) if x is not None]
-        url = min(candidates)
-        ms = 0.0
-        while page is not None and str(page["url"]) == url:
-            if isinstance(page.get("ms"), (int, float)) and not isinstance(page.get("ms"), bool):
-                ms = page["ms"] / 1000
-            page = next(pages, None)
-        items = []
-        while f is not None and str(f["url"]) == url:
-            items.append(f)
-            f = next(found, None)
-        yield url, ms, items
+    """(url, seconds, findings on it) for every URL with findings (read in URL order, one page's
+    findings at a time), then every page without findings. Only the pages' times and the URLs seen
+    are kept (they grow with the pages, never with the findings); nothing depends on the store
+    sorting URLs the way Python does."""
+    seconds: dict[str, float] = {}
+    for page in inputs.iter_pages(doc):
+        ms = page.get("ms")
+        seconds[str(page["url"])] = ms / 1000 if isinstance(ms, (int, float)) and not isinstance(ms, bool) else 0.0
+    seen: set[str] = set()
+    url, items = None, []
+    for f in inputs.findings_by_url(doc):
+        if str(f["url"]) != url:
+            if url is not None:
+                yield url, seconds.get(url, 0.0), items
+                seen.add(url)
+            url, items = str(f["url"]), []
+        items.append(f)
+    if url is not None:
+        yield url, seconds.get(url, 0.0), items
+        seen.add(url)
+    for page_url, secs in seconds.items():
+        if page_url not in seen:
+            yield page_url, secs, []
 
 
 class JunitFormatter(Formatter):
