@@ -2,6 +2,7 @@
 
 A slogan in the shared header is on every page: one group, marked as site template; a new page
 carrying the same footer is not a new problem; a group is fixed once it is gone everywhere.
+The store tests run on both backends (`db_url`: SQLite, and a real PostgreSQL the tests start).
 """
 from __future__ import annotations
 
@@ -56,10 +57,10 @@ def by_rule(groups: list[dict]) -> dict[str, dict]:
     return {g["rule"]: g for g in groups}
 
 
-def test_template_text_is_one_group_with_its_reach(tmp_path):
+def test_template_text_is_one_group_with_its_reach(db_url, tmp_path):
     pages = [page(i) for i in range(10)]
     found = [f for u in pages for f in (header(u), footer(u))] + [body(pages[3], "三天根治失眠")]
-    with Store.open(tmp_path / "h.db") as store:
+    with Store.open(db_url) as store:
         run = audit(store, "2026-12-01T01:00:00Z", pages, found)
         groups = store.groups(run)
     assert len(groups) == 3
@@ -85,8 +86,8 @@ def test_same_sentence_with_other_spacing_or_width_is_the_same_group():
     assert is_template(6, 10) and not is_template(4, 10) and not is_template(2, 2)
 
 
-def test_a_new_page_with_the_same_footer_is_not_a_new_problem(tmp_path):
-    with Store.open(tmp_path / "h.db") as store:
+def test_a_new_page_with_the_same_footer_is_not_a_new_problem(db_url, tmp_path):
+    with Store.open(db_url) as store:
         first = audit(store, "2026-12-01T01:00:00Z", [page(0), page(1)],
                       [header(page(0)), header(page(1)), body(page(1), "根治一")])
         second = audit(store, "2026-12-02T01:00:00Z", [page(0), page(1), page(2)],
@@ -103,9 +104,9 @@ def test_a_new_page_with_the_same_footer_is_not_a_new_problem(tmp_path):
     assert [(f["url"], f["rule"]) for f in fixed] == [(page(1), "AD301")]
 
 
-def test_a_partial_run_fixes_a_group_only_when_every_page_of_it_was_seen_again(tmp_path):
+def test_a_partial_run_fixes_a_group_only_when_every_page_of_it_was_seen_again(db_url, tmp_path):
     pages = [page(i) for i in range(4)]
-    with Store.open(tmp_path / "h.db") as store:
+    with Store.open(db_url) as store:
         audit(store, "2026-12-01T01:00:00Z", pages, [header(u) for u in pages] + [body(pages[0], "根治")])
         partial = audit(store, "2026-12-02T01:00:00Z", pages[:2], [], reason="interrupted")
         assert [g["rule"] for g in store.fixed_groups(partial)] == ["AD301"]   # its one page was fetched
@@ -113,10 +114,10 @@ def test_a_partial_run_fixes_a_group_only_when_every_page_of_it_was_seen_again(t
         assert {g["rule"] for g in store.fixed_groups(whole)} == {"AD101", "AD301"}
 
 
-def test_build_outputs_streams_from_the_store_and_the_outputs_agree(tmp_path):
+def test_build_outputs_streams_from_the_store_and_the_outputs_agree(db_url, tmp_path):
     pages = [page(i) for i in range(30)]
     found = [f for u in pages for f in (header(u), footer(u), body(u, f"正文{u[-7:]}根治"))]
-    with Store.open(tmp_path / "h.db") as store:
+    with Store.open(db_url) as store:
         run = audit(store, "2026-12-01T01:00:00Z", pages, found)
         doc, extra = build_outputs(store, run)
         assert isinstance(doc["findings"], Rows) and isinstance(doc["pages"], Rows)
