@@ -277,6 +277,8 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         "partial_reason": finish_reason,
         "profile": {"name": profile.site.name, "domains": profile.domains},
         "uptime_pct": uptime_percent(ctx.probes),
+        # run.coverage in findings.json (SPEC), from the spider's count (ctx.crawl.coverage).
+        "coverage": ctx.crawl.coverage.to_dict(),
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
@@ -335,6 +337,8 @@ def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, 
         "pages": pages,
     }
     extra = dict(run.get("extra") or {})
+    if extra.get("coverage"):
+        doc["run"]["coverage"] = extra["coverage"]
     from crawler.checks.health.uptime import ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH
 
     extra["uptime"] = {**store.uptime(run["site"]),
@@ -359,13 +363,20 @@ def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditCon
 
 
 def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
+    from crawler.checks.crawl.coverage import coverage_text
+
     s = doc["summary"]
     run = doc["run"]
     partial = run["finish_reason"] != "finished"
-    print(ctx.t(f"审计完成：{run['pages']} 个页面；错误 {s['error']}，警告 {s['warning']}，提示 {s['info']}"
-                f"（新增 {s['new']}，已修复 {s['fixed']}）",
-                f"Audit done: {run['pages']} pages; {s['error']} errors, {s['warning']} warnings, {s['info']} info"
-                f" ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    coverage = run.get("coverage")
+    audited = coverage["audited"] if coverage else run["pages"]
+    checked = coverage.get("checked", run["pages"]) if coverage else run["pages"]
+    print(ctx.t(f"审计完成：审计 {audited:,} 个页面，检查 {checked:,} 个地址；错误 {s['error']}，警告 {s['warning']}，"
+                f"提示 {s['info']}（新增 {s['new']}，已修复 {s['fixed']}）",
+                f"Audit done: {audited:,} pages audited, {checked:,} URLs checked; {s['error']} errors, "
+                f"{s['warning']} warnings, {s['info']} info ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    if coverage:
+        print(coverage_text(coverage, ctx.lang), file=out)
     if partial:
         print(ctx.t(f"注意：本次审计未完整结束（{run['finish_reason']}），报告为部分结果。",
                     f"Note: the audit did not run to the end ({run['finish_reason']}); the report is partial."),

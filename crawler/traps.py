@@ -3,11 +3,18 @@
 A catalogue of 1,500 `/product/N.html` pages is one pattern, and every page of it is read. A trap is
 a part of a site that makes URLs for ever while saying nothing new:
 
-- `near_duplicate`: pages of one pattern whose own text (what is left once the host's template
-  blocks are removed) repeats an earlier page of the pattern, and which keep linking to new URLs of
-  that pattern: an empty calendar, paging past the end, facet and sort orders of the same items,
-  empty search results. `STREAK` such pages in a row end the pattern; one page that says something
-  new resets the count, so a catalogue never ends, however many pages it has.
+- `near_duplicate`: pages of one pattern that repeat an earlier page of the pattern, both in their
+  own text (what is left once the host's template blocks are removed, numbers masked) and in the
+  links they give outside the pattern, that were reached from a page of the same pattern and keep
+  linking to new URLs of it: an empty calendar, paging past the end, facet and sort orders of the
+  same items, empty search results. `STREAK` such pages in a row end the pattern; one page that
+  says something new resets the count. A catalogue's list pages link to other products each, and
+  its product pages are reached from the lists: it never ends, however many pages it has.
+- `facets`: the same test across the URL patterns of one path (`/product/filter?color=…`,
+  `…?color=…&sort=…`): filter and sort combinations that show the same items in another order.
+  Once `STREAK` + 1 pages in a row, each reached from the same path, repeat a page of the path,
+  the path's patterns that never showed a page of their own are ended; those that did (the
+  catalogue's `?page=N`) go on.
 - `calendar`: a date in the URL more than `CALENDAR_DAYS` ahead of today, reached from a page of
   the same pattern (a "next month" link walking away from today). Past months are left to the
   near-duplicate test: an archive of old articles is real content.
@@ -46,6 +53,7 @@ _INVISIBLE = re.compile(r"<(head|script|style|noscript|template|select)\b.*?</\1
                         re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"\d+")
 _SEARCH_PATH = re.compile(r"(?:^|/)(?:search|so|find|query|sousuo)(?:[/._-]|$)", re.IGNORECASE)
 _SEARCH_KEYS = frozenset({"q", "query", "keyword", "keywords", "kw", "wd", "search", "searchword", "k", "s"})
 _PATH_DATE = re.compile(r"(?<!\d)((?:19|20|21)\d\d)[-/_.](0?[1-9]|1[0-2])(?:[-/_.](0?[1-9]|[12]\d|3[01]))?(?!\d)")
@@ -110,10 +118,21 @@ def repeated_segment(path: str) -> str:
 class _Pattern:
     """What the guard knows of one URL pattern."""
 
-    signatures: deque = field(default_factory=lambda: deque(maxlen=_WINDOW))   # distinct own texts
+    signatures: deque = field(default_factory=lambda: deque(maxlen=_WINDOW))   # distinct (own text, links)
     examples: deque = field(default_factory=lambda: deque(maxlen=_WINDOW))     # their URLs
     streak: int = 0
     fetched: int = 0
+
+
+@dataclass
+class _Path:
+    """What the guard knows of one path across its URL patterns (facet and sort combinations)."""
+
+    signatures: deque = field(default_factory=lambda: deque(maxlen=_WINDOW))
+    examples: deque = field(default_factory=lambda: deque(maxlen=_WINDOW))
+    streak: int = 0
+    good: set = field(default_factory=set)   # patterns that showed a page of their own
+    closed: str = ""                          # key of the facets trap, once found
 
 
 class TrapGuard:
@@ -122,6 +141,7 @@ class TrapGuard:
     def __init__(self, today: date | None = None):
         self.today = today or date.today()
         self._patterns: dict[str, _Pattern] = {}
+        self._paths: dict[str, _Path] = {}
         self._traps: dict[str, TrapReport] = {}     # key (pattern or kind:pattern) -> report
         self._closed: dict[str, str] = {}           # URL pattern -> key of the near-duplicate trap that ended it
         self._template: dict[str, set[int]] = {}    # host -> hashes of template blocks (from its homepage)
@@ -146,8 +166,8 @@ class TrapGuard:
         """The trap `url` belongs to, or None when it may be crawled. The caller counts the skip
         (once per URL: one trap URL is often linked from many pages)."""
         pattern = url_pattern(url)
-        closed = self._closed.get(pattern)
-        if closed is not None:
+        closed = self._closed.get(pattern) or self._closed_path(pattern)
+        if closed:
             return self._traps[closed]
         path = urlsplit(url).path
         segment = repeated_segment(path)
@@ -168,11 +188,18 @@ class TrapGuard:
 
     def is_trap(self, url: str) -> bool:
         """True when a scheduled URL's pattern was found to be a trap since: it is skipped (and counted)."""
-        key = self._closed.get(url_pattern(url))
-        if key is None:
+        pattern = url_pattern(url)
+        key = self._closed.get(pattern) or self._closed_path(pattern)
+        if not key:
             return False
         self._traps[key].skipped += 1
         return True
+
+    def _closed_path(self, pattern: str) -> str:
+        state = self._paths.get(pattern.split("?", 1)[0])
+        if state is None or not state.closed or pattern in state.good:
+            return ""
+        return state.closed
 
     # -- after a page is fetched -------------------------------------------------------------------
     def learn_template(self, host: str, html: str) -> None:
@@ -184,42 +211,79 @@ class TrapGuard:
             blocks.add(hash(block))
 
     def own_signature(self, host: str, html: str) -> frozenset[int]:
-        """The shingles of what a page says beyond its host's template."""
+        """The shingles of what a page says beyond its host's template, numbers masked (month 11 and
+        month 12 of an empty calendar, page 80 and page 81 past the end, say the same)."""
         template = self._template.get(host, set())
         own = " ".join(b for b in text_blocks(html) if hash(b) not in template)
-        return text_signature(own)
+        return text_signature(_NUMBER.sub("0", own))
 
-    def observe(self, url: str, signature: frozenset[int], grows: bool) -> TrapReport | None:
-        """One fetched page of `url`'s pattern; `grows`: it links to new URLs of the same pattern.
+    def observe(self, url: str, signature: frozenset[int], links: frozenset[int] = frozenset(), *,
+                grows: bool = False, chained: bool = False, same_path: bool = False) -> TrapReport | None:
+        """One fetched page of `url`'s pattern: `signature` its own text (`own_signature`), `links`
+        the (hashed) URLs it links to outside its pattern; `grows`: it links to new URLs of its own
+        pattern; `chained`: it was reached from a page of its own pattern.
 
         Returns the trap when this page ends the pattern.
         """
         pattern = url_pattern(url)
         if pattern in self._closed:
             return None
+        facets = self._observe_path(pattern, url, signature, links, grows and same_path)
+        if facets is not None:
+            return facets
         state = self._patterns.setdefault(pattern, _Pattern())
         state.fetched += 1
         twin = ""
-        for seen, example in zip(state.signatures, state.examples):
-            if similarity(signature, seen) >= NEAR_DUPLICATE:
+        for (text, out), example in zip(state.signatures, state.examples):
+            if similarity(signature, text) >= NEAR_DUPLICATE and similarity(links, out) >= NEAR_DUPLICATE:
                 twin = example
                 break
         if not twin:
             state.streak = 0
-            state.signatures.append(signature)
+            state.signatures.append((signature, links))
             state.examples.append(url)
             return None
-        if not grows:
+        if not (grows and chained):
             return None   # a page that leads nowhere new ends by itself: no need to stop its pattern
         state.streak += 1
         if state.streak < STREAK:
             return None
         key = f"near_duplicate:{pattern}"
         report = self._report(key, "near_duplicate", pattern, url,
-                              f"{state.streak} pages in a row say the same as {twin} "
-                              f"(≥ {NEAR_DUPLICATE:.0%} of their own text) and link on to more of the pattern")
+                              f"{state.streak} pages in a row, each reached from the last, say the same as {twin} "
+                              f"(≥ {NEAR_DUPLICATE:.0%} of their own text and links) and link on to more of the pattern")
         report.fetched = state.streak + 1   # the pages fetched since the pattern last said something new
         self._closed[pattern] = key
+        return report
+
+    def _observe_path(self, pattern: str, url: str, signature: frozenset[int], links: frozenset[int],
+                      counts: bool) -> TrapReport | None:
+        path = pattern.split("?", 1)[0]
+        state = self._paths.setdefault(path, _Path())
+        if state.closed:
+            return None
+        twin = ""
+        for (text, out), example in zip(state.signatures, state.examples):
+            if similarity(signature, text) >= NEAR_DUPLICATE and similarity(links, out) >= NEAR_DUPLICATE:
+                twin = example
+                break
+        if not twin:
+            state.good.add(pattern)
+            state.streak = 0
+            state.signatures.append((signature, links))
+            state.examples.append(url)
+            return None
+        if not counts:
+            return None
+        state.streak += 1
+        if state.streak <= STREAK or "?" not in url:
+            return None
+        key = f"facets:{path}"
+        report = self._report(key, "facets", path + "?…", url,
+                              f"{state.streak} filter or sort combinations in a row show the same items as {twin} "
+                              f"(≥ {NEAR_DUPLICATE:.0%} of their own text and links)")
+        report.fetched = state.streak + 1
+        state.closed = key
         return report
 
     # -- the report --------------------------------------------------------------------------------

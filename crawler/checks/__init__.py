@@ -41,9 +41,12 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     ("links.chains", links.check_redirect_chains),
+    ("links.fragments", links.check_fragments),
     ("crawl.robots", coverage.check_robots_excluded),
     ("crawl.sitemap", coverage.check_sitemap),
     ("crawl.caps", coverage.check_caps),
+    ("crawl.traps", coverage.check_traps),
+    ("crawl.coverage", coverage.check_coverage),
     ("crawl.politeness", coverage.check_throttled),
     ("ipv6.pages", ipv6.check_ipv6_pages),
     ("icp.homepages", icp.check_homepages_seen),

@@ -104,3 +104,8 @@ class Frontier:
     @staticmethod
     def same_pattern(a: str, b: str) -> bool:
         return url_pattern(a) == url_pattern(b)
+
+    @staticmethod
+    def same_path(a: str, b: str) -> bool:
+        """One path shape, whatever the query keys (filter and sort combinations of one list)."""
+        return url_pattern(a).split("?", 1)[0] == url_pattern(b).split("?", 1)[0]

@@ -272,17 +272,20 @@ class SiteSpider(scrapy.Spider):
                 if "#" in url:
                     self._note_fragment(normal, unquote(urlsplit(url).fragment), here)
                 same = self.frontier.same_pattern(normal, here)
-                grows = grows or (same and hash(normal) not in self._seen)
+                grows = grows or (hash(normal) not in self._seen and self.frontier.same_path(normal, here))
                 pages.append((normal, same))
             elif url.startswith(("http://", "https://")):
                 yield from self._check_external(url, here)
         if page.kind == "page" and not page.is_homepage:
-            self.traps.observe(normalize_url(here, self._strip),
-                               self.traps.own_signature(page.host, page.text), grows)
+            elsewhere = frozenset(hash(normal) for normal, _ in pages if not self.frontier.same_path(normal, here))
+            self.traps.observe(normalize_url(here, self._strip), self.traps.own_signature(page.host, page.text),
+                               elsewhere, grows=grows, chained=bool(response.meta.get("chained")),
+                               same_path=bool(response.meta.get("same_path")))
         for normal, same in pages:
             self._linked.add(hash(normal))
             self._note_referrer(normal, here)
-            request = self.frontier.page_request(normal, here, normalized=True, depth=depth, same_pattern=same)
+            request = self.frontier.page_request(normal, here, normalized=True, depth=depth, same_pattern=same,
+                                                 chained=same, same_path=self.frontier.same_path(normal, here))
             if request is not None:
                 self._pending[hash(normal)] = None
                 yield request

@@ -1,5 +1,6 @@
 """What the crawl did not see, and why (final checks over what the spider left in `ctx.crawl`):
-robots.txt exclusions, sitemap coverage, pattern caps, and hosts that throttled the audit."""
+robots.txt exclusions, sitemap coverage, caps, traps, hosts that throttled the audit, and the
+coverage of the whole audit (findings.json `run.coverage`)."""
 from __future__ import annotations
 
 from crawler.checks.base import AuditContext
@@ -132,3 +133,73 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
     detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult("crawl.politeness", status, detail), findings)
+
+
+_TRAP_KINDS = {
+    "near_duplicate": ("内容重复的页面（日历、空搜索结果、翻页越界、筛选排序组合）",
+                       "near-duplicate pages (calendar, empty search results, paging past the end, filter orders)"),
+    "calendar": ("日期不断远离今天的日历", "a calendar walking away from today"),
+    "search": ("搜索页链接到更多搜索", "search pages linking to more searches"),
+    "repeated_segments": ("路径片段不断重复", "repeating path segments"),
+    "session_id": ("地址中的会话 ID", "session ids in URLs"),
+    "facets": ("筛选与排序组合重复显示相同商品", "filter and sort combinations showing the same items"),
+}
+
+
+def check_traps(ctx: AuditContext) -> CheckOutcome:
+    """Crawler traps (endless calendars, filters, searches, session ids, nesting links) ended by evidence."""
+    traps = ctx.crawl.traps
+    if not traps:
+        return CheckOutcome(CheckResult("crawl.traps", CheckStatus.OK,
+                                        ctx.t("未发现爬虫陷阱", "no crawler trap found")))
+    findings = []
+    ordered = sorted(traps.values(), key=lambda t: -t.skipped)
+    for trap in ordered[:_SHOWN]:
+        zh, en = _TRAP_KINDS.get(trap.kind, (trap.kind, trap.kind))
+        findings.append(Finding(
+            rule="LNK016", category=Category.LINKS.value, severity=Severity.INFO, url=trap.example, where="http",
+            message=ctx.t(f"爬虫陷阱：{zh}，地址模式 {trap.pattern}；已跳过 {trap.skipped} 个地址",
+                          f"Crawler trap: {en}, URL pattern {trap.pattern}; {trap.skipped} URLs skipped"),
+            expected=ctx.t("每个地址对应不同的内容", "each URL says something of its own"),
+            actual=ctx.t(f"证据：{trap.evidence}；发现前已抓取 {trap.fetched} 个，跳过 {trap.skipped} 个",
+                         f"evidence: {trap.evidence}; {trap.fetched} fetched before it was known, "
+                         f"{trap.skipped} skipped"),
+            context=trap.example,
+            suggestion=ctx.t("为无尽的链接加 rel=nofollow、在 robots.txt 中排除，或让越界页面返回 404。",
+                             "Mark endless links nofollow, exclude them in robots.txt, or answer pages past "
+                             "the end with 404.")))
+    skipped = sum(t.skipped for t in traps.values())
+    detail = ctx.t(f"{len(traps)} 个爬虫陷阱已自动停止，共跳过 {skipped} 个地址",
+                   f"{len(traps)} crawler traps ended by evidence; {skipped} URLs skipped")
+    return CheckOutcome(CheckResult("crawl.traps", CheckStatus.FAIL, detail, actual=str(skipped)), findings)
+
+
+_REASONS = {"max_pages": ("页数上限", "page limit"), "time_limit": ("时间上限", "time limit"),
+            "max_depth": ("深度上限", "depth limit"), "robots": ("robots.txt", "robots.txt"),
+            "blocked": ("被拦截", "blocked"), "trap": ("爬虫陷阱", "traps")}
+
+
+def coverage_text(coverage: dict, lang: str = "zh") -> str:
+    """One sentence on how complete the audit was, from findings.json `run.coverage` (zh or en)."""
+    by = coverage.get("not_audited_by_reason", {})
+    missed = sum(n for reason, n in by.items() if reason != "trap")
+    reasons = [(reason, n) for reason, n in by.items() if n and reason != "trap"]
+    if lang == "en":
+        if not missed:
+            return f"complete: all {coverage.get('audited', 0):,} known pages were audited"
+        why = ", ".join(f"{_REASONS.get(r, (r, r))[1]} {n:,}" for r, n in reasons)
+        return f"incomplete: {missed:,} known pages were not audited ({why})"
+    if not missed:
+        return f"已完整审计：全部 {coverage.get('audited', 0):,} 个已知页面均已检查"
+    why = "，".join(f"{_REASONS.get(r, (r, r))[0]} {n:,}" for r, n in reasons)
+    return f"未完整审计：还有 {missed:,} 个页面未检查（{why}）"
+
+
+def check_coverage(ctx: AuditContext) -> CheckOutcome:
+    """Every known page of the declared domains was audited (pages audited, URLs checked, pages left out by reason)."""
+    coverage = ctx.crawl.coverage.to_dict()
+    detail = coverage_text(coverage, ctx.lang) + ctx.t(
+        f"；审计页面 {coverage['audited']:,} 个，检查地址 {coverage['checked']:,} 个",
+        f"; {coverage['audited']:,} pages audited, {coverage['checked']:,} URLs checked")
+    status = CheckStatus.OK if coverage["complete"] else CheckStatus.FAIL
+    return CheckOutcome(CheckResult("crawl.coverage", status, detail, actual=str(coverage["not_audited"])))
