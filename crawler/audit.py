@@ -23,7 +23,7 @@ from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
 from crawler.history.store import Store
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from rules.errors import ConfigError
 from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 

@@ -125,6 +125,13 @@ class ProbeKind(str, enum.Enum):
         return "down"
 
 
+def up_percent(up: int, down: int) -> float | None:
+    """The uptime percentage: up / (up + down), two decimals; None when no probe counted.
+
+    The one formula, for a run's probes and for the stored history's windows alike."""
+    return round(100.0 * up / (up + down), 2) if up + down else None
+
+
 @dataclass(frozen=True)
 class Probe:
     """One uptime probe of one domain (and one resolved address), as stored in the history DB."""

@@ -5,7 +5,9 @@ Columns are aligned by display width, so Chinese headers and site names line up 
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
+from datetime import timezone
+
+from crawler.clock import parse_time
 
 _HEADERS = {
     "zh": ("日期", "运行编号", "站点", "页面", "错误", "警告", "提示", "新增", "已修复", "可用率", "状态"),
@@ -34,13 +36,8 @@ def _date(value: str | None) -> str:
     """The run's start as `YYYY-MM-DD HH:MM` UTC; the raw text when it is not ISO-8601."""
     if not value:
         return "-"
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M")
+    moment = parse_time(value)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if moment else value
 
 
 def _uptime(value: float | None) -> str:

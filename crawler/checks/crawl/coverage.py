@@ -6,6 +6,13 @@ from __future__ import annotations
 from crawler.checks.base import AuditContext
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+ROBOTS_CHECK_ID = "crawl.robots"
+SITEMAP_CHECK_ID = "crawl.sitemap"
+CAPS_CHECK_ID = "crawl.caps"
+POLITENESS_CHECK_ID = "crawl.politeness"
+TRAPS_CHECK_ID = "crawl.traps"
+COVERAGE_CHECK_ID = "crawl.coverage"
+
 _SHOWN = 20   # URLs named in one finding's evidence
 
 
@@ -19,10 +26,10 @@ def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
     """Pages robots.txt kept the audit from (listed, not hidden)."""
     count, urls = ctx.crawl.robots_excluded.count, ctx.crawl.robots_excluded.urls
     if not ctx.profile.crawl.obey_robots:
-        return CheckOutcome(CheckResult("crawl.robots", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("已忽略 robots.txt（--ignore-robots）", "robots.txt ignored (--ignore-robots)")))
     if not count:
-        return CheckOutcome(CheckResult("crawl.robots", CheckStatus.OK,
+        return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.OK,
                                         ctx.t("robots.txt 未排除任何已发现的页面", "robots.txt excluded no page found")))
     detail = ctx.t(f"robots.txt 排除了 {count} 个页面，未审计", f"robots.txt excluded {count} pages; not audited")
     finding = Finding(
@@ -32,14 +39,14 @@ def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
         expected=ctx.t("全部页面已审计", "every page audited"), actual=_listed(urls, count, ctx),
         suggestion=ctx.t("确认这些页面无需审计，或使用 --ignore-robots 对自己的网站进行完整审计。",
                          "Confirm these pages need no audit, or audit your own site with --ignore-robots."))
-    return CheckOutcome(CheckResult("crawl.robots", CheckStatus.FAIL, detail, actual=str(count)), [finding])
+    return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.FAIL, detail, actual=str(count)), [finding])
 
 
 def check_sitemap(ctx: AuditContext) -> CheckOutcome:
     """The sitemap and the links agree: no orphan pages, no linked pages missing from the sitemap."""
     info = ctx.crawl.sitemap
     if not info.sitemaps:
-        return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("未找到站点地图（sitemap）", "no sitemap found")))
     findings: list[Finding] = []
     partial = ctx.crawl.finish_reason != "finished"
@@ -65,7 +72,7 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
                    f"未列出 {info.unlisted.count}",
                    f"{len(info.sitemaps)} sitemaps listing {info.urls} URLs; {info.orphans.count} orphans, "
                    f"{info.unlisted.count} unlisted")
-    return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.FAIL if findings else CheckStatus.OK, detail),
+    return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.FAIL if findings else CheckStatus.OK, detail),
                         findings)
 
 
@@ -84,7 +91,7 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         suggestion=ctx.t("如需审计更深的页面，调高 crawl.max_depth（或 --max-depth）。",
                          "Raise crawl.max_depth (or --max-depth) to audit deeper pages."))] if deep else []
     if not truncated and not deep:
-        return CheckOutcome(CheckResult("crawl.caps", CheckStatus.OK,
+        return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK,
                                         ctx.t(f"没有地址模式超过上限（每个模式 {cap} 页）",
                                               f"no URL pattern reached the cap ({cap} pages each)")))
     refused = sum(v.refused for v in truncated.values())
@@ -102,7 +109,7 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         for pattern, v in sorted(truncated.items(), key=lambda kv: -kv[1].refused)[:_SHOWN]]
     detail = ctx.t(f"{len(truncated)} 个地址模式达到上限，共跳过 {refused} 个地址；超过最大深度 {deep} 个",
                    f"{len(truncated)} URL patterns reached the cap; {refused} URLs skipped; {deep} beyond max depth")
-    return CheckOutcome(CheckResult("crawl.caps", CheckStatus.FAIL, detail), findings)
+    return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.FAIL, detail), findings)
 
 
 def check_throttled(ctx: AuditContext) -> CheckOutcome:
@@ -132,7 +139,7 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
     parts += [ctx.t(f"{h} 限流", f"{h} throttled") for h in sorted(throttled)]
     detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
-    return CheckOutcome(CheckResult("crawl.politeness", status, detail), findings)
+    return CheckOutcome(CheckResult(POLITENESS_CHECK_ID, status, detail), findings)
 
 
 _TRAP_KINDS = {
@@ -150,7 +157,7 @@ def check_traps(ctx: AuditContext) -> CheckOutcome:
     """Crawler traps (endless calendars, filters, searches, session ids, nesting links) ended by evidence."""
     traps = ctx.crawl.traps
     if not traps:
-        return CheckOutcome(CheckResult("crawl.traps", CheckStatus.OK,
+        return CheckOutcome(CheckResult(TRAPS_CHECK_ID, CheckStatus.OK,
                                         ctx.t("未发现爬虫陷阱", "no crawler trap found")))
     findings = []
     ordered = sorted(traps.values(), key=lambda t: -t.skipped)
@@ -171,7 +178,7 @@ def check_traps(ctx: AuditContext) -> CheckOutcome:
     skipped = sum(t.skipped for t in traps.values())
     detail = ctx.t(f"{len(traps)} 个爬虫陷阱已自动停止，共跳过 {skipped} 个地址",
                    f"{len(traps)} crawler traps ended by evidence; {skipped} URLs skipped")
-    return CheckOutcome(CheckResult("crawl.traps", CheckStatus.FAIL, detail, actual=str(skipped)), findings)
+    return CheckOutcome(CheckResult(TRAPS_CHECK_ID, CheckStatus.FAIL, detail, actual=str(skipped)), findings)
 
 
 _REASONS = {"max_pages": ("页数上限", "page limit"), "time_limit": ("时间上限", "time limit"),
@@ -202,4 +209,4 @@ def check_coverage(ctx: AuditContext) -> CheckOutcome:
         f"；审计页面 {coverage['audited']:,} 个，检查地址 {coverage['checked']:,} 个",
         f"; {coverage['audited']:,} pages audited, {coverage['checked']:,} URLs checked")
     status = CheckStatus.OK if coverage["complete"] else CheckStatus.FAIL
-    return CheckOutcome(CheckResult("crawl.coverage", status, detail, actual=str(coverage["not_audited"])))
+    return CheckOutcome(CheckResult(COVERAGE_CHECK_ID, status, detail, actual=str(coverage["not_audited"])))
