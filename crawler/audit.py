@@ -279,6 +279,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         "uptime_pct": uptime_percent(ctx.probes),
         # run.coverage in findings.json (SPEC), from the spider's count (ctx.crawl.coverage).
         "coverage": ctx.crawl.coverage.to_dict(),
+        "urls_checked": ctx.crawl.coverage.checked,   # pages (404s too), resources and external links
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
@@ -286,7 +287,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     paths = write_outputs(doc, extra, out_dir, formats=options.formats, lang=ctx.lang)
     _notify(profile, doc, {**extra, "lang": ctx.lang, "fail_on": options.fail_on, "exit_code": code}, paths, ctx)
     if not options.quiet:
-        _print_summary(doc, paths, ctx, out)
+        _print_summary(doc, paths, ctx, out, extra.get("urls_checked"))
     return code
 
 
@@ -362,15 +363,15 @@ def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditCon
                         f"notification not sent ({result.channel}): {result.detail}"), file=sys.stderr)
 
 
-def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
-    from crawler.checks.crawl.coverage import coverage_text
+def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any, checked: int | None = None) -> None:
+    from reports.coverage import coverage_text
 
     s = doc["summary"]
     run = doc["run"]
     partial = run["finish_reason"] != "finished"
     coverage = run.get("coverage")
     audited = coverage["audited"] if coverage else run["pages"]
-    checked = coverage.get("checked", run["pages"]) if coverage else run["pages"]
+    checked = checked if checked is not None else run["pages"]
     print(ctx.t(f"审计完成：审计 {audited:,} 个页面，检查 {checked:,} 个地址；错误 {s['error']}，警告 {s['warning']}，"
                 f"提示 {s['info']}（新增 {s['new']}，已修复 {s['fixed']}）",
                 f"Audit done: {audited:,} pages audited, {checked:,} URLs checked; {s['error']} errors, "

@@ -4,6 +4,7 @@ coverage of the whole audit (findings.json `run.coverage`)."""
 from __future__ import annotations
 
 from crawler.checks.base import AuditContext
+from reports.coverage import coverage_text
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 ROBOTS_CHECK_ID = "crawl.robots"
@@ -181,32 +182,12 @@ def check_traps(ctx: AuditContext) -> CheckOutcome:
     return CheckOutcome(CheckResult(TRAPS_CHECK_ID, CheckStatus.FAIL, detail, actual=str(skipped)), findings)
 
 
-_REASONS = {"max_pages": ("页数上限", "page limit"), "time_limit": ("时间上限", "time limit"),
-            "max_depth": ("深度上限", "depth limit"), "robots": ("robots.txt", "robots.txt"),
-            "blocked": ("被拦截", "blocked"), "trap": ("爬虫陷阱", "traps")}
-
-
-def coverage_text(coverage: dict, lang: str = "zh") -> str:
-    """One sentence on how complete the audit was, from findings.json `run.coverage` (zh or en)."""
-    by = coverage.get("not_audited_by_reason", {})
-    missed = sum(n for reason, n in by.items() if reason != "trap")
-    reasons = [(reason, n) for reason, n in by.items() if n and reason != "trap"]
-    if lang == "en":
-        if not missed:
-            return f"complete: all {coverage.get('audited', 0):,} known pages were audited"
-        why = ", ".join(f"{_REASONS.get(r, (r, r))[1]} {n:,}" for r, n in reasons)
-        return f"incomplete: {missed:,} known pages were not audited ({why})"
-    if not missed:
-        return f"已完整审计：全部 {coverage.get('audited', 0):,} 个已知页面均已检查"
-    why = "，".join(f"{_REASONS.get(r, (r, r))[0]} {n:,}" for r, n in reasons)
-    return f"未完整审计：还有 {missed:,} 个页面未检查（{why}）"
-
-
 def check_coverage(ctx: AuditContext) -> CheckOutcome:
     """Every known page of the declared domains was audited (pages audited, URLs checked, pages left out by reason)."""
     coverage = ctx.crawl.coverage.to_dict()
+    checked = ctx.crawl.coverage.checked
     detail = coverage_text(coverage, ctx.lang) + ctx.t(
-        f"；审计页面 {coverage['audited']:,} 个，检查地址 {coverage['checked']:,} 个",
-        f"; {coverage['audited']:,} pages audited, {coverage['checked']:,} URLs checked")
+        f"；审计页面 {coverage['audited']:,} 个，检查地址 {checked:,} 个",
+        f"; {coverage['audited']:,} pages audited, {checked:,} URLs checked")
     status = CheckStatus.OK if coverage["complete"] else CheckStatus.FAIL
     return CheckOutcome(CheckResult(COVERAGE_CHECK_ID, status, detail, actual=str(coverage["not_audited"])))
