@@ -22,7 +22,8 @@ from tests.catalogue_site import HOST, CatalogueSite
 ZONE = {"origins": ["catalogue-corp.cn"], "records": {HOST: {"A": ["127.0.0.1"]}}}
 
 
-def _audit(site: CatalogueSite, siteaudit, tmp_path) -> tuple[dict, list[str], float]:
+def _audit(site: CatalogueSite, siteaudit, tmp_path, *options: str, formats: str = "json",
+           lang: str = "zh") -> tuple[dict, list[str], float]:
     web = WebServer(fallback=site.reply).start()
     dns = DNSServer(ZONE, host="127.0.0.2").start()
     try:
@@ -32,11 +33,13 @@ def _audit(site: CatalogueSite, siteaudit, tmp_path) -> tuple[dict, list[str], f
         out = tmp_path / "out"
         started = time.monotonic()
         result = siteaudit("audit", str(profile), "--delay", "0", "--resolver", dns.address, "-o", str(out),
-                           "--format", "json", "--no-uptime", "--no-dns", timeout=300)
+                           "--format", formats, "--no-uptime", "--no-dns", "--lang", lang, *options, timeout=300)
         elapsed = time.monotonic() - started
         assert result.returncode in (0, 1), result.stderr
         assert "Traceback" not in result.stderr, result.stderr
         doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+        doc["_stdout"] = result.stdout
+        doc["_out"] = out
         return doc, [path for _host, _method, path, _headers in web.requests], elapsed
     finally:
         web.stop()
@@ -67,6 +70,7 @@ def test_small_catalogue_site_is_read_whole_and_its_traps_end(siteaudit, tmp_pat
     site = CatalogueSite(products=240, articles=100, cases=30, specials=6)
     doc, requests, _ = _audit(site, siteaudit, tmp_path)
     judged = _judge(site, doc, requests, trap_budget=400)
+    assert f"已完整审计：全部 {judged['coverage']['audited']:,} 个已知页面均已检查" in doc["_stdout"]
     kinds = " ".join(judged["traps"])
     for pattern in ("/events?month", "/product/filter?", "/search?q", "/go/go/go/", "/member/login.html",
                     "/product/list?page", "/cases/list?page"):
@@ -75,6 +79,34 @@ def test_small_catalogue_site_is_read_whole_and_its_traps_end(siteaudit, tmp_pat
     fragments = [f for f in doc["findings"] if f["rule"] == "LNK015"]
     assert [f["url"] for f in fragments if f["url"].endswith("#history")]
     assert not [f for f in fragments if f["url"].endswith("#team")]
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("zh", "未完整审计：还有 {n:,} 个页面未检查"), ("en", "incomplete: {n:,} known pages were not audited")])
+def test_a_cut_short_audit_says_how_many_pages_it_left(siteaudit, tmp_path, lang, said):
+    site = CatalogueSite(products=240, articles=100, cases=30, specials=6)
+    doc, _, _ = _audit(site, siteaudit, tmp_path, "--max-pages", "60", formats="json,md,html", lang=lang)
+    coverage = doc["run"]["coverage"]
+    assert doc["run"]["finish_reason"] == "page_limit" and coverage["complete"] is False
+    left = coverage["not_audited_by_reason"]["max_pages"]
+    assert left >= 240 - 60   # the sitemap alone names every product
+    sentence = said.format(n=left)
+    assert sentence in doc["_stdout"]
+    assert sentence in (doc["_out"] / "summary.md").read_text(encoding="utf-8")
+    assert sentence in (doc["_out"] / "report.html").read_text(encoding="utf-8")
+    # homepage first, then sitemap URLs, then breadth first: what was read is the homepage and the sitemap's
+    read = [urlsplit(p["url"]).path for p in doc["pages"]]
+    assert read[0] == "/" and sum(p.startswith(("/product/", "/special/")) for p in read) >= 50
+
+
+def test_time_limit_writes_a_partial_report(siteaudit, tmp_path):
+    site = CatalogueSite(products=240, articles=100, cases=30, specials=6)
+    doc, _, _ = _audit(site, siteaudit, tmp_path, "--time-limit", "3", "--delay", "0.1", "--concurrency", "1",
+                       formats="json,md")
+    coverage = doc["run"]["coverage"]
+    assert doc["run"]["finish_reason"] == "time_limit" and coverage["complete"] is False
+    assert coverage["not_audited_by_reason"]["time_limit"] > 0 and coverage["audited"] > 0
+    assert "未完整审计" in (doc["_out"] / "summary.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
