@@ -99,6 +99,7 @@ def audit_settings(profile: Any, *, lang: str = "zh", resolver: str | None = Non
         "CLOSESPIDER_TIMEOUT": crawl.time_limit,
         "LOG_LEVEL": log_level,
         "AUDIT_PROGRESS": progress,
+        "AUDIT_MAX_PAGES": crawl.max_pages,   # for the progress line's estimate of the time left
         "AUDIT_LANG": lang,
     })
     if crawl.user_agent:
