@@ -228,6 +228,14 @@ class TrapGuard:
         pattern = url_pattern(url)
         if pattern in self._closed:
             return None
+        if not (grows and (chained or same_path)):
+            # Cannot count towards a trap: only kept as a sample to compare later pages with (cheap:
+            # most pages of a site, its product and article pages, are reached from lists).
+            state = self._patterns.setdefault(pattern, _Pattern())
+            state.fetched += 1
+            self._sample(state, url, signature, links)
+            self._sample(self._paths.setdefault(pattern.split("?", 1)[0], _Path()), url, signature, links)
+            return None
         facets = self._observe_path(pattern, url, signature, links, grows and same_path)
         if facets is not None:
             return facets
@@ -285,6 +293,12 @@ class TrapGuard:
         report.fetched = state.streak + 1
         state.closed = key
         return report
+
+    @staticmethod
+    def _sample(state: "_Pattern | _Path", url: str, signature: frozenset[int], links: frozenset[int]) -> None:
+        if len(state.signatures) < _WINDOW:
+            state.signatures.append((signature, links))
+            state.examples.append(url)
 
     # -- the report --------------------------------------------------------------------------------
     def traps(self) -> dict[str, TrapReport]:
