@@ -234,18 +234,17 @@ class TrapGuard:
             state = self._patterns.setdefault(pattern, _Pattern())
             state.fetched += 1
             self._sample(state, url, signature, links)
-            self._sample(self._paths.setdefault(pattern.split("?", 1)[0], _Path()), url, signature, links)
+            path = self._paths.setdefault(pattern.split("?", 1)[0], _Path())
+            if "?" in pattern and not self._twin(path, signature, links):
+                path.good.add(pattern)   # e.g. `?page=1`, reached from the homepage: a pattern of its own
+            self._sample(path, url, signature, links)
             return None
         facets = self._observe_path(pattern, url, signature, links, grows and same_path)
         if facets is not None:
             return facets
         state = self._patterns.setdefault(pattern, _Pattern())
         state.fetched += 1
-        twin = ""
-        for (text, out), example in zip(state.signatures, state.examples):
-            if similarity(signature, text) >= NEAR_DUPLICATE and similarity(links, out) >= NEAR_DUPLICATE:
-                twin = example
-                break
+        twin = self._twin(state, signature, links)
         if not twin:
             state.streak = 0
             state.signatures.append((signature, links))
@@ -270,11 +269,7 @@ class TrapGuard:
         state = self._paths.setdefault(path, _Path())
         if state.closed:
             return None
-        twin = ""
-        for (text, out), example in zip(state.signatures, state.examples):
-            if similarity(signature, text) >= NEAR_DUPLICATE and similarity(links, out) >= NEAR_DUPLICATE:
-                twin = example
-                break
+        twin = self._twin(state, signature, links)
         if not twin:
             state.good.add(pattern)
             state.streak = 0
@@ -293,6 +288,14 @@ class TrapGuard:
         report.fetched = state.streak + 1
         state.closed = key
         return report
+
+    @staticmethod
+    def _twin(state: "_Pattern | _Path", signature: frozenset[int], links: frozenset[int]) -> str:
+        """The URL of a sample that says the same (own text and links), or ""."""
+        for (text, out), example in zip(state.signatures, state.examples):
+            if similarity(signature, text) >= NEAR_DUPLICATE and similarity(links, out) >= NEAR_DUPLICATE:
+                return example
+        return ""
 
     @staticmethod
     def _sample(state: "_Pattern | _Path", url: str, signature: frozenset[int], links: frozenset[int]) -> None:

@@ -172,3 +172,17 @@ def _words(n: int) -> str:
     rnd = random.Random(n)
     vocab = "阀门 管道 法兰 密封 工艺 规格 口径 压力 温度 介质 阀体 阀杆 填料 手柄 执行器 电动 气动 安装 维护".split()
     return "".join(rnd.choice(vocab) for _ in range(30))
+
+
+def test_a_list_first_reached_from_the_homepage_survives_its_filters():
+    guard = _guard()
+    items = [f"<li>KT-{m} 不锈钢球阀</li>" for m in range(1, 13)]
+    links = frozenset(hash(f"{H}/product/{m}.html") for m in range(1, 13))
+    # page 1 comes from the homepage (not chained, not from its path): only sampled, but a pattern of its own
+    assert _observe(guard, f"{H}/product/list?page=1", "<ul>" + "".join(items) + "</ul>", links,
+                    chained=False) is None
+    for i, query in enumerate(f"sort={s}&color={c}" for c in ("red", "blue") for s in ("a", "b", "c")):
+        _observe(guard, f"{H}/product/list?{query}", "<ul>" + "".join(items[i:] + items[:i]) + "</ul>", links,
+                 chained=False, same_path=True)
+    assert guard.is_trap(f"{H}/product/list?color=x&sort=z")
+    assert not guard.is_trap(f"{H}/product/list?page=2")
