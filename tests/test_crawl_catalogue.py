@@ -81,6 +81,17 @@ def test_small_catalogue_site_is_read_whole_and_its_traps_end(siteaudit, tmp_pat
     assert not [f for f in fragments if f["url"].endswith("#team")]
 
 
+def test_a_user_max_depth_is_not_used_up_by_paging(siteaudit, tmp_path):
+    # home (0) → list page 1 (1) → list page 12 (still 1: paging adds no depth) → its products (2)
+    site = CatalogueSite(products=240, articles=100, cases=30, specials=6)
+    doc, requests, _ = _audit(site, siteaudit, tmp_path, "--max-depth", "2")
+    audited = {urlsplit(p["url"])._replace(scheme="", netloc="").geturl() for p in doc["pages"] if p["status"] == 200}
+    for section in ("product_lists", "products", "news_lists", "articles", "cases"):
+        assert set(site.real_pages()[section]) <= audited, section
+    # what is three hops away (the related products' own links are all known; /go/go/ is 3 hops) is counted
+    assert doc["run"]["coverage"]["not_audited_by_reason"]["max_depth"] >= 1
+
+
 @pytest.mark.parametrize("lang, said", [
     ("zh", "未完整审计：还有 {n:,} 个页面未检查"), ("en", "incomplete: {n:,} known pages were not audited")])
 def test_a_cut_short_audit_says_how_many_pages_it_left(siteaudit, tmp_path, lang, said):
