@@ -9,15 +9,18 @@ a part of a site that makes URLs for ever while saying nothing new:
   linking to new URLs of it: an empty calendar, paging past the end, facet and sort orders of the
   same items, empty search results. `STREAK` such pages in a row end the pattern; one page that
   says something new resets the count. A catalogue's list pages link to other products each, and
-  its product pages are reached from the lists: it never ends, however many pages it has.
+  its product pages are reached from the lists: it never ends, however many pages it has. Pages
+  that say they are empty ("暂无活动", "没有找到相关结果", "no results") count without the chain:
+  the day pages of a calendar, reached from its months, end too.
 - `facets`: the same test across the URL patterns of one path (`/product/filter?color=…`,
   `…?color=…&sort=…`): filter and sort combinations that show the same items in another order.
   Once `STREAK` + 1 pages in a row, each reached from the same path, repeat a page of the path,
   the path's patterns that never showed a page of their own are ended; those that did (the
   catalogue's `?page=N`) go on.
 - `calendar`: a date in the URL more than `CALENDAR_DAYS` ahead of today, reached from a page of
-  the same pattern (a "next month" link walking away from today). Past months are left to the
-  near-duplicate test: an archive of old articles is real content.
+  the same pattern (a "next month" link walking away from today); or, in a query parameter
+  (`?month=2019-03`), as far behind today. A date in the path (`/news/2019/03/…`) may be far in the
+  past: an archive of old articles is real content, left to the near-duplicate test.
 - `search`: a search page linking to another search (search pages are followed one step from a
   page that is not a search).
 - `repeated_segments`: a path segment that occurs `REPEATS` times (`/go/go/go/`: relative links
@@ -54,6 +57,11 @@ _INVISIBLE = re.compile(r"<(head|script|style|noscript|template|select)\b.*?</\1
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"\d+")
+# What an empty listing says: no events, no results, no products, nothing found.
+_EMPTY = re.compile(r"暂无|没有找到|没有相关|未找到相关|找不到相关|没有(?:任何)?(?:结果|内容|记录|数据|活动|产品|商品|文章|信息)|"
+                    r"无(?:相关)?(?:结果|记录|数据|活动)|共\s*0\s*条|\b(?:no|0)\s+(?:results?|events?|items?|products?|"
+                    r"articles?|records?|matches)\b|nothing (?:found|here)", re.IGNORECASE)
+_EMPTY_TEXT = 200   # own-text characters under which a page saying so is an empty listing
 _SEARCH_PATH = re.compile(r"(?:^|/)(?:search|so|find|query|sousuo)(?:[/._-]|$)", re.IGNORECASE)
 _SEARCH_KEYS = frozenset({"q", "query", "keyword", "keywords", "kw", "wd", "search", "searchword", "k", "s"})
 _PATH_DATE = re.compile(r"(?<!\d)((?:19|20|21)\d\d)[-/_.](0?[1-9]|1[0-2])(?:[-/_.](0?[1-9]|[12]\d|3[01]))?(?!\d)")
@@ -94,6 +102,12 @@ def url_date(url: str) -> date | None:
                 return _date(found)
     found = _PATH_DATE.search(parts.path)
     return _date(found) if found else None
+
+
+def query_date(url: str) -> bool:
+    """True when the date `url_date` finds is a query parameter (a calendar's), not a path segment."""
+    query = urlsplit(url).query
+    return bool(query) and url_date(urlsplit(url)._replace(path="/").geturl()) is not None
 
 
 def _date(match: re.Match) -> date | None:
@@ -180,7 +194,8 @@ class TrapGuard:
                               f"a search page links to more searches: {referer} → {url}")
         if referer and url_pattern(referer) == pattern:
             when = url_date(url)
-            if when is not None and when > self.today + timedelta(days=CALENDAR_DAYS):
+            far = timedelta(days=CALENDAR_DAYS)
+            if when is not None and (when > self.today + far or (when < self.today - far and query_date(url))):
                 return self._skip(f"calendar:{pattern}", "calendar", pattern, url,
                                   f"the date {when.isoformat()} walks away from today ({self.today.isoformat()}), "
                                   f"linked from {referer}")
@@ -210,15 +225,28 @@ class TrapGuard:
                 break
             blocks.add(hash(block))
 
-    def own_signature(self, host: str, html: str) -> frozenset[int]:
-        """The shingles of what a page says beyond its host's template, numbers masked (month 11 and
-        month 12 of an empty calendar, page 80 and page 81 past the end, say the same)."""
+    def own_text(self, host: str, html: str) -> str:
+        """What a page says beyond its host's template (the homepage's text blocks)."""
         template = self._template.get(host, set())
-        own = " ".join(b for b in text_blocks(html) if hash(b) not in template)
+        return " ".join(b for b in text_blocks(html) if hash(b) not in template)
+
+    @staticmethod
+    def signature(own: str) -> frozenset[int]:
+        """The shingles of a page's own text, numbers masked (month 11 and month 12 of an empty
+        calendar, page 80 and page 81 past the end, say the same)."""
         return text_signature(_NUMBER.sub("0", own))
 
+    @staticmethod
+    def says_empty(own: str) -> bool:
+        """A short own text that says there is nothing here ("暂无活动", "没有找到相关结果", "no results")."""
+        return len(own) < _EMPTY_TEXT and bool(_EMPTY.search(own))
+
+    def own_signature(self, host: str, html: str) -> frozenset[int]:
+        return self.signature(self.own_text(host, html))
+
     def observe(self, url: str, signature: frozenset[int], links: frozenset[int] = frozenset(), *,
-                grows: bool = False, chained: bool = False, same_path: bool = False) -> TrapReport | None:
+                grows: bool = False, chained: bool = False, same_path: bool = False,
+                empty: bool = False) -> TrapReport | None:
         """One fetched page of `url`'s pattern: `signature` its own text (`own_signature`), `links`
         the (hashed) URLs it links to outside its pattern; `grows`: it links to new URLs of its own
         pattern; `chained`: it was reached from a page of its own pattern.
@@ -228,7 +256,7 @@ class TrapGuard:
         pattern = url_pattern(url)
         if pattern in self._closed:
             return None
-        if not (grows and (chained or same_path)):
+        if not (empty or (grows and (chained or same_path))):
             # Cannot count towards a trap: only kept as a sample to compare later pages with (cheap:
             # most pages of a site, its product and article pages, are reached from lists).
             state = self._patterns.setdefault(pattern, _Pattern())
@@ -250,14 +278,14 @@ class TrapGuard:
             state.signatures.append((signature, links))
             state.examples.append(url)
             return None
-        if not (grows and chained):
+        if not (empty or (grows and chained)):
             return None   # a page that leads nowhere new ends by itself: no need to stop its pattern
         state.streak += 1
         if state.streak < STREAK:
             return None
         key = f"near_duplicate:{pattern}"
         report = self._report(key, "near_duplicate", pattern, url,
-                              f"{state.streak} pages in a row, each reached from the last, say the same as {twin} "
+                              f"{state.streak} pages in a row, each reached from the last or saying it is empty, say the same as {twin} "
                               f"(≥ {NEAR_DUPLICATE:.0%} of their own text and links) and link on to more of the pattern")
         report.fetched = state.streak + 1   # the pages fetched since the pattern last said something new
         self._closed[pattern] = key

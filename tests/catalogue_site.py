@@ -11,7 +11,8 @@ declared host, `www.catalogue-corp.cn`:
 - case studies `/cases/list?page=N` (10 a page) of `cases` pages `/case/N`;
 - a few plain pages (about, contact, jobs), and sitemap-only pages `/special/N.html` that no link
   leads to (a sitemap index → a gzipped product sitemap + a plain sitemap);
-- traps: an endless event calendar `/events?month=YYYY-MM` (both ways), product filters
+- traps: an endless event calendar `/events?month=YYYY-MM` (both ways; each month links to its
+  empty day pages `/events?date=YYYY-MM-DD`, which link to the day before and after), product filters
   `/product/filter?color=…&size=…&sort=…` that show the same 12 products in other orders and link
   to every other combination, a site search whose empty results suggest more searches, a member
   link carrying a fresh session id on every page, and relative links that nest (`/go/go/go/…`).
@@ -190,6 +191,16 @@ class CatalogueSite:
         planted = self.violations.get(f"/special/{n}.html", "")
         return self._page(f"专题 {n}", f"<p>{_text(n + 300_000, 40)}{planted}</p>")
 
+    def _day(self, when: str) -> Reply:
+        try:
+            day = date.fromisoformat(when)
+        except ValueError:
+            day = self.today
+        prev, nxt = date.fromordinal(day.toordinal() - 1), date.fromordinal(day.toordinal() + 1)
+        return self._page(f"活动日历 {day:%Y年%m月%d日}",
+                          f'<p>本日暂无活动。</p><a href="/events?date={prev:%Y-%m-%d}">前一天</a> '
+                          f'<a href="/events?date={nxt:%Y-%m-%d}">后一天</a> <a href="/events?month={day:%Y-%m}">本月</a>')
+
     def _events(self, month: str) -> Reply:
         try:
             year, mon = (int(x) for x in month.split("-"))
@@ -198,7 +209,7 @@ class CatalogueSite:
             first = self.today.replace(day=1)
         prev = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
         nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        days = " ".join(str(d) for d in range(1, 29))
+        days = " ".join(f'<a href="/events?date={first:%Y-%m}-{d:02d}">{d}</a>' for d in range(1, 29))
         return self._page(f"活动日历 {first:%Y年%m月}",
                           f'<table><tr><td>{days}</td></tr></table><p>本月暂无活动安排。</p>'
                           f'<a href="/events?month={prev:%Y-%m}">上个月</a> <a href="/events?month={nxt:%Y-%m}">下个月</a>')
@@ -291,7 +302,7 @@ class CatalogueSite:
         if path.startswith("/special/") and path.endswith(".html"):
             return self._special(number(path[len("/special/"):-5]))
         if path == "/events":
-            return self._events(query.get("month", ""))
+            return self._day(query["date"]) if "date" in query else self._events(query.get("month", ""))
         if path == "/product/filter":
             return self._filter(query)
         if path == "/search":

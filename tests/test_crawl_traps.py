@@ -26,8 +26,9 @@ def _guard() -> TrapGuard:
 
 
 def _observe(guard, url, body, links=frozenset(), grows=True, chained=True, same_path=False):
-    return guard.observe(url, guard.own_signature("www.x.cn", _page(body)), links,
-                         grows=grows, chained=chained, same_path=same_path)
+    own = guard.own_text("www.x.cn", _page(body))
+    return guard.observe(url, guard.signature(own), links, grows=grows, chained=chained, same_path=same_path,
+                         empty=guard.says_empty(own))
 
 
 def test_an_empty_calendar_ends_after_a_streak_of_repeats():
@@ -71,8 +72,8 @@ def test_paging_past_the_end_ends_but_pages_already_read_stay():
 def test_repeats_that_lead_nowhere_new_do_not_end_a_pattern():
     guard = _guard()
     for n in range(1, 20):   # identical pages, but none links on within its pattern, or none was reached so
-        assert _observe(guard, f"{H}/tag/{n}.html", "<p>暂无内容</p>", grows=False) is None
-        assert _observe(guard, f"{H}/tip/{n}.html", "<p>暂无内容</p>", chained=False) is None
+        assert _observe(guard, f"{H}/tag/{n}.html", "<p>同一段文字</p>", grows=False) is None
+        assert _observe(guard, f"{H}/tip/{n}.html", "<p>同一段文字</p>", chained=False) is None
 
 
 def test_filter_orders_of_the_same_items_end_across_their_patterns():
@@ -186,3 +187,17 @@ def test_a_list_first_reached_from_the_homepage_survives_its_filters():
                  chained=False, same_path=True)
     assert guard.is_trap(f"{H}/product/list?color=x&sort=z")
     assert not guard.is_trap(f"{H}/product/list?page=2")
+
+
+def test_empty_pages_end_without_a_chain_and_query_dates_walk_back_too():
+    guard = _guard()
+    # day pages reached from their month (not chained), each saying it is empty
+    ended = [_observe(guard, f"{H}/events?date=2026-11-{d:02d}", f"<h1>2026年11月{d}日</h1><p>本日暂无活动。</p>",
+                      grows=False, chained=False) for d in range(1, 10)]
+    assert ended.index(next(r for r in ended if r)) == STREAK
+    # lazy product pages alike in their numbers only, but not saying they are empty, do not end
+    for n in range(1, 30):
+        assert _observe(guard, f"{H}/item/{n}.html", f"<p>产品 {n} 型号 {n}</p>", grows=False, chained=False) is None
+    back = guard.refuse(f"{H}/events?month=2025-10", f"{H}/events?month=2025-11")
+    assert back is not None and back.kind == "calendar"
+    assert guard.refuse(f"{H}/events?month=2026-01", f"{H}/events?month=2026-02") is None

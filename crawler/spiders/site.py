@@ -278,9 +278,10 @@ class SiteSpider(scrapy.Spider):
                 yield from self._check_external(url, here)
         if page.kind == "page" and not page.is_homepage:
             elsewhere = frozenset(hash(normal) for normal, _ in pages if not self.frontier.same_path(normal, here))
-            self.traps.observe(normalize_url(here, self._strip), self.traps.own_signature(page.host, page.text),
-                               elsewhere, grows=grows, chained=bool(response.meta.get("chained")),
-                               same_path=bool(response.meta.get("same_path")))
+            own = self.traps.own_text(page.host, page.text)
+            self.traps.observe(normalize_url(here, self._strip), self.traps.signature(own), elsewhere, grows=grows,
+                               chained=bool(response.meta.get("chained")), same_path=bool(response.meta.get("same_path")),
+                               empty=self.traps.says_empty(own))
         for normal, same in pages:
             self._linked.add(hash(normal))
             self._note_referrer(normal, here)
