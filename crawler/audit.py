@@ -18,6 +18,9 @@ from typing import Any
 from crawler import __version__
 from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
+from crawler.checks.crawl.documents import check_document
+from crawler.checks.crawl.render import mark_rendered
+from crawler.documents import Document
 from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
@@ -25,7 +28,7 @@ from crawler.resume import resume_run, save_state
 from crawler.history.store import Store
 from crawler.clock import now_iso
 from rules.errors import ConfigError
-from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity, severity_name
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +113,7 @@ class AuditSession:
         if page.text and page.is_html:
             findings.extend(self.ruleset.check_html(page.text, page.url))
         findings.extend(run_page_checks(page, self.ctx, self.check_counts))
+        findings = mark_rendered(page, findings)
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
             fresh = known is None
@@ -120,6 +124,10 @@ class AuditSession:
                 return self._store([], findings)
         # Resources and external links are status-checked, not crawled: findings, but no page entry.
         return self._store([page.to_record()] if page.kind == "page" else [], findings)
+
+    def process_document(self, document: Document) -> int:
+        """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
+        return self._store([], check_document(document, self.ruleset, self.ctx))
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)
@@ -372,10 +380,10 @@ def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any, checked:
     coverage = run.get("coverage")
     audited = coverage["audited"] if coverage else run["pages"]
     checked = checked if checked is not None else run["pages"]
-    print(ctx.t(f"审计完成：审计 {audited:,} 个页面，检查 {checked:,} 个地址；错误 {s['error']}，警告 {s['warning']}，"
-                f"提示 {s['info']}（新增 {s['new']}，已修复 {s['fixed']}）",
-                f"Audit done: {audited:,} pages audited, {checked:,} URLs checked; {s['error']} errors, "
-                f"{s['warning']} warnings, {s['info']} info ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    counts = ctx.t("，", ", ").join(f"{severity_name(sev, ctx.lang)} {s[sev]}" for sev in ("error", "warning", "info"))
+    print(ctx.t(f"审计完成：审计 {audited:,} 个页面，检查 {checked:,} 个地址；{counts}（新增 {s['new']}，已修复 {s['fixed']}）",
+                f"Audit done: {audited:,} pages audited, {checked:,} URLs checked; {counts} "
+                f"({s['new']} new, {s['fixed']} fixed)"), file=out)
     if coverage:
         print(coverage_text(coverage, ctx.lang), file=out)
     if partial:

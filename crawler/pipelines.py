@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.documents import Document
 from crawler.page import Page
 
 
@@ -28,4 +29,13 @@ class AuditPipeline:
             if found:
                 stats.inc_value("siteaudit/findings", found)
             stats.inc_value("siteaudit/pages")
+        elif isinstance(item, Document) and session is not None:
+            self._process_document(session, item)
         return item
+
+    def _process_document(self, session: Any, document: Document) -> None:
+        """A linked PDF: its text through the phrase rules (crawler/checks/crawl/documents.py)."""
+        found = session.process_document(document)
+        if found:
+            self.crawler.stats.inc_value("siteaudit/findings", found)
+        self.crawler.stats.inc_value("siteaudit/documents")

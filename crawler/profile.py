@@ -70,6 +70,7 @@ class CrawlSection:
     pattern_cap: int = 0        # pages per URL pattern; 0 = no cap (traps end by evidence: crawler/traps.py)
     time_limit: float = 0       # seconds; 0 means no limit
     timeout: float = 20         # seconds per request
+    render: str = "auto"        # auto | always | never: pages built by JavaScript, in headless Chromium
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class Profile:
 
 _CHOICES = {
     "report.lang": ("zh", "en"),
+    "crawl.render": ("auto", "always", "never"),
     "notify.on": ("new", "always", "fail"),
 }
 _POSITIVE = {"crawl.max_pages", "crawl.concurrency", "uptime.probes", "uptime.timeout", "crawl.timeout"}

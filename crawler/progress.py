@@ -18,6 +18,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from rules.model import pick
+
 FINDINGS_STAT = "siteaudit/findings"
 PAGES_STAT = "siteaudit/pages"                 # pages the pipeline audited (the report's page count)
 RESPONSES_STAT = "response_received_count"     # fallback when no audit pipeline counts pages
@@ -47,13 +49,11 @@ def format_progress(pages: int, queued: int | None, findings: int, elapsed_s: fl
     left; at most `width` chars."""
     rate = pages / elapsed_s * 60 if elapsed_s > 0 else 0.0
     queue = "?" if queued is None else str(queued)
-    if lang == "en":
-        left = f" · ~{_clock(remaining_s)} left" if remaining_s is not None else ""
-        text = (f"pages {pages} · queued {queue} · findings {findings} · {rate:.0f} pages/min · "
-                f"{_clock(elapsed_s)}{left}")
-    else:
-        left = f" · 预计剩余 {_clock(remaining_s)}" if remaining_s is not None else ""
-        text = f"页面 {pages} · 队列 {queue} · 问题 {findings} · {rate:.0f} 页/分钟 · {_clock(elapsed_s)}{left}"
+    left_zh = f" · 预计剩余 {_clock(remaining_s)}" if remaining_s is not None else ""
+    left_en = f" · ~{_clock(remaining_s)} left" if remaining_s is not None else ""
+    text = pick(lang, f"页面 {pages} · 队列 {queue} · 问题 {findings} · {rate:.0f} 页/分钟 · {_clock(elapsed_s)}{left_zh}",
+                f"pages {pages} · queued {queue} · findings {findings} · {rate:.0f} pages/min · "
+                f"{_clock(elapsed_s)}{left_en}")
     # CJK characters take two terminal columns: cut by display width so the line never wraps.
     out, used = [], 0
     for ch in text:

@@ -67,6 +67,8 @@ AUDIT_RETRY_AFTER_DEFAULT = 5.0
 AUDIT_EXTERNAL_MAX = 200
 # Seconds per external link check: a dead third-party host must not hold a download slot for long.
 AUDIT_EXTERNAL_TIMEOUT = 10.0
+# Bytes: the largest linked PDF downloaded for the phrase rules (crawler/documents.py); past it, reported.
+AUDIT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
@@ -117,6 +119,10 @@ def audit_settings(profile: Any, *, lang: str = "zh", resolver: str | None = Non
         settings["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"
     if jobdir:
         settings["JOBDIR"] = jobdir
+    # crawl.render: the browser's download handler only when rendering is on and can work (crawler/render.py).
+    from crawler.render import render_settings
+
+    settings.update(render_settings(crawl, profile.domains, resolver))
     if progress:
         settings["EXTENSIONS"] = {**settings["EXTENSIONS"], "crawler.progress.ProgressExtension": 500}
     return settings

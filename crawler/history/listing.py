@@ -8,10 +8,13 @@ import unicodedata
 from datetime import timezone
 
 from crawler.clock import parse_time
+from rules.model import LANGS, pick, severity_name
 
 _HEADERS = {
-    "zh": ("日期", "运行编号", "站点", "页面", "错误", "警告", "提示", "新增", "已修复", "可用率", "状态"),
-    "en": ("date", "run id", "site", "pages", "errors", "warnings", "info", "new", "fixed", "uptime", "status"),
+    lang: (pick(lang, "日期", "date"), pick(lang, "运行编号", "run id"), pick(lang, "站点", "site"),
+           pick(lang, "页面", "pages"), *(severity_name(s, lang) for s in ("error", "warning", "info")),
+           pick(lang, "新增", "new"), pick(lang, "已修复", "fixed"), pick(lang, "可用率", "uptime"), pick(lang, "状态", "status"))
+    for lang in LANGS
 }
 _REASONS = {
     "zh": {"finished": "完成", "page_limit": "达到页数上限", "time_limit": "达到时间上限",
@@ -46,9 +49,9 @@ def _uptime(value: float | None) -> str:
 
 def format_history(rows: list[dict], lang: str = "zh") -> str:
     """The rows of `Store.history()` (newest first) as an aligned table; a one-line note when empty."""
-    lang = "en" if lang == "en" else "zh"
+    lang = pick(lang, "zh", "en")
     if not rows:
-        return "no runs recorded yet" if lang == "en" else "还没有审计记录"
+        return pick(lang, "还没有审计记录", "no runs recorded yet")
     reasons = _REASONS[lang]
     table = [list(_HEADERS[lang])]
     for r in rows:

@@ -9,8 +9,9 @@ The spider only fetches and hands `Page` values on; the judgements happen in `cr
 What is not a page (robots exclusions, sitemap coverage, traps, coverage) goes into `self.record`,
 the audit's `ctx.crawl` (a `CrawlRecord`), for the final checks and findings.json `run.coverage`.
 
-Reading order: construction, the start, page callbacks (`parse` → `_hand_on` → `_follow`), status
-checks of resources and external links, failures, and `closed` (the record's last entries).
+Reading order: construction, the start, page callbacks (`parse` → `_hand_on_or_render` → `_follow`),
+status checks of resources and external links, failures, and `closed` (the record's last entries).
+Rendering and linked PDFs (issue 17) are `RenderingMixin`'s hooks (spiders/rendering.py).
 """
 from __future__ import annotations
 
@@ -25,10 +26,12 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.checks.state import COVERAGE_REASONS, CrawlRecord, MissingFragment, RedirectChain, Truncated
+from crawler.documents import is_pdf_url
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
 from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstrap, homepage_urls
 from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
+from crawler.spiders.rendering import RenderingMixin
 from crawler.traps import TrapGuard
 from crawler.urls import normalize_url, stripped_params
 
@@ -47,7 +50,7 @@ _ANCHOR = re.compile(r"""<[a-z][^>]*?\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re
 _NO_ANCHOR_FRAGMENT = re.compile(r"^(?:top|!.*|/.*|.*=.*)?$", re.IGNORECASE)
 
 
-class SiteSpider(scrapy.Spider):
+class SiteSpider(RenderingMixin, scrapy.Spider):
     """Crawls the declared domains of one profile."""
 
     name = "site"
@@ -97,6 +100,7 @@ class SiteSpider(scrapy.Spider):
         self._pending: dict[int, list[str] | None] = {}
         self._held: list[tuple[str, Page]] = []
         self.released: list[Page] = []      # held pages released without a session (unit use)
+        self._init_extras(session)          # rendering and linked documents (spiders/rendering.py)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
@@ -104,6 +108,7 @@ class SiteSpider(scrapy.Spider):
         spider._external_max = crawler.settings.getint("AUDIT_EXTERNAL_MAX", 200)
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
+        spider._configure_extras(crawler.settings)
         return spider
 
     # -- the start: the bootstrap component, then each host's roots ---------------------------------
@@ -188,7 +193,7 @@ class SiteSpider(scrapy.Spider):
             return
         self._parsed.add(key)
         page = self._page(response)
-        yield from self._hand_on(page, _requested_url(response))
+        yield from self._hand_on_or_render(page, response)
         if repeat:
             return
         self.pages += 1
@@ -251,10 +256,10 @@ class SiteSpider(scrapy.Spider):
         if listed and normalize_url(url, self._strip) not in listed:
             self.record.sitemap.unlisted.add(url)
 
-    def _follow(self, response: TextResponse, page: Page) -> Iterator[Any]:
-        """Links and resources of a page read. Its own text is first shown to the trap guard, with
-        whether it links on to new URLs of its own pattern, so that a page which ends a trap
-        schedules none of the trap's next URLs."""
+    def _follow(self, response: TextResponse, page: Page | None = None) -> Iterator[Any]:
+        """Links and resources of a page read. Its own text is first shown to the trap guard (unless
+        `page` is None: a rendered page's script-written links), with whether it links on to new
+        URLs of its own path, so that a page which ends a trap schedules none of the trap's next URLs."""
         here = response.url
         depth = response.meta.get("depth", 0)
         pages: list[tuple[str, bool]] = []   # internal page links (normalised), and whether in here's pattern
@@ -266,6 +271,8 @@ class SiteSpider(scrapy.Spider):
                 ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here)
+                    if is_pdf_url(url):
+                        yield from self._document_request(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
                 self.traps.note_raw(url, normal)
@@ -276,7 +283,7 @@ class SiteSpider(scrapy.Spider):
                 pages.append((normal, same))
             elif url.startswith(("http://", "https://")):
                 yield from self._check_external(url, here)
-        if page.kind == "page" and not page.is_homepage:
+        if page is not None and page.kind == "page" and not page.is_homepage:
             elsewhere = frozenset(hash(normal) for normal, _ in pages if not self.frontier.same_path(normal, here))
             own = self.traps.own_text(page.host, page.text)
             self.traps.observe(normalize_url(here, self._strip), self.traps.signature(own), elsewhere, grows=grows,
@@ -297,6 +304,8 @@ class SiteSpider(scrapy.Spider):
             if self.is_internal(url):
                 self._note_referrer(normalize_url(url, ()), here)
                 yield from self._check_resource(url, here)
+                if is_pdf_url(url):   # a brochure in an <iframe>
+                    yield from self._document_request(url, here)
             else:
                 yield from self._check_external(url, here)
 
@@ -393,6 +402,7 @@ class SiteSpider(scrapy.Spider):
         self.record.depth_ignored = self.frontier.depth_ignored
         self.record.traps = self.traps.traps()
         self.record.finish_reason = self.finish_reason
+        self._release_unrendered()
         self._note_missing_fragments()
         self._note_coverage()
         self._release_held()

@@ -99,7 +99,7 @@ def resolution_findings(report: NameReport, declared: bool, ctx: AuditContext) -
             rule = DANGLING_RULE
             what = ctx.t(f"CNAME 指向不存在的域名（{chain_text}）", f"the CNAME points to a name that does not exist ({chain_text})")
         elif failure is Outcome.LOOP:
-            what = f"{what}（{chain_text}）" if ctx.lang != "en" else f"{what} ({chain_text})"
+            what = ctx.t(f"{what}（{chain_text}）", f"{what} ({chain_text})")
         if declared:
             out.append(Finding(rule, Category.DNS.value, Severity.ERROR, url,
                                ctx.t(f"申报域名 {report.name} 无法解析：{what}", f"declared domain {report.name} does not resolve: {what}"),
