@@ -78,7 +78,7 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
 
 
 def check_caps(ctx: AuditContext) -> CheckOutcome:
-    """The crawl ended by itself: calendars and filters capped per URL pattern, links past the maximum depth."""
+    """The user's crawl caps: pages past crawl.pattern_cap (off by default) and links past crawl.max_depth (none by default)."""
     truncated = ctx.crawl.truncated
     cap = ctx.crawl.pattern_cap if ctx.crawl.pattern_cap is not None else ctx.profile.crawl.pattern_cap
     deep = ctx.crawl.depth_ignored
@@ -92,9 +92,13 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         suggestion=ctx.t("如需审计更深的页面，调高 crawl.max_depth（或 --max-depth）。",
                          "Raise crawl.max_depth (or --max-depth) to audit deeper pages."))] if deep else []
     if not truncated and not deep:
+        if not cap and not ctx.profile.crawl.max_depth:
+            return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK, ctx.t(
+                "未设置深度或地址模式上限（爬虫陷阱按证据停止）", "no depth or per-pattern cap set (traps end by evidence)")))
         return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK,
                                         ctx.t(f"没有地址模式超过上限（每个模式 {cap} 页）",
-                                              f"no URL pattern reached the cap ({cap} pages each)")))
+                                              f"no URL pattern reached the cap ({cap} pages each)")
+                                        if cap else ctx.t("没有链接超过最大深度", "no link beyond the maximum depth")))
     refused = sum(v.refused for v in truncated.values())
     findings = depth_findings + [Finding(
         rule="LNK012", category=Category.LINKS.value, severity=Severity.INFO, url=v.example or pattern,
