@@ -79,6 +79,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         self.pages = 0
         self.audited = 0                    # internal pages read (2xx/3xx)
         self.checked = 0                    # URLs checked: pages, resources, external links
+        self._robots_pages = 0              # page requests robots.txt disallowed
         self._seen = self.frontier.seen     # hashes of normalised URLs already judged (resources: "HEAD " + URL)
         self._parsed: set[int] = set()      # hashes of URLs whose page was handed on
         self._linked: set[int] = set()      # hashes of internal URLs some page links to
@@ -381,6 +382,8 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
             # was filtered (off-site redirect). Neither is a broken link.
             if "robots" in str(failure.value):
                 self.record.robots_excluded.add(request.url)
+                if not request.meta.get("kind"):
+                    self._robots_pages += 1   # a page (not a resource's status check) left out
             return
         self.checked += 1
         yield from self._hand_on(Page(
@@ -422,8 +425,9 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
             by["time_limit"] = waiting
         by["max_pages"] += sum(self.caps.truncated.values())   # crawl.pattern_cap, if the user set one
         by["max_depth"] = self.frontier.depth_ignored
-        by["robots"] = self.record.robots_excluded.count
-        by["blocked"] = sum(t.lost + t.skipped for t in self.record.throttled.values())
+        by["robots"] = self._robots_pages
+        # A declared host that kept refusing (an external one refusing a link check is no page of ours).
+        by["blocked"] = sum(t.lost + t.skipped for host, t in self.record.throttled.items() if host in self._hosts)
         by["trap"] = self.traps.skipped()
 
     def _note_missing_fragments(self) -> None:
