@@ -51,6 +51,7 @@ CALENDAR_DAYS = 366    # a date further ahead than this, walked to from its own 
 REPEATS = 3            # one path segment this many times is a nesting loop
 _WINDOW = 24           # distinct own-text signatures kept per pattern to compare new pages with
 _TEMPLATE_BLOCKS = 4000  # template blocks kept per host
+_BY_LINKS = 20_000     # list-like pages (with a query) indexed by their links, per path
 
 _INVISIBLE = re.compile(r"<(head|script|style|noscript|template|select)\b.*?</\1\s*>|<!--.*?-->",
                         re.IGNORECASE | re.DOTALL)
@@ -147,6 +148,9 @@ class _Path:
     streak: int = 0
     good: set = field(default_factory=set)   # patterns that showed a page of their own
     closed: str = ""                          # key of the facets trap, once found
+    # Pages with a query, by their exact set of links: a sort order of list page 3 gives the same
+    # links as page 3, however many list pages came since (the window holds only the last few).
+    by_links: dict = field(default_factory=dict)   # hash(links) -> (URL, own-text signature)
 
 
 class TrapGuard:
@@ -303,6 +307,8 @@ class TrapGuard:
             state.streak = 0
             state.signatures.append((signature, links))
             state.examples.append(url)
+            if "?" in url and links and len(state.by_links) < _BY_LINKS:
+                state.by_links.setdefault(hash(links), (url, signature))
             return None
         if not counts:
             return None
@@ -320,6 +326,10 @@ class TrapGuard:
     @staticmethod
     def _twin(state: "_Pattern | _Path", signature: frozenset[int], links: frozenset[int]) -> str:
         """The URL of a sample that says the same (own text and links), or ""."""
+        if isinstance(state, _Path) and links:
+            known = state.by_links.get(hash(links))
+            if known is not None and similarity(signature, known[1]) >= NEAR_DUPLICATE:
+                return known[0]
         for (text, out), example in zip(state.signatures, state.examples):
             if similarity(signature, text) >= NEAR_DUPLICATE and similarity(links, out) >= NEAR_DUPLICATE:
                 return example
@@ -327,6 +337,8 @@ class TrapGuard:
 
     @staticmethod
     def _sample(state: "_Pattern | _Path", url: str, signature: frozenset[int], links: frozenset[int]) -> None:
+        if isinstance(state, _Path) and "?" in url and links and len(state.by_links) < _BY_LINKS:
+            state.by_links.setdefault(hash(links), (url, signature))
         if len(state.signatures) < _WINDOW:
             state.signatures.append((signature, links))
             state.examples.append(url)

@@ -14,7 +14,8 @@ declared host, `www.catalogue-corp.cn`:
 - traps: an endless event calendar `/events?month=YYYY-MM` (both ways; each month links to its
   empty day pages `/events?date=YYYY-MM-DD`, which link to the day before and after), product filters
   `/product/filter?color=…&size=…&sort=…` that show the same 12 products in other orders and link
-  to every other combination, a site search whose empty results suggest more searches, a member
+  to every other combination, sort orders of every product list page (`&sort=price&order=desc`: the
+  page's own items reordered), a site search whose empty results suggest more searches, a member
   link carrying a fresh session id on every page, and relative links that nest (`/go/go/go/…`).
 - `violations`: planted phrases deep in the catalogue, the archive, the cases and a sitemap-only page.
 
@@ -107,7 +108,7 @@ class CatalogueSite:
         """A fetch of a trap URL (or of a list page past the end), from a request line's path."""
         parts = urlsplit(path_qs)
         path, query = parts.path, parse_qs(parts.query)
-        if path.startswith(("/events", "/product/filter", "/search", "/go/go")) or "sid" in query:
+        if path.startswith(("/events", "/product/filter", "/search", "/go/go")) or "sid" in query or "sort" in query:
             return True
         page = int((query.get("page") or ["1"])[0] or 1)
         return ((path == "/product/list" and page > self.product_lists())
@@ -155,11 +156,16 @@ class CatalogueSite:
         return self._page(f"新闻 {_text(n + 50_000, 3)[:10]}",
                           f"<p>{_text(n + 90_000, 60)}{planted}</p><p>{' '.join(nav)}</p>")
 
-    def _product_list(self, n: int) -> Reply:
+    def _product_list(self, n: int, sort: str = "", order: str = "") -> Reply:
         last = self.product_lists()
         items = [f'<li><a href="/product/{m}.html">KT-{m:04d}</a></li>'
                  for m in range((n - 1) * PER_PAGE + 1, min(self.products, n * PER_PAGE) + 1)]
+        if sort:   # a sort order shows the same items in another order, and links to the other orders
+            random.Random(f"{n}{sort}{order}").shuffle(items)
         body = "<ul>" + "".join(items) + "</ul>" if items else "<p>暂无产品，请浏览其他分类。</p>"
+        body += "<p>排序：" + " ".join(
+            f'<a href="/product/list?order={o}&page={n}&sort={k}">{k} {o}</a>' for k in _SORTS for o in ("asc", "desc")
+            if (k, o) != (sort, order)) + "</p>"
         filters = ('<p><a href="/product/filter?color=red">按颜色筛选</a> <a href="/product/filter?sort=price">'
                    '按价格排序</a> <a href="/search?q=%E7%90%83%E9%98%80">搜索球阀</a></p>') if n == 1 else ""
         return self._page(f"产品中心 第{n}页", body + self._pager("/product/list", n, last) + filters)
@@ -287,7 +293,8 @@ class CatalogueSite:
             return self._page({"/about.html": "关于我们", "/contact.html": "联系我们", "/jobs.html": "招聘信息",
                                "/member/login.html": "会员登录"}[path], f"{anchors}<p>{_text(len(path), 30)}</p>")
         if path == "/product/list":
-            return self._product_list(max(1, number(query.get("page", "1"))))
+            return self._product_list(max(1, number(query.get("page", "1"))), query.get("sort", ""),
+                                      query.get("order", ""))
         if path.startswith("/product/") and path.endswith(".html"):
             return self._product(number(path[len("/product/"):-5]))
         if path.startswith("/news/list_") and path.endswith(".html"):

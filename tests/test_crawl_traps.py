@@ -201,3 +201,22 @@ def test_empty_pages_end_without_a_chain_and_query_dates_walk_back_too():
     back = guard.refuse(f"{H}/events?month=2025-10", f"{H}/events?month=2025-11")
     assert back is not None and back.kind == "calendar"
     assert guard.refuse(f"{H}/events?month=2026-01", f"{H}/events?month=2026-02") is None
+
+
+def test_sort_orders_of_an_early_list_page_are_known_long_after():
+    guard = _guard()
+
+    def items(n):
+        return [f"<li>KT-{m} 阀门</li>" for m in range(n * 20, n * 20 + 20)]
+
+    def links(n):
+        return frozenset(hash(f"{H}/product/{m}.html") for m in range(n * 20, n * 20 + 20))
+
+    for n in range(1, 60):   # more list pages than the window keeps
+        assert _observe(guard, f"{H}/product/list?page={n}", "".join(items(n)), links(n)) is None
+    found = None
+    for i, sort in enumerate(("price", "name", "new", "hot", "date")):
+        found = found or _observe(guard, f"{H}/product/list?page=3&sort={sort}", "".join(items(3)[i:] + items(3)[:i]),
+                                  links(3), chained=False, same_path=True)
+    assert found is not None and found.kind == "facets"
+    assert guard.is_trap(f"{H}/product/list?page=9&sort=price") and not guard.is_trap(f"{H}/product/list?page=61")
