@@ -22,6 +22,7 @@ from rules.model import PHRASE_CATEGORIES
 
 from .. import charts, inputs
 from ..grouping import group_id
+from ..coverage import coverage_text
 from ..i18n import Labels
 from ..inputs import SEVERITIES
 from ..summary import MAX_FIXED_ROWS, Summary, history_with_current, summarize
@@ -90,6 +91,7 @@ class HtmlFormatter(Formatter):
             "domains": inputs.as_list(inputs.as_dict(extra.get("profile"), "extra.profile").get("domains"),
                                       "extra.profile.domains"),
             "partial": s.partial,
+            "coverage_line": coverage_text(inputs.as_dict(doc.get("run"), "run").get("coverage"), t.lang),
             "partial_reason": t.finish_reason(inputs.text(extra.get("partial_reason"))),
             "s": s,
             "severities": SEVERITIES,
