@@ -202,7 +202,9 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     process.crawl(crawler, profile=profile, session=session)
     process.start()
     spider = crawler.spider
-    return getattr(spider, "finish_reason", "finished") if spider is not None else "interrupted"
+    if spider is None or crawler.stats.get_value("finish_reason") is None:
+        return "interrupted"   # stopped (a signal) before the spider opened: nothing was crawled
+    return getattr(spider, "finish_reason", "finished")
 
 
 def _selected_site_checks(options: AuditOptions) -> list[tuple[str, Any]]:
