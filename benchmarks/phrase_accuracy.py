@@ -63,12 +63,13 @@ def check(sentences: list[str], root: Path = ROOT, pages: list[str] | None = Non
     """Findings by sentence index, from one `siteaudit check --format json` run.
 
     With `pages` (each sentence's page address, 5-column sets) the sentences of one page go into one
-    file, in their order, so a page is checked as a whole; otherwise all go into one file."""
+    file, in their order, so a page is checked as a whole; otherwise each sentence is a file of its own
+    (a synthetic set's lines are independent copy, not one page)."""
     python = root / ".venv" / "bin" / "python"
     exe = str(python) if root != ROOT and python.exists() else sys.executable
     groups: dict[str, list[int]] = defaultdict(list)
     for i in range(len(sentences)):
-        groups[pages[i] if pages else ""].append(i)
+        groups[pages[i] if pages else str(i)].append(i)
     with tempfile.TemporaryDirectory() as tmp:
         files: dict[str, list[int]] = {}
         for n, idx in enumerate(groups.values()):
