@@ -293,6 +293,17 @@ def warning_article(page: str) -> bool:
     return len({m.group(0) for m in _ARTICLE_RE.finditer(text)}) >= ARTICLE_WORDS
 
 
+_SPAM_CALLS_RE = frame_regex("spam_calls")
+
+
+def page_topic(page: str, words: tuple[str, ...]) -> bool:
+    """Two different of a rule's `page_not` words on the page, and no spam call (rules/frames/spam_calls.txt)."""
+    text = normalize(page).text
+    found = sum((re.search(w[1:-1], text) is not None) if len(w) > 2 and w[0] == w[-1] == "/" else w in text
+                for w in words)
+    return found >= ARTICLE_WORDS and _SPAM_CALLS_RE.search(text) is None
+
+
 def advertiser_speaks(sentence: str) -> bool:
     """The advertiser is the subject (rules/frames/advertiser.txt): 本机构承诺…, 我司保证…"""
     return _ADVERTISER_RE.search(normalize(sentence).text) is not None

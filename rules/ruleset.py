@@ -6,7 +6,7 @@ from typing import Iterable
 
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
-from .exemptions import advertiser_speaks, warning_article
+from .exemptions import advertiser_speaks, page_topic, warning_article
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
@@ -57,6 +57,12 @@ class RuleSet:
         if any(_demotable(h) for h, *_ in hits) and warning_article(page if page is not None else text):
             hits = [(replace(h, severity=Severity.INFO, reason="warning_article")
                      if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
+                    for h, part, o0, o1, k, a in hits]
+        if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
+            page_text = page if page is not None else text
+            hits = [(replace(h, severity=Severity.INFO, reason="page_topic")
+                     if h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank
+                     and page_topic(page_text, h.rule.context.page_not) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
         return [self._finding(h, text, o0, o1, url, where, line + k, (column if k == 0 else 1) + a)
                 for h, part, o0, o1, k, a in hits]

@@ -176,3 +176,12 @@ def test_warning_article_reads_the_whole_html_page(rs):
     assert found and all(f.severity.value == "info" for f in found)
     plain = rs.check_html("<html><body><h1>成考辅导</h1><p>签约保过，不过退费。</p></body></html>")
     assert any(f.severity.rank >= 2 for f in plain)
+
+
+def test_a_travelogue_page_describes_casinos_a_hacked_one_still_sells_them(rs):
+    travelogue = "我们坐火车到了口岸，游客很多。\n澳门赌场的龙头老大是葡京赌场。"
+    assert all(f.severity.value == "info" for f in rs.check(travelogue) if f.rule == "PR101")
+    assert any(f.rule == "PR101" for f in rs.check(travelogue))
+    hacked = travelogue + "\n葡京赌场官网注册送彩金"
+    assert sum(f.rule == "PR101" and f.severity.rank >= 2 for f in rs.check(hacked)) >= 2
+    assert any(f.severity.rank >= 2 for f in rs.check("澳门赌场的龙头老大是葡京赌场。"))
