@@ -10,6 +10,7 @@ products, range or history (比上一代, 本店所有套餐中…, 我们迄今
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .lexicon import frame_regex, frame_words, lexicon
 from .normalize import normalize
@@ -284,6 +285,7 @@ _ADVERTISER_RE = frame_regex("advertiser")
 ARTICLE_WORDS = 2  # distinct verdict words that make a page a warning article
 
 
+@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
 def warning_article(page: str) -> bool:
     """A page that reads as a warning article (rules/frames/warning_article.txt): at least two different
     verdict words anywhere in it (揭秘…陷阱, 警惕…套路, 理性看待…虚假宣传)."""
@@ -296,6 +298,7 @@ def warning_article(page: str) -> bool:
 _SPAM_CALLS_RE = frame_regex("spam_calls")
 
 
+@lru_cache(maxsize=16)
 def page_topic(page: str, words: tuple[str, ...]) -> bool:
     """Two different of a rule's `page_not` words on the page, and no spam call (rules/frames/spam_calls.txt)."""
     text = normalize(page).text
