@@ -6,6 +6,7 @@ Every error names the file, the line and the dotted field. Unknown keys are erro
 from __future__ import annotations
 
 import base64
+import math
 import dataclasses
 import os
 import typing
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from rules import yamlfile
 from rules.errors import ConfigError
 
 
@@ -138,7 +140,12 @@ class Profile:
         return list(seen)
 
     def replace(self, section: str, **changes: Any) -> "Profile":
-        """A copy with some fields of one section changed (command-line overrides)."""
+        """A copy with some fields of one section changed (command-line overrides, range-checked)."""
+        for name, value in changes.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                problem = range_error(f"{section}.{name}", value)
+                if problem:
+                    raise ConfigError(problem, field=f"--{name.replace('_', '-')}")
         return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})
 
 
@@ -146,9 +153,36 @@ _CHOICES = {
     "report.lang": ("zh", "en"),
     "notify.on": ("new", "always", "fail"),
 }
-_POSITIVE = {"crawl.max_pages", "crawl.concurrency", "uptime.probes", "uptime.timeout", "crawl.timeout",
-             "crawl.pattern_cap"}
-_NON_NEGATIVE = {"crawl.max_depth", "crawl.delay", "crawl.time_limit", "uptime.slow_ms", "uptime.retries"}
+# Every number a profile holds, with its sane range (inclusive). A value outside it is exit 2 naming
+# file:line: field, so `delay: .inf` or `timeout: 1e9` can never make an audit that does not end.
+# docs/CRAWL.md lists them.
+RANGES: dict[str, tuple[float, float]] = {
+    "crawl.max_pages": (1, 1_000_000),
+    "crawl.max_depth": (0, 1_000),
+    "crawl.concurrency": (1, 64),
+    "crawl.delay": (0, 60),                 # seconds between requests to one host
+    "crawl.pattern_cap": (1, 1_000_000),
+    "crawl.time_limit": (0, 7 * 86_400),    # seconds; 0 = no limit
+    "crawl.timeout": (0.1, 600),            # seconds per request, the whole download
+    "uptime.probes": (1, 50),
+    "uptime.timeout": (0.1, 120),           # seconds per probe
+    "uptime.slow_ms": (0, 600_000),
+    "uptime.retries": (0, 10),
+}
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def range_error(path: str, value: float) -> str:
+    """Why `value` is not acceptable for the numeric field `path` ("" when it is)."""
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    low, high = RANGES.get(path, (-math.inf, math.inf))
+    if not low <= value <= high:
+        return f"must be between {_num(low)} and {_num(high)}, got {value!r}"
+    return ""
 
 
 class _Node:
@@ -232,10 +266,9 @@ def _value(hint: Any, node: _Node, path: str, file: str) -> Any:
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (hint is int and not isinstance(value, int)):
             raise bad(f"expected a {'whole ' if hint is int else ''}number, got {value!r}")
-        if path in _POSITIVE and value <= 0:
-            raise bad(f"must be greater than 0, got {value!r}")
-        if path in _NON_NEGATIVE and value < 0:
-            raise bad(f"must not be negative, got {value!r}")
+        problem = range_error(path, value)
+        if problem:
+            raise bad(problem)
         return hint(value)
     if hint is str:
         if value is None:
@@ -249,7 +282,7 @@ def _value(hint: Any, node: _Node, path: str, file: str) -> Any:
     raise bad(f"unsupported type {hint!r}")  # pragma: no cover - a programming error
 
 
-def _check_semantics(profile: Profile, root: _Node, file: str) -> None:
+def _check_semantics(profile: Profile, root: _Node, file: str) -> Profile:
     def line_of(*keys: str) -> int | None:
         node: _Node | None = root
         line = root.line
@@ -259,6 +292,7 @@ def _check_semantics(profile: Profile, root: _Node, file: str) -> None:
             node, line = node.value[k]
         return line
 
+    profile = _ascii_hosts(profile, line_of("site", "domains"), line_of("site", "start_urls"), file)
     if not profile.site.start_urls:
         raise ConfigError("at least one start URL is required", file=file, line=line_of("site"),
                           field="site.start_urls")
@@ -279,37 +313,30 @@ def _check_semantics(profile: Profile, root: _Node, file: str) -> None:
         if sev not in ("error", "warning", "info", "off"):
             raise ConfigError(f"severity for {rule_id} must be error, warning, info or off, got {sev!r}",
                               file=file, line=line_of("rules", "severity"), field=f"rules.severity.{rule_id}")
+    return profile
 
 
 def load_profile(path: str | Path) -> Profile:
     """Read and validate a site profile; raises ConfigError naming file, line and field."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read profile: {exc.strerror}", file=file) from None
-    except UnicodeDecodeError:
-        raise ConfigError("profile is not UTF-8 text", file=file) from None
-    return parse_profile(text, file)
+    return parse_profile(yamlfile.read_text(path, what="profile"), file)
 
 
 def parse_profile(text: str, file: str = "<profile>") -> Profile:
-    try:
-        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError(f"invalid YAML: {exc.problem or exc}", file=file, line=line) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", file=file) from None
+    # The strict loader: no alias bombs, no duplicate keys, bounded nesting (rules/yamlfile.py).
+    root_node = yamlfile.compose(text, file)
     if root_node is None:
         raise ConfigError("the profile is empty; at least site.start_urls is required", file=file,
                           field="site.start_urls")
-    root = _lift(root_node)
+    try:
+        root = _lift(root_node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=file,
+                          line=mark.line + 1 if mark else None) from None
     profile = _convert(Profile, root, "", file)
     profile = dataclasses.replace(profile, source=file)
-    _check_semantics(profile, root, file)
-    return profile
+    return _check_semantics(profile, root, file)
 
 
 def profile_for_url(url: str) -> Profile:
@@ -317,7 +344,93 @@ def profile_for_url(url: str) -> Profile:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"not an http(s) URL or a readable profile: {url!r}", field="TARGET")
-    return Profile(site=SiteSection(start_urls=[url], domains=[parts.hostname]), source=url)
+    try:
+        url = ascii_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"not a valid domain name in {url!r}: {exc}", field="TARGET") from None
+    return Profile(site=SiteSection(start_urls=[url], domains=[urlsplit(url).hostname or ""]), source=url)
+
+
+# -- international domain names -----------------------------------------------------------------
+# A declared 中文.中国 is kept as its A-label (xn--…): that is what DNS, TLS SNI, the Host header and
+# every URL on the wire use, so the crawl and the checks compare like with like. Reports show the
+# Unicode form (`unicode_host`).
+
+def ascii_host(host: str) -> str:
+    """A host name as its lower-case A-label form (punycode); IP literals and ASCII names unchanged.
+    Raises ValueError for a name that is not a valid IDN."""
+    host = host.strip().rstrip(".").lower()
+    if not host or host.isascii() and not any(label.startswith("xn--") for label in host.split(".")):
+        return host
+    import idna
+
+    if host.startswith("[") or host.replace(".", "").isdigit():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii").lower()
+    except idna.IDNAError as exc:
+        raise ValueError(str(exc) or "invalid international domain name") from None
+
+
+def unicode_host(host: str) -> str:
+    """The Unicode form of an A-label host name, for people; unchanged when it is not one."""
+    if "xn--" not in host.lower():
+        return host
+    import idna
+
+    try:
+        return idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
+        return host
+
+
+def unicode_url(url: str) -> str:
+    """`url` with its host shown in Unicode (中文.中国 rather than xn--fiq228c.xn--fiqs8s)."""
+    if "xn--" not in url.lower():
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    shown = unicode_host(host)
+    if shown == host:
+        return url
+    netloc = parts.netloc
+    at = netloc.rfind("@") + 1
+    rest = netloc[at:]
+    rest = shown + rest[len(host):] if rest.lower().startswith(host) else rest
+    return parts._replace(netloc=netloc[:at] + rest).geturl()
+
+
+def ascii_url(url: str) -> str:
+    """`url` with its host as an A-label (the form sent on the wire)."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    wire = ascii_host(host)
+    if wire == host and parts.netloc.isascii():
+        return url.strip()
+    netloc = parts.netloc
+    at = netloc.rfind("@") + 1
+    port = f":{parts.port}" if parts.port is not None else ""
+    return parts._replace(netloc=netloc[:at] + wire + port).geturl()
+
+
+def _ascii_hosts(profile: Profile, domains_line: int | None, urls_line: int | None, file: str) -> Profile:
+    """The profile with every declared domain and start URL host in A-label form (exit 2 when invalid)."""
+    domains, urls = [], []
+    for i, d in enumerate(profile.site.domains):
+        try:
+            domains.append(ascii_host(d))
+        except ValueError as exc:
+            raise ConfigError(f"not a valid domain name {d!r}: {exc}", file=file, line=domains_line,
+                              field=f"site.domains[{i}]") from None
+    for i, u in enumerate(profile.site.start_urls):
+        try:
+            urls.append(ascii_url(u))
+        except ValueError as exc:
+            raise ConfigError(f"not a valid domain name in {u!r}: {exc}", file=file, line=urls_line,
+                              field=f"site.start_urls[{i}]") from None
+    if domains == profile.site.domains and urls == profile.site.start_urls:
+        return profile
+    return profile.replace("site", domains=domains, start_urls=urls)
 
 
 def basic_auth(user: str, password_env: str, source: str = "") -> str:
