@@ -22,6 +22,7 @@ from crawler.page import Page
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
+from crawler.history.changes import fixed_scope
 from crawler.history.store import Store
 from crawler.history.lock import now_iso
 from rules.errors import ConfigError
@@ -147,7 +148,11 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     process.crawl(crawler, profile=profile, session=session)
     process.start()
     spider = crawler.spider
-    return getattr(spider, "finish_reason", "finished") if spider is not None else "interrupted"
+    # The spider sets its finish reason when it closes; a second Ctrl-C (or SIGTERM) stops the
+    # reactor before that, and such a run is interrupted, never "finished".
+    reason = getattr(spider, "finish_reason", "interrupted") if spider is not None else "interrupted"
+    session.ctx.crawl.finish_reason = reason
+    return reason
 
 
 def _selected_site_checks(options: AuditOptions) -> list[tuple[str, Any]]:
@@ -261,8 +266,9 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         store.add_findings(run_id, outcome.findings)
     store.add_checks(run_id, checks)
     store.add_probes(run_id, ctx.probes)
-    # A partial run only calls a finding fixed when its page was fetched again.
-    fixed = store.mark_changes(run_id, partial=finish_reason != "finished")
+    # A partial run only calls a finding fixed when its page was fetched again; an interrupted run,
+    # or one that fetched nothing, calls nothing fixed (crawler/history/changes.py).
+    fixed = store.mark_changes(run_id, scope=fixed_scope(finish_reason, session.pages))
     severities: Counter[str] = Counter()
     new = 0
     for f in store.iter_findings(run_id):

@@ -57,7 +57,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self._strip = stripped_params(crawl.strip_params)
         self.caps = PatternCap(crawl.pattern_cap)
         self.max_pages = crawl.max_pages
-        self.finish_reason = "finished"
+        self.finish_reason = "interrupted"   # until `closed` says otherwise: a killed crawl never closes
         self.pages = 0
         self._seen: set[int] = set()        # hashes of normalised URLs already scheduled
         self._parsed: set[int] = set()      # hashes of URLs whose page was handed on
