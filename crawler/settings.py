@@ -44,7 +44,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.encoding.EncodingMiddleware": 575,
     "crawler.middlewares.politeness.PolitenessMiddleware": 585,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.compression.BoundedDecompressionMiddleware": 590,
     "crawler.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.metarefresh.LoopAwareMetaRefreshMiddleware": 580,
 }
 # Seconds: longest Retry-After honoured; past it we wait this long and retry anyway.
 AUDIT_RETRY_AFTER_MAX = 60.0

@@ -14,17 +14,22 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.checks.crawl.content import text_signature, visible_text
 from crawler.checks.state import NotFoundProbe
+from crawler.middlewares.compression import UNREADABLE_META
 from crawler.urls import normalize_url
 
 # robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.
 # Sitemaps and the probe obey robots.txt like pages do (a disallowed one is skipped).
 _BOOTSTRAP_META = {"dont_retry": True, "depth_reset": True}
 SITEMAPS_PER_HOST = 50      # sitemap files read per host (an index can list thousands)
+# A gzipped sitemap's decompressed size. The protocol allows 50 MB, but 50,000 URLs are rarely 10, and
+# parsing 50 MB of XML costs more memory than the whole crawl should.
+SITEMAP_MAX_BYTES = 16 * 1024 * 1024
 _SITEMAP_LINE = re.compile(rb"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -133,12 +138,20 @@ class BootstrapMixin:
         boot.pending -= 1
         children: list[str] = []
         if response.status == 200:
-            body = response.body
+            # A sitemap that cannot be read (a gzip bomb, a broken stream) is a finding on the
+            # sitemap (LNK015); the crawl goes on from the homepage and the links.
+            body, unreadable = response.body, response.meta.get(UNREADABLE_META, "")
             if body[:2] == b"\x1f\x8b":
                 try:
-                    body = gunzip(body, max_size=50 * 1024 * 1024)
-                except OSError:
+                    body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
+                except _DecompressionMaxSizeExceeded:
                     body = b""
+                    unreadable = f"gzipped sitemap larger than {SITEMAP_MAX_BYTES // (1024 * 1024)} MiB decompressed"
+                except Exception as exc:   # OSError, EOFError, zlib.error: a broken stream
+                    body = b""
+                    unreadable = f"gzipped sitemap does not decompress: {type(exc).__name__}: {exc}"[:300]
+            if unreadable:
+                self.record.sitemap.unreadable[response.url] = unreadable
             try:
                 sitemap = Sitemap(body) if body.strip() else None
             except Exception:  # not XML (an HTML 'not found' page served with 200): no sitemap

@@ -20,6 +20,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.checks.state import CrawlRecord, RedirectChain, Truncated
+from crawler.middlewares.compression import UNREADABLE_META
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
 from crawler.spiders.bootstrap import BootstrapMixin, HostBootstrap, homepage_urls
@@ -119,7 +120,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         ms = int(meta.get("download_latency", 0) * 1000)
         headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        text, encoding, declared, title, mismatch = "", "", "", "", ""
+        text, encoding, declared, title, mismatch, mixed = "", "", "", "", "", ""
         if isinstance(response, TextResponse):
             text = response.text
             encoding = response.encoding
@@ -128,6 +129,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                 declared = detected.declared
                 if detected.mismatch:
                     mismatch = detected.source
+                mixed = detected.mixed
             else:
                 declared = response._declared_encoding() or ""
             if "html" in headers.get("content-type", "text/html") and response.status < 300:
@@ -137,7 +139,9 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                     encoding=encoding, declared_encoding=declared, content_type=headers.get("content-type", ""),
                     headers=headers, text=text, referer=meta["linked_from"] if "linked_from" in meta else _referer(response),
                     redirects=redirects, is_homepage=bool(meta.get("homepage_of")) or self._is_homepage(response.url),
-                    redirect_loop=tuple(meta.get("redirect_loop") or ()), encoding_mismatch=mismatch)
+                    redirect_loop=tuple(meta.get("redirect_loop") or ()), encoding_mismatch=mismatch,
+                    unreadable=meta.get(UNREADABLE_META, ""), mixed_encoding=mixed,
+                    redirect_refused=meta.get("redirect_refused", ""))
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if not self.is_internal(response.url):
@@ -267,13 +271,14 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
             # Some servers refuse HEAD: ask again with GET before calling the link broken.
             yield request.replace(method="GET", dont_filter=True)
             return
-        if response.status >= 400 or meta.get("redirect_loop"):
+        if response.status >= 400 or meta.get("redirect_loop") or meta.get("redirect_refused"):
             page = self._page(response)
             yield from self._hand_on(Page(
                 url=page.url, status=page.status, depth=page.depth, ms=page.ms, content_type=page.content_type,
                 text=page.text if response.status in (403, 429, 503) else "",
                 headers=page.headers, kind=meta["kind"], referer=page.referer,
-                redirects=page.redirects, redirect_loop=page.redirect_loop), _requested_url(response))
+                redirects=page.redirects, redirect_loop=page.redirect_loop,
+                redirect_refused=page.redirect_refused), _requested_url(response))
         else:
             self._pending.pop(hash(_requested_url(response)), None)
 

@@ -37,10 +37,21 @@ def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
 def check_sitemap(ctx: AuditContext) -> CheckOutcome:
     """The sitemap and the links agree: no orphan pages, no linked pages missing from the sitemap."""
     info = ctx.crawl.sitemap
+    unreadable = [Finding(
+        rule="LNK015", category=Category.LINKS.value, severity=Severity.WARNING, url=url, where="http",
+        message=ctx.t(f"站点地图无法读取，其中的网址未被使用：{why}", f"The sitemap could not be read; its URLs were not used: {why}"),
+        expected=ctx.t("可读取的站点地图（XML，解压后不超过限制）", "a readable sitemap (XML, within the size limit)"),
+        actual=why, suggestion=ctx.t("检查站点地图文件的压缩与大小；抓取已改从首页和链接继续。",
+                                     "Check the sitemap file's compression and size; the crawl went on from the links."))
+        for url, why in list(info.unreadable.items())[:_SHOWN]]
     if not info.sitemaps:
+        if unreadable:
+            return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.FAIL, ctx.t(
+                f"{len(info.unreadable)} 个站点地图无法读取", f"{len(info.unreadable)} sitemaps could not be read")),
+                unreadable)
         return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.SKIPPED,
                                         ctx.t("未找到站点地图（sitemap）", "no sitemap found")))
-    findings: list[Finding] = []
+    findings: list[Finding] = list(unreadable)
     partial = ctx.crawl.finish_reason != "finished"
     if info.orphans.count and not partial:   # a cut-short crawl has not seen every link
         findings.append(Finding(
