@@ -35,6 +35,8 @@ from typing import Any, Callable, Mapping
 
 import requests
 
+from crawler.netdeadline import bounded_request, bounded_session
+
 from crawler.notify.message import build_text, should_notify, top_findings
 from crawler.profile import NotifySection
 
@@ -43,6 +45,7 @@ logger = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048          # bytes of UTF-8, WeCom's limit for a text message
 DINGTALK_PER_MINUTE = 20         # DingTalk robots accept 20 messages a minute
 TOP_FINDINGS = 10                # findings listed in a message
+ANSWER_MAX_BYTES = 64 * 1024     # of a hook's answer: a JSON status, never a download
 RETRY_AFTER_CAP = 30.0           # seconds: a server asking for a longer pause gets no retry this run
 
 
@@ -272,7 +275,10 @@ def _send(channel: str, req: _Request, secret: str, timeout: float) -> tuple[Not
     masked = mask_url(req.url)
     _MASK.hidden.update(_sensitive(req.url, secret))
     try:
-        resp = requests.post(req.url, data=req.body, headers=req.headers, timeout=timeout, allow_redirects=False)
+        # `timeout` bounds the whole exchange: a hook that answers one byte a second is cut at it.
+        with bounded_session() as session:
+            resp = bounded_request(session, "POST", req.url, timeout=timeout, max_bytes=ANSWER_MAX_BYTES,
+                                   data=req.body, headers=req.headers, allow_redirects=False)
     except requests.Timeout:
         return NotifyResult(channel, False, NotifyStatus.TIMEOUT, f"{masked}: no answer within {timeout:g}s"), 0.0
     except requests.RequestException as exc:
