@@ -65,6 +65,12 @@ AUDIT_RETRY_AFTER_DEFAULT = 5.0
 AUDIT_EXTERNAL_MAX = 200
 # Seconds per external link check: a dead third-party host must not hold a download slot for long.
 AUDIT_EXTERNAL_TIMEOUT = 10.0
+# A page with 100,000 images must not schedule 100,000 checks (time and memory): at most this many
+# resources (img, CSS, JS…) are status-checked per page and per audit, and at most this many new
+# links followed per page; the rest are counted and reported (LNK017).
+AUDIT_RESOURCES_PER_PAGE = 200
+AUDIT_RESOURCES_MAX = 5000
+AUDIT_LINKS_PER_PAGE = 2000
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"

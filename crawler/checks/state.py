@@ -58,6 +58,18 @@ class Throttle:
     url_is_bootstrap: bool = True   # `url` is robots.txt or a probe, not yet a page
 
 
+@dataclass
+class SkippedChecks:
+    """What the per-page and per-audit caps left unchecked."""
+
+    resources: int = 0
+    links: int = 0
+    pages: Listed = field(default_factory=lambda: Listed(limit=10))   # pages where a cap cut in
+    resource_cap: int = 0
+    resource_total_cap: int = 0
+    link_cap: int = 0
+
+
 @dataclass(frozen=True)
 class RedirectChain:
     """A redirect chain that ended at a page already handed on (kept for the final check)."""
@@ -86,6 +98,9 @@ class CrawlRecord:
     truncated: dict[str, Truncated] = field(default_factory=dict)   # URL pattern -> refused
     pattern_cap: int | None = None
     depth_ignored: int = 0                 # links past crawl.max_depth
+    # Resources (img, CSS, JS…) and links past AUDIT_RESOURCES_PER_PAGE / AUDIT_RESOURCES_MAX /
+    # AUDIT_LINKS_PER_PAGE: not checked, counted (LNK017), with the pages that had the most.
+    skipped: SkippedChecks = field(default_factory=SkippedChecks)
     throttled: dict[str, Throttle] = field(default_factory=dict)    # host -> refusals
     crawl_delay: dict[str, float] = field(default_factory=dict)     # host -> robots.txt Crawl-delay honoured
     redirect_chains: list[RedirectChain] = field(default_factory=list)

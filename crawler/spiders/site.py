@@ -10,6 +10,7 @@ audit's `ctx.crawl` (a `CrawlRecord`), for the final checks.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import re
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -67,6 +68,8 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self._external_max = 200
         self._external_timeout = 10.0
         self._external_per_host: dict[str, int] = {}
+        self._resource_cap, self._resource_max, self._link_cap = 200, 5000, 2000
+        self._resources = 0                 # resource checks scheduled in this audit
         self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
         self._bootstrap: dict[str, HostBootstrap] = {}
         # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
@@ -82,6 +85,9 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._external_max = crawler.settings.getint("AUDIT_EXTERNAL_MAX", 200)
+        spider._resource_cap = crawler.settings.getint("AUDIT_RESOURCES_PER_PAGE", 200)
+        spider._resource_max = crawler.settings.getint("AUDIT_RESOURCES_MAX", 5000)
+        spider._link_cap = crawler.settings.getint("AUDIT_LINKS_PER_PAGE", 2000)
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
         return spider
@@ -213,19 +219,25 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
 
     def _follow(self, response: TextResponse) -> Iterator[Any]:
         here = response.url
+        page_cap = _PageCap(self._resource_cap, self._link_cap)
         for link in self.link_extractor.extract_links(response):
             url = link.url
             if self.is_internal(url):
                 path = urlsplit(url).path
                 ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
-                    yield from self._check_resource(url, here)
+                    yield from self._check_resource(url, here, page_cap)
                     continue
                 normal = normalize_url(url, self._strip)
                 self._linked.add(hash(normal))
                 self._note_referrer(normal, here)
+                if page_cap.links >= page_cap.link_cap:
+                    if hash(normal) not in self._seen:
+                        page_cap.links_skipped += 1
+                    continue
                 request = self._page_request(normal, here, normalized=True)
                 if request is not None:
+                    page_cap.links += 1
                     yield request
             elif url.startswith(("http://", "https://")):
                 yield from self._check_external(url, here)
@@ -234,17 +246,31 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
             if not url.startswith(("http://", "https://")):
                 continue
             if self.is_internal(url):
-                self._note_referrer(normalize_url(url, ()), here)
-                yield from self._check_resource(url, here)
+                if page_cap.resources < page_cap.resource_cap:
+                    self._note_referrer(normalize_url(url, ()), here)
+                yield from self._check_resource(url, here, page_cap)
             else:
                 yield from self._check_external(url, here)
+        if page_cap.resources_skipped or page_cap.links_skipped:
+            skipped = self.record.skipped
+            skipped.resources += page_cap.resources_skipped
+            skipped.links += page_cap.links_skipped
+            skipped.pages.add(here)
+            skipped.resource_cap, skipped.resource_total_cap = self._resource_cap, self._resource_max
+            skipped.link_cap = self._link_cap
 
     # -- resources and external links: status only, never parsed or followed ------------------------
-    def _check_resource(self, url: str, referer: str) -> Iterator[Any]:
+    def _check_resource(self, url: str, referer: str, cap: "_PageCap | None" = None) -> Iterator[Any]:
         url = normalize_url(url, ())
         key = hash("HEAD " + url)
         if key in self._seen or self._excluded(url):
             return
+        if cap is not None:
+            if cap.resources >= cap.resource_cap or self._resources >= self._resource_max:
+                cap.resources_skipped += 1
+                return
+            cap.resources += 1
+        self._resources += 1
         self._seen.add(key)
         self._pending[hash(url)] = None
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
@@ -335,6 +361,18 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                 self.session.process_page(page)
             else:
                 self.released.append(page)
+
+
+@dataclass
+class _PageCap:
+    """One page's share of the resource and link checks (AUDIT_RESOURCES_PER_PAGE, AUDIT_LINKS_PER_PAGE)."""
+
+    resource_cap: int
+    link_cap: int
+    resources: int = 0
+    links: int = 0
+    resources_skipped: int = 0
+    links_skipped: int = 0
 
 
 def _requested_url(response: Response) -> str:

@@ -93,7 +93,24 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         actual=ctx.t(f"跳过 {deep} 个", f"{deep} skipped"),
         suggestion=ctx.t("如需审计更深的页面，调高 crawl.max_depth（或 --max-depth）。",
                          "Raise crawl.max_depth (or --max-depth) to audit deeper pages."))] if deep else []
-    if not truncated and not deep:
+    skipped = ctx.crawl.skipped
+    if skipped.resources or skipped.links:
+        depth_findings.append(Finding(
+            rule="LNK017", category=Category.LINKS.value, severity=Severity.INFO,
+            url=skipped.pages.urls[0] if skipped.pages.urls else "", where="http",
+            message=ctx.t(f"资源与链接数量超过检查上限：{skipped.resources} 个资源、{skipped.links} 个链接未检查"
+                          f"（{skipped.pages.count} 个页面）",
+                          f"More resources and links than the audit checks: {skipped.resources} resources and "
+                          f"{skipped.links} links were not checked ({skipped.pages.count} pages)"),
+            expected=ctx.t(f"每页最多检查 {skipped.resource_cap} 个资源（全站 {skipped.resource_total_cap} 个）、"
+                           f"跟随 {skipped.link_cap} 个新链接",
+                           f"at most {skipped.resource_cap} resources per page ({skipped.resource_total_cap} per audit) "
+                           f"and {skipped.link_cap} new links per page"),
+            actual=_listed(skipped.pages.urls, skipped.pages.count, ctx),
+            suggestion=ctx.t("页面上资源或链接数量异常多时，检查是否被注入；未检查的资源可另行核对。",
+                             "A page with this many resources or links may have been injected; check the rest "
+                             "another way.")))
+    if not truncated and not depth_findings:
         return CheckOutcome(CheckResult("crawl.caps", CheckStatus.OK,
                                         ctx.t(f"没有地址模式超过上限（每个模式 {cap} 页）",
                                               f"no URL pattern reached the cap ({cap} pages each)")))
