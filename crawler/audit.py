@@ -19,6 +19,7 @@ from crawler import __version__
 from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.page import Page
+from crawler.pipelines import FindingCap, phrase_findings
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
@@ -107,10 +108,13 @@ class AuditSession:
         self.homepage_findings: dict[str, set[tuple]] = {}
 
     def process_page(self, page: Page) -> int:
-        findings: list[Finding] = []
+        # At most FINDINGS_PER_PAGE findings per page, FINDINGS_PER_MATCH per (rule, match), with the
+        # true count: one hostile page cannot exhaust memory or flood the report (crawler/pipelines.py).
+        cap = FindingCap()
         if page.text and page.is_html:
-            findings.extend(self.ruleset.check_html(page.text, page.url))
-        findings.extend(run_page_checks(page, self.ctx, self.check_counts))
+            cap.extend(phrase_findings(self.ruleset, page.text, page.url))
+        cap.extend(run_page_checks(page, self.ctx, self.check_counts))
+        findings = cap.findings(self.ctx.lang)
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
             fresh = known is None
