@@ -20,7 +20,7 @@ from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.page import Page
 from crawler.pipelines import FindingCap, phrase_findings
-from crawler.profile import Profile, load_profile, profile_for_url
+from crawler.profile import Profile, load_profile, profile_for_url, unicode_host
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
 from crawler.history.changes import fixed_scope
@@ -191,7 +191,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     ruleset = load_ruleset(packs=profile.rules.packs, extra=extra_rules, allow=profile.rules.allow,
                            severity=profile.rules.severity, lang=lang)
     out_dir = Path(options.out or profile.report.out)
-    site = profile.site.name or profile.domains[0]
+    site = profile.site.name or unicode_host(profile.domains[0])   # 中文.中国, not its punycode
 
     store = Store.open(options.db or default_db())
     ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
@@ -282,10 +282,10 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
                "new": new, "fixed": len(fixed)}
     extra = {
         "fixed": fixed,
-        "facts": ctx.facts,
+        "facts": {unicode_host(domain): facts for domain, facts in ctx.facts.items()},
         "partial": finish_reason != "finished",
         "partial_reason": finish_reason,
-        "profile": {"name": profile.site.name, "domains": profile.domains},
+        "profile": {"name": profile.site.name, "domains": [unicode_host(d) for d in profile.domains]},
         "uptime_pct": uptime_percent(ctx.probes),
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)

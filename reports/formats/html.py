@@ -58,6 +58,7 @@ class HtmlFormatter(Formatter):
         self.env = make_env(strict)
         self.env.tests["http_url"] = inputs.is_http_url
         self.env.filters["cell"] = inputs.text
+        self.env.filters["shown_url"] = inputs.shown_url
         self.env.filters["split_match"] = lambda f: inputs.split_match(f.get("context"), f.get("match"))
 
     def render(self, doc: dict, extra: dict, t: Labels) -> bytes:
