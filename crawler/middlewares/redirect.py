@@ -38,6 +38,14 @@ class LoopAware:
             request.meta["redirect_loop"] = [*request.meta.get("redirect_urls", []), request.url]
             request.meta["redirect_overflow"] = True
             return response
+        except ValueError:
+            # Scrapy cannot even build a request for the target (`javascript:alert(1)`, a broken URL):
+            # refused, like any non-web target.
+            target = self._target(request, response)
+            if not target:
+                raise
+            request.meta["redirect_refused"] = target[:300]
+            return response
         if isinstance(result, Request):
             chain = [*request.meta.get("redirect_urls", []), request.url]
             if result.url in chain:
