@@ -161,11 +161,13 @@ def bounded_request(session: requests.Session, method: str, url: str, *, timeout
                 resp._content = read_body(resp, max_bytes)   # what .text and .content read from now on
             finally:
                 resp.close()
-        return resp
     except requests.RequestException as exc:
         if cutoff.fired:
             raise DeadlineExceeded(f"no complete answer within {timeout:g} s") from exc
         raise
+    if cutoff.fired:   # the cut looked like the end of a body without a length: it was not
+        raise DeadlineExceeded(f"no complete answer within {timeout:g} s")
+    return resp
 
 
 def cut_short() -> bool:

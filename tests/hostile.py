@@ -68,10 +68,10 @@ class DripServer:
                     return
                 data += chunk
             head = (f"HTTP/1.1 {self.status} OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                    f"Content-Length: 100000000\r\n\r\n").encode()
+                    "Connection: close\r\n\r\n").encode()   # no length: read until the server closes
             if self.mode == "body":
                 conn.sendall(head)
-                drip = b"<html><body>" + b"x" * 100_000_000
+                drip = b"<html><body>" + b"x" * 1_000_000
             else:
                 drip = head
             for i in range(len(drip)):

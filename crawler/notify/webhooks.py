@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048          # bytes of UTF-8, WeCom's limit for a text message
 DINGTALK_PER_MINUTE = 20         # DingTalk robots accept 20 messages a minute
 TOP_FINDINGS = 10                # findings listed in a message
+CHANNEL_TOTAL_S = 25.0           # seconds: every attempt to one channel, pauses included
 ANSWER_MAX_BYTES = 64 * 1024     # of a hook's answer: a JSON status, never a download
 RETRY_AFTER_CAP = 30.0           # seconds: a server asking for a longer pause gets no retry this run
 
@@ -250,12 +251,17 @@ _RATE_ERRCODES = {130101, 45009}
 
 def _send_with_retries(channel: str, req: _Request, secret: str, timeout: float, retries: int, backoff: float,
                        sleep: Callable[[float], None]) -> NotifyResult:
-    """Send, and send again after a passing failure (see the module docstring)."""
+    """Send, and send again after a passing failure (see the module docstring); all attempts of one
+    channel, pauses included, end within CHANNEL_TOTAL_S (a hook that keeps timing out costs that at most)."""
+    ends = time.monotonic() + max(timeout, CHANNEL_TOTAL_S)
     for attempt in range(retries + 1):
-        result, wait = _send(channel, req, secret, timeout)
+        result, wait = _send(channel, req, secret, max(0.5, min(timeout, ends - time.monotonic())))
         if wait is None or attempt == retries:
             break
-        sleep(wait if wait > 0 else backoff * (attempt + 1))
+        pause = wait if wait > 0 else backoff * (attempt + 1)
+        if time.monotonic() + pause + 0.5 >= ends:
+            break
+        sleep(pause)
     if attempt:
         result = NotifyResult(result.channel, result.sent, result.status,
                               f"{result.detail} (attempt {attempt + 1} of {retries + 1})")
