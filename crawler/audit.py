@@ -101,6 +101,7 @@ class AuditSession:
         self.store = store
         self.run_id = run_id
         self.pages = 0
+        self.fetched = 0      # pages that answered (status > 0): a run that fetched none proves nothing
         self.check_counts: dict[str, int] = {check_id: 0 for check_id, _ in PAGE_CHECKS}
         self.phrase_count = 0
         # A homepage can arrive twice (another declared domain redirects to it); its findings
@@ -108,6 +109,8 @@ class AuditSession:
         self.homepage_findings: dict[str, set[tuple]] = {}
 
     def process_page(self, page: Page) -> int:
+        if page.kind == "page" and page.status > 0:
+            self.fetched += 1
         # At most FINDINGS_PER_PAGE findings per page, FINDINGS_PER_MATCH per (rule, match), with the
         # true count: one hostile page cannot exhaust memory or flood the report (crawler/pipelines.py).
         cap = FindingCap()
@@ -272,7 +275,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     store.add_probes(run_id, ctx.probes)
     # A partial run only calls a finding fixed when its page was fetched again; an interrupted run,
     # or one that fetched nothing, calls nothing fixed (crawler/history/changes.py).
-    fixed = store.mark_changes(run_id, scope=fixed_scope(finish_reason, session.pages))
+    fixed = store.mark_changes(run_id, scope=fixed_scope(finish_reason, session.fetched))
     severities: Counter[str] = Counter()
     new = 0
     for f in store.iter_findings(run_id):
