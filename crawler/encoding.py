@@ -151,6 +151,14 @@ def mixed_encodings(body: bytes) -> bool:
     return False
 
 
+def _mostly_utf8(body: bytes) -> bool:
+    """Chinese UTF-8 text with at most a few invalid bytes (≤ 1 in 200 characters)."""
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    cjk = _CJK.findall(text[:50000])
+    return 0 < bad <= max(2, len(text) // 200) and len(cjk) >= 10 and _chinese_score("".join(cjk)) >= 0.3
+
+
 def repair_mixed(body: bytes) -> bytes:
     """The body as UTF-8, each run of non-ASCII bytes decoded by the encoding it is really in."""
     def fix(match: re.Match) -> bytes:
@@ -175,6 +183,10 @@ def detect_encoding(body: bytes, content_type: str = "") -> Detected:
     utf8_ok = _strict(body, "utf-8") is not None
     if not utf8_ok and mixed_encodings(body):
         return Detected("utf-8", declared, "mixed", False, "gb18030 + utf-8")
+    if not utf8_ok and _mostly_utf8(body):
+        # UTF-8 Chinese with a few stray bytes (a truncated character, a Latin-1 word): read as UTF-8,
+        # not as a GB18030 that would turn every Chinese character into mojibake; the bytes are CNT006.
+        return Detected("utf-8", declared, "utf-8", declared not in ("", "utf-8"), "utf-8 with invalid bytes")
     for source, enc in (("header", from_header), ("meta", from_meta)):
         if not enc:
             continue

@@ -72,4 +72,8 @@ class LoopAwareRedirectMiddleware(LoopAware, RedirectMiddleware):
         location = response.headers.get("Location")
         if not location or response.status not in (301, 302, 303, 307, 308) or request.meta.get("dont_redirect"):
             return ""
-        return urljoin(request.url, location.decode("latin-1").strip())
+        target = location.decode("latin-1").strip()
+        try:
+            return urljoin(request.url, target)
+        except ValueError:   # "http://[broken": not a URL anyone can follow
+            return target or "?"

@@ -92,7 +92,10 @@ def check_mixed_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """The page's bytes are one encoding (not GBK and UTF-8 mixed, not bytes no encoding reads)."""
     if not page.mixed_encoding or page.kind != "page":
         return
-    if page.mixed_encoding == "undecodable":
+    if page.mixed_encoding.startswith("utf-8 with"):
+        zh = "页面含有不符合 UTF-8 的字节（截断的字符或其他编码的片段），这些位置显示为乱码"
+        en = "The page has bytes that are not valid UTF-8 (a cut character or text in another encoding); they show as garbage"
+    elif page.mixed_encoding == "undecodable":
         zh = "页面字节无法按任何编码正确解码，部分文字为乱码，未能完整审计"
         en = "The page's bytes decode in no encoding; part of its text is garbled and was not fully audited"
     else:
