@@ -101,7 +101,7 @@ class AuditSession:
         self.store = store
         self.run_id = run_id
         self.pages = 0
-        self.fetched = 0      # pages that answered (status > 0): a run that fetched none proves nothing
+        self.fetched = 0      # pages read (2xx/3xx, readable): a run that read none proves nothing
         self.check_counts: dict[str, int] = {check_id: 0 for check_id, _ in PAGE_CHECKS}
         self.phrase_count = 0
         # A homepage can arrive twice (another declared domain redirects to it); its findings
@@ -109,7 +109,7 @@ class AuditSession:
         self.homepage_findings: dict[str, set[tuple]] = {}
 
     def process_page(self, page: Page) -> int:
-        if page.kind == "page" and page.status > 0:
+        if page.kind == "page" and 200 <= page.status < 400 and not page.unreadable:
             self.fetched += 1
         # At most FINDINGS_PER_PAGE findings per page, FINDINGS_PER_MATCH per (rule, match), with the
         # true count: one hostile page cannot exhaust memory or flood the report (crawler/pipelines.py).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import dataclasses
 import os
 import typing
@@ -360,16 +361,24 @@ def ascii_host(host: str) -> str:
     """A host name as its lower-case A-label form (punycode); IP literals and ASCII names unchanged.
     Raises ValueError for a name that is not a valid IDN."""
     host = host.strip().rstrip(".").lower()
-    if not host or host.isascii() and not any(label.startswith("xn--") for label in host.split(".")):
-        return host
-    import idna
+    if not host or host.startswith("[") or ":" in host or host.replace(".", "").isdigit():
+        return host   # an IP literal (or empty: the caller says what is missing)
+    if not host.isascii() or any(label.startswith("xn--") for label in host.split(".")):
+        import idna
 
-    if host.startswith("[") or host.replace(".", "").isdigit():
-        return host
-    try:
-        return idna.encode(host, uts46=True).decode("ascii").lower()
-    except idna.IDNAError as exc:
-        raise ValueError(str(exc) or "invalid international domain name") from None
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii").lower()
+        except idna.IDNAError as exc:
+            raise ValueError(str(exc) or "invalid international domain name") from None
+    labels = host.split(".")
+    if len(host) > 253 or any(not 1 <= len(label) <= 63 for label in labels):
+        raise ValueError("each label of a domain name is 1–63 characters, the whole name at most 253")
+    if not _HOST_CHARS.match(host):
+        raise ValueError("a domain name has letters, digits, hyphens and dots only")
+    return host
+
+
+_HOST_CHARS = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
 
 
 def unicode_host(host: str) -> str:
@@ -401,9 +410,10 @@ def unicode_url(url: str) -> str:
 
 
 def ascii_url(url: str) -> str:
-    """`url` with its host as an A-label (the form sent on the wire)."""
+    """`url` with its host as an A-label (the form sent on the wire); ValueError for a bad host or port."""
     parts = urlsplit(url.strip())
     host = parts.hostname or ""
+    parts.port   # raises ValueError for a port out of range
     wire = ascii_host(host)
     if wire == host and parts.netloc.isascii():
         return url.strip()

@@ -150,7 +150,10 @@ def check_graph(root: yaml.Node, file: str, *, error: type[ConfigError] = Config
 def _check_duplicates(node: yaml.MappingNode, file: str, error: type[ConfigError]) -> None:
     seen: dict[tuple[str, str], int] = {}
     for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise error("a key must be plain text, not a list or a mapping", file=file,
+                        line=key_node.start_mark.line + 1)
+        if key_node.tag == _MERGE_TAG:
             continue
         ident = (key_node.tag, key_node.value)
         line = key_node.start_mark.line + 1
