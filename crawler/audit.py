@@ -25,9 +25,9 @@ from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
 from crawler.history.changes import fixed_scope
 from crawler.history.store import Store
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from rules.errors import ConfigError
-from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import PHRASE_CATEGORIES, CheckOutcome, CheckResult, CheckStatus, Finding, Severity, severity_name
 
 logger = logging.getLogger(__name__)
 
@@ -375,10 +375,9 @@ def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
     s = doc["summary"]
     run = doc["run"]
     partial = run["finish_reason"] != "finished"
-    print(ctx.t(f"审计完成：{run['pages']} 个页面；错误 {s['error']}，警告 {s['warning']}，提示 {s['info']}"
-                f"（新增 {s['new']}，已修复 {s['fixed']}）",
-                f"Audit done: {run['pages']} pages; {s['error']} errors, {s['warning']} warnings, {s['info']} info"
-                f" ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    counts = ctx.t("，", ", ").join(f"{severity_name(sev, ctx.lang)} {s[sev]}" for sev in ("error", "warning", "info"))
+    print(ctx.t(f"审计完成：{run['pages']} 个页面；{counts}（新增 {s['new']}，已修复 {s['fixed']}）",
+                f"Audit done: {run['pages']} pages; {counts} ({s['new']} new, {s['fixed']} fixed)"), file=out)
     if partial:
         print(ctx.t(f"注意：本次审计未完整结束（{run['finish_reason']}），报告为部分结果。",
                     f"Note: the audit did not run to the end ({run['finish_reason']}); the report is partial."),

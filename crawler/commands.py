@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from rules.errors import ConfigError
+from rules.model import pick
 
 TEMPLATE = Path(__file__).parent / "templates" / "site.yaml"
 
@@ -17,14 +18,14 @@ def history_command(site: str | None = None, db: str | None = None, lang: str = 
 
     path = db or default_db()
     if not Path(path).exists():
-        raise ConfigError("no history DB yet: run `siteaudit audit` first" if lang == "en"
-                          else "还没有历史数据库：请先运行 siteaudit audit", file=path, field="--db")
+        raise ConfigError(pick(lang, "还没有历史数据库：请先运行 siteaudit audit",
+                               "no history DB yet: run `siteaudit audit` first"), file=path, field="--db")
     store = Store.open(path)
     try:
         if keep_runs is not None:
             pruned = store.prune(keep_runs=keep_runs)
-            print(f"pruned the pages and findings of {pruned} older run(s); their summaries stay" if lang == "en"
-                  else f"已清理 {pruned} 次较早审计的页面和问题明细（汇总保留）", file=out)
+            print(pick(lang, f"已清理 {pruned} 次较早审计的页面和问题明细（汇总保留）",
+                       f"pruned the pages and findings of {pruned} older run(s); their summaries stay"), file=out)
         print(format_history(store.history(site=site), lang=lang), file=out)
     finally:
         store.close()

@@ -16,6 +16,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from rules.model import pick
+
 FINDINGS_STAT = "siteaudit/findings"
 PAGES_STAT = "siteaudit/pages"                 # pages the pipeline audited (the report's page count)
 RESPONSES_STAT = "response_received_count"     # fallback when no audit pipeline counts pages
@@ -27,10 +29,8 @@ def format_progress(pages: int, queued: int | None, findings: int, elapsed_s: fl
     rate = pages / elapsed_s * 60 if elapsed_s > 0 else 0.0
     mins, secs = divmod(int(elapsed_s), 60)
     queue = "?" if queued is None else str(queued)
-    if lang == "en":
-        text = f"pages {pages} · queued {queue} · findings {findings} · {rate:.0f} pages/min · {mins}:{secs:02d}"
-    else:
-        text = f"页面 {pages} · 队列 {queue} · 问题 {findings} · {rate:.0f} 页/分钟 · {mins}:{secs:02d}"
+    text = pick(lang, f"页面 {pages} · 队列 {queue} · 问题 {findings} · {rate:.0f} 页/分钟 · {mins}:{secs:02d}",
+                f"pages {pages} · queued {queue} · findings {findings} · {rate:.0f} pages/min · {mins}:{secs:02d}")
     # CJK characters take two terminal columns: cut by display width so the line never wraps.
     out, used = [], 0
     for ch in text:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crawler.checks import AuditContext
 from crawler.history.store import Store
-from crawler.history.lock import now_iso
+from crawler.clock import now_iso
 from rules.model import CheckOutcome
 
 logger = logging.getLogger(__name__)

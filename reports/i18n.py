@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-LANGS = ("zh", "en")
+from rules.model import LANGS, SEVERITY_NAMES
+
 
 LABELS: dict[str, tuple[str, str]] = {
     # page frame
@@ -70,9 +71,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "check_error": ("检查出错", "Check crashed"),
     "check_skipped": ("已跳过", "Skipped"),
     # severities
-    "sev_error": ("禁用", "Error"),
-    "sev_warning": ("慎用", "Warning"),
-    "sev_info": ("需依据", "Info"),
+    **{f"sev_{sev}": tuple(name) for sev, name in SEVERITY_NAMES.items()},
     "severity": ("严重程度", "Severity"),
     "category": ("类别", "Category"),
     # charts
@@ -176,9 +175,6 @@ CHECK_GROUPS: dict[str, tuple[str, str]] = {
     "phrases": ("广告用语", "Advertising phrases"),
     "crawl": ("抓取", "Crawl"),
     "ipv6": ("IPv6", "IPv6"),
-    "www": ("网站访问", "Web access"),
-    "http": ("HTTP", "HTTP"),
-    "headers": ("安全响应头", "Security headers"),
     "hygiene": ("网站安全配置", "Web hygiene"),
     "injected": ("被植入内容", "Injected content"),
     "company": ("企业信息", "Company details"),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from .errors import AuditError, RuleError
-from .model import Finding
+from .model import Finding, pick
 
 FAIL_ON = ("error", "warning", "info", "never")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -139,19 +139,18 @@ def rules_show_command(rule_id: str, extra: Iterable[str] = (), lang: str = "zh"
         _err(out, f"unknown rule id {rule_id!r}")
         return 2
     message, suggestion = rule.text(lang)
-    en = lang == "en"
     lines = [
         f"{rule.id}  {rule.category}  {rule.severity.value}" + ("  (deprecated)" if rule.deprecated else ""),
-        f"{'message' if en else '说明'}: {message}",
-        f"{'basis' if en else '依据'}: {rule.basis}",
-        f"{'suggestion' if en else '建议'}: {suggestion}",
-        f"{'link' if en else '链接'}: {rule.link}",
-        f"{'terms' if en else '词条'}: {'、'.join(rule.terms)}",
-        f"{'patterns' if en else '正则'}: {'  '.join(rule.patterns)}",
-        f"{'exceptions' if en else '例外'}: {'、'.join(rule.exceptions + rule.exception_patterns)}",
-        f"{'flags' if en else '应命中'}: " + " | ".join(rule.examples_flag),
-        f"{'passes' if en else '应通过'}: " + " | ".join(rule.examples_pass),
-        f"{'defined at' if en else '定义于'}: {rule.file}:{rule.line}",
+        f"{pick(lang, '说明', 'message')}: {message}",
+        f"{pick(lang, '依据', 'basis')}: {rule.basis}",
+        f"{pick(lang, '建议', 'suggestion')}: {suggestion}",
+        f"{pick(lang, '链接', 'link')}: {rule.link}",
+        f"{pick(lang, '词条', 'terms')}: {'、'.join(rule.terms)}",
+        f"{pick(lang, '正则', 'patterns')}: {'  '.join(rule.patterns)}",
+        f"{pick(lang, '例外', 'exceptions')}: {'、'.join(rule.exceptions + rule.exception_patterns)}",
+        f"{pick(lang, '应命中', 'flags')}: " + " | ".join(rule.examples_flag),
+        f"{pick(lang, '应通过', 'passes')}: " + " | ".join(rule.examples_pass),
+        f"{pick(lang, '定义于', 'defined at')}: {rule.file}:{rule.line}",
     ]
     print("\n".join(lines), file=out)
     return 0

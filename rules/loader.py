@@ -257,30 +257,50 @@ def load_ruleset(packs: Iterable[str] = ("all",), extra: Iterable[str | Path] = 
 
 # -- compiled rule-set cache ------------------------------------------------------------------
 # Parsing YAML and building the automaton costs more than checking a small file, so the
-# compiled RuleSet is pickled in the user cache directory, keyed by the rule files and the
-# engine's own source files (size and mtime) and the tuning. Any problem: build it again.
-_ENGINE = ("loader.py", "rule.py", "matcher.py", "exemptions.py", "names.py", "literals.py", "normalize.py", "ruleset.py",
-           "model.py", "segment.py")
+# compiled RuleSet is pickled in the user cache directory, keyed by the content of every file it
+# depends on: every file of the rules package (engine code, packs, word lists and any data file added
+# later: no list of names to keep up to date), the extra packs, the libraries whose objects it pickles,
+# and the tuning. Any problem: build it again.
 
 
-def _stamp(path: Path) -> tuple:
+def tree_digest(root: Path) -> str:
+    """A digest of the names and contents of every file below `root` (compiled caches aside)."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
+        digest.update(_content(path))
+    return digest.hexdigest()
+
+
+def _content(path: Path) -> bytes:
     try:
-        st = path.stat()
-        return (str(path.resolve()), st.st_mtime_ns, st.st_size)
+        return path.read_bytes()
     except OSError:
-        return (str(path), None, None)
+        return b"\0unreadable"
 
 
 def _cache_key(packs, extra, allow, severity, lang) -> str:
     import hashlib
+    import sys
+    from importlib import metadata
 
-    try:
-        files = [*pack_paths(packs), *extra]
-    except RuleError:
-        files = list(extra)
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return ""
+
     here = Path(__file__).parent
-    parts = ([_stamp(f) for f in files], [_stamp(here / n) for n in _ENGINE], sorted(packs), allow,
-             sorted((severity or {}).items()), lang)
+    try:
+        files = [*pack_paths(packs), *map(Path, extra)]
+    except RuleError:
+        files = list(map(Path, extra))
+    outside = [f for f in files if here not in f.resolve().parents]
+    parts = (tree_digest(here), [(str(f), hashlib.sha1(_content(f)).hexdigest()) for f in outside], sorted(packs),
+             allow, sorted((severity or {}).items()), lang, sys.version_info[:2],
+             [version(d) for d in ("jieba", "ahocorasick-rs", "opencc")])
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:20]
 
 

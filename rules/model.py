@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -147,3 +147,37 @@ class CheckOutcome:
     result: CheckResult
     findings: list[Finding] = field(default_factory=list)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # domain -> {fact: value}
+
+
+# -- Two languages -------------------------------------------------------------------------------
+# The one way siteaudit writes user-facing text in two languages: zh-CN first, English with --lang en.
+# Every message, label and table of ours picks its language through `pick` (a pair written in place)
+# or `Bilingual` (a pair kept in a table); severities are named once, in `SEVERITY_NAMES`.
+
+LANGS = ("zh", "en")   # zh is the default; anything else but "en" reads as zh
+
+
+def pick(lang: str, zh: str, en: str) -> str:
+    """`en` under --lang en, otherwise `zh`."""
+    return en if lang == "en" else zh
+
+
+class Bilingual(NamedTuple):
+    """A text in both languages, for tables: `Bilingual("禁用", "Error").in_(lang)`."""
+
+    zh: str
+    en: str
+
+    def in_(self, lang: str) -> str:
+        return pick(lang, self.zh, self.en)
+
+
+# error 禁用 (a clear violation) · warning 慎用 (risky, review it) · info 需依据 (needs evidence or a look)
+SEVERITY_NAMES = {"error": Bilingual("禁用", "Error"), "warning": Bilingual("慎用", "Warning"),
+                  "info": Bilingual("需依据", "Info")}
+
+
+def severity_name(severity: str, lang: str) -> str:
+    """A severity's name for people; an unknown one shows as it is."""
+    name = SEVERITY_NAMES.get(severity)
+    return name.in_(lang) if name else severity

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Severity
+from .model import Severity, pick
 
 # What a context condition does to a hit when it holds.
 OUTCOMES = ("skip", "info", "ignore")
@@ -63,6 +63,5 @@ class Rule:
 
     def text(self, lang: str) -> tuple[str, str]:
         """(message, suggestion) in `lang`, falling back to Chinese."""
-        if lang == "en":
-            return self.message_en or self.message, self.suggestion_en or self.suggestion
-        return self.message, self.suggestion
+        return (pick(lang, self.message, self.message_en or self.message),
+                pick(lang, self.suggestion, self.suggestion_en or self.suggestion))

@@ -5,7 +5,7 @@ from typing import Iterable
 
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
-from .model import Finding
+from .model import Finding, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
 
@@ -49,7 +49,7 @@ class RuleSet:
         message, suggestion = h.rule.text(self.lang)
         if h.reason:
             zh, en = REASONS[h.reason]
-            message = f"{message}（例外：{zh}，请人工确认）" if self.lang != "en" else f"{message} (exception: {en}; review it)"
+            message = pick(self.lang, f"{message}（例外：{zh}，请人工确认）", f"{message} (exception: {en}; review it)")
         before = text[max(0, o0 - CONTEXT_CHARS):o0].translate(_CLEAN)
         after = text[o1:o1 + CONTEXT_CHARS].translate(_CLEAN)
         # Invisible characters (zero-width evasions, HTML padding) are left out of what people read.

@@ -65,3 +65,27 @@ def test_the_report_shows_the_crash_as_an_error(crashing, tmp_path):
     row = html[html.index('<tr class="check-error">'):]
     row = row[:row.index("</tr>")]
     assert "<code>privacy</code>" in row and "出错" in row and "privacy.broken_demo" in row
+
+
+def _row_groups() -> set[str]:
+    ids = [check_id for check_id, _ in checks.SITE_CHECKS + checks.PAGE_CHECKS + checks.FINAL_CHECKS]
+    return {check_id.split(".")[0] for check_id in ids} | {"phrases", "crawl"}   # rows audit.py adds itself
+
+
+def test_every_check_row_has_a_name_in_both_languages():
+    from reports.i18n import Labels
+
+    for group in sorted(_row_groups()):
+        assert Labels("zh").check_name(group) and Labels("en").check_name(group), group
+
+
+def test_the_names_table_has_no_id_that_no_check_uses():
+    from reports.i18n import CHECK_GROUPS
+
+    assert set(CHECK_GROUPS) <= _row_groups()
+
+
+def test_a_site_checks_result_carries_the_id_it_is_listed_under():
+    ctx = AuditContext(profile=profile_for_url(HOME))
+    for check_id, fn in checks.FINAL_CHECKS:
+        assert checks.run_site_check(check_id, fn, ctx).result.id == check_id

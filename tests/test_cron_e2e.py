@@ -119,7 +119,7 @@ def test_second_run_marks_new_and_fixed_counts_agree_and_is_notified(web_server,
     expected = base64.b64encode(hmac.new(SECRET.encode(), f"{ts}\n{SECRET}".encode(), hashlib.sha256).digest())
     assert query["sign"] == [expected.decode()]
     text = body["markdown"]["text"]
-    assert f"新增 {summary['new']}" in text and f"已修复 {summary['fixed']}" in text and f"错误 {summary['error']}" in text
+    assert f"新增 {summary['new']}" in text and f"已修复 {summary['fixed']}" in text and f"禁用 {summary['error']}" in text
     assert str(tmp_path / "two" / "report.html") in text and "通知测试" in text
     # The secret is nowhere: not on the console, in the log, in the outputs or in the DB.
     places = [first.stdout, first.stderr, second.stdout, second.stderr, log.read_text(encoding="utf-8")]

@@ -89,7 +89,7 @@ def test_dingtalk_signature_verifies_at_the_receiver():
     body = json.loads(got["body"])
     assert body["msgtype"] == "markdown"
     text = body["markdown"]["text"]
-    assert "错误 1" in text and "新增 2" in text and "/srv/out/report.html" in text and "最佳" in text
+    assert "禁用 1" in text and "新增 2" in text and "/srv/out/report.html" in text and "最佳" in text
     assert SECRET not in text
 
 
@@ -322,7 +322,7 @@ def test_message_english_and_partial():
     doc = _doc()
     doc["run"]["finish_reason"] = "interrupted"
     title, text = build_text(doc, {"partial": True, "partial_reason": "interrupted"}, "r.html", lang="en")
-    assert "siteaudit audit" in title and "partial run" in text and "errors 1" in text
+    assert "siteaudit audit" in title and "partial run" in text and "Error 1" in text
     title, text = build_text(doc, {}, "r.html")
     assert "未完成" in text and "主要问题" in text
     # new findings come first in the list

@@ -139,3 +139,30 @@ def test_tuned_rule_sets_are_cached_under_their_own_key(tmp_path, monkeypatch):
     assert again.check("效果最佳")[0].severity.value == "info"
     other = load_ruleset()
     assert other.check("效果最佳")[0].severity.value == "error"
+
+
+def test_the_rule_cache_is_keyed_by_every_files_content(tmp_path):
+    """A changed, added or renamed file below the rules package changes the key, even when its size
+    and modification time stay the same (no hand-written list of file names to keep up to date)."""
+    import os
+
+    from rules.loader import tree_digest
+
+    (tmp_path / "packs").mkdir()
+    pack = tmp_path / "packs" / "a.yaml"
+    pack.write_text("terms: [最佳]\n", encoding="utf-8")
+    before = tree_digest(tmp_path)
+    stat = pack.stat()
+    pack.write_text("terms: [最好]\n", encoding="utf-8")        # same size (UTF-8: 3 bytes each)
+    os.utime(pack, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    changed = tree_digest(tmp_path)
+    assert changed != before
+    (tmp_path / "lexicon.txt").write_text("降血糖\n", encoding="utf-8")
+    added = tree_digest(tmp_path)
+    assert added != changed
+    (tmp_path / "lexicon.txt").rename(tmp_path / "packs" / "lexicon.txt")
+    moved = tree_digest(tmp_path)
+    assert moved not in (added, changed)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    assert tree_digest(tmp_path) == moved            # compiled caches are not sources

@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.history.uptime import parse_time, percent, uptime_by_domain
+from crawler.checks.base import up_percent as percent
+from crawler.clock import parse_time
+from crawler.history.uptime import uptime_by_domain
 
 END = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

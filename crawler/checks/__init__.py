@@ -1,6 +1,6 @@
 """Site checks: pure functions over plain values, grouped in plain lists.
 
-Three kinds, each a plain function whose docstring's first line is what the report shows:
+Three kinds, each a plain function (its docstring's first line names it in a crash message):
 
 - `SITE_CHECKS`: run once per audit before the crawl, `fn(ctx: AuditContext) -> CheckOutcome`
   (DNS, uptime, TLS and web hygiene). They must respect `ctx.budget_s` and never raise:
@@ -20,10 +20,13 @@ from crawler.checks.health import dns, hygiene, ipv6, tls, uptime
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
 
 # (id, function) pairs, in the order they run. Add a check by importing its module and listing
-# its functions here; nothing registers itself.
+# its functions here; nothing registers itself. A site or final check's id is a constant of its module
+# (it is also the id of the result the check returns); a page check's id exists only here (it keys the
+# finding counts of its module's row). The report names a row by its id's first part
+# (reports/i18n.py CHECK_GROUPS; tests/test_audit_checks_list.py keeps the two in step).
 SITE_CHECKS: list[tuple[str, SiteCheck]] = [
-    ("dns", dns.check_dns), ("ipv6", ipv6.check_ipv6), ("uptime", uptime.check_uptime),
-    ("tls", tls.check_tls), ("hygiene", hygiene.check_hygiene),
+    (dns.CHECK_ID, dns.check_dns), (ipv6.CHECK_ID, ipv6.check_ipv6), (uptime.CHECK_ID, uptime.check_uptime),
+    (tls.CHECK_ID, tls.check_tls), (hygiene.CHECK_ID, hygiene.check_hygiene),
 ]
 PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("links.status", links.check_page_status),
@@ -42,16 +45,16 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("scope.collect", scope.collect_scope),
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
-    ("links.chains", links.check_redirect_chains),
-    ("crawl.robots", coverage.check_robots_excluded),
-    ("crawl.sitemap", coverage.check_sitemap),
-    ("crawl.caps", coverage.check_caps),
-    ("crawl.politeness", coverage.check_throttled),
-    ("ipv6.pages", ipv6.check_ipv6_pages),
-    ("icp.homepages", icp.check_homepages_seen),
-    ("scope", scope.check_scope),
-    ("company.credit_code", company.check_company_profile),
-    ("privacy.policy", privacy.check_privacy_policies),
+    (links.CHAINS_CHECK_ID, links.check_redirect_chains),
+    (coverage.ROBOTS_CHECK_ID, coverage.check_robots_excluded),
+    (coverage.SITEMAP_CHECK_ID, coverage.check_sitemap),
+    (coverage.CAPS_CHECK_ID, coverage.check_caps),
+    (coverage.POLITENESS_CHECK_ID, coverage.check_throttled),
+    (ipv6.PAGES_CHECK_ID, ipv6.check_ipv6_pages),
+    (icp.HOMEPAGES_CHECK_ID, icp.check_homepages_seen),
+    (scope.CHECK_ID, scope.check_scope),
+    (company.CREDIT_CODE_CHECK_ID, company.check_company_profile),
+    (privacy.POLICY_CHECK_ID, privacy.check_privacy_policies),
 ]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from crawler.checks.state import CrawlRecord, PageCheckError
 from crawler.page import Page
 from crawler.profile import Profile
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding
+from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, pick
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class AuditContext:
 
     def t(self, zh: str, en: str) -> str:
         """User-facing text in the run's language: zh-CN first, English with --lang en."""
-        return en if self.lang == "en" else zh
+        return pick(self.lang, zh, en)
 
     def scratch(self, kind: type[S]) -> S:
         """The run's one instance of `kind` (a check module's state dataclass), made on first use."""
@@ -123,6 +123,13 @@ class ProbeKind(str, enum.Enum):
         if self is ProbeKind.BLOCKED:
             return "excluded"
         return "down"
+
+
+def up_percent(up: int, down: int) -> float | None:
+    """The uptime percentage: up / (up + down), two decimals; None when no probe counted.
+
+    The one formula, for a run's probes and for the stored history's windows alike."""
+    return round(100.0 * up / (up + down), 2) if up + down else None
 
 
 @dataclass(frozen=True)

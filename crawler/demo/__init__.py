@@ -10,6 +10,7 @@ import yaml
 
 from crawler.loopback.dns import DNSServer, Zone
 from crawler.loopback.web import Reply, WebServer
+from rules.model import pick
 
 DEMO_DIR = Path(__file__).parent
 SITE_DIR = DEMO_DIR / "site"
@@ -44,10 +45,9 @@ def run_demo(out: str = "out/demo", lang: str = "zh", db: str | None = None, ser
     try:
         with tempfile.TemporaryDirectory(prefix="siteaudit-demo-") as tmp:
             profile = write_profile(web, Path(tmp))
-            zh = lang != "en"
             if serve_only:
-                print(("演示站点：" if zh else "Demo site: ") + web.url("www.demo-tech.cn"))
-                print(("DNS 服务器：" if zh else "DNS server: ") + dns.address + "  (siteaudit audit ... --resolver "
+                print(pick(lang, "演示站点：", "Demo site: ") + web.url("www.demo-tech.cn"))
+                print(pick(lang, "DNS 服务器：", "DNS server: ") + dns.address + "  (siteaudit audit ... --resolver "
                       + dns.address + ")")
                 print("Ctrl-C 结束 / to stop")
                 try:
@@ -61,7 +61,7 @@ def run_demo(out: str = "out/demo", lang: str = "zh", db: str | None = None, ser
                                    check_budget=20.0)
             code = run_audit(str(profile), options)
             report = (out_dir / "report.html").resolve()
-            print(("演示报告：" if zh else "Demo report: ") + str(report), file=sys.stdout)
+            print(pick(lang, "演示报告：", "Demo report: ") + str(report), file=sys.stdout)
             return 0 if code in (0, 1) else code
     finally:
         web.stop()

@@ -5,11 +5,16 @@ Columns are aligned by display width, so Chinese headers and site names line up 
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
+from datetime import timezone
+
+from crawler.clock import parse_time
+from rules.model import LANGS, pick, severity_name
 
 _HEADERS = {
-    "zh": ("日期", "运行编号", "站点", "页面", "错误", "警告", "提示", "新增", "已修复", "可用率", "状态"),
-    "en": ("date", "run id", "site", "pages", "errors", "warnings", "info", "new", "fixed", "uptime", "status"),
+    lang: (pick(lang, "日期", "date"), pick(lang, "运行编号", "run id"), pick(lang, "站点", "site"),
+           pick(lang, "页面", "pages"), *(severity_name(s, lang) for s in ("error", "warning", "info")),
+           pick(lang, "新增", "new"), pick(lang, "已修复", "fixed"), pick(lang, "可用率", "uptime"), pick(lang, "状态", "status"))
+    for lang in LANGS
 }
 _REASONS = {
     "zh": {"finished": "完成", "page_limit": "达到页数上限", "time_limit": "达到时间上限",
@@ -34,13 +39,8 @@ def _date(value: str | None) -> str:
     """The run's start as `YYYY-MM-DD HH:MM` UTC; the raw text when it is not ISO-8601."""
     if not value:
         return "-"
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M")
+    moment = parse_time(value)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M") if moment else value
 
 
 def _uptime(value: float | None) -> str:
@@ -49,9 +49,9 @@ def _uptime(value: float | None) -> str:
 
 def format_history(rows: list[dict], lang: str = "zh") -> str:
     """The rows of `Store.history()` (newest first) as an aligned table; a one-line note when empty."""
-    lang = "en" if lang == "en" else "zh"
+    lang = pick(lang, "zh", "en")
     if not rows:
-        return "no runs recorded yet" if lang == "en" else "还没有审计记录"
+        return pick(lang, "还没有审计记录", "no runs recorded yet")
     reasons = _REASONS[lang]
     table = [list(_HEADERS[lang])]
     for r in rows:

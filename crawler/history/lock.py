@@ -10,6 +10,8 @@ import os
 import socket
 from datetime import datetime, timedelta, timezone
 
+from crawler.clock import parse_time
+
 HEARTBEAT_STALE = timedelta(minutes=15)   # a live run refreshes its heartbeat on every flush
 
 
@@ -41,11 +43,6 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def now_iso() -> str:
-    """UTC now in the form the audit writes (`2026-11-28T01:00:00Z`), so times in the DB compare as text."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def lock_is_live(pid: int, host: str, proc_start: str, heartbeat: str, *, now: datetime | None = None) -> bool:
     """True while the lock's owner may still be running."""
     if host == host_name():
@@ -53,10 +50,7 @@ def lock_is_live(pid: int, host: str, proc_start: str, heartbeat: str, *, now: d
             return False
         current = process_start(pid)
         return not (proc_start and current and current != proc_start)
-    try:
-        beat = datetime.fromisoformat(heartbeat.replace("Z", "+00:00"))
-    except ValueError:
+    beat = parse_time(heartbeat)
+    if beat is None:
         return False
-    if beat.tzinfo is None:
-        beat = beat.replace(tzinfo=timezone.utc)
     return (now or datetime.now(timezone.utc)) - beat < HEARTBEAT_STALE

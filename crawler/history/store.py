@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from crawler.history.changes import compare
-from crawler.checks.base import Probe
-from crawler.history.lock import host_name, lock_is_live, now_iso, process_start
+from crawler.checks.base import Probe, up_percent
+from crawler.clock import now_iso
+from crawler.history.lock import host_name, lock_is_live, process_start
 from crawler.history.schema import SCHEMA_VERSION, migrate
-from crawler.history.uptime import UPTIME_WINDOWS, parse_time, percent, uptime_by_domain
+from crawler.clock import parse_time
+from crawler.history.uptime import UPTIME_WINDOWS, uptime_by_domain
 from rules.errors import ConfigError
 from rules.model import CheckResult, CheckStatus, Finding
 
@@ -334,7 +336,7 @@ class Store:
             out.append({"id": rid, "site": rsite, "started": started, "finished": finished,
                         "finish_reason": reason, "pages": pages,
                         **{k: int(s.get(k, 0) or 0) for k in ("error", "warning", "info", "new", "fixed")},
-                        "uptime": percent(up_down.get("up", 0), up_down.get("down", 0))})
+                        "uptime": up_percent(up_down.get("up", 0), up_down.get("down", 0))})
         return out
 
     def _count(self, run_id: str) -> dict[str, int]:

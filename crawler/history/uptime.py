@@ -6,23 +6,13 @@ uptime % = up / (up + down) over the probes taken inside the window; no counted 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable
 
+from crawler.checks.base import up_percent
+from crawler.clock import parse_time
+
 UPTIME_WINDOWS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
-
-
-def parse_time(value: str) -> datetime | None:
-    """An ISO-8601 time (`Z` allowed) as an aware datetime; naive times are UTC; None when unreadable."""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def percent(up: int, down: int) -> float | None:
-    return round(100.0 * up / (up + down), 2) if up + down else None
 
 
 def uptime_by_domain(probes: Iterable[tuple[str, str, str]], end: datetime,
@@ -38,5 +28,5 @@ def uptime_by_domain(probes: Iterable[tuple[str, str, str]], end: datetime,
         for name, span in windows.items():
             if timedelta(0) <= age <= span:
                 per.setdefault(name, [0, 0])[0 if counts_as == "up" else 1] += 1
-    return {domain: {name: percent(*per.get(name, [0, 0])) for name in windows}
+    return {domain: {name: up_percent(*per.get(name, [0, 0])) for name in windows}
             for domain, per in sorted(tally.items())}

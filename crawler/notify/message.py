@@ -6,14 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rules.model import Severity
+from rules.model import SEVERITY_NAMES, Severity, pick, severity_name
 
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 _CONTEXT_CHARS = 40     # a finding's match/context is cut to this length in a message
-
-
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
 
 
 def _rank(severity: str) -> int:
@@ -45,7 +40,7 @@ def should_notify(on: str, doc: dict, extra: dict) -> tuple[bool, str]:
             return (True, "") if code in (1, 3) else (False, f"on=fail: exit code {code}")
         threshold = extra.get("fail_on", "error")
         failing = any(Severity(f["severity"]).at_least(threshold) for f in doc.get("findings", [])
-                      if f.get("severity") in _SEVERITY_ZH)
+                      if f.get("severity") in SEVERITY_NAMES)
         return (True, "") if failing else (False, f"on=fail: no finding at or above {threshold}")
     return False, f"notify.on: unknown value {on!r}"
 
@@ -71,37 +66,36 @@ def build_text(doc: dict, extra: dict, report_path: str, *, lang: str = "zh", ma
     summary = doc.get("summary") or {}
     site = run.get("site") or "?"
     partial = extra.get("partial") or run.get("finish_reason") not in (None, "finished")
-    title = _t(lang, f"siteaudit 巡检：{site}", f"siteaudit audit: {site}")
-    counts = _t(lang,
-                "错误 {error} · 警告 {warning} · 提示 {info} · 新增 {new} · 已修复 {fixed}",
-                "errors {error} · warnings {warning} · info {info} · new {new} · fixed {fixed}")
-    counts = counts.format(**{k: summary.get(k, 0) for k in ("error", "warning", "info", "new", "fixed")})
+    title = pick(lang, f"siteaudit 巡检：{site}", f"siteaudit audit: {site}")
+    counts = " · ".join([*(f"{severity_name(s, lang)} {summary.get(s, 0)}" for s in ("error", "warning", "info")),
+                         pick(lang, f"新增 {summary.get('new', 0)}", f"new {summary.get('new', 0)}"),
+                         pick(lang, f"已修复 {summary.get('fixed', 0)}", f"fixed {summary.get('fixed', 0)}")])
     lines = [f"### {title}" if markdown else f"【{title}】", counts]
-    pages = _t(lang, f"页面 {run.get('pages', 0)} · 开始 {run.get('started', '')}",
+    pages = pick(lang, f"页面 {run.get('pages', 0)} · 开始 {run.get('started', '')}",
                f"pages {run.get('pages', 0)} · started {run.get('started', '')}")
     lines.append(pages)
     if partial:
         reason = extra.get("partial_reason") or run.get("finish_reason") or ""
-        lines.append(_t(lang, f"⚠ 本次巡检未完成（{reason}），结果不完整", f"⚠ partial run ({reason}): results are incomplete"))
+        lines.append(pick(lang, f"⚠ 本次巡检未完成（{reason}），结果不完整", f"⚠ partial run ({reason}): results are incomplete"))
     picked = top_findings(doc, top)
     if picked:
-        lines.append(_t(lang, "主要问题：", "Top findings:"))
+        lines.append(pick(lang, "主要问题：", "Top findings:"))
         for f in picked:
             sev = f.get("severity", "")
-            label = _SEVERITY_ZH.get(sev, sev) if lang != "en" else sev
-            tag = _t(lang, "（新增）", " (new)") if f.get("status") == "new" else ""
+            label = severity_name(sev, lang)
+            tag = pick(lang, "（新增）", " (new)") if f.get("status") == "new" else ""
             what = _one_line(f.get("match") or f.get("message", ""))
             lines.append(f"- [{label}] {f.get('rule', '')} {what} — {_one_line(f.get('url', ''), 80)}{tag}")
         rest = len(doc.get("findings") or []) - len(picked)
         if rest > 0:
-            lines.append(_t(lang, f"……另有 {rest} 条", f"… and {rest} more"))
+            lines.append(pick(lang, f"……另有 {rest} 条", f"… and {rest} more"))
     fixed = extra.get("fixed") or []
     if fixed:
-        lines.append(_t(lang, f"已修复 {len(fixed)} 条，例如：", f"{len(fixed)} fixed, e.g.:"))
+        lines.append(pick(lang, f"已修复 {len(fixed)} 条，例如：", f"{len(fixed)} fixed, e.g.:"))
         for f in fixed[:3]:
             lines.append(f"- {f.get('rule', '')} {_one_line(f.get('match') or f.get('message', ''))}"
                          f" — {_one_line(f.get('url', ''), 80)}")
     if report_path:
-        lines.append(_t(lang, f"报告：{report_path}", f"Report: {report_path}"))
+        lines.append(pick(lang, f"报告：{report_path}", f"Report: {report_path}"))
     sep = "\n\n" if markdown else "\n"
     return title, sep.join(lines)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from crawler.checks.base import AuditContext
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+ROBOTS_CHECK_ID = "crawl.robots"
+SITEMAP_CHECK_ID = "crawl.sitemap"
+CAPS_CHECK_ID = "crawl.caps"
+POLITENESS_CHECK_ID = "crawl.politeness"
+
 _SHOWN = 20   # URLs named in one finding's evidence
 
 
@@ -18,10 +23,10 @@ def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
     """Pages robots.txt kept the audit from (listed, not hidden)."""
     count, urls = ctx.crawl.robots_excluded.count, ctx.crawl.robots_excluded.urls
     if not ctx.profile.crawl.obey_robots:
-        return CheckOutcome(CheckResult("crawl.robots", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("已忽略 robots.txt（--ignore-robots）", "robots.txt ignored (--ignore-robots)")))
     if not count:
-        return CheckOutcome(CheckResult("crawl.robots", CheckStatus.OK,
+        return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.OK,
                                         ctx.t("robots.txt 未排除任何已发现的页面", "robots.txt excluded no page found")))
     detail = ctx.t(f"robots.txt 排除了 {count} 个页面，未审计", f"robots.txt excluded {count} pages; not audited")
     finding = Finding(
@@ -31,7 +36,7 @@ def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
         expected=ctx.t("全部页面已审计", "every page audited"), actual=_listed(urls, count, ctx),
         suggestion=ctx.t("确认这些页面无需审计，或使用 --ignore-robots 对自己的网站进行完整审计。",
                          "Confirm these pages need no audit, or audit your own site with --ignore-robots."))
-    return CheckOutcome(CheckResult("crawl.robots", CheckStatus.FAIL, detail, actual=str(count)), [finding])
+    return CheckOutcome(CheckResult(ROBOTS_CHECK_ID, CheckStatus.FAIL, detail, actual=str(count)), [finding])
 
 
 def check_sitemap(ctx: AuditContext) -> CheckOutcome:
@@ -46,10 +51,10 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
         for url, why in list(info.unreadable.items())[:_SHOWN]]
     if not info.sitemaps:
         if unreadable:
-            return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.FAIL, ctx.t(
+            return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.FAIL, ctx.t(
                 f"{len(info.unreadable)} 个站点地图无法读取", f"{len(info.unreadable)} sitemaps could not be read")),
                 unreadable)
-        return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("未找到站点地图（sitemap）", "no sitemap found")))
     findings: list[Finding] = list(unreadable)
     partial = ctx.crawl.finish_reason != "finished"
@@ -75,7 +80,7 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
                    f"未列出 {info.unlisted.count}",
                    f"{len(info.sitemaps)} sitemaps listing {info.urls} URLs; {info.orphans.count} orphans, "
                    f"{info.unlisted.count} unlisted")
-    return CheckOutcome(CheckResult("crawl.sitemap", CheckStatus.FAIL if findings else CheckStatus.OK, detail),
+    return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.FAIL if findings else CheckStatus.OK, detail),
                         findings)
 
 
@@ -111,7 +116,7 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
                              "A page with this many resources or links may have been injected; check the rest "
                              "another way.")))
     if not truncated and not depth_findings:
-        return CheckOutcome(CheckResult("crawl.caps", CheckStatus.OK,
+        return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK,
                                         ctx.t(f"没有地址模式超过上限（每个模式 {cap} 页）",
                                               f"no URL pattern reached the cap ({cap} pages each)")))
     refused = sum(v.refused for v in truncated.values())
@@ -129,7 +134,7 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         for pattern, v in sorted(truncated.items(), key=lambda kv: -kv[1].refused)[:_SHOWN]]
     detail = ctx.t(f"{len(truncated)} 个地址模式达到上限，共跳过 {refused} 个地址；超过最大深度 {deep} 个",
                    f"{len(truncated)} URL patterns reached the cap; {refused} URLs skipped; {deep} beyond max depth")
-    return CheckOutcome(CheckResult("crawl.caps", CheckStatus.FAIL, detail), findings)
+    return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.FAIL, detail), findings)
 
 
 def check_throttled(ctx: AuditContext) -> CheckOutcome:
@@ -159,4 +164,4 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
     parts += [ctx.t(f"{h} 限流", f"{h} throttled") for h in sorted(throttled)]
     detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
-    return CheckOutcome(CheckResult("crawl.politeness", status, detail), findings)
+    return CheckOutcome(CheckResult(POLITENESS_CHECK_ID, status, detail), findings)

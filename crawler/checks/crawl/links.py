@@ -2,45 +2,33 @@
 links, hosts that block or throttle the audit, and redirect loops, long chains and HTTPS → HTTP."""
 from __future__ import annotations
 
-import re
 from typing import Iterator
 from urllib.parse import urlsplit
 
 from crawler.checks.base import AuditContext
-from rules.model import CheckOutcome, CheckResult, CheckStatus
+from crawler.checks.waf import WAF_STATUSES, waf_evidence
 from crawler.page import Page
-from rules.model import Category, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+CHAINS_CHECK_ID = "links.chains"
 
 REDIRECT_CHAIN_HOPS = 3     # a chain of this many redirects or more is reported
-# What WAFs and bot walls put in their block pages and headers (Aliyun 云盾, Tencent, 安全狗, Cloudflare…).
-_WAF_HEADERS = ("cf-ray", "cf-mitigated", "x-waf-uuid", "x-safe-firewall", "x-tencent-waf", "eagleid",
-                "x-powered-by-360wzb", "x-yd-waf", "x-sucuri-id", "x-akamai-transformed")
-_WAF_TEXT = re.compile(r"waf|web应用防火墙|云盾|安全狗|云锁|防火墙|访问被拦截|访问被阻断|请求被拦截|拦截|"
-                       r"access denied|forbidden by|captcha|验证码|人机验证|challenge|just a moment|ddos|"
-                       r"bot protection|security check|安全验证|频繁", re.IGNORECASE)
-
-
 def blocked_reason(page: Page) -> str:
     """Why a response is a block rather than a broken link ("" when it is not a block).
 
-    429 is always a rate limit; 403 and 503 count as blocks when a WAF signature is present in the
-    headers or the body (a plain 403 on a missing permission is still a broken link).
+    429 is always a rate limit; 403, 503 and the other WAF statuses count as blocks when a WAF signature
+    (crawler/checks/waf.py) is in the headers or the body (a plain 403 on a missing permission is still
+    a broken link).
     """
     if page.status == 429:
         after = page.headers.get("retry-after")
         return f"HTTP 429 Too Many Requests{f', Retry-After: {after}' if after else ''}"
-    if page.status not in (403, 503):
+    if page.status not in WAF_STATUSES:
         return ""
     headers = page.headers
-    for name in _WAF_HEADERS:
-        if name in headers:
-            return f"HTTP {page.status}, {name}: {headers[name][:60]}"
-    server = headers.get("server", "")
-    if re.search(r"cloudflare|yundun|waf|safedog|tengine-waf|aliyun", server, re.IGNORECASE):
-        return f"HTTP {page.status}, Server: {server[:60]}"
-    match = _WAF_TEXT.search(page.text[:20000]) if page.text else None
-    if match:
-        return f"HTTP {page.status}, “{match.group(0)}”"
+    evidence = waf_evidence(headers, page.text)
+    if evidence:
+        return f"HTTP {page.status}, {evidence}"
     if page.status == 503 and "retry-after" in headers:
         return f"HTTP 503, Retry-After: {headers['retry-after']}"
     return ""
@@ -152,5 +140,5 @@ def check_redirect_chains(ctx: AuditContext) -> CheckOutcome:
         page = Page(url=seen.url, status=200, referer=seen.referer, redirects=seen.redirects)
         found.extend(check_redirects(page, ctx))
     status = CheckStatus.FAIL if found else CheckStatus.OK
-    return CheckOutcome(CheckResult("links.chains", status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),
+    return CheckOutcome(CheckResult(CHAINS_CHECK_ID, status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),
                         found)

@@ -18,6 +18,8 @@ from crawler.checks.htmlutil import Parsed, is_footerish, parse
 from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+CREDIT_CODE_CHECK_ID = "company.credit_code"
+
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 _CODE = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码)\s*[:]?\s*([0-9A-Za-z]{18})(?![0-9A-Za-z])")
@@ -215,15 +217,15 @@ def check_company_profile(ctx: AuditContext) -> CheckOutcome:
     """申报的统一社会信用代码校验位正确"""
     code = ctx.profile.company.credit_code.strip().upper()
     if not code:
-        return CheckOutcome(CheckResult("company.credit_code", CheckStatus.SKIPPED,
+        return CheckOutcome(CheckResult(CREDIT_CODE_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("未申报统一社会信用代码", "no credit code declared")))
     if credit_code_valid(code):
-        return CheckOutcome(CheckResult("company.credit_code", CheckStatus.OK, ctx.t("校验位正确", "checksum valid"),
+        return CheckOutcome(CheckResult(CREDIT_CODE_CHECK_ID, CheckStatus.OK, ctx.t("校验位正确", "checksum valid"),
                                         actual=code))
     url = ctx.profile.site.start_urls[0] if ctx.profile.site.start_urls else (ctx.profile.source or "site.yaml")
     expected = code[:17] + (credit_check_char(code[:17]) or "?") if len(code) >= 17 else ctx.t("18 位代码", "18 characters")
     finding = Finding(rule="CMP003", category="icp", severity=Severity.WARNING, url=url,
                       message=ctx.t(f"配置文件中的统一社会信用代码无效：{code}", f"the profile's credit code is invalid: {code}"),
                       basis=BASIS_CODE, expected=expected, actual=code)
-    return CheckOutcome(CheckResult("company.credit_code", CheckStatus.FAIL, finding.message, expected=expected, actual=code),
+    return CheckOutcome(CheckResult(CREDIT_CODE_CHECK_ID, CheckStatus.FAIL, finding.message, expected=expected, actual=code),
                         [finding])

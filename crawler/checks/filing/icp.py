@@ -21,6 +21,8 @@ from crawler.checks.filing.icp_numbers import (Number, find_filings, find_licenc
 from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+HOMEPAGES_CHECK_ID = "icp.homepages"
+
 MIIT_HOSTS = frozenset({"beian.miit.gov.cn"})
 DEAD_MIIT_HOSTS = frozenset({"www.miitbeian.gov.cn", "miitbeian.gov.cn", "www.miibeian.gov.cn", "miibeian.gov.cn"})
 PSB_HOSTS = frozenset({"beian.mps.gov.cn", "www.beian.gov.cn", "beian.gov.cn"})
@@ -30,18 +32,27 @@ BASIS_FILING = "《非经营性互联网信息服务备案管理办法》第十�
 BASIS_LICENCE = "《互联网信息服务管理办法》第十二条"
 BASIS_PSB = "《计算机信息网络国际联网安全保护管理办法》第十二条（公安备案，unverified）"
 
-# Problem name -> (rule offset within the kind's block, severity, zh, en).
+# Problem name -> (severity, zh, en).
 _PROBLEMS = {
-    "format": (4, Severity.ERROR, "格式不正确", "the number's format is invalid"),
-    "spaces": (5, Severity.WARNING, "中含有空格", "the number contains spaces"),
-    "no_hao": (6, Severity.WARNING, "缺少“号”字", "the number lacks the trailing 号"),
-    "label": (7, Severity.WARNING, "的标识写法不正确", "the number has a wrong label"),
-    "placeholder": (8, Severity.ERROR, "是模板占位符", "the number is a template placeholder"),
+    "format": (Severity.ERROR, "格式不正确", "the number's format is invalid"),
+    "spaces": (Severity.WARNING, "中含有空格", "the number contains spaces"),
+    "no_hao": (Severity.WARNING, "缺少“号”字", "the number lacks the trailing 号"),
+    "label": (Severity.WARNING, "的标识写法不正确", "the number has a wrong label"),
+    "placeholder": (Severity.ERROR, "是模板占位符", "the number is a template placeholder"),
 }
-_KIND = {  # kind -> (rule block start, zh name, en name, basis, correct form)
-    "filing": (0, "ICP备案号", "ICP filing number", BASIS_FILING, "京ICP备12345678号-1"),
-    "licence": (20, "经营许可证编号", "ICP licence number", BASIS_LICENCE, "京B2-20201234 / 京ICP证123456号"),
-    "psb": (40, "公安备案号", "PSB filing number", BASIS_PSB, "京公网安备11010802012345号"),
+# (kind, problem) -> rule id, written out so that every id can be found with grep.
+_PROBLEM_RULES = {
+    ("filing", "format"): "ICP004", ("filing", "spaces"): "ICP005", ("filing", "no_hao"): "ICP006",
+    ("filing", "label"): "ICP007", ("filing", "placeholder"): "ICP008",
+    ("licence", "format"): "ICP024", ("licence", "spaces"): "ICP025", ("licence", "no_hao"): "ICP026",
+    ("licence", "label"): "ICP027", ("licence", "placeholder"): "ICP028",
+    ("psb", "format"): "ICP044", ("psb", "spaces"): "ICP045", ("psb", "no_hao"): "ICP046",
+    ("psb", "label"): "ICP047", ("psb", "placeholder"): "ICP048",
+}
+_KIND = {  # kind -> (zh name, en name, basis, correct form)
+    "filing": ("ICP备案号", "ICP filing number", BASIS_FILING, "京ICP备12345678号-1"),
+    "licence": ("经营许可证编号", "ICP licence number", BASIS_LICENCE, "京B2-20201234 / 京ICP证123456号"),
+    "psb": ("公安备案号", "PSB filing number", BASIS_PSB, "京公网安备11010802012345号"),
 }
 _CODE_IN_LINK = re.compile(r"(?:recordcode|code)=([0-9A-Za-z]+)")
 _IMG_FILING = re.compile(r"icp|beian|备案", re.I)
@@ -58,10 +69,6 @@ class HomepagesSeen:
     unusable: dict[str, tuple[str, int, str]] = dataclasses.field(default_factory=dict)   # host -> (URL, status, error)
 
 
-def _rule(n: int) -> str:
-    return f"ICP{n:03d}"
-
-
 def _differs_from_declared(hp: HomepageEvidence, real: list[Number], declared: Number | None, rule: str, zh: str, en: str,
                            basis: str) -> None:
     """A shown number (of those that can be compared) that is not the profile's declared one."""
@@ -74,15 +81,15 @@ def _differs_from_declared(hp: HomepageEvidence, real: list[Number], declared: N
 
 def _report_problems(hp: HomepageEvidence, n: Number, declared: Number | None) -> bool:
     """Format findings for one shown number; True when it is a placeholder (not the declared number)."""
-    block, zh_name, en_name, basis, correct = _KIND[n.kind]
+    zh_name, en_name, basis, correct = _KIND[n.kind]
     # A digits-only look-alike (12345678) equal to the declared number is that number; X's never are.
     placeholder = "placeholder" in n.problems and (is_template(n.digits) or not (declared and n.same_as(declared)))
     for problem in n.problems:
         if problem == "placeholder" and not placeholder:
             continue
-        offset, severity, zh, en = _PROBLEMS[problem]
+        severity, zh, en = _PROBLEMS[problem]
         zh_detail, en_detail = n.detail if problem == "format" and n.detail[0] else ("", "")
-        hp.add(_rule(block + offset), severity, f"{zh_name}{zh}{'（' + zh_detail + '）' if zh_detail else ''}：{n.shown}",
+        hp.add(_PROBLEM_RULES[n.kind, problem], severity, f"{zh_name}{zh}{'（' + zh_detail + '）' if zh_detail else ''}：{n.shown}",
                f"{en_name}: {en}{' (' + en_detail + ')' if en_detail else ''}: {n.shown}", basis=basis,
                expected=declared.shown if declared and problem == "placeholder" else correct,
                actual=n.shown, match=n.shown, context=hp.context(n))
@@ -344,9 +351,9 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
                                                  "title": None})
     findings += _unreadable_declarations(ctx)
     if missing:
-        result = CheckResult("icp.homepages", CheckStatus.FAIL, ctx.t(f"{len(missing)} 个申报域名的首页未检查：{'、'.join(missing)}",
+        result = CheckResult(HOMEPAGES_CHECK_ID, CheckStatus.FAIL, ctx.t(f"{len(missing)} 个申报域名的首页未检查：{'、'.join(missing)}",
                                                                    f"{len(missing)} declared homepages not checked: {', '.join(missing)}"),
                              expected=", ".join(ctx.profile.domains), actual=", ".join(sorted(checked)))
     else:
-        result = CheckResult("icp.homepages", CheckStatus.OK, ctx.t(f"已检查 {len(checked)} 个首页", f"{len(checked)} homepages checked"))
+        result = CheckResult(HOMEPAGES_CHECK_ID, CheckStatus.OK, ctx.t(f"已检查 {len(checked)} 个首页", f"{len(checked)} homepages checked"))
     return CheckOutcome(result, findings)

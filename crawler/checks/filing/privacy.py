@@ -19,6 +19,8 @@ from crawler.checks.htmlutil import Parsed, element_text, parse
 from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+POLICY_CHECK_ID = "privacy.policy"
+
 BASIS = "《中华人民共和国个人信息保护法》第十七条"
 _POLICY_TEXT = re.compile(r"隐私政策|隐私条款|隐私声明|隐私保护|隐私协议|隐私指引|隐私说明|隐私权|个人信息保护|privacy", re.I)
 _POLICY_TITLE = re.compile(r"隐私政策|隐私条款|隐私声明|隐私协议|隐私指引|隐私权政策|个人信息保护政策|privacy policy", re.I)
@@ -183,4 +185,4 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
     if not links and not policies:
         status = CheckStatus.SKIPPED
     detail = ctx.t(f"检查了 {len(policies)} 份隐私政策", f"{len(policies)} privacy policies read")
-    return CheckOutcome(CheckResult("privacy.policy", status, detail), findings)
+    return CheckOutcome(CheckResult(POLICY_CHECK_ID, status, detail), findings)

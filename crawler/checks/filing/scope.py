@@ -21,6 +21,8 @@ from crawler.checks.filing.icp_numbers import PROVINCES
 from crawler.page import Page
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+CHECK_ID = "scope"
+
 
 @dataclass(frozen=True)
 class Service:
@@ -179,4 +181,4 @@ def check_scope(ctx: AuditContext) -> CheckOutcome:
                                  f"obtain and show the {service.licence_en} number, or take the service down")))
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     detail = ctx.t(f"{len(findings)} 处需专项许可的服务未见许可证", f"{len(findings)} licensed services without a licence shown")
-    return CheckOutcome(CheckResult("scope", status, detail), findings)
+    return CheckOutcome(CheckResult(CHECK_ID, status, detail), findings)

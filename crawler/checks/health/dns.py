@@ -18,6 +18,8 @@ from crawler.checks.health.netcommon import Deadline, home_url, is_ip, run_bound
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+CHECK_ID = "dns"
+
 # Rule id of a declared name that does not resolve, by how it failed.
 RESOLVE_RULES = {
     Outcome.NXDOMAIN: "DNS001",
@@ -97,7 +99,7 @@ def resolution_findings(report: NameReport, declared: bool, ctx: AuditContext) -
             rule = DANGLING_RULE
             what = ctx.t(f"CNAME 指向不存在的域名（{chain_text}）", f"the CNAME points to a name that does not exist ({chain_text})")
         elif failure is Outcome.LOOP:
-            what = f"{what}（{chain_text}）" if ctx.lang != "en" else f"{what} ({chain_text})"
+            what = ctx.t(f"{what}（{chain_text}）", f"{what} ({chain_text})")
         if declared:
             out.append(Finding(rule, Category.DNS.value, Severity.ERROR, url,
                                ctx.t(f"申报域名 {report.name} 无法解析：{what}", f"declared domain {report.name} does not resolve: {what}"),
@@ -185,7 +187,7 @@ def check_dns(ctx: AuditContext) -> CheckOutcome:
     from crawler.checks.health.dnszone import zone_findings
 
     if not ctx.dns_enabled:
-        return CheckOutcome(CheckResult("dns", CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
+        return CheckOutcome(CheckResult(CHECK_ID, CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
     deadline = Deadline(ctx.budget_s)
     resolver = dns_resolver(ctx.resolver, 3.0)
     declared = [d for d in ctx.profile.domains if not is_ip(d)]   # an IP start URL has nothing to resolve
@@ -219,7 +221,7 @@ def check_dns(ctx: AuditContext) -> CheckOutcome:
         findings.append(unfinished_finding("DNS011", Category.DNS.value, "dns", entry, home_url(str(entry.item)),
                                            (f"{entry.item} 的 DNS 检查", f"DNS checks of {entry.item}"), ctx))
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
-    return CheckOutcome(CheckResult("dns", status, "; ".join(summary),
+    return CheckOutcome(CheckResult(CHECK_ID, status, "; ".join(summary),
                                     expected=ctx.t("每个申报域名都能解析，且地址均已申报", "every declared domain resolves to declared addresses"),
                                     actual=f"{server_label(ctx)}: " + "; ".join(summary)),
                         findings, facts)

@@ -15,6 +15,8 @@ from crawler.checks.health.netcommon import (Deadline, Target, candidate_address
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+CHECK_ID = "hygiene"
+
 REQUEST_TIMEOUT_S = 5.0
 HSTS_MIN_AGE_S = 180 * 86400
 LISTING_PATHS = ("/uploads/", "/static/", "/images/")
@@ -169,6 +171,6 @@ def check_hygiene(ctx: AuditContext) -> CheckOutcome:
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     status = CheckStatus.FAIL if counts[Severity.ERROR] or counts[Severity.WARNING] else CheckStatus.OK
     detail = ", ".join(f"{s.value} {n}" for s, n in counts.items())
-    return CheckOutcome(CheckResult("hygiene", status, detail,
+    return CheckOutcome(CheckResult(CHECK_ID, status, detail,
                                     expected=ctx.t("HTTPS 跳转、安全响应头齐全、无暴露路径", "HTTPS redirect, security headers, nothing exposed"),
                                     actual=detail), findings)

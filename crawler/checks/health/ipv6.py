@@ -21,6 +21,9 @@ from crawler.page import Page
 from crawler.resolver import dns_resolver
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+CHECK_ID = "ipv6"
+PAGES_CHECK_ID = "ipv6.pages"
+
 
 
 @dataclass
@@ -110,7 +113,7 @@ def _zone_ns_ipv6(zone: str, ctx: AuditContext, deadline: Deadline) -> list[Find
 def check_ipv6(ctx: AuditContext) -> CheckOutcome:
     """IPv6 支持度（AAAA 记录、IPv6 访问）"""
     if not ctx.dns_enabled:
-        return CheckOutcome(CheckResult("ipv6", CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
+        return CheckOutcome(CheckResult(CHECK_ID, CheckStatus.SKIPPED, ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")))
     deadline = Deadline(ctx.budget_s)
     named = [t for t in targets(ctx) if not is_ip(t.domain)]
     done, _ = run_bounded(named, lambda t: _domain_ipv6(t, ctx, deadline), deadline)
@@ -127,7 +130,7 @@ def check_ipv6(ctx: AuditContext) -> CheckOutcome:
     ready = sorted(d for d, f in facts.items() if f["ipv6"])
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
     actual = f"IPv6: {', '.join(ready) or '-'} ({len(ready)}/{len(facts)})"
-    return CheckOutcome(CheckResult("ipv6", status, actual,
+    return CheckOutcome(CheckResult(CHECK_ID, status, actual,
                                     expected=ctx.t("每个申报域名都有 AAAA 记录并可通过 IPv6 访问",
                                                    "every declared domain has AAAA records and answers over IPv6"),
                                     actual=actual), findings, facts)
@@ -171,7 +174,7 @@ def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
     by_level = {level: {url: host for url, host, *_ in pages if levels.get(url) == level} for level in LEVELS}
     if not ctx.dns_enabled or not any(by_level.values()):
         reason = ctx.t("没有二、三级页面", "no level-2/3 pages") if ctx.dns_enabled else ctx.t("已用 --no-dns 关闭", "turned off by --no-dns")
-        return CheckOutcome(CheckResult("ipv6.pages", CheckStatus.SKIPPED, reason))
+        return CheckOutcome(CheckResult(PAGES_CHECK_ID, CheckStatus.SKIPPED, reason))
     deadline = Deadline(ctx.budget_s)
     resolver = dns_resolver(ctx.resolver, 3.0)
     hosts = sorted({host for at_level in by_level.values() for host in at_level.values()})
@@ -197,5 +200,5 @@ def check_ipv6_pages(ctx: AuditContext) -> CheckOutcome:
                                                  f"{good}/{len(at_level)}; hosts without AAAA: {', '.join(missing)}"),
                                     match=f"level-{level}", context=first, basis=BASIS))
     status = CheckStatus.FAIL if findings else CheckStatus.OK
-    return CheckOutcome(CheckResult("ipv6.pages", status, "; ".join(parts),
+    return CheckOutcome(CheckResult(PAGES_CHECK_ID, status, "; ".join(parts),
                                     expected=f"≥ {MIN_SHARE:g}%", actual="; ".join(parts)), findings)

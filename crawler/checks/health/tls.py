@@ -24,6 +24,8 @@ from crawler.checks.health.netcommon import (Deadline, Target, ca_bundles, candi
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
+CHECK_ID = "tls"
+
 WARN_DAYS = 21
 ERROR_DAYS = 7
 HANDSHAKE_TIMEOUT_S = 5.0
@@ -400,7 +402,7 @@ def check_tls(ctx: AuditContext) -> CheckOutcome:
         findings.append(unfinished_finding("TLS010", Category.TLS.value, "tls", entry, home_url(target.domain),
                                            ("TLS 检查", "TLS checks"), ctx))
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
-    return CheckOutcome(CheckResult("tls", status, "; ".join(summary),
+    return CheckOutcome(CheckResult(CHECK_ID, status, "; ".join(summary),
                                     expected=ctx.t(f"证书可信、与域名相符、剩余有效期超过 {WARN_DAYS} 天",
                                                    f"trusted certificates matching the names, more than {WARN_DAYS} days left"),
                                     actual="; ".join(summary)),

@@ -8,17 +8,19 @@ BLOCKED: the site is there but refused us, which is neither up nor down. All pro
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
-from datetime import datetime, timezone
 from typing import Iterable
 
 import requests
 
-from crawler.checks.base import AuditContext, Probe, ProbeKind
+from crawler.checks.base import AuditContext, Probe, ProbeKind, up_percent
+from crawler.checks.waf import WAF_STATUSES, waf_evidence
+from crawler.clock import now_iso
 from crawler.checks.health.netcommon import (Deadline, Target, error_text, home_url, ipv6_routable, is_ipv6, pinned_get,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+
+CHECK_ID = "uptime"
 
 
 # The accounting rules, printed in the report next to the uptime figures.
@@ -45,15 +47,6 @@ ACCOUNTING_RULES_EN = (
     "History windows: every stored probe of the last 1, 7 and 30 days."
 )
 
-# Headers and body words that mark a block page of a web application firewall or CDN.
-_WAF_HEADERS = ("cf-ray", "x-sucuri-id", "x-waf-event-info", "x-powered-by-anquanbao", "x-safe-firewall",
-                "eagleid", "x-tencent-waf", "x-wswaf", "x-yd-waf-info", "x-cdn-waf")
-_WAF_SERVERS = re.compile(r"cloudflare|yundun|safedog|aliyun.*waf|tengine-waf|akamaighost|"
-                          r"sucuri|360wzws|jiasule|wangzhanbao|yunsuo|baidu-yunjiasu", re.I)
-_WAF_BODY = re.compile(r"waf|防火墙|安全狗|云盾|访问被拦截|请求被拦截|您的访问被阻断|web应用防火墙|"
-                       r"access denied|request blocked|attention required|captcha", re.I)
-
-
 def uptime_percent(probes: Iterable[Probe]) -> float | None:
     """Share of up probes among up + down, in percent; BLOCKED excluded. None when nothing counts."""
     up = down = 0
@@ -63,9 +56,7 @@ def uptime_percent(probes: Iterable[Probe]) -> float | None:
             up += 1
         elif counts == "down":
             down += 1
-    if up + down == 0:
-        return None
-    return round(100.0 * up / (up + down), 2)
+    return up_percent(up, down)
 
 
 def classify_response(status: int, headers: dict[str, str], body: str, ms: int, slow_ms: int) -> ProbeKind:
@@ -73,19 +64,11 @@ def classify_response(status: int, headers: dict[str, str], body: str, ms: int, 
     lower = {k.lower(): v for k, v in headers.items()}
     if status == 429:
         return ProbeKind.BLOCKED
-    if status in (403, 503, 405, 418, 406) and _looks_like_waf(lower, body):
+    if status in WAF_STATUSES and waf_evidence(lower, body):
         return ProbeKind.BLOCKED
     if status < 400 or status == 401:
         return ProbeKind.SLOW if ms > slow_ms else ProbeKind.OK
     return ProbeKind.HTTP_ERROR
-
-
-def _looks_like_waf(headers: dict[str, str], body: str) -> bool:
-    if any(h in headers for h in _WAF_HEADERS):
-        return True
-    if _WAF_SERVERS.search(headers.get("server", "")):
-        return True
-    return bool(_WAF_BODY.search(body[:4096]))
 
 
 def _error_kind(exc: BaseException) -> ProbeKind:
@@ -101,14 +84,10 @@ def _error_kind(exc: BaseException) -> ProbeKind:
     return ProbeKind.CONNECT
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def probe_once(target: Target, address: str, timeout: float, slow_ms: int) -> Probe:
     """One request to `address` for `target.domain`; never raises."""
     url = target.url()
-    at = _now()
+    at = now_iso()
     started = time.monotonic()
     try:
         resp = pinned_get(target.domain, address, target.scheme, target.port, "/", timeout,
@@ -138,7 +117,7 @@ def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
     reachable = [a for a in addresses if not is_ipv6(a) or ipv6_routable(a)] or addresses
     if not addresses:
         for _ in range(cfg.probes):
-            probes.append(Probe(target.domain, target.url(), ProbeKind.DNS_FAILURE, _now(), "", None, None,
+            probes.append(Probe(target.domain, target.url(), ProbeKind.DNS_FAILURE, now_iso(), "", None, None,
                                 f"DNS: {dns_error}"))
         return probes, [], dns_error
     blocked: set[str] = set()
@@ -164,7 +143,7 @@ def probe_target(target: Target, ctx: AuditContext, deadline: Deadline) -> tuple
 def check_uptime(ctx: AuditContext) -> CheckOutcome:
     """每个申报域名都能访问（可用性探测）"""
     if not ctx.uptime_enabled:
-        return CheckOutcome(CheckResult("uptime", CheckStatus.SKIPPED, ctx.t("已用 --no-uptime 关闭", "turned off by --no-uptime")))
+        return CheckOutcome(CheckResult(CHECK_ID, CheckStatus.SKIPPED, ctx.t("已用 --no-uptime 关闭", "turned off by --no-uptime")))
     deadline = Deadline(ctx.budget_s)
     done, late = run_bounded(targets(ctx), lambda t: probe_target(t, ctx, deadline), deadline)
     all_probes: list[Probe] = []
@@ -185,7 +164,7 @@ def check_uptime(ctx: AuditContext) -> CheckOutcome:
                                            ("可用性探测", "uptime probes"), ctx))
     ctx.probes.extend(all_probes)
     status = CheckStatus.FAIL if any(f.severity is not Severity.INFO for f in findings) else CheckStatus.OK
-    return CheckOutcome(CheckResult("uptime", status, "; ".join(summary),
+    return CheckOutcome(CheckResult(CHECK_ID, status, "; ".join(summary),
                                     expected=ctx.t("所有域名可访问", "every domain answers"),
                                     actual=ctx.t(f"{len(all_probes)} 次探测", f"{len(all_probes)} probes")),
                         findings, facts)
