@@ -4,6 +4,7 @@ Everything the CLI's `audit` does lives here, so `demo` and the tests run exactl
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -20,7 +21,7 @@ from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.page import Page
 from crawler.pipelines import FindingCap, phrase_findings
-from crawler.profile import Profile, load_profile, profile_for_url, unicode_host
+from crawler.profile import Profile, load_profile, profile_for_url, unicode_host, unicode_text
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
 from crawler.history.changes import fixed_scope
@@ -101,6 +102,8 @@ class AuditSession:
         self.store = store
         self.run_id = run_id
         self.pages = 0
+        # A declared international domain: people read 中文.中国, not its punycode (URLs keep the A-label).
+        self.idn = any("xn--" in d for d in ctx.profile.domains)
         self.fetched = 0      # pages read (2xx/3xx, readable): a run that read none proves nothing
         self.check_counts: dict[str, int] = {check_id: 0 for check_id, _ in PAGE_CHECKS}
         self.phrase_count = 0
@@ -118,6 +121,8 @@ class AuditSession:
             cap.extend(phrase_findings(self.ruleset, page.text, page.url))
         cap.extend(run_page_checks(page, self.ctx, self.check_counts))
         findings = cap.findings(self.ctx.lang)
+        if self.idn:
+            findings = [shown_in_unicode(f) for f in findings]
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
             fresh = known is None
@@ -269,8 +274,14 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
                           ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
     checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in outcomes}, ctx))
     for outcome in outcomes:
-        checks.append(outcome.result)
-        store.add_findings(run_id, outcome.findings)
+        result, found = outcome.result, outcome.findings
+        if session.idn:
+            result = dataclasses.replace(result, detail=unicode_text(result.detail),
+                                         expected=unicode_text(result.expected or "") or result.expected,
+                                         actual=unicode_text(result.actual or "") or result.actual)
+            found = [shown_in_unicode(f) for f in found]
+        checks.append(result)
+        store.add_findings(run_id, found)
     store.add_checks(run_id, checks)
     store.add_probes(run_id, ctx.probes)
     # A partial run only calls a finding fixed when its page was fetched again; an interrupted run,
@@ -299,6 +310,13 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     if not options.quiet:
         _print_summary(doc, paths, ctx, out)
     return code
+
+
+def shown_in_unicode(finding: Finding) -> Finding:
+    """A finding whose readable text names international domains in Unicode; `url` keeps the A-label."""
+    changes = {name: unicode_text(value) for name in ("message", "expected", "actual", "context", "suggestion")
+               if isinstance(value := getattr(finding, name), str) and "xn--" in value.lower()}
+    return dataclasses.replace(finding, **changes) if changes else finding
 
 
 def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditContext) -> list[CheckResult]:

@@ -393,6 +393,17 @@ def unicode_host(host: str) -> str:
         return host
 
 
+_A_LABEL_NAME = re.compile(r"(?<![\w.-])(?:[a-z0-9_-]+\.)*xn--[a-z0-9-]+(?:\.[a-z0-9_-]+)*", re.IGNORECASE)
+
+
+def unicode_text(text: str) -> str:
+    """`text` with every A-label host name in it shown in Unicode ("xn--fiq228c.xn--fiqs8s 没有 AAAA 记录"
+    → "中文.中国 没有 AAAA 记录"), for what people read: messages, expected/actual values."""
+    if not text or "xn--" not in text.lower():
+        return text
+    return _A_LABEL_NAME.sub(lambda m: unicode_host(m.group(0)), text)
+
+
 def unicode_url(url: str) -> str:
     """`url` with its host shown in Unicode (中文.中国 rather than xn--fiq228c.xn--fiqs8s)."""
     if "xn--" not in url.lower():

@@ -199,3 +199,6 @@ def test_an_international_domain_is_crawled_and_shown_in_unicode(hostile_run):
     assert any(IDN in p["url"] for p in doc["pages"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "中文.中国" in html
+    # What people read names the domain in Unicode; the URLs keep the A-label sent on the wire.
+    assert [f for f in doc["findings"] if "中文.中国" in f["message"]]
+    assert not [f for f in doc["findings"] if "xn--" in f["message"] + (f.get("actual") or "")]
