@@ -43,6 +43,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.staging.StagingAccessMiddleware": 450,
     "crawler.middlewares.encoding.EncodingMiddleware": 575,
     "crawler.middlewares.politeness.PolitenessMiddleware": 585,
+    "crawler.middlewares.stalled.StalledHostMiddleware": 560,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.compression.BoundedDecompressionMiddleware": 590,
@@ -71,6 +72,10 @@ AUDIT_EXTERNAL_TIMEOUT = 10.0
 AUDIT_RESOURCES_PER_PAGE = 200
 AUDIT_RESOURCES_MAX = 5000
 AUDIT_LINKS_PER_PAGE = 2000
+# Downloads of one host in a row that run past DOWNLOAD_TIMEOUT, after which its other requests fail at
+# once (each still a LNK002 page) and the host is reported (LNK018): a site that drip-feeds every page
+# must not cost crawl.timeout × pages.
+AUDIT_STALLED_AFTER = 3
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"

@@ -70,6 +70,15 @@ class SkippedChecks:
     link_cap: int = 0
 
 
+@dataclass
+class Stalled:
+    """A host given up after its downloads ran past the deadline several times in a row."""
+
+    url: str                # the request that tipped it
+    timeouts: int = 0
+    skipped: int = 0        # requests failed at once afterwards
+
+
 @dataclass(frozen=True)
 class RedirectChain:
     """A redirect chain that ended at a page already handed on (kept for the final check)."""
@@ -101,6 +110,7 @@ class CrawlRecord:
     # Resources (img, CSS, JS…) and links past AUDIT_RESOURCES_PER_PAGE / AUDIT_RESOURCES_MAX /
     # AUDIT_LINKS_PER_PAGE: not checked, counted (LNK017), with the pages that had the most.
     skipped: SkippedChecks = field(default_factory=SkippedChecks)
+    stalled: dict[str, Stalled] = field(default_factory=dict)   # host -> given up on timeouts (LNK018)
     throttled: dict[str, Throttle] = field(default_factory=dict)    # host -> refusals
     crawl_delay: dict[str, float] = field(default_factory=dict)     # host -> robots.txt Crawl-delay honoured
     redirect_chains: list[RedirectChain] = field(default_factory=list)

@@ -160,8 +160,23 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
                          + (f"; {info.skipped} more requests not sent" if info.skipped else "")),
             suggestion=ctx.t("为审计放行（User-Agent 可在 crawl.user_agent 中设置），或调大 crawl.delay。",
                              "Allow the audit through (set crawl.user_agent to identify it) or raise crawl.delay.")))
+    timeout = ctx.profile.crawl.timeout
+    for host, stalled in sorted(ctx.crawl.stalled.items()):
+        findings.append(Finding(
+            rule="LNK018", category=Category.LINKS.value, severity=Severity.WARNING, url=stalled.url, where="http",
+            message=ctx.t(f"{host} 连续 {stalled.timeouts} 次未在 {timeout:g} 秒内传完页面，已停止抓取该主机"
+                          f"（{stalled.skipped} 个请求未发出，部分页面未审计）",
+                          f"{host} let {stalled.timeouts} downloads in a row run past {timeout:g} s; the audit stopped "
+                          f"asking it ({stalled.skipped} requests not sent, some pages not audited)"),
+            expected=ctx.t(f"每个页面 {timeout:g} 秒内传完", f"each page within {timeout:g} s"),
+            actual=ctx.t(f"连续超时 {stalled.timeouts} 次；{stalled.skipped} 个请求未发出",
+                         f"{stalled.timeouts} timeouts in a row; {stalled.skipped} requests not sent"),
+            suggestion=ctx.t("检查服务器或 CDN 是否限速、挂起连接；需要时调大 crawl.timeout。",
+                             "Check whether the server or CDN throttles or holds connections; raise crawl.timeout "
+                             "if the pages are just slow.")))
     parts = [ctx.t(f"{h} Crawl-delay {d:g} 秒", f"{h} Crawl-delay {d:g} s") for h, d in sorted(delays.items())]
     parts += [ctx.t(f"{h} 限流", f"{h} throttled") for h in sorted(throttled)]
+    parts += [ctx.t(f"{h} 超时停止", f"{h} given up on timeouts") for h in sorted(ctx.crawl.stalled)]
     detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult(POLITENESS_CHECK_ID, status, detail), findings)
