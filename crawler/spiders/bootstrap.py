@@ -186,6 +186,10 @@ class BootstrapMixin:
                 return
             yield from self._fetch_sitemaps(boot, [boot.root + "/sitemap.xml"])
             return
+        if not failure.check(IgnoreRequest):
+            # A sitemap that could not be downloaded (too large, timed out, cut off) is named (LNK015).
+            self.record.sitemap.unreadable.setdefault(
+                failure.request.url, f"{type(failure.value).__name__}: {failure.value}"[:300])
         boot.pending -= 1
         yield from self._fetch_sitemaps(boot, [])
 
