@@ -146,7 +146,7 @@ class AuditSession:
 
 def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdir: str | None) -> str:
     """Run the Scrapy crawl in this process; returns the finish reason."""
-    from scrapy.crawler import AsyncCrawlerProcess
+    from crawler.interrupt import BoundedStopProcess
 
     from crawler.settings import audit_settings, use_bundled_public_suffix_list
     from crawler.spiders.site import SiteSpider
@@ -155,7 +155,7 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     settings = audit_settings(profile, lang=session.ctx.lang, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
                               else "WARNING")
-    process = AsyncCrawlerProcess(settings)
+    process = BoundedStopProcess(settings)   # a signal stops the crawl within seconds (crawler/interrupt.py)
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, profile=profile, session=session)
     process.start()

@@ -16,9 +16,10 @@ from tests.hostile import run_audit_bounded
 PAGE = "<html><head><meta charset='utf-8'><title>t</title></head><body><p>本产品效果最佳。</p>{}</body></html>"
 
 
-def _audit(tmp_path, port, out, **kwargs):
+def _audit(tmp_path, port, out, timeout=60, **kwargs):
+    # A long crawl.timeout: the interruption, not the download deadline, must end the run.
     profile = tmp_path / "site.yaml"
-    profile.write_text(f"site:\n  start_urls: ['http://127.0.0.1:{port}/']\ncrawl: {{delay: 0, timeout: 5}}\n",
+    profile.write_text(f"site:\n  start_urls: ['http://127.0.0.1:{port}/']\ncrawl: {{delay: 0, timeout: {timeout}}}\n",
                        encoding="utf-8")
     return run_audit_bounded(["audit", str(profile), "--no-dns", "--no-uptime", "-o", str(out)], tmp_path,
                              limit=kwargs.pop("limit", 90), **kwargs)
@@ -41,8 +42,8 @@ def test_fixed_scope():
 
 @pytest.mark.parametrize("signals", [
     [(5.0, signal.SIGINT), (6.0, signal.SIGINT)],     # Ctrl-C twice while the host hangs
-    [(5.0, signal.SIGTERM)],
-], ids=["ctrl-c-twice", "sigterm"])
+    [(5.0, signal.SIGTERM)],                         # once: the graceful stop is bounded too
+], ids=["ctrl-c-twice", "sigterm-once"])
 def test_an_interrupted_run_calls_nothing_fixed(tmp_path, signals):
     routes = {("*", "/"): Reply(200, PAGE.format("<a href='/a.html'>a</a>")),
               ("*", "/a.html"): Reply(200, PAGE.format(""))}
@@ -53,7 +54,7 @@ def test_an_interrupted_run_calls_nothing_fixed(tmp_path, signals):
         for key in list(routes):
             routes[key] = Reply(200, "<html><body>changed</body></html>", delay=40)
         web.routes.update(routes)
-        second = _audit(tmp_path, web.port, tmp_path / "out2", signals=signals)
+        second = _audit(tmp_path, web.port, tmp_path / "out2", signals=signals, limit=40)
     assert "Traceback" not in second.stderr
     doc = json.loads((tmp_path / "out2" / "findings.json").read_text(encoding="utf-8"))
     assert doc["run"]["finish_reason"] == "interrupted"
@@ -68,7 +69,7 @@ def test_a_run_that_fetched_nothing_calls_nothing_fixed(tmp_path):
         port = web.port
         first = _audit(tmp_path, port, tmp_path / "out1")
     assert first.code == 1
-    second = _audit(tmp_path, port, tmp_path / "out2")     # nothing listens there any more
+    second = _audit(tmp_path, port, tmp_path / "out2", timeout=5)     # nothing listens there any more
     assert "Traceback" not in second.stderr
     doc = json.loads((tmp_path / "out2" / "findings.json").read_text(encoding="utf-8"))
     assert doc["summary"]["fixed"] == 0
