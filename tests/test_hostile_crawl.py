@@ -190,7 +190,7 @@ def test_a_page_of_100000_images_checks_a_capped_number(hostile_run):
     _, doc, _, requests = hostile_run
     assert len([r for r in requests if r[2].startswith("/img/")]) <= 200
     found = [f for f in doc["findings"] if f["rule"] == "LNK017"]
-    assert found and "99,800" in found[0]["message"].replace("99800", "99,800")
+    assert found and "99,800" in found[0]["message"]
 
 
 def test_an_international_domain_is_crawled_and_shown_in_unicode(hostile_run):

@@ -64,10 +64,12 @@ class SkippedChecks:
 
     resources: int = 0
     links: int = 0
+    external: int = 0       # external links past AUDIT_EXTERNAL_MAX (or 20 per host), not checked
     pages: Listed = field(default_factory=lambda: Listed(limit=10))   # pages where a cap cut in
     resource_cap: int = 0
     resource_total_cap: int = 0
     link_cap: int = 0
+    external_cap: int = 0
 
 
 @dataclass

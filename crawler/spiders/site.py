@@ -280,9 +280,12 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         url = normalize_url(url, ())
         key = hash("HEAD " + url)
         host = (urlsplit(url).hostname or "").lower()
-        if key in self._seen or self._external >= self._external_max or self._external_per_host.get(host, 0) >= 20:
+        if key in self._seen:
             return
         self._seen.add(key)
+        if self._external >= self._external_max or self._external_per_host.get(host, 0) >= 20:
+            self.record.skipped.external += 1   # counted once per URL, reported with LNK017
+            return
         self._external += 1
         self._external_per_host[host] = self._external_per_host.get(host, 0) + 1
         # Checking a link is not crawling the other site: robots.txt is not consulted for it.
@@ -344,6 +347,9 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                     self.record.sitemap.orphans.add(url)
         self.record.truncated = {p: Truncated(n, self.caps.examples.get(p, "")) for p, n in self.caps.truncated.items()}
         self.record.pattern_cap = self.caps.cap
+        skipped = self.record.skipped
+        skipped.resource_cap, skipped.resource_total_cap = self._resource_cap, self._resource_max
+        skipped.link_cap, skipped.external_cap = self._link_cap, self._external_max
         stats = getattr(getattr(self, "crawler", None), "stats", None)
         # DepthMiddleware drops links past crawl.max_depth silently: say how many.
         self.record.depth_ignored = (stats.get_value("depth/request_ignored_count", 0)

@@ -99,18 +99,21 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         suggestion=ctx.t("如需审计更深的页面，调高 crawl.max_depth（或 --max-depth）。",
                          "Raise crawl.max_depth (or --max-depth) to audit deeper pages."))] if deep else []
     skipped = ctx.crawl.skipped
-    if skipped.resources or skipped.links:
+    if skipped.resources or skipped.links or skipped.external:
         depth_findings.append(Finding(
             rule="LNK017", category=Category.LINKS.value, severity=Severity.INFO,
-            url=skipped.pages.urls[0] if skipped.pages.urls else "", where="http",
-            message=ctx.t(f"资源与链接数量超过检查上限：{skipped.resources} 个资源、{skipped.links} 个链接未检查"
-                          f"（{skipped.pages.count} 个页面）",
-                          f"More resources and links than the audit checks: {skipped.resources} resources and "
-                          f"{skipped.links} links were not checked ({skipped.pages.count} pages)"),
+            url=skipped.pages.urls[0] if skipped.pages.urls else (ctx.profile.site.start_urls or [""])[0],
+            where="http",
+            message=ctx.t(f"资源与链接数量超过检查上限：{skipped.resources:,} 个资源、{skipped.links:,} 个链接、"
+                          f"{skipped.external:,} 个外部链接未检查（{skipped.pages.count} 个页面）",
+                          f"More resources and links than the audit checks: {skipped.resources:,} resources, "
+                          f"{skipped.links:,} links and {skipped.external:,} external links were not checked "
+                          f"({skipped.pages.count} pages)"),
             expected=ctx.t(f"每页最多检查 {skipped.resource_cap} 个资源（全站 {skipped.resource_total_cap} 个）、"
-                           f"跟随 {skipped.link_cap} 个新链接",
-                           f"at most {skipped.resource_cap} resources per page ({skipped.resource_total_cap} per audit) "
-                           f"and {skipped.link_cap} new links per page"),
+                           f"跟随 {skipped.link_cap} 个新链接；外部链接最多 {skipped.external_cap} 个（每个主机 20 个）",
+                           f"at most {skipped.resource_cap} resources per page ({skipped.resource_total_cap} per audit), "
+                           f"{skipped.link_cap} new links per page, {skipped.external_cap} external links "
+                           "(20 per host)"),
             actual=_listed(skipped.pages.urls, skipped.pages.count, ctx),
             suggestion=ctx.t("页面上资源或链接数量异常多时，检查是否被注入；未检查的资源可另行核对。",
                              "A page with this many resources or links may have been injected; check the rest "
