@@ -137,6 +137,10 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         for pattern, v in sorted(truncated.items(), key=lambda kv: -kv[1].refused)[:_SHOWN]]
     detail = ctx.t(f"{len(truncated)} 个地址模式达到上限，共跳过 {refused} 个地址；超过最大深度 {deep} 个",
                    f"{len(truncated)} URL patterns reached the cap; {refused} URLs skipped; {deep} beyond max depth")
+    if skipped.resources or skipped.links or skipped.external:
+        detail += ctx.t(f"；未检查资源 {skipped.resources:,} 个、链接 {skipped.links:,} 个、外部链接 {skipped.external:,} 个",
+                        f"; not checked: {skipped.resources:,} resources, {skipped.links:,} links, "
+                        f"{skipped.external:,} external links")
     return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.FAIL, detail), findings)
 
 
