@@ -55,11 +55,18 @@ def zstd_bomb() -> bytes:
     return b"".join(c.compress(z) for z in _chunks()) + c.flush()
 
 
+def _cut_gzip() -> bytes:
+    """A page whose gzip stream stops half way (a download cut off, a broken proxy)."""
+    text = "".join(f"<p>第{i}段：{i * 7919 % 100003}</p>" for i in range(3000))
+    whole = gzip.compress(_page(text).encode("utf-8"))
+    return whole[:len(whole) // 2]
+
+
 def _page(body: str, head: str = "") -> str:
     return f"<html><head><meta charset='utf-8'><title>测试</title>{head}</head><body>{body}</body></html>"
 
 
-PAGES = ["gzip-bomb", "deflate-bomb", "br-bomb", "zstd-bomb", "corrupt-gzip", "unknown-encoding", "mixed",
+PAGES = ["gzip-bomb", "deflate-bomb", "br-bomb", "zstd-bomb", "corrupt-gzip", "cut-gzip", "unknown-encoding", "mixed",
          "refresh-a", "self-refresh", "to-js", "to-data", "to-file", "refresh-js", "flood", "images"]
 
 
@@ -85,6 +92,7 @@ def hostile_run(tmp_path_factory):
         ("*", "/zstd-bomb.html"): Reply(200, zstd_bomb(), headers={"Content-Encoding": "zstd"}, content_type=HTML),
         ("*", "/corrupt-gzip.html"): Reply(200, b"\x1f\x8b\x08\x00garbage-not-gzip" * 10,
                                            headers={"Content-Encoding": "gzip"}, content_type=HTML),
+        ("*", "/cut-gzip.html"): Reply(200, _cut_gzip(), headers={"Content-Encoding": "gzip"}, content_type=HTML),
         ("*", "/unknown-encoding.html"): Reply(200, b"\x00\x01binary", headers={"Content-Encoding": "x-siteaudit"},
                                                content_type=HTML),
         ("*", "/mixed.html"): Reply(200, mixed, content_type="text/html; charset=gbk"),
@@ -135,7 +143,7 @@ def test_the_audit_ends_with_its_exit_code_and_parseable_outputs(hostile_run):
 
 
 @pytest.mark.parametrize("path", ["/gzip-bomb.html", "/deflate-bomb.html", "/br-bomb.html", "/zstd-bomb.html",
-                                  "/corrupt-gzip.html", "/unknown-encoding.html"])
+                                  "/corrupt-gzip.html", "/cut-gzip.html", "/unknown-encoding.html"])
 def test_every_unreadable_page_is_a_finding_on_its_url(hostile_run, path):
     _, doc, _, _ = hostile_run
     found = _on(doc, "CNT007", path)

@@ -47,11 +47,44 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
             if left:
                 return _unreadable(request, result, "unsupported Content-Encoding: "
                                                     + ", ".join(c.decode("latin-1") for c in left))
+            if codings and result is not response and _truncated(response.body, codings):
+                # Scrapy keeps what a cut-off stream gave: the page is read, but only in part (CNT007).
+                logger.info("%s: truncated %s stream", response.url, codings)
+                request.meta[UNREADABLE_META] = (f"the {codings} stream is cut off: only the first "
+                                                 f"{len(result.body):,} bytes could be read")
         return result
 
 
+def _truncated(raw: bytes, codings: str) -> bool:
+    """True when a single gzip/deflate/br/zstd stream ends before its end marker (a cut-off download).
+    Decoding stops at 1 MiB of output: a stream that long is judged by what Scrapy already decoded."""
+    coding = codings.lower()
+    limit = 1024 * 1024
+    try:
+        if coding in ("gzip", "x-gzip", "deflate"):
+            import zlib
+
+            for wbits in ((47,) if coding != "deflate" else (15, -15)):   # -15: raw deflate, as some servers send
+                d = zlib.decompressobj(wbits)
+                try:
+                    out = d.decompress(raw, limit)
+                except zlib.error:
+                    continue
+                return not d.eof and len(out) < limit and not d.unconsumed_tail
+            return False
+        if coding == "br":
+            import brotli
+
+            d = brotli.Decompressor()
+            d.process(raw[:limit])
+            return len(raw) <= limit and not d.is_finished()
+    except Exception:
+        return False   # Scrapy decoded it; a second opinion that fails is no finding
+    return False
+
+
 def _unreadable(request: Request, response: Response, reason: str) -> Response:
-    logger.warning("%s: %s", response.url, reason)
+    logger.info("%s: %s", response.url, reason)   # the finding (CNT007) tells the user
     request.meta[UNREADABLE_META] = reason
     headers = response.headers.copy()
     headers.pop("Content-Encoding", None)

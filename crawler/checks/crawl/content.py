@@ -117,8 +117,8 @@ def check_unreadable(page: Page, ctx: AuditContext) -> Iterator[Finding]:
         return
     yield Finding(
         rule="CNT007", category=Category.CONTENT.value, severity=Severity.ERROR, url=page.url, where="http",
-        message=ctx.t(f"页面内容无法读取，未被审计：{page.unreadable}",
-                      f"The page's content could not be read and was not audited: {page.unreadable}"),
+        message=ctx.t(f"页面内容无法完整读取，未能完整审计：{page.unreadable}",
+                      f"The page's content could not be read (in full) and was not fully audited: {page.unreadable}"),
         expected=ctx.t("可读取的页面内容", "readable content"), actual=page.unreadable,
         context=ctx.t(f"链接来源：{page.referer}", f"linked from {page.referer}") if page.referer else None,
         suggestion=ctx.t("检查服务器的压缩设置（Content-Encoding）与页面大小；该页面的备案信息与用语未能检查。",
