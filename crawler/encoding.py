@@ -45,7 +45,7 @@ class Detected:
     declared: str           # header charset, else <meta> charset, else "" (canonical names)
     source: str             # where `encoding` came from: bom, header, meta, utf-8, detected, default
     mismatch: bool          # the declaration was present and wrong (or missing on a non-ASCII page)
-    mixed: str = ""         # the bytes are not one encoding: "gb18030 + utf-8", or "undecodable" (CNT006)
+    mixed: str = ""         # the bytes are not one encoding: "gb18030 + utf-8", or "undecodable" (CNT001)
 
 
 def canonical(name: str | None) -> str:
@@ -185,7 +185,7 @@ def detect_encoding(body: bytes, content_type: str = "") -> Detected:
         return Detected("utf-8", declared, "mixed", False, "gb18030 + utf-8")
     if not utf8_ok and _mostly_utf8(body):
         # UTF-8 Chinese with a few stray bytes (a truncated character, a Latin-1 word): read as UTF-8,
-        # not as a GB18030 that would turn every Chinese character into mojibake; the bytes are CNT006.
+        # not as a GB18030 that would turn every Chinese character into mojibake; the bytes are CNT001.
         return Detected("utf-8", declared, "utf-8", declared not in ("", "utf-8"), "utf-8 with invalid bytes")
     for source, enc in (("header", from_header), ("meta", from_meta)):
         if not enc:

@@ -146,14 +146,14 @@ def test_the_audit_ends_with_its_exit_code_and_parseable_outputs(hostile_run):
                                   "/corrupt-gzip.html", "/cut-gzip.html", "/unknown-encoding.html"])
 def test_every_unreadable_page_is_a_finding_on_its_url(hostile_run, path):
     _, doc, _, _ = hostile_run
-    found = _on(doc, "CNT007", path)
+    found = _on(doc, "CNT006", path)
     assert found and found[0]["severity"] == "error", path
     assert not _on(doc, "CNT004", path)    # not called an empty page either
 
 
 def test_a_gzip_bomb_homepage_is_named_and_not_a_clean_page(hostile_run):
     _, doc, _, _ = hostile_run
-    assert [f for f in doc["findings"] if f["rule"] == "CNT007" and "bomb.test" in f["url"]]
+    assert [f for f in doc["findings"] if f["rule"] == "CNT006" and "bomb.test" in f["url"]]
 
 
 def test_a_bomb_sitemap_is_a_finding_and_the_crawl_goes_on(hostile_run):
@@ -165,7 +165,7 @@ def test_a_bomb_sitemap_is_a_finding_and_the_crawl_goes_on(hostile_run):
 
 def test_mixed_gbk_and_utf8_bytes_are_an_encoding_finding(hostile_run):
     _, doc, _, _ = hostile_run
-    found = _on(doc, "CNT006", "/mixed.html")
+    found = _on(doc, "CNT001", "/mixed.html")
     assert found and "utf-8" in found[0]["actual"]
 
 

@@ -7,7 +7,7 @@ One component per file, as in Scrapy:
   data:/file:/javascript: URL reaches the spider as a response (so it can be reported) instead of vanishing.
 - `staging.StagingAccessMiddleware`: the profile's headers, cookies and basic auth, on declared hosts only.
 - `compression.BoundedDecompressionMiddleware`: Scrapy's Content-Encoding decoding, but a bomb, a broken stream or
-  an unknown encoding reaches the spider as an empty response that says why (CNT007), never silently dropped.
+  an unknown encoding reaches the spider as an empty response that says why (CNT006), never silently dropped.
 - `metarefresh.LoopAwareMetaRefreshMiddleware`: `<meta http-equiv="refresh">` with the same loop and
   non-web-target reporting as redirects (LNK005, LNK016).
 - `stalled.StalledHostMiddleware`: a host whose downloads keep running past the deadline is not asked again (LNK018).

@@ -6,7 +6,7 @@ drops a response whose decompressed body passes that limit with IgnoreRequest, w
 cannot tell from a filtered request: a gzip bomb served as the homepage looked like a clean site.
 Here a bomb, a corrupt stream or an encoding nobody can decode becomes the same 3-digit response
 with no body and `UNREADABLE_META` in its meta ("decompressed body larger than 10 MiB (gzip)"),
-and the page is a CNT007 finding (`crawler/checks/crawl/content.py`).
+and the page is a CNT006 finding (`crawler/checks/crawl/content.py`).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
                 return _unreadable(request, result, "unsupported Content-Encoding: "
                                                     + ", ".join(c.decode("latin-1") for c in left))
             if codings and result is not response and _truncated(response.body, codings):
-                # Scrapy keeps what a cut-off stream gave: the page is read, but only in part (CNT007).
+                # Scrapy keeps what a cut-off stream gave: the page is read, but only in part (CNT006).
                 logger.info("%s: truncated %s stream", response.url, codings)
                 request.meta[UNREADABLE_META] = (f"the {codings} stream is cut off: only the first "
                                                  f"{len(result.body):,} bytes could be read")
@@ -84,7 +84,7 @@ def _truncated(raw: bytes, codings: str) -> bool:
 
 
 def _unreadable(request: Request, response: Response, reason: str) -> Response:
-    logger.info("%s: %s", response.url, reason)   # the finding (CNT007) tells the user
+    logger.info("%s: %s", response.url, reason)   # the finding (CNT006) tells the user
     request.meta[UNREADABLE_META] = reason
     headers = response.headers.copy()
     headers.pop("Content-Encoding", None)

@@ -22,6 +22,6 @@ class EncodingMiddleware:
         detected = detect_encoding(response.body, ctype)
         request.meta[ENCODING_META] = detected
         if detected.source == "mixed":
-            # Each part read in its own encoding, so the phrase rules see the real text (and CNT006 says so).
+            # Each part read in its own encoding, so the phrase rules see the real text (and CNT001 says so).
             return response.replace(body=repair_mixed(response.body), encoding="utf-8")
         return response.replace(encoding=detected.encoding)

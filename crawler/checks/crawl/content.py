@@ -102,7 +102,7 @@ def check_mixed_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
         zh = f"页面混用多种编码（{page.mixed_encoding}）：任何一种编码读取都会有乱码"
         en = f"The page mixes encodings ({page.mixed_encoding}): any single decoding shows mojibake"
     yield Finding(
-        rule="CNT006", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="http",
+        rule="CNT001", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="http",
         message=ctx.t(zh, en), expected=ctx.t("整页使用同一种编码（建议 UTF-8）", "one encoding for the whole page (UTF-8)"),
         actual=page.mixed_encoding, context=ctx.t(f"声明：{page.declared_encoding or '（未声明）'}",
                                                   f"declared: {page.declared_encoding or '(none)'}"),
@@ -116,7 +116,7 @@ def check_unreadable(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     if not page.unreadable or page.kind == "external":
         return
     yield Finding(
-        rule="CNT007", category=Category.CONTENT.value, severity=Severity.ERROR, url=page.url, where="http",
+        rule="CNT006", category=Category.CONTENT.value, severity=Severity.ERROR, url=page.url, where="http",
         message=ctx.t(f"页面内容无法完整读取，未能完整审计：{page.unreadable}",
                       f"The page's content could not be read (in full) and was not fully audited: {page.unreadable}"),
         expected=ctx.t("可读取的页面内容", "readable content"), actual=page.unreadable,
