@@ -1,6 +1,6 @@
 """`LoopAwareMetaRefreshMiddleware`: Scrapy's `<meta http-equiv="refresh">` handling with the same
 loop and non-web-target reporting as redirects (`redirect.LoopAware`): a refresh loop is LNK005 and
-a refresh to data:/file:/javascript: is LNK016, where Scrapy would drop the page in silence."""
+a refresh to data:/file:/javascript: is LNK005 too, where Scrapy would drop the page in silence."""
 from __future__ import annotations
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware

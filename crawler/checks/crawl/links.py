@@ -92,7 +92,7 @@ def check_redirects(page: Page, ctx: AuditContext) -> Iterator[Finding]:
         target = page.redirect_refused
         scheme = target.split(":", 1)[0].lower()
         yield Finding(
-            rule="LNK016", category=Category.LINKS.value, severity=Severity.ERROR, url=page.url, where="http",
+            rule="LNK005", category=Category.LINKS.value, severity=Severity.ERROR, url=page.url, where="http",
             message=ctx.t(f"重定向到非网页地址（{scheme}:），已拒绝跟随", f"Redirect to a non-web URL ({scheme}:), not followed"),
             context=linked_from, expected=ctx.t("重定向到 http(s) 页面", "a redirect to an http(s) page"),
             actual=f"{' → '.join([*page.redirects, page.url])} → {target[:200]}",
