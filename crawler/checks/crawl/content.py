@@ -111,13 +111,26 @@ def check_mixed_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
                          "and <meta charset>."))
 
 
+_UNREADABLE_ZH = (("decompressed body larger", "解压后超过大小上限（疑似压缩炸弹），未读取"),
+                  ("does not decode", "压缩数据损坏，无法解压"),
+                  ("unsupported Content-Encoding", "使用了无法识别的压缩编码"),
+                  ("cut off", "压缩数据不完整（传输被截断），只读取了前一部分"))
+
+
+def _unreadable_zh(reason: str) -> str:
+    for key, zh in _UNREADABLE_ZH:
+        if key in reason:
+            return f"{zh}（{reason}）"
+    return reason
+
+
 def check_unreadable(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Every fetched page could be read (no decompression bomb, broken or unknown Content-Encoding)."""
     if not page.unreadable or page.kind == "external":
         return
     yield Finding(
         rule="CNT006", category=Category.CONTENT.value, severity=Severity.ERROR, url=page.url, where="http",
-        message=ctx.t(f"页面内容无法完整读取，未能完整审计：{page.unreadable}",
+        message=ctx.t(f"页面内容无法完整读取，未能完整审计：{_unreadable_zh(page.unreadable)}",
                       f"The page's content could not be read (in full) and was not fully audited: {page.unreadable}"),
         expected=ctx.t("可读取的页面内容", "readable content"), actual=page.unreadable,
         context=ctx.t(f"链接来源：{page.referer}", f"linked from {page.referer}") if page.referer else None,
