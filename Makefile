@@ -20,7 +20,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e .
 	touch $(STAMP)
 
-# The tests also need pytest, Playwright (driving the system Chromium) and trustme.
+# The tests also need pytest, Playwright and scrapy-playwright (driving the system Chromium: the
+# siteaudit[render] extra), trustme, and fpdf2 (Chinese PDFs made in the tests).
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(TEST_STAMP)
@@ -31,7 +32,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/siteaudit demo -o out/demo
 
-## Debian packages the tests use: headless Chromium (report tests), CJK fonts, nginx (benchmark smoke test).
+## Debian packages the tests use: headless Chromium (report and rendering tests), CJK fonts (reports, test PDFs), nginx (benchmark smoke test).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -19,6 +19,9 @@ from typing import Any
 from crawler import __version__
 from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
+from crawler.checks.crawl.documents import check_document
+from crawler.checks.crawl.render import mark_rendered
+from crawler.documents import Document
 from crawler.page import Page
 from crawler.pipelines import FindingCap, phrase_findings
 from crawler.profile import Profile, load_profile, profile_for_url, unicode_host, unicode_text
@@ -120,7 +123,7 @@ class AuditSession:
         if page.text and page.is_html:
             cap.extend(phrase_findings(self.ruleset, page.text, page.url))
         cap.extend(run_page_checks(page, self.ctx, self.check_counts))
-        findings = cap.findings(self.ctx.lang)
+        findings = mark_rendered(page, cap.findings(self.ctx.lang))
         if self.idn:
             findings = [shown_in_unicode(f) for f in findings]
         if page.is_homepage:
@@ -133,6 +136,11 @@ class AuditSession:
                 return self._store([], findings)
         # Resources and external links are status-checked, not crawled: findings, but no page entry.
         return self._store([page.to_record()] if page.kind == "page" else [], findings)
+
+    def process_document(self, document: Document) -> int:
+        """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
+        findings = FindingCap().extend(check_document(document, self.ruleset, self.ctx)).findings(self.ctx.lang)
+        return self._store([], [shown_in_unicode(f) for f in findings] if self.idn else findings)
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)

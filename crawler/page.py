@@ -6,6 +6,25 @@ from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
+class RenderInfo:
+    """How a page went through headless Chromium (`crawl.render`, crawler/render.py).
+
+    `reason` is why it was rendered (`always`, `js_only`, `no_filing`); `raw_html` the HTML as the
+    server sent it (the page's `text` is then the rendered DOM); `error` why rendering failed,
+    in which case `text` stays the raw HTML and the checks read that.
+    """
+
+    reason: str
+    raw_html: str = ""
+    error: str = ""
+    ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True)
 class Page:
     """A fetched page, decoded. Checks are pure functions over this; they never see Scrapy.
 
@@ -33,6 +52,7 @@ class Page:
     encoding_mismatch: str = ""       # the page's bytes disagree with its declared encoding: how it was found
     unreadable: str = ""              # why the body could not be read (decompression limit, broken stream)
     mixed_encoding: str = ""          # the bytes mix encodings ("gb18030 + utf-8"): parts read as mojibake
+    render: RenderInfo | None = None  # set when the page was (or failed to be) rendered in Chromium
 
     @property
     def host(self) -> str:
@@ -42,7 +62,20 @@ class Page:
     def is_html(self) -> bool:
         return "html" in self.content_type or (not self.content_type and "<html" in self.text[:2048].lower())
 
+    @property
+    def rendered(self) -> bool:
+        """True when `text` is the DOM after JavaScript ran (rendered in headless Chromium)."""
+        return self.render is not None and self.render.ok
+
+    @property
+    def raw_html(self) -> str:
+        """The HTML as the server sent it (the same as `text` unless the page was rendered)."""
+        return self.render.raw_html if self.rendered else self.text
+
     def to_record(self) -> dict:
         """The findings.json `pages` entry."""
-        return {"url": self.url, "status": self.status, "depth": self.depth, "ms": self.ms,
-                "title": self.title, "encoding": self.encoding}
+        record = {"url": self.url, "status": self.status, "depth": self.depth, "ms": self.ms,
+                  "title": self.title, "encoding": self.encoding}
+        if self.rendered:
+            record["rendered"] = True
+        return record

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable, Iterator
 
+from crawler.documents import Document
 from crawler.page import Page
 from rules.model import Finding
 
@@ -123,4 +124,13 @@ class AuditPipeline:
             if found:
                 stats.inc_value("siteaudit/findings", found)
             stats.inc_value("siteaudit/pages")
+        elif isinstance(item, Document) and session is not None:
+            self._process_document(session, item)
         return item
+
+    def _process_document(self, session: Any, document: Document) -> None:
+        """A linked PDF: its text through the phrase rules (crawler/checks/crawl/documents.py)."""
+        found = session.process_document(document)
+        if found:
+            self.crawler.stats.inc_value("siteaudit/findings", found)
+        self.crawler.stats.inc_value("siteaudit/documents")

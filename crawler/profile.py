@@ -71,6 +71,7 @@ class CrawlSection:
     pattern_cap: int = 50       # pages per path pattern, so calendars end
     time_limit: float = 0       # seconds; 0 means no limit
     timeout: float = 20         # seconds per request
+    render: str = "auto"        # auto | always | never: pages built by JavaScript, in headless Chromium
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class Profile:
 
 _CHOICES = {
     "report.lang": ("zh", "en"),
+    "crawl.render": ("auto", "always", "never"),
     "notify.on": ("new", "always", "fail"),
 }
 # Every number a profile holds, with its sane range (inclusive). A value outside it is exit 2 naming

@@ -76,6 +76,8 @@ AUDIT_LINKS_PER_PAGE = 2000
 # once (each still a LNK002 page) and the host is reported (LNK018): a site that drip-feeds every page
 # must not cost crawl.timeout × pages.
 AUDIT_STALLED_AFTER = 3
+# Bytes: the largest linked PDF downloaded for the phrase rules (crawler/documents.py); past it, reported.
+AUDIT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 # No interactive console on a production machine's port.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "WARNING"
@@ -124,6 +126,10 @@ def audit_settings(profile: Any, *, lang: str = "zh", resolver: str | None = Non
         settings["TWISTED_DNS_RESOLVER"] = "crawler.resolver.DnspythonResolver"
     if jobdir:
         settings["JOBDIR"] = jobdir
+    # crawl.render: the browser's download handler only when rendering is on and can work (crawler/render.py).
+    from crawler.render import render_settings
+
+    settings.update(render_settings(crawl, profile.domains, resolver))
     if progress:
         settings["EXTENSIONS"] = {**settings["EXTENSIONS"], "crawler.progress.ProgressExtension": 500}
     return settings

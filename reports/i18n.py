@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rules.model import LANGS, SEVERITY_NAMES
+from rules.model import LANGS, SEVERITY_NAMES, pick
 
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -139,6 +139,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "where_dns": ("DNS", "DNS"),
     "where_tls": ("TLS", "TLS"),
     "where_http": ("HTTP", "HTTP"),
+    "where_pdf": ("PDF 文档", "PDF document"),
+    "doc_page": ("第 {n} 页", "page {n}"),
+    "rendered_dom": ("渲染后页面（脚本生成）", "rendered page (built by script)"),
+    "rendered_page": ("已渲染", "rendered"),
     # finish reasons
     "reason_finished": ("正常完成", "finished"),
     "reason_page_limit": ("达到页面上限", "page limit reached"),
@@ -178,6 +182,8 @@ CHECK_GROUPS: dict[str, tuple[str, str]] = {
     "hygiene": ("网站安全配置", "Web hygiene"),
     "injected": ("被植入内容", "Injected content"),
     "company": ("企业信息", "Company details"),
+    "render": ("页面渲染（JavaScript）", "Rendering (JavaScript)"),
+    "documents": ("PDF 文档", "PDF documents"),
 }
 
 
@@ -188,11 +194,10 @@ class Labels:
         if lang not in LANGS:
             raise ValueError(f"unknown report language {lang!r}: expected one of {', '.join(LANGS)}")
         self.lang = lang
-        self._i = LANGS.index(lang)
 
     def __call__(self, key: str, **values: Any) -> str:
         try:
-            text = LABELS[key][self._i]
+            text = pick(self.lang, *LABELS[key])
         except KeyError:
             raise KeyError(f"report label {key!r} is not defined in reports/i18n.py") from None
         return text.format(**values) if values else text
@@ -200,13 +205,13 @@ class Labels:
     def category(self, cat: str) -> str:
         """Category name; a category we do not know (an extra rule pack's) shows its id."""
         names = CATEGORIES.get(cat)
-        return names[self._i] if names else cat
+        return pick(self.lang, *names) if names else cat
 
     def check_name(self, check_id: str) -> str:
         """A readable name for a check id, by its first part; empty when we do not know it."""
         group = str(check_id).split(".")[0].split("/")[0].lower()
         names = CHECK_GROUPS.get(group) or CATEGORIES.get(group)
-        return names[self._i] if names else ""
+        return pick(self.lang, *names) if names else ""
 
     def severity(self, sev: str) -> str:
         return self(f"sev_{sev}") if f"sev_{sev}" in LABELS else sev
@@ -222,4 +227,4 @@ class Labels:
 
     def table(self) -> dict[str, str]:
         """All labels of this language, for the report's script."""
-        return {k: v[self._i] for k, v in LABELS.items()}
+        return {k: pick(self.lang, *v) for k, v in LABELS.items()}

@@ -12,7 +12,7 @@ from rules.model import Severity
 
 SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: -s.rank))  # error, warning, info
 FINDING_FIELDS = ("rule", "category", "severity", "url", "where", "match", "context", "line", "column",
-                  "message", "basis", "suggestion", "status", "expected", "actual")
+                  "message", "basis", "suggestion", "status", "expected", "actual", "rendered", "doc_page")
 REQUIRED = ("rule", "category", "severity", "url", "message")
 
 

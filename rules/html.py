@@ -236,9 +236,32 @@ def _pad_entities(raw: str) -> str:
     return re.sub(r"&#?\w+;", repl, raw)
 
 
+_last: tuple[str, list[TextBlock]] | None = None   # the page extracted last: the phrase rules and the
+                                                   # page checks read the same page one after the other
+
+
 def extract_blocks(html: str) -> list[TextBlock]:
-    """Visible text blocks of `html` (title, meta, alt, header, footer, body) in source order."""
+    """Visible text blocks of `html` (title, meta, alt, header, footer, body) in source order.
+
+    The one extractor of visible text: the phrase rules and the crawler's page checks all read a page
+    through it. The last page's blocks are kept, so a page is parsed once however many read it
+    (callers must not change the list)."""
+    global _last
+    last = _last
+    if last is not None and last[0] is html:
+        return last[1]
     parser = _Extractor(html)
     parser.feed(html)
     parser.flush()
+    _last = (html, parser.blocks)
     return parser.blocks
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees in the page itself, as one string: the body's blocks (header, footer and body;
+    not the title, meta descriptions or alt texts), whitespace squashed."""
+    text = " ".join(b.text for b in extract_blocks(html) if b.where not in ("title", "meta", "alt"))
+    return _SPACES.sub(" ", text.replace(PAD, "")).strip()

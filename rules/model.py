@@ -94,6 +94,8 @@ class Finding:
     status: str | None = None
     expected: str | None = None
     actual: str | None = None
+    rendered: bool | None = None     # found in the DOM after JavaScript ran (headless Chromium), not in the HTML
+    doc_page: int | None = None      # page number inside a linked document (PDF), 1-based
 
     @property
     def key(self) -> tuple[str, str, str, str]:

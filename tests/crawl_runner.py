@@ -14,6 +14,9 @@ import sys
 from typing import Any
 
 from crawler.checks import FINAL_CHECKS, AuditContext, run_page_checks, run_site_check
+from crawler.checks.crawl.documents import check_document
+from crawler.checks.crawl.render import mark_rendered
+from crawler.documents import Document
 from crawler.page import Page
 from crawler.profile import load_profile
 
@@ -26,16 +29,26 @@ class CollectingSession:
         self.ruleset = ruleset
         self.pages: list[dict] = []
         self.findings: list[dict] = []
+        self.documents: list[dict] = []
 
     def process_page(self, page: Page) -> int:
         found = []
         if page.text and page.is_html:
             found.extend(self.ruleset.check_html(page.text, page.url))
         found.extend(run_page_checks(page, self.ctx))
+        found = mark_rendered(page, found)
         self.pages.append({"url": page.url, "status": page.status, "depth": page.depth, "encoding": page.encoding,
                            "declared": page.declared_encoding, "referer": page.referer, "title": page.title,
                            "kind": page.kind, "text": page.text[:5000],
-                           "homepage": page.is_homepage, "redirects": list(page.redirects)})
+                           "homepage": page.is_homepage, "redirects": list(page.redirects),
+                           "rendered": page.rendered, "render_error": page.render.error if page.render else ""})
+        self.findings.extend(f.to_dict() for f in found)
+        return len(found)
+
+    def process_document(self, document: Document) -> int:
+        found = check_document(document, self.ruleset, self.ctx)
+        self.documents.append({"url": document.url, "problem": document.problem.value if document.problem else "",
+                               "pages": len(document.pages), "detail": document.detail})
         self.findings.extend(f.to_dict() for f in found)
         return len(found)
 
@@ -69,7 +82,8 @@ def main(argv: list[str]) -> int:
         session.findings.extend(f.to_dict() for f in outcome.findings)
     state = dataclasses.asdict(ctx.crawl)
     state.pop("probes")
-    out = {"pages": session.pages, "findings": session.findings, "checks": checks, "state": state,
+    out = {"pages": session.pages, "findings": session.findings, "documents": session.documents, "checks": checks,
+           "state": state,
            "finish_reason": crawler.spider.finish_reason}
     with open(argv[1], "w", encoding="utf-8") as fh:
         json.dump(out, fh, ensure_ascii=False, indent=1, default=str)

@@ -14,7 +14,7 @@ Phrase rules are not here: they run in the pipeline through `rules`.
 """
 from __future__ import annotations
 
-from crawler.checks.crawl import content, coverage, links
+from crawler.checks.crawl import content, coverage, documents, links, render
 from crawler.checks.filing import company, icp, injected, privacy, scope
 from crawler.checks.health import dns, hygiene, ipv6, tls, uptime
 from crawler.checks.base import AuditContext, PageCheck, SiteCheck, run_page_checks, run_site_check
@@ -43,6 +43,8 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("company", company.check_company),
     ("privacy", privacy.check_privacy),
     ("scope.collect", scope.collect_scope),
+    ("render.failed", render.check_render_failed),
+    ("render.footer", render.check_script_footer),
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     (links.CHAINS_CHECK_ID, links.check_redirect_chains),
@@ -55,6 +57,8 @@ FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     (scope.CHECK_ID, scope.check_scope),
     (company.CREDIT_CODE_CHECK_ID, company.check_company_profile),
     (privacy.POLICY_CHECK_ID, privacy.check_privacy_policies),
+    (render.RENDER_CHECK_ID, render.check_rendering),
+    (documents.DOCUMENTS_CHECK_ID, documents.check_documents),
 ]
 
 __all__ = ["AuditContext", "PageCheck", "SiteCheck", "run_page_checks", "run_site_check",

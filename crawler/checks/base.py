@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
 from crawler.checks.state import CrawlRecord, PageCheckError
+from crawler.documents import DocumentLog
 from crawler.page import Page
 from crawler.profile import Profile
+from crawler.render import RenderLog
 from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, pick
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ class AuditContext:
     probes: list["Probe"] = field(default_factory=list)
     page_errors: dict[str, PageCheckError] = field(default_factory=dict)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    render: RenderLog = field(default_factory=RenderLog)          # pages rendered in Chromium (crawl.render)
+    documents: DocumentLog = field(default_factory=DocumentLog)   # linked PDFs read for the phrase rules
     _scratch: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def t(self, zh: str, en: str) -> str:

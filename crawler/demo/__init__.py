@@ -37,6 +37,20 @@ def write_profile(web: WebServer, directory: Path) -> Path:
     return path
 
 
+def _render_note(lang: str) -> str:
+    """What the demo's script-built page (campaign.html) got: rendered, or why not."""
+    from crawler.render import INSTALL_HINT_EN, INSTALL_HINT_ZH, render_support
+
+    support = render_support()
+    if support.available:
+        return pick(lang, "脚本生成的活动页（campaign.html）已在无头浏览器 Chromium 中渲染后审计。",
+                    "The script-built campaign page (campaign.html) was rendered in headless Chromium and audited.")
+    return pick(lang, f"本机无法渲染脚本生成的页面（缺少 {support.missing}）：活动页 campaign.html 只按原始 HTML 审计。"
+                      f"如需渲染：{INSTALL_HINT_ZH}",
+                f"This machine cannot render script-built pages (missing {support.missing}): campaign.html was "
+                f"audited on its served HTML only. To render: {INSTALL_HINT_EN}")
+
+
 def run_demo(out: str = "out/demo", lang: str = "zh", db: str | None = None, serve_only: bool = False) -> int:
     """Serve the demo and audit it; returns 0 when the audit ran (the demo is meant to have findings)."""
     from crawler.audit import AuditOptions, run_audit
@@ -60,6 +74,7 @@ def run_demo(out: str = "out/demo", lang: str = "zh", db: str | None = None, ser
                                    resolver=dns.address, lang=lang, db=db or str(out_dir / "history.sqlite3"),
                                    check_budget=20.0)
             code = run_audit(str(profile), options)
+            print(_render_note(lang), file=sys.stdout)
             report = (out_dir / "report.html").resolve()
             print(pick(lang, "演示报告：", "Demo report: ") + str(report), file=sys.stdout)
             return 0 if code in (0, 1) else code

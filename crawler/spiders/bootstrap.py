@@ -18,10 +18,11 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.checks.crawl.content import text_signature, visible_text
+from crawler.checks.crawl.content import text_signature
 from crawler.checks.state import NotFoundProbe
 from crawler.middlewares.compression import UNREADABLE_META
 from crawler.urls import normalize_url
+from rules.html import visible_text
 
 # robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.
 # Sitemaps and the probe obey robots.txt like pages do (a disallowed one is skipped).

@@ -21,10 +21,12 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.checks.state import CrawlRecord, RedirectChain, Truncated
+from crawler.documents import is_pdf_url
 from crawler.middlewares.compression import UNREADABLE_META
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
 from crawler.spiders.bootstrap import BootstrapMixin, HostBootstrap, homepage_urls
+from crawler.spiders.rendering import RenderingMixin
 from crawler.urls import PatternCap, normalize_url, stripped_params
 
 __all__ = ["SiteSpider", "homepage_urls"]
@@ -38,7 +40,7 @@ _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @re
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
 
 
-class SiteSpider(BootstrapMixin, scrapy.Spider):
+class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
     """Crawls the declared domains of one profile."""
 
     name = "site"
@@ -80,6 +82,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self._pending: dict[int, list[str] | None] = {}
         self._held: list[tuple[str, Page]] = []
         self.released: list[Page] = []      # held pages released without a session (unit use)
+        self._init_extras(session)          # rendering and linked documents (spiders/rendering.py)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
@@ -90,6 +93,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         spider._link_cap = crawler.settings.getint("AUDIT_LINKS_PER_PAGE", 2000)
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
+        spider._configure_extras(crawler.settings)
         return spider
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
             return
         self._parsed.add(key)
         page = self._page(response)
-        yield from self._hand_on(page, _requested_url(response))
+        yield from self._hand_on_or_render(page, response)
         if repeat:
             return
         self.pages += 1
@@ -227,6 +231,8 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                 ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here, page_cap)
+                    if is_pdf_url(url):
+                        yield from self._document_request(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
                 self._linked.add(hash(normal))
@@ -249,6 +255,8 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
                 if page_cap.resources < page_cap.resource_cap:
                     self._note_referrer(normalize_url(url, ()), here)
                 yield from self._check_resource(url, here, page_cap)
+                if is_pdf_url(url):   # a brochure in an <iframe>
+                    yield from self._document_request(url, here)
             else:
                 yield from self._check_external(url, here)
         if page_cap.resources_skipped or page_cap.links_skipped:
@@ -355,6 +363,7 @@ class SiteSpider(BootstrapMixin, scrapy.Spider):
         self.record.depth_ignored = (stats.get_value("depth/request_ignored_count", 0)
                                                    if stats is not None else 0)
         self.record.finish_reason = self.finish_reason
+        self._release_unrendered()
         self._release_held()
 
     def _release_held(self) -> None:

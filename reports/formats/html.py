@@ -163,8 +163,10 @@ class HtmlFormatter(Formatter):
 
         def cell(f: dict, key: str) -> Any:
             value = f.get(key)
-            if key in ("line", "column"):
+            if key in ("line", "column", "doc_page"):
                 return value if isinstance(value, int) and not isinstance(value, bool) else None
+            if key == "rendered":
+                return 1 if value is True else None
             return sid(value)
 
         rows = [[cell(f, k) for k in FINDING_FIELDS] for f in s.findings]
@@ -172,7 +174,8 @@ class HtmlFormatter(Formatter):
         for f in s.findings:
             per_url[f["url"]] = per_url.get(f["url"], 0) + 1
         pages = [[sid(p["url"]), p.get("status"), p.get("depth"), p.get("ms"), sid(p.get("title")),
-                  sid(p.get("encoding")), per_url.get(p["url"], 0)] for p in inputs.pages(doc)]
+                  sid(p.get("encoding")), per_url.get(p["url"], 0), 1 if p.get("rendered") is True else None]
+                 for p in inputs.pages(doc)]
         cats = sorted({f["category"] for f in s.findings})
         return {
             "labels": t.table(),

@@ -33,7 +33,7 @@
   var F = D.findings.map(function (row, i) {
     var f = { i: i };
     D.fields.forEach(function (name, k) {
-      f[name] = (name === "line" || name === "column") ? row[k] : S[row[k]];
+      f[name] = (name === "line" || name === "column" || name === "doc_page" || name === "rendered") ? row[k] : S[row[k]];
     });
     return f;
   });
@@ -110,7 +110,9 @@
     var page = el("td", "url"); page.appendChild(link(f.url));
     var where = [];
     if (f.where) { where.push(D.wheres[f.where] || f.where); }
+    if (f.doc_page) { where.push(L.doc_page.replace("{n}", f.doc_page)); }
     if (f.line) { where.push(L.line + " " + f.line + (f.column ? ":" + f.column : "")); }
+    if (f.rendered) { where.push(L.rendered_dom); }
     if (where.length) { page.appendChild(el("div", "where", where.join(" · "))); }
     tr.appendChild(page);
     tr.appendChild(contextCell(f));
@@ -208,7 +210,7 @@
 
   /* ---- pages table ---- */
   var P = D.pages.map(function (r) {
-    return { url: S[r[0]], status: r[1], depth: r[2], ms: r[3], title: S[r[4]], encoding: S[r[5]], n: r[6] };
+    return { url: S[r[0]], status: r[1], depth: r[2], ms: r[3], title: S[r[4]], encoding: S[r[5]], n: r[6], rendered: r[7] };
   });
   var pState = { q: "", pageNo: 0 }, pFiltered = P;
   var pBody = document.getElementById("pages-body");
@@ -220,7 +222,9 @@
       var tr = el("tr");
       var u = el("td", "url"); u.appendChild(link(p.url)); tr.appendChild(u);
       [p.status, p.depth, p.ms].forEach(function (v) { tr.appendChild(el("td", "num", v === null || v === undefined ? "" : v)); });
-      tr.appendChild(el("td", null, p.title));
+      var title = el("td", null, p.title);
+      if (p.rendered) { title.appendChild(el("span", "rendered", " · " + L.rendered_page)); }
+      tr.appendChild(title);
       tr.appendChild(el("td", null, p.encoding));
       var n = el("td", "num");
       if (p.n) {

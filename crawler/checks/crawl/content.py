@@ -8,28 +8,19 @@ from typing import Iterator
 
 from crawler.checks.base import AuditContext
 from crawler.page import Page
+from rules.html import visible_text
 from rules.model import Category, Finding, Severity
 
-_INVISIBLE = re.compile(r"<(head|script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=", re.IGNORECASE)
 _SPA_ROOT = re.compile(r"""<(div|main|section)\b[^>]*\bid\s*=\s*["']?(app|root|__next|__nuxt|main-app)\b[^>]*>\s*</\1>""",
                        re.IGNORECASE)
 _NOT_FOUND = re.compile(r"(?<!\d)404(?!\d)|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
-_ENTITY = re.compile(r"&(nbsp|#160|#xa0);", re.IGNORECASE)
 
 SOFT_404_SIMILARITY = 0.85   # share of the probe's text shingles a soft-404 page repeats
 JS_ONLY_TEXT = 60            # visible characters below which a page is "empty" without its scripts
 _SHINGLE = 3
 _SIGNATURE_CHARS = 12000   # enough to get past a long shared navigation to the page's own text
-
-
-def visible_text(html: str) -> str:
-    """The body text a reader sees without JavaScript: no head, scripts, styles, comments or tags."""
-    text = _TAG.sub(" ", _INVISIBLE.sub(" ", html))
-    return _SPACE.sub(" ", _ENTITY.sub(" ", text)).strip()
 
 
 _TEXT_RUN = re.compile(r">([^<]{8,})")
@@ -188,31 +179,58 @@ def check_probe(page: Page, ctx: AuditContext) -> Iterator[Finding]:
         suggestion=ctx.t("为不存在的地址返回 404 状态码。", "Answer unknown paths with 404."))
 
 
+def js_only_signs(html: str) -> tuple[int, int, int, bool] | None:
+    """The signs that a page's text exists only after JavaScript runs, or None when it does not.
+
+    (visible characters, bytes of inline script, external scripts, SPA root element): fewer than
+    `JS_ONLY_TEXT` visible characters, and an SPA root or big/external scripts. Decides CNT003 and
+    which pages `crawl.render: auto` renders.
+    """
+    if len(html) > 200_000 or has_visible_text(html, JS_ONLY_TEXT):
+        return None  # a big page is not empty; a page with readable text is not either
+    text = visible_text(html)
+    if len(text) >= JS_ONLY_TEXT:
+        return None
+    scripts = sum(len(s) for s in _SCRIPT.findall(html))
+    external = len(_SCRIPT_SRC.findall(html))
+    spa_root = bool(_SPA_ROOT.search(html))
+    if spa_root or scripts > 2000 or external >= 2:
+        return len(text), scripts, external, spa_root
+    return None
+
+
 def check_empty(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages with no readable text: blank, or text that only JavaScript puts on the page."""
     if page.status != 200 or not page.is_html or page.kind != "page" or page.unreadable:
         return
-    if len(page.text) > 200_000 or has_visible_text(page.text, JS_ONLY_TEXT):
-        return  # a big page is not empty; a page with readable text is not either
-    text = visible_text(page.text)
-    if len(text) >= JS_ONLY_TEXT:
-        return
-    scripts = sum(len(s) for s in _SCRIPT.findall(page.text))
-    external = len(_SCRIPT_SRC.findall(page.text))
-    spa_root = bool(_SPA_ROOT.search(page.text))
-    if spa_root or scripts > 2000 or external >= 2:
+    html = page.raw_html   # the served HTML, also when the checks read the rendered DOM
+    signs = js_only_signs(html)
+    if signs is not None:
+        chars, scripts, external, spa_root = signs
+        if page.rendered:
+            message = ctx.t("页面内容需运行 JavaScript 才显示：已在无头浏览器中渲染后审计，但检查者和搜索引擎可能看不到",
+                            "The page's text appears only after JavaScript runs: audited after rendering in a "
+                            "headless browser, but inspectors and search engines may not see it")
+            suggestion = ctx.t("使用服务端渲染或预渲染，并在页面底部直接输出备案号等信息。",
+                               "Render on the server (or pre-render) and write the footer details into the HTML.")
+        else:
+            message = ctx.t("页面内容需运行 JavaScript 才显示：审计（及搜索引擎、备案核查）看不到正文",
+                            "The page's text appears only after JavaScript runs: the audit (and inspectors) cannot read it")
+            suggestion = ctx.t("使用服务端渲染或预渲染，并在页面底部直接输出备案号等信息；本页用语未能审计，请人工复核。",
+                               "Render on the server (or pre-render); this page's wording was not audited: review it.")
         yield Finding(
             rule="CNT003", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="body",
-            message=ctx.t("页面内容需运行 JavaScript 才显示：审计（及搜索引擎、备案核查）看不到正文",
-                          "The page's text appears only after JavaScript runs: the audit (and inspectors) cannot read it"),
+            message=message,
             expected=ctx.t("HTML 中直接包含正文", "the text in the HTML"),
-            actual=ctx.t(f"可见文字 {len(text)} 字；脚本 {scripts} 字节，外部脚本 {external} 个"
+            actual=ctx.t(f"可见文字 {chars} 字；脚本 {scripts} 字节，外部脚本 {external} 个"
                          f"{'，含 SPA 根节点' if spa_root else ''}",
-                         f"{len(text)} visible characters; {scripts} bytes of script, {external} external scripts"
+                         f"{chars} visible characters; {scripts} bytes of script, {external} external scripts"
                          f"{', an SPA root element' if spa_root else ''}"),
-            suggestion=ctx.t("使用服务端渲染或预渲染，并在页面底部直接输出备案号等信息；本页用语未能审计，请人工复核。",
-                             "Render on the server (or pre-render); this page's wording was not audited: review it."))
-    elif not text:
+            suggestion=suggestion)
+        return
+    if page.rendered or len(html) > 200_000 or has_visible_text(html, JS_ONLY_TEXT):
+        return
+    if not visible_text(html):
         yield Finding(
             rule="CNT004", category=Category.CONTENT.value, severity=Severity.INFO, url=page.url, where="body",
             message=ctx.t("空白页面：没有可见文字", "Empty page: no visible text"),

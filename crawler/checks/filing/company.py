@@ -16,7 +16,7 @@ from typing import Iterable
 from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, is_footerish, parse
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 CREDIT_CODE_CHECK_ID = "company.credit_code"
 
@@ -99,7 +99,7 @@ class _Reporter:
         if once and key in self.seen:
             return
         self.seen.add(key)
-        self.found.append(Finding(rule=rule, category="icp", severity=severity, url=self.page.url,
+        self.found.append(Finding(rule=rule, category=Category.ICP.value, severity=severity, url=self.page.url,
                                   message=self.ctx.t(zh, en), **kw))
 
 
@@ -224,7 +224,7 @@ def check_company_profile(ctx: AuditContext) -> CheckOutcome:
                                         actual=code))
     url = ctx.profile.site.start_urls[0] if ctx.profile.site.start_urls else (ctx.profile.source or "site.yaml")
     expected = code[:17] + (credit_check_char(code[:17]) or "?") if len(code) >= 17 else ctx.t("18 位代码", "18 characters")
-    finding = Finding(rule="CMP003", category="icp", severity=Severity.WARNING, url=url,
+    finding = Finding(rule="CMP003", category=Category.ICP.value, severity=Severity.WARNING, url=url,
                       message=ctx.t(f"配置文件中的统一社会信用代码无效：{code}", f"the profile's credit code is invalid: {code}"),
                       basis=BASIS_CODE, expected=expected, actual=code)
     return CheckOutcome(CheckResult(CREDIT_CODE_CHECK_ID, CheckStatus.FAIL, finding.message, expected=expected, actual=code),

@@ -19,7 +19,7 @@ from crawler.checks.filing.icp_evidence import HomepageEvidence, host_of
 from crawler.checks.filing.icp_numbers import (Number, find_filings, find_licences, find_psb, is_template, parse_declared,
                                         province_code_mismatch)
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 HOMEPAGES_CHECK_ID = "icp.homepages"
 
@@ -306,7 +306,7 @@ def _unreadable_declarations(ctx: AuditContext) -> list[Finding]:
         if value and parse_declared(kind, value) is None:
             where = ctx.profile.source or "site.yaml"
             findings.append(Finding(
-                rule="ICP051", category="icp", severity=Severity.WARNING,
+                rule="ICP051", category=Category.ICP.value, severity=Severity.WARNING,
                 url=ctx.profile.site.start_urls[0] if ctx.profile.site.start_urls else where,
                 message=ctx.t(f"{where}: {field} 的值无法识别，未与页面比对：{value}",
                               f"{where}: {field} is not a number this check can read; not compared: {value}"),
@@ -343,7 +343,7 @@ def check_homepages_seen(ctx: AuditContext) -> CheckOutcome:
         else:
             actual = ctx.t("首页未被抓取（无法访问或未爬到）", "the homepage was never fetched (down or not crawled)")
         findings.append(Finding(
-            rule="ICP050", category="icp", severity=Severity.WARNING, url=url,
+            rule="ICP050", category=Category.ICP.value, severity=Severity.WARNING, url=url,
             message=ctx.t(f"申报域名 {domain} 的首页未能检查备案信息", f"the filing details of {domain}'s homepage were not checked"),
             where="footer", basis=BASIS_FILING, expected=ctx.t("首页可访问并展示备案号", "a reachable homepage showing the number"),
             actual=actual))

@@ -15,7 +15,7 @@ from crawler.checks.filing.hidden import hidden_elements
 from crawler.checks.htmlutil import Parsed, TextIndex, ancestors, element_text, is_footerish, link_of, squash
 from crawler.checks.filing.icp_numbers import Number
 from crawler.page import Page
-from rules.model import Finding, Severity
+from rules.model import Category, Finding, Severity
 
 _DEAD_HREF = re.compile(r"\s*(?:#.*|javascript:.*|)$", re.I | re.S)
 
@@ -72,7 +72,7 @@ class HomepageEvidence:
             actual: str | None = None, match: str | None = None, context: str | None = None,
             suggestion: str | None = None) -> None:
         self.findings.append(Finding(
-            rule=rule, category="icp", severity=severity, url=self.page.url, message=self.ctx.t(zh, en),
+            rule=rule, category=Category.ICP.value, severity=severity, url=self.page.url, message=self.ctx.t(zh, en),
             where="footer", match=match, context=context if context is not None else self.footer,
             basis=basis, suggestion=suggestion, expected=expected, actual=actual))
 

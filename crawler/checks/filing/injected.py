@@ -20,7 +20,7 @@ from crawler.checks.base import AuditContext
 from crawler.checks.filing.hidden import hidden_elements
 from crawler.checks.htmlutil import Parsed, element_text, parse, squash
 from crawler.page import Page
-from rules.model import Finding, Severity
+from rules.model import Category, Finding, Severity
 
 # Words that on an ordinary company site mean an attacker was here (simplified and traditional).
 STRONG_MARKERS = (
@@ -138,7 +138,7 @@ def _external_frames(el, page: Page, ctx: AuditContext) -> list[str]:
 
 
 def _finding(ctx: AuditContext, page: Page, rule: str, severity: Severity, zh: str, en: str, **kw) -> Finding:
-    return Finding(rule=rule, category="prohibited", severity=severity, url=page.url, message=ctx.t(zh, en),
+    return Finding(rule=rule, category=Category.PROHIBITED.value, severity=severity, url=page.url, message=ctx.t(zh, en),
                    basis="《网络信息内容生态治理规定》第六条；《互联网信息服务管理办法》第十五条", **kw)
 
 

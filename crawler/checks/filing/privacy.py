@@ -17,7 +17,7 @@ from urllib.parse import urldefrag, urljoin
 from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, element_text, parse
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 POLICY_CHECK_ID = "privacy.policy"
 
@@ -122,7 +122,7 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     if page.is_homepage:
         if not links_here:
             found.append(Finding(
-                rule="PRV001", category="privacy", severity=Severity.WARNING, url=page.url,
+                rule="PRV001", category=Category.PRIVACY.value, severity=Severity.WARNING, url=page.url,
                 message=ctx.t("首页没有指向隐私政策的链接", "the homepage does not link to a privacy policy"),
                 where="footer", basis=BASIS, expected=ctx.t("“隐私政策”链接", "a 隐私政策 link"),
                 actual=ctx.t("未找到", "not found")))
@@ -136,7 +136,7 @@ def check_privacy(page: Page, ctx: AuditContext) -> Iterable[Finding]:
             fields = _personal_inputs(form)
             if fields and not _POLICY_TEXT.search(element_text(form)):
                 found.append(Finding(
-                    rule="PRV004", category="privacy", severity=Severity.WARNING, url=page.url,
+                    rule="PRV004", category=Category.PRIVACY.value, severity=Severity.WARNING, url=page.url,
                     message=ctx.t("收集个人信息的表单所在页面没有隐私政策链接",
                                   "a form collecting personal data is on a page without a privacy policy link"),
                     where="body", basis=BASIS, match=fields[0], context=f"{parsed.path(form)}: {', '.join(fields[:6])}",
@@ -157,7 +157,7 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
         if url not in policies and url in broken:
             status = broken[url]
             findings.append(Finding(
-                rule="PRV003", category="privacy", severity=Severity.WARNING, url=url,
+                rule="PRV003", category=Category.PRIVACY.value, severity=Severity.WARNING, url=url,
                 message=ctx.t(f"首页链接的隐私政策页面无法打开（HTTP {status}）",
                               f"the privacy policy linked from the homepage does not open (HTTP {status})"),
                 where="body", basis=BASIS, expected=ctx.t("可访问的隐私政策页面", "a reachable policy page"),
@@ -165,7 +165,7 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
             continue
         if url not in policies:
             findings.append(Finding(
-                rule="PRV003", category="privacy", severity=Severity.INFO, url=url,
+                rule="PRV003", category=Category.PRIVACY.value, severity=Severity.INFO, url=url,
                 message=ctx.t("首页链接的隐私政策页面未被抓取，无法检查其内容",
                               "the privacy policy linked from the homepage was not fetched; its content is unchecked"),
                 where="body", basis=BASIS, expected=ctx.t("可访问的隐私政策页面", "a reachable policy page"),
@@ -176,7 +176,7 @@ def check_privacy_policies(ctx: AuditContext) -> CheckOutcome:
             zh = "、".join(names[m][0] for m in missing)
             en = ", ".join(names[m][1] for m in missing)
             findings.append(Finding(
-                rule="PRV002", category="privacy", severity=Severity.WARNING, url=url,
+                rule="PRV002", category=Category.PRIVACY.value, severity=Severity.WARNING, url=url,
                 message=ctx.t(f"隐私政策缺少个人信息保护法第十七条要求的告知事项：{zh}",
                               f"the privacy policy does not state what PIPL §17 requires: {en}"),
                 where="body", basis=BASIS, expected="、".join(n[0] for n in names.values()),

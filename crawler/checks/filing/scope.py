@@ -19,7 +19,7 @@ from crawler.checks.base import AuditContext
 from crawler.checks.htmlutil import Parsed, element_text, parse
 from crawler.checks.filing.icp_numbers import PROVINCES
 from crawler.page import Page
-from rules.model import CheckOutcome, CheckResult, CheckStatus, Finding, Severity
+from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 CHECK_ID = "scope"
 
@@ -171,7 +171,7 @@ def check_scope(ctx: AuditContext) -> CheckOutcome:
                 break
         for url, where, term, text in chosen:
             findings.append(Finding(
-                rule=rule, category="scope", severity=Severity.WARNING, url=url,
+                rule=rule, category=Category.SCOPE.value, severity=Severity.WARNING, url=url,
                 message=ctx.t(f"网站提供“{service.zh}”服务（{term}），但未展示{service.licence_zh}编号",
                               f"the site offers {service.en} ({term}) without showing the {service.licence_en} number"),
                 where={"title": "title", "nav": "header"}.get(where, "body"), match=term, context=text[:120],
