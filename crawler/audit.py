@@ -22,6 +22,7 @@ from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext,
 from crawler.checks.crawl.documents import check_document
 from crawler.checks.crawl.render import mark_rendered
 from crawler.documents import Document
+from crawler import netdeadline
 from crawler.page import Page
 from crawler.pipelines import FindingCap, phrase_findings
 from crawler.profile import Profile, load_profile, profile_for_url, unicode_host, unicode_text
@@ -199,6 +200,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     from rules.loader import load_ruleset
     from reports.render import write_outputs
 
+    netdeadline.reset()
     profile = resolve_profile(target, options)
     resolver = parse_resolver(options.resolver) if options.resolver else None
     lang = profile.report.lang
@@ -246,6 +248,8 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
         for s in previous:  # Scrapy installed its own handlers for the crawl
             signal.signal(s, _on_signal)
         # An interrupted run does not wait for slow checks: the user asked to stop.
+        if finish_reason == "interrupted":
+            netdeadline.stop_all()
         done, pending = wait(futures, timeout=1 if finish_reason == "interrupted" else options.check_budget + 5)
         outcomes.extend(f.result() for f in done)
         outcomes.extend(CheckOutcome(CheckResult(futures[f], CheckStatus.ERROR, "time budget exceeded"))
@@ -255,6 +259,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     except (_Interrupted, KeyboardInterrupt) as exc:
         logger.warning("interrupted by %s: writing a partial report", exc)
         finish_reason = "interrupted"
+        netdeadline.stop_all()   # the health-check threads end now, not at their budget
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         for s in previous:

@@ -20,6 +20,7 @@ import contextvars
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 import requests
@@ -28,6 +29,26 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _current: contextvars.ContextVar["SocketDeadline | None"] = contextvars.ContextVar("siteaudit_deadline", default=None)
+# Every deadline still running, so that an interrupted audit can cut them all at once (`stop_all`).
+_active: "weakref.WeakSet[SocketDeadline]" = weakref.WeakSet()
+_stopping = threading.Event()
+
+
+def stop_all() -> None:
+    """The audit was interrupted: fire every running deadline now, and every new one at once, so the
+    health-check threads end within moments instead of at their budget (the process waits for them)."""
+    _stopping.set()
+    for deadline in list(_active):
+        deadline._fire()
+
+
+def stopping() -> bool:
+    return _stopping.is_set()
+
+
+def reset() -> None:
+    """A new audit in this process: deadlines run their full time again."""
+    _stopping.clear()
 
 
 class DeadlineExceeded(requests.exceptions.Timeout):
@@ -71,11 +92,16 @@ class SocketDeadline:
 
     def __enter__(self) -> "SocketDeadline":
         self._token = _current.set(self)
-        self._timer.start()
+        _active.add(self)
+        if _stopping.is_set():
+            self.fired = True
+        else:
+            self._timer.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._timer.cancel()
+        _active.discard(self)
         if self._token is not None:
             _current.reset(self._token)
         with self._lock:

@@ -124,3 +124,20 @@ def test_a_site_whose_every_page_hangs_is_given_up_after_a_few_timeouts(tmp_path
     assert len([f for f in doc["findings"] if f["rule"] == "LNK002"]) == 40
     assert [f for f in doc["findings"] if f["rule"] == "LNK018"]
     assert asked <= 10
+
+
+def test_ctrl_c_while_every_wait_drips_ends_within_seconds(tmp_path):
+    """One Ctrl-C while the crawl and the uptime probes (30 s timeouts) all wait on a drip-fed host:
+    the crawl stops within its grace, the probes are cut, and the run is interrupted with its report."""
+    import signal
+
+    with DripServer("body", interval=0.5) as srv:
+        profile = tmp_path / "site.yaml"
+        profile.write_text(f"site:\n  start_urls: ['{srv.url()}']\ncrawl: {{delay: 0, timeout: 60}}\n"
+                           "uptime: {probes: 3, timeout: 30, retries: 1}\n", encoding="utf-8")
+        result = run_audit_bounded(["audit", str(profile), "--no-dns", "-o", str(tmp_path / "out")], tmp_path,
+                                   limit=40, signals=[(4.0, signal.SIGINT)])
+    assert "Traceback" not in result.stderr
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["run"]["finish_reason"] == "interrupted"
+    assert (tmp_path / "out" / "report.html").is_file()

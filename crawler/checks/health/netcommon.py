@@ -26,7 +26,7 @@ import requests
 import urllib3
 
 from crawler.checks.base import AuditContext
-from crawler.netdeadline import BoundedAdapter, bounded_request, bounded_session
+from crawler.netdeadline import BoundedAdapter, bounded_request, bounded_session, stopping
 from crawler.profile import site_request_headers
 from crawler.resolver import dns_resolver, lookup
 from rules.model import Finding, Severity
@@ -52,6 +52,8 @@ class Deadline:
 
     @property
     def left(self) -> float:
+        if stopping():   # the audit was interrupted: no check starts anything new
+            return 0.0
         return max(0.0, self.end - time.monotonic())
 
     @property
