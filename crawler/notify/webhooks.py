@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048          # bytes of UTF-8, WeCom's limit for a text message
 DINGTALK_PER_MINUTE = 20         # DingTalk robots accept 20 messages a minute
 TOP_FINDINGS = 10                # findings listed in a message
+NOTIFY_TOTAL_S = 60.0            # seconds: every channel of one run
 CHANNEL_TOTAL_S = 25.0           # seconds: every attempt to one channel, pauses included
 ANSWER_MAX_BYTES = 64 * 1024     # of a hook's answer: a JSON status, never a download
 RETRY_AFTER_CAP = 30.0           # seconds: a server asking for a longer pause gets no retry this run
@@ -366,7 +367,12 @@ def notify(section: NotifySection, doc: dict, extra: dict, report_path: str,
         return [NotifyResult(name, False, NotifyStatus.SKIPPED, why) for name, _, _ in channels]
     lang = extra.get("lang", "zh")
     results = []
+    ends = time.monotonic() + NOTIFY_TOTAL_S
     for name, url, env_name in channels:
+        if time.monotonic() >= ends:   # hooks that kept timing out used the run's notification time
+            results.append(NotifyResult(name, False, NotifyStatus.TIMEOUT,
+                                        f"not sent: the {NOTIFY_TOTAL_S:g} s for notifications were used up"))
+            continue
         try:
             ready = _notify_one(name, url, env_name, doc, extra, report_path, env, clock(), lang)
             result = ready if isinstance(ready, NotifyResult) else _send_with_retries(
