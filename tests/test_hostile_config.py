@@ -108,3 +108,21 @@ def test_the_cli_exits_2_fast_in_bounded_memory(tmp_path, kind):
     assert result.code == 2, result.stderr
     assert expect in result.stderr and "Traceback" not in result.stderr
     assert result.peak_mb < 500
+
+
+def test_every_number_field_of_the_profile_has_a_range():
+    import dataclasses
+    import typing
+
+    from crawler.profile import Profile
+
+    def numbers(cls, prefix=""):
+        for f in dataclasses.fields(cls):
+            hint = typing.get_type_hints(cls)[f.name]
+            path = f"{prefix}{f.name}"
+            if dataclasses.is_dataclass(hint):
+                yield from numbers(hint, path + ".")
+            elif hint in (int, float):
+                yield path
+
+    assert set(numbers(Profile)) == set(RANGES)
