@@ -4,6 +4,7 @@ Scrapy's first signal stops the crawl gracefully: it waits for the downloads in 
 DOWNLOAD_TIMEOUT, and a drip-fed one takes all of it. `BoundedStopProcess` gives the graceful stop
 `STOP_GRACE_S` seconds, then stops the reactor as Scrapy's second signal would. Either way the
 spider has not closed "finished", so the run is `interrupted` and its partial report is written.
+A resumable run (`--resume`, a JOBDIR) keeps Scrapy's graceful stop: its queue must be saved.
 """
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ class BoundedStopProcess(AsyncCrawlerProcess):
         from twisted.internet import reactor
 
         super()._signal_shutdown(signum, frame)
+        settings = getattr(self, "settings", None)
+        if settings is not None and settings.get("JOBDIR"):
+            # A resumable run (--resume) needs the graceful close to save its queue; a second
+            # signal still stops it at once.
+            return
         reactor.callFromThread(reactor.callLater, STOP_GRACE_S, self._stop_now)
 
     def _stop_now(self) -> None:
