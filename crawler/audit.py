@@ -25,7 +25,8 @@ from crawler.documents import Document
 from crawler import netdeadline
 from crawler.page import Page
 from crawler.pipelines import FindingCap, phrase_findings
-from crawler.profile import Profile, load_profile, profile_for_url, unicode_host, unicode_text
+from crawler.idn import unicode_host, unicode_text
+from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
 from crawler.history.changes import fixed_scope

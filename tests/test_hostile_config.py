@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.profile import RANGES, ascii_host, ascii_url, parse_profile, unicode_url
+from crawler.idn import ascii_host, ascii_url, unicode_url
+from crawler.profile import RANGES, parse_profile
 from rules.errors import ConfigError, RuleError
 from rules.loader import read_pack
 from rules import yamlfile
