@@ -45,8 +45,8 @@ logger = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048          # bytes of UTF-8, WeCom's limit for a text message
 DINGTALK_PER_MINUTE = 20         # DingTalk robots accept 20 messages a minute
 TOP_FINDINGS = 10                # findings listed in a message
-NOTIFY_TOTAL_S = 60.0            # seconds: every channel of one run
-CHANNEL_TOTAL_S = 25.0           # seconds: every attempt to one channel, pauses included
+NOTIFY_TOTAL_S = 30.0            # seconds: every channel of one run
+CHANNEL_TOTAL_S = 15.0           # seconds: every attempt to one channel, pauses included
 ANSWER_MAX_BYTES = 64 * 1024     # of a hook's answer: a JSON status, never a download
 RETRY_AFTER_CAP = 30.0           # seconds: a server asking for a longer pause gets no retry this run
 
@@ -256,7 +256,7 @@ def _send_with_retries(channel: str, req: _Request, secret: str, timeout: float,
     channel, pauses included, end within CHANNEL_TOTAL_S (a hook that keeps timing out costs that at most)."""
     ends = time.monotonic() + max(timeout, CHANNEL_TOTAL_S)
     for attempt in range(retries + 1):
-        result, wait = _send(channel, req, secret, max(0.5, min(timeout, ends - time.monotonic())))
+        result, wait = _send(channel, req, secret, max(0.5, round(min(timeout, ends - time.monotonic()), 1)))
         if wait is None or attempt == retries:
             break
         pause = wait if wait > 0 else backoff * (attempt + 1)
