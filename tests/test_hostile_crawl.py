@@ -210,3 +210,20 @@ def test_an_international_domain_is_crawled_and_shown_in_unicode(hostile_run):
     # What people read names the domain in Unicode; the URLs keep the A-label sent on the wire.
     assert [f for f in doc["findings"] if "中文.中国" in f["message"]]
     assert not [f for f in doc["findings"] if "xn--" in f["message"] + (f.get("actual") or "")]
+
+
+def test_a_bomb_robots_txt_is_named_and_the_crawl_goes_on(tmp_path):
+    gz = gzip_bomb()
+    long_link = "/x?" + "a" * 3000
+    routes = {("*", "/robots.txt"): Reply(200, gz, headers={"Content-Encoding": "gzip"}, content_type="text/plain"),
+              ("*", "/"): Reply(200, _page(f"<a href='/a.html'>a</a><a href='{long_link}'>long</a>")),
+              ("*", "/a.html"): Reply(200, _page("<p>关于</p>"))}
+    with WebServer(routes=routes) as web:
+        result = run_audit_bounded(["audit", f"http://127.0.0.1:{web.port}/", "--no-dns", "--no-uptime", "--delay", "0",
+                                    "-o", str(tmp_path / "out"), "--format", "json"], tmp_path, limit=90)
+    assert "Traceback" not in result.stderr
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
+    assert _on(doc, "LNK015", "/robots.txt")
+    assert any(p["url"].endswith("/a.html") for p in doc["pages"])
+    skipped = [f for f in doc["findings"] if f["rule"] == "LNK017"]
+    assert skipped and "1 个链接" in skipped[0]["message"]

@@ -32,7 +32,7 @@ class SitemapCoverage:
     urls: int = 0
     orphans: Listed = field(default_factory=Listed)     # listed, linked from no crawled page
     unlisted: Listed = field(default_factory=Listed)    # crawled, missing from the sitemap
-    unreadable: dict[str, str] = field(default_factory=dict)   # sitemap URL -> why it could not be read
+    unreadable: dict[str, str] = field(default_factory=dict)   # sitemap (or robots.txt) URL -> why it could not be read
 
 
 @dataclass

@@ -121,6 +121,8 @@ class BootstrapMixin:
             boot.probed = True
             yield from self._open_host(boot)
             return
+        if response.meta.get(UNREADABLE_META):   # a bomb or a broken stream: named, and read as empty
+            self.record.sitemap.unreadable.setdefault(response.url, response.meta[UNREADABLE_META])
         listed = sitemap_lines(response.body, response.url) if response.status == 200 else []
         # The sitemaps robots.txt names, and /sitemap.xml as well: sites often have both, and disagree.
         yield from self._fetch_sitemaps(boot, [*listed, boot.root + "/sitemap.xml"])

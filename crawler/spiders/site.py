@@ -70,8 +70,9 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         self._external_max = 200
         self._external_timeout = 10.0
         self._external_per_host: dict[str, int] = {}
-        self._resource_cap, self._resource_max, self._link_cap = 200, 5000, 2000
+        self._resource_cap, self._resource_max, self._link_cap, self._url_max = 200, 5000, 2000, 2083
         self._resources = 0                 # resource checks scheduled in this audit
+        self._skipped: set[int] = set()     # hashes of links and pages already counted as not followed
         self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
         self._bootstrap: dict[str, HostBootstrap] = {}
         # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
@@ -91,6 +92,8 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         spider._resource_cap = crawler.settings.getint("AUDIT_RESOURCES_PER_PAGE", 200)
         spider._resource_max = crawler.settings.getint("AUDIT_RESOURCES_MAX", 5000)
         spider._link_cap = crawler.settings.getint("AUDIT_LINKS_PER_PAGE", 2000)
+        # Scrapy's UrlLengthMiddleware would drop a longer URL without a word: counted in LNK017 instead.
+        spider._url_max = crawler.settings.getint("URLLENGTH_LIMIT", 2083) or 10 ** 9
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
         spider._configure_extras(crawler.settings)
@@ -237,8 +240,10 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
                 normal = normalize_url(url, self._strip)
                 self._linked.add(hash(normal))
                 self._note_referrer(normal, here)
-                if page_cap.links >= page_cap.link_cap:
-                    if hash(normal) not in self._seen:
+                if page_cap.links >= page_cap.link_cap or len(normal) > self._url_max:
+                    key = hash(normal)
+                    if key not in self._seen and key not in self._skipped:
+                        self._skipped.add(key)     # each link not followed is counted once
                         page_cap.links_skipped += 1
                     continue
                 request = self._page_request(normal, here, normalized=True)
@@ -263,7 +268,9 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
             skipped = self.record.skipped
             skipped.resources += page_cap.resources_skipped
             skipped.links += page_cap.links_skipped
-            skipped.pages.add(here)
+            if hash("PAGE " + here) not in self._skipped:
+                self._skipped.add(hash("PAGE " + here))
+                skipped.pages.add(here)
             skipped.resource_cap, skipped.resource_total_cap = self._resource_cap, self._resource_max
             skipped.link_cap = self._link_cap
 
@@ -275,7 +282,9 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
             return
         if cap is not None:
             if cap.resources >= cap.resource_cap or self._resources >= self._resource_max:
-                cap.resources_skipped += 1
+                if key not in self._skipped:
+                    self._skipped.add(key)   # counted once, however many pages use it
+                    cap.resources_skipped += 1
                 return
             cap.resources += 1
         self._resources += 1

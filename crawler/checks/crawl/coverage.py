@@ -44,7 +44,8 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
     info = ctx.crawl.sitemap
     unreadable = [Finding(
         rule="LNK015", category=Category.LINKS.value, severity=Severity.WARNING, url=url, where="http",
-        message=ctx.t(f"站点地图无法读取，其中的网址未被使用：{why}", f"The sitemap could not be read; its URLs were not used: {why}"),
+        message=ctx.t(f"站点地图（或 robots.txt）无法读取，其中的网址未被使用：{why}",
+                      f"The sitemap (or robots.txt) could not be read; the URLs in it were not used: {why}"),
         expected=ctx.t("可读取的站点地图（XML，解压后不超过限制）", "a readable sitemap (XML, within the size limit)"),
         actual=why, suggestion=ctx.t("检查站点地图文件的压缩与大小；抓取已改从首页和链接继续。",
                                      "Check the sitemap file's compression and size; the crawl went on from the links."))
