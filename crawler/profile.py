@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 import dataclasses
 import os
 import typing

@@ -7,7 +7,6 @@ process with a hard time limit and returns its exit code, output and peak RSS (o
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -121,7 +120,3 @@ def run_audit_bounded(args: list[str], tmp_path: Path, limit: float, env: dict |
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Bounded(proc.returncode, out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
                    time.monotonic() - start, rusage.ru_maxrss / 1024)
-
-
-def free_signal_names() -> dict[int, str]:
-    return {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
