@@ -227,6 +227,8 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
         homepage_findings = {}
     session = AuditSession(ruleset, ctx, store, run_id)
     session.homepage_findings.update(homepage_findings)
+    if resumed:   # pages read before the interruption count as read for the history
+        session.fetched = sum(1 for p in store.iter_pages(run_id) if 200 <= (p.get("status") or 0) < 400)
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     for s in previous:
