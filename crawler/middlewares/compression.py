@@ -78,6 +78,15 @@ def _truncated(raw: bytes, codings: str) -> bool:
             d = brotli.Decompressor()
             d.process(raw[:limit])
             return len(raw) <= limit and not d.is_finished()
+        if coding == "zstd":
+            try:
+                from compression import zstd
+            except ImportError:   # Python < 3.14: the backport Scrapy depends on
+                from backports import zstd
+
+            d = zstd.ZstdDecompressor()
+            out = d.decompress(raw, limit)
+            return not d.eof and len(out) < limit
     except Exception:
         return False   # Scrapy decoded it; a second opinion that fails is no finding
     return False
