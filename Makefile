@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-APT_PACKAGES := chromium fonts-noto-cjk nginx-light time
+APT_PACKAGES := chromium fonts-noto-cjk nginx-light time postgresql
 ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -32,7 +32,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/siteaudit demo -o out/demo
 
-## Debian packages the tests use: headless Chromium (report and rendering tests), CJK fonts (reports, test PDFs), nginx (benchmark smoke test).
+## Debian packages the tests use: headless Chromium (report and rendering tests), CJK fonts (reports, test PDFs), nginx (benchmark smoke test),
+## PostgreSQL (the history store tests start their own server in a temporary folder).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

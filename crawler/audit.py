@@ -215,7 +215,9 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     store = Store.open(options.db or default_db())
     ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
                        dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
-    jobdir = Path(store.path).parent / "jobs" / _slug(site) if options.resume else None
+    # --resume keeps the crawl queue beside a SQLite store, or beside the default one for a PostgreSQL URL
+    state_dir = Path(default_db() if "://" in store.path else store.path).parent
+    jobdir = state_dir / "jobs" / _slug(site) if options.resume else None
     resumed = resume_run(store, site, jobdir, ctx) if jobdir else None
     if resumed:
         run_id, started, homepage_findings = resumed

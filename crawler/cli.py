@@ -98,12 +98,68 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", nargs="?", default="site.yaml")
     init.add_argument("--force", action="store_true", help="覆盖已有文件 overwrite an existing file")
 
+    _fleet_parser(sub)
+
     demo = sub.add_parser("demo", help="在本机运行内置演示站点并审计 serve the bundled demo site on loopback and audit it")
     demo.add_argument("-o", "--out", metavar="DIR", default="out/demo")
     demo.add_argument("--lang", choices=("zh", "en"), default="zh")
     demo.add_argument("--db", metavar="PATH")
     demo.add_argument("--serve", action="store_true", help="只启动演示站点，不审计 only serve the demo site")
     return parser
+
+
+def _fleet_parser(sub: argparse._SubParsersAction) -> None:
+    fleet = sub.add_parser("fleet", help="网站群：批量审计多个站点 audit many sites (this machine or Scrapyd nodes)")
+    fsub = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    run = fsub.add_parser("run", help="审计每个站点并生成总览 audit every site and write fleet.html/fleet.json")
+    run.add_argument("targets", nargs="+", metavar="PROFILES|DIR",
+                     help="站点配置文件、目录或 fleet.yaml / site profiles, folders of them, or a fleet.yaml")
+    run.add_argument("--jobs", type=_positive_int, metavar="N", help="本机并行进程数 worker processes (default 1)")
+    run.add_argument("--scrapyd", metavar="URL[,URL…]", type=lambda v: [u.strip() for u in v.split(",") if u.strip()],
+                     default=[], help="在这些 Scrapyd 节点上运行 run the audits as jobs on these Scrapyd nodes")
+    run.add_argument("--db", metavar="PATH|postgresql://…")
+    run.add_argument("-o", "--out", metavar="DIR", help="输出目录 output folder (default out/fleet)")
+    run.add_argument("--notify", metavar="URL", help="网站群汇总通知（JSON webhook）fleet summary webhook")
+    run.add_argument("--format", type=_formats, default=["html", "json"], metavar="LIST",
+                     help="每个站点的输出格式 each site's output formats")
+    run.add_argument("--fail-on", choices=FAIL_ON, default=None)
+    run.add_argument("--lang", choices=("zh", "en"), default="zh")
+    run.add_argument("--quiet", action="store_true")
+    for flag, kind in (("--max-pages", _positive_int), ("--max-depth", int), ("--concurrency", _positive_int),
+                       ("--delay", _non_negative), ("--time-limit", _non_negative)):
+        run.add_argument(flag, type=kind, metavar="N")
+    run.add_argument("--resolver", metavar="IP[:PORT]")
+    for flag in ("--ignore-robots", "--no-dns", "--no-uptime"):
+        run.add_argument(flag, action="store_true")
+    run.add_argument("--rules", action="append", default=[], metavar="FILE")
+    status = fsub.add_parser("status", help="每个站点最近一次审计 the latest run of every site")
+    status.add_argument("--db", metavar="PATH|postgresql://…")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.add_argument("--fail-on", choices=FAIL_ON, default="error")
+    status.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def _fleet_command(args: argparse.Namespace) -> int:
+    from crawler.fleet.commands import FleetOptions, fleet_status, run_fleet
+
+    if args.fleet_command == "status":
+        return fleet_status(db=args.db, lang=args.lang, fmt=args.format, fail_on=args.fail_on)
+    passed: list[str] = []
+    for name in ("max_pages", "max_depth", "concurrency", "delay", "time_limit", "resolver"):
+        value = getattr(args, name)
+        if value is not None:
+            passed += ["--" + name.replace("_", "-"), str(value)]
+    for name in ("ignore_robots", "no_dns", "no_uptime"):
+        if getattr(args, name):
+            passed.append("--" + name.replace("_", "-"))
+    for rule_file in args.rules:
+        passed += ["--rules", os.path.abspath(rule_file)]
+    if args.lang == "en":
+        passed += ["--lang", "en"]
+    _setup_logging(args.quiet, None)
+    return run_fleet(FleetOptions(targets=args.targets, jobs=args.jobs, db=args.db, out=args.out,
+                                  scrapyd=args.scrapyd, notify=args.notify, lang=args.lang, fail_on=args.fail_on,
+                                  quiet=args.quiet, audit_args=passed, formats=args.format))
 
 
 def _audit_options(p: argparse.ArgumentParser) -> None:
@@ -188,6 +244,8 @@ def _run(args: argparse.Namespace) -> int:
         from crawler.commands import init_command
 
         return init_command(args.path, force=args.force)
+    if args.command == "fleet":
+        return _fleet_command(args)
     if args.command == "demo":
         from crawler.demo import run_demo
 

@@ -17,7 +17,7 @@ def history_command(site: str | None = None, db: str | None = None, lang: str = 
     from crawler.history.store import Store
 
     path = db or default_db()
-    if not Path(path).exists():
+    if "://" not in path and not Path(path).exists():
         raise ConfigError(pick(lang, "还没有历史数据库：请先运行 siteaudit audit",
                                "no history DB yet: run `siteaudit audit` first"), file=path, field="--db")
     store = Store.open(path)
@@ -39,7 +39,7 @@ def report_command(run_id: str, db: str | None = None, out: str = "out", formats
     from reports.render import write_outputs
 
     path = db or default_db()
-    if not Path(path).exists():
+    if "://" not in path and not Path(path).exists():
         raise ConfigError("history DB not found", file=path, field="--db")
     store = Store.open(path)
     try:

@@ -148,6 +148,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reason_page_limit": ("达到页面上限", "page limit reached"),
     "reason_time_limit": ("达到时间上限", "time limit reached"),
     "reason_interrupted": ("被中断", "interrupted"),
+    "reason_crashed": ("崩溃（进程或节点丢失）", "crashed (its process or node was lost)"),
 }
 
 CATEGORIES: dict[str, tuple[str, str]] = {

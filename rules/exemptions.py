@@ -11,29 +11,18 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import frame_regex, frame_words, lexicon
+
 # Negation right before the hit (不保本, 无副作用 is a term itself so 无 must touch the hit).
 NEG_TOUCH = ("不", "无", "非", "未", "没", "勿", "别", "莫", "免")
 # Negation or prohibition up to NEG_WINDOW characters before the hit, in the same clause.
-NEG_NEAR = ("不是", "不会", "不能", "不可", "不得", "不要", "不承诺", "不保证", "没有", "并非", "绝非", "并不",
-            "禁止", "严禁", "切勿", "请勿", "拒绝", "杜绝", "谨防", "警惕", "防范", "反对", "无法", "不做",
-            "不提供", "不存在", "不含", "不宜", "不应", "不属于", "不涉及", "从不", "决不", "绝不", "打击",
-            "抵制", "举报", "远离", "严厉", "取缔", "不使用", "不得使用", "避免", "不等于", "不代表", "不意味着",
-            "不一定", "难以", "不敢", "不具有", "不具备", "不含有", "并无", "无任何", "不会有", "不宣称", "不声称",
-            "不作", "不予", "不对", "不向", "不以", "从未", "未曾", "并未", "不接受", "不允许", "不准", "不许",
-            "不轻信", "勿信", "别相信", "勿相信", "不可相信", "不能相信", "千万别", "未获得", "未获", "未曾获得", "不曾", "不开展", "不从事", "不经营", "不销售", "不出售", "不售卖", "不推广", "别信", "不要相信", "切莫", "当心", "小心")
+NEG_NEAR = frame_words("negation")  # rules/frames/negation.txt
 NEG_WINDOW = 12
 NEG_CLAUSE_END = ",、:()，：（）…"
 CLAUSE_CHARS = ",、:，："
 # Goal and attitude words (执法指南 2023: 经营理念、主观愿望 are not absolute claims).
-GOAL_WORDS = ("致力于", "致力", "力争", "争取", "努力", "力求", "追求", "目标", "愿景", "使命", "立志", "志在",
-              "旨在", "希望", "期望", "梦想", "争做", "争创", "争当", "愿做", "渴望", "坚持做", "我们将", "期待成为",
-              "向着", "朝着", "为了成为", "要求自己", "理念", "宗旨", "方针", "秉持", "秉承", "信条", "座右铭",
-              "企业文化", "价值观")
-SELF_COMPARE = ("比上一代", "较上一代", "相比上一代", "比前代", "较前代", "比以往", "较以往", "比旧款", "较旧款",
-                "比老款", "较老款", "比上一版", "较上一版", "比上一款", "较上一款", "本店历史", "本公司历史",
-                "比上代", "较上代", "相比上代", "自身历史", "我们有史以来", "公司有史以来", "本公司有史以来",
-                "品牌有史以来", "本公司所有", "我司所有", "本品牌所有", "本店所有型号", "自家产品中", "同系列中",
-                "本系列中", "历代产品", "历代机型", "旗下产品中", "旗下所有产品")
+GOAL_WORDS = frame_words("goal")  # rules/frames/goal.txt
+SELF_COMPARE = frame_words("self_compare")  # rules/frames/self_compare.txt
 # The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
 # …and 本工作室迄今为止, 本酒店开业以来, 我校建校以来 (本行业, 本地, 本市… are the market, not the firm).
 SELF_HISTORY = (r"(我们|我司|我店|我厂|我校|我院|我馆|我社|我园|本公司|公司|本品牌|品牌|本店|自家|团队"
@@ -53,14 +42,7 @@ EXTERNAL = ("全网", "全国", "全球", "全市", "全城", "全省", "行业"
             "别家", "其他品牌", "其他商家")
 # A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
-WARNING_WORDS = ("处罚", "罚款", "被罚", "罚没", "查处", "立案", "通报", "约谈", "责令", "被判", "判决", "典型案例",
-                 "违法广告", "被曝光", "被下架", "被平台下架", "被责令下架",  # reports of penalties on others
-                 "骗局", "陷阱", "诈骗", "虚假", "违法", "违规", "警惕", "谨防", "误导", "忽悠", "套路", "夸大", "不实",
-                 "禁用", "禁止", "不得", "严禁", "不要相信", "切勿", "请勿", "举报",
-                 "不可信", "骗人", "骗子", "不可靠", "不靠谱", "都是假的", "别信", "不要信", "智商税",
-                 "没有科学依据", "缺乏科学依据", "无科学依据", "伪科学", "谣言", "辟谣", "伪造", "捏造", "冒用",
-                 "当心", "小心", "提防", "留心", "留个心眼", "多加小心", "谨慎对待", "三思", "上当", "受骗", "被骗",
-                 "本质上", "其实只是", "只不过是", "噱头", "营销手段", "炒作", "一定是骗")
+WARNING_WORDS = frame_words("warning")  # rules/frames/warning.txt
 # An anti-counterfeit line sells, it warns about nothing: 谨防假冒，认准“国宴专用”.
 _ANTI_FAKE_RE = re.compile("谨防(假冒|仿冒|山寨)|(严防|谨防|警惕)[^，。,]{0,4}(假货|仿品)")
 # 不是所有的茶都叫国宴用茶: a slogan that claims what it seems to negate.
@@ -93,9 +75,7 @@ _DENY_RE = re.compile("不能|不可以|不会|不可能|没有|无法|不具有
                       "不保|不包|不担保|不确保|不兜底|非保本|不退还|不可退|不敢")
 
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
-ATTRIBUTION = ("因使用", "因宣传", "因宣称", "因承诺", "因标注", "因发布", "因打出", "因含有", "号称", "宣称", "声称", "所谓", "自称", "标榜", "打着", "任何", "凡是", "凡",
-               # …or by what they say: 任何说能保证收益的项目, 那些吹嘘包过的机构.
-               "有人", "别人", "他人", "对方", "某些", "说能", "说可以", "说会", "说包", "说保", "吹嘘", "鼓吹", "吹得", "夸口", "许诺", "口口声声", "那些", "有些", "有的")
+ATTRIBUTION = frame_words("attribution")  # rules/frames/attribution.txt
 
 # An item of a list: the hit is followed (within the item) by 、 or by the 等 that closes the list.
 LIST_ITEM = 8
@@ -107,8 +87,8 @@ _LIST_NOUN_RE = re.compile("(的|类|等)?(功效|功能|作用|效果|疗效|�
 CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
-_GOAL_RE = re.compile("|".join(map(re.escape, GOAL_WORDS)))
-_SELF_RE = re.compile("|".join(map(re.escape, SELF_COMPARE)))
+_GOAL_RE = frame_regex("goal")  # its words and its /patterns/ (以…为己任)
+_SELF_RE = frame_regex("self_compare")  # its words and its /patterns/
 _SELF_HISTORY_RE = re.compile(SELF_HISTORY)
 _OWN_RANGE_RE = re.compile(OWN_RANGE)
 _EXTERNAL_RE = re.compile("|".join(map(re.escape, EXTERNAL)))
@@ -232,3 +212,73 @@ def last_match(regex: re.Pattern, text: str, a: int, b: int) -> int:
     for m in regex.finditer(text, a, b):
         last = m.start()
     return last
+
+
+# Reported wording (rules/frames/reporting.txt, reporting_nouns.txt): 有个项目宣称拥有全国独家专利;
+# 以“轻松拿证”“保过班”等口号吸引学员. REPORT_REACH: how far before the hit a distancing verb counts.
+REPORT_REACH = 40
+_REPORTING_RE = frame_regex("reporting")
+_REPORTING_NOUN_RE = frame_regex("reporting_nouns")
+_SOURCED_RE = frame_regex("sourced")
+
+
+REPORT_AFTER = 20
+_FUNCTION_LIST_RE = frame_regex("function_list")
+_HEALTH_FUNCTION_RE = re.compile(lexicon("health_functions").alternation())
+
+
+def reported(sentence: str, start: int, end: int) -> bool:
+    """The hit is someone else's wording: near a distancing verb (有个项目宣称…, …的说法) in its
+    sentence, quoted in a sentence that names it as wording (口号, 字样, 说法, 承诺…), or a function
+    name of the health-food catalogue in a sentence about the category (增强免疫力保健品)."""
+    if _REPORTING_RE.search(sentence[:end + REPORT_AFTER], max(0, start - REPORT_REACH)) is not None:
+        return True
+    if _quoted(sentence, start, end) and _REPORTING_NOUN_RE.search(sentence) is not None:
+        return True
+    return _FUNCTION_LIST_RE.search(sentence) is not None and any(
+        m.start() <= start and m.end() >= end for m in _HEALTH_FUNCTION_RE.finditer(sentence))
+
+
+def _quoted(sentence: str, start: int, end: int) -> bool:
+    """The hit [start, end) is inside a pair of quotation marks."""
+    opened = ""
+    for c in sentence[:start]:
+        if opened and c == QUOTES[opened]:
+            opened = ""
+        elif not opened and c in QUOTES:
+            opened = c
+    return bool(opened) and QUOTES[opened] in sentence[end:]
+
+
+_QUESTION_RE = frame_regex("question")
+
+
+def asked(sentence: str, answer: str) -> bool:
+    """The sentence, ended by a question mark, asks the reader (哪家律所最快？) or is a FAQ question, and the
+    answer after it (if any) does not affirm it (rules/frames/question.txt)."""
+    if answer:
+        reply = _ANSWER_RE.sub("", answer, count=1).lstrip()
+        if _AFFIRM_RE.match(reply):
+            return False
+    return _ASKED_RE.match(sentence) is not None or _QUESTION_RE.search(sentence) is not None
+
+
+_PENALTY_RE = frame_regex("penalty")
+_BELIEF_RE = frame_regex("belief")
+
+
+def penalised(sentence: str) -> bool:
+    """A report of a penalty, an inspection or a crackdown, or a warning article's verdict
+    (rules/frames/penalty.txt): 经查…, 当事人…, 以包治百病制造噱头."""
+    return _PENALTY_RE.search(sentence) is not None
+
+
+def believed(sentence: str) -> bool:
+    """A power ascribed to tradition, legend or symbol (rules/frames/belief.txt): 传说…, 寓意…, 象征…"""
+    return _BELIEF_RE.search(sentence) is not None
+
+
+def sourced(sentence: str) -> bool:
+    """A figure or ranking attributed to a named source (rules/frames/sourced.txt): 据国家统计局数据…,
+    某协会调查发现…, 《…报告》显示…"""
+    return _SOURCED_RE.search(sentence) is not None

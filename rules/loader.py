@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from . import yamlfile
 from .errors import RuleError
+from .lexicon import REF_RE
 from .model import PHRASE_CATEGORIES, Severity
 from .normalize import normalize_term
 from .rule import OUTCOMES, Context, Rule
@@ -135,14 +136,37 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
         severity = Severity(merged["severity"])
     except ValueError:
         raise err(f"unknown severity {merged['severity']!r} (error, warning or info)", "severity") from None
-    terms = _strings(merged.get("terms", []), "terms", err)
-    patterns = tuple(_regex(p, "patterns", err) for p in _strings(merged.get("patterns", []), "patterns", err))
+    used: list[str] = []  # lexicons named by the rule, for the meta-test of their examples
+
+    def _lexicon(name, key, err):
+        used.append(name)
+        return _read_lexicon(name, key, err)
+
+    def _expand(pattern, key, err):
+        used.extend(m.group(1) for m in REF_RE.finditer(pattern))
+        return _expand_refs(pattern, key, err)
+
+    terms, lex_patterns = [], []
+    for t in _strings(merged.get("terms", []), "terms", err):
+        if t.startswith("@"):  # every word of a lexicon (rules/lexicons/NAME.txt)
+            words = _lexicon(t[1:], "terms", err)
+            terms.extend(words.words)
+            lex_patterns.extend(words.patterns)
+        else:
+            terms.append(t)
+    terms = tuple(dict.fromkeys(terms))
+    written = _strings(merged.get("patterns", []), "patterns", err)
+    patterns = tuple(_regex(_expand(p, "patterns", err), "patterns", err) for p in written) + tuple(lex_patterns)
     if not terms and not patterns:
         raise err("a rule needs `terms` or `patterns`", "terms")
     exceptions, exc_patterns = [], []
     for e in _strings(merged.get("exceptions", []), "exceptions", err):
-        if len(e) > 2 and e.startswith("/") and e.endswith("/"):
-            exc_patterns.append(_regex(e[1:-1], "exceptions", err))
+        if e.startswith("@"):  # a lexicon of phrases that cover a hit (its /regex/ lines too)
+            words = _lexicon(e[1:], "exceptions", err)
+            exceptions.extend(words.words)
+            exc_patterns.extend(words.patterns)
+        elif len(e) > 2 and e.startswith("/") and e.endswith("/"):
+            exc_patterns.append(_regex(_expand(e[1:-1], "exceptions", err), "exceptions", err))
         else:
             exceptions.append(e)
     if not isinstance(ctx, dict):
@@ -151,14 +175,25 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
     for key, value in ctx.items():
         if key not in CONTEXT_FIELDS:
             raise err(f"unknown context condition {key!r} (known: {', '.join(sorted(CONTEXT_FIELDS))})", "context")
-        if key in ("negation", "goal", "self_compare"):
+        if key in ("negation", "goal", "self_compare", "sourced", "belief"):
             if value not in OUTCOMES:
                 raise err(f"context.{key} must be one of {', '.join(OUTCOMES)}", "context")
             ctx_kwargs[key] = value
+        elif key == "distinct":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise err("context.distinct must be a whole number of at least 1", "context")
+            ctx_kwargs[key] = value
         else:
             # Words are compared with normalised text, so they are normalised too; /regex/ stays.
-            ctx_kwargs[key] = tuple(w if _is_regex(w) else normalize_term(w)
-                                    for w in _strings(value, f"context.{key}", err))
+            words = []
+            for w in _strings(value, f"context.{key}", err):
+                if w.startswith("@"):  # a lexicon's words, and its patterns as /regex/
+                    lex = _lexicon(w[1:], "context", err)
+                    words.extend(normalize_term(x) for x in lex.words)
+                    words.extend(f"/{p}/" for p in lex.patterns)
+                else:
+                    words.append(f"/{_expand(w[1:-1], 'context', err)}/" if _is_regex(w) else normalize_term(w))
+            ctx_kwargs[key] = tuple(words)
     examples = merged["examples"]
     if not isinstance(examples, dict) or set(examples) - {"flag", "pass"}:
         raise err("must be a mapping with `flag` and `pass` lists", "examples")
@@ -174,11 +209,32 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
             raise err("must be a string", key)
     return Rule(
         id=rid, category=merged["category"], severity=severity, message=merged["message"],
-        message_en=merged["message_en"], basis=merged["basis"], terms=terms, patterns=patterns,
+        message_en=merged["message_en"], basis=merged["basis"], terms=terms, patterns=patterns, written=written,
+        lexicons=tuple(dict.fromkeys(used)),
         exceptions=tuple(exceptions), exception_patterns=tuple(exc_patterns), context=Context(**ctx_kwargs),
         suggestion=merged.get("suggestion", ""), suggestion_en=merged.get("suggestion_en", ""),
         link=merged.get("link", ""), examples_flag=flag, examples_pass=passing,
         deprecated=bool(merged.get("deprecated", False)), confirm=confirm, file=file, line=rule_line)
+
+
+def _read_lexicon(name: str, key: str, err):
+    from .lexicon import lexicon
+
+    try:
+        return lexicon(name)
+    except RuleError as exc:
+        if exc.file:  # a problem inside the lexicon file: report that file and line
+            raise
+        raise err(exc.message, key) from None
+
+
+def _expand_refs(pattern: str, key: str, err) -> str:
+    """`{@name}` in a pattern → the lexicon's words as one alternation."""
+    from .lexicon import expand
+
+    for m in REF_RE.finditer(pattern):
+        _read_lexicon(m.group(1), key, err)
+    return expand(pattern)
 
 
 def _is_regex(word: str) -> bool:
@@ -300,7 +356,7 @@ def _cache_key(packs, extra, allow, severity, lang) -> str:
     outside = [f for f in files if here not in f.resolve().parents]
     parts = (tree_digest(here), [(str(f), hashlib.sha1(_content(f)).hexdigest()) for f in outside], sorted(packs),
              allow, sorted((severity or {}).items()), lang, sys.version_info[:2],
-             [version(d) for d in ("jieba", "ahocorasick-rs", "opencc")])
+             [version(d) for d in ("jieba", "ahocorasick-rs", "opencc", "pypinyin")])
     return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:20]
 
 

@@ -23,16 +23,20 @@ from typing import Iterable
 
 import ahocorasick_rs
 
-from .exemptions import CLAUSE_RE, faq_denied, goal, last_match, negated, quoted_warning, self_compare
+from .exemptions import (CLAUSE_RE, asked, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
+                         reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize, normalize_term
 from .rule import Rule
+from .lexicon import lexicon
 from .segment import Segmenter
+from .sound import SoundMatcher
 
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
 _UNKNOWN = object()
+SOUND = -1  # the trigger index of a sound-alike variant of a watched word (not a pattern)
 DFA_AFTER = 200_000  # characters scanned before the automaton is rebuilt as a DFA
 LINE_CACHE = 20_000  # lines whose hits are kept: a site's boilerplate is a few hundred lines
 MAX_SENTENCE = 80  # chars either side of a hit that context words are looked for in
@@ -44,6 +48,8 @@ REASONS = {
     "goal": ("目标、态度或建议表述，通常不视为绝对化用语", "a goal, attitude or advice, usually not an absolute claim"),
     "negation": ("否定或禁止语境", "negated or prohibited in context"),
     "self_compare": ("与自身产品比较", "compares the firm's own products"),
+    "belief": ("属于对传说、习俗或寓意的介绍，而非功效承诺", "describes a legend, custom or symbol, not a promised effect"),
+    "sourced": ("数据或排名注明了具体来源机构或报告，属转述事实", "a figure or ranking attributed to a named source"),
     "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
                    "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
 }
@@ -67,7 +73,7 @@ def _is_word_char(c: str) -> bool:
 class Matcher:
     """Compiled rules; `find(normalised_text)` returns the hits that count."""
 
-    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = ()):
+    def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), sound: bool = True):
         self.rules = list(rules)
         self.allow = tuple(t for t in (normalize_term(a) for a in allow) if t)
         table: dict[str, list[int]] = {}
@@ -93,6 +99,12 @@ class Matcher:
         # One automaton (ahocorasick-rs, Rust: overlapping matches, character offsets) over the
         # terms and the patterns' trigger literals. It starts as the quick-to-build NFA; once a
         # run has scanned DFA_AFTER characters it becomes a DFA (~25 ms to build, scans ~1.7x faster).
+        # Banned words written by sound (zui好, 第yi, 唯1, 醉好): rules/sound.py, rules/lexicons/sound_terms.txt.
+        # Their sound-alike variants (醉好) and a letter or digit touching one of their characters (zui好,
+        # 唯1) ride in the same automaton, marked by trigger SOUND: the common line pays for no second scan.
+        self.sound = SoundMatcher(lexicon("sound_terms").words) if sound else None
+        for key in (self.sound.variants.keys() | set(self.sound.touch_keys) if self.sound else ()):
+            triggers.setdefault(key, []).append(SOUND)
         self._keys = sorted(table.keys() | triggers.keys())
         # Per key: (rules whose term it is, patterns it triggers, whether an ASCII letter or digit
         # next to its start / end makes it part of a longer word, e.g. "top1" in "top10").
@@ -107,7 +119,12 @@ class Matcher:
         # Only an exception that contains the matched term can cover it: look those up per term.
         self._exc_by_term = {(i, key): tuple(e for e in self._exceptions[i] if key in e)
                              for key, idx in table.items() for i in idx}
+        # context.distinct: the rule's terms, to count how many different ones a sentence holds.
+        self._distinct = {r.id: tuple(sorted({normalize_term(t) for t in r.terms} - {""}
+                                             | {w for w in r.context.distinct_words if not _is_regex_word(w)}))
+                          for r in self.rules if r.context.distinct}
         self.segmenter = Segmenter(words)
+        self._sounded = False  # the last scan met a sound-alike variant
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -146,6 +163,7 @@ class Matcher:
                 if word_end and end < size and _is_word_char(text[end]):
                     continue
                 out.extend((start, end, i, True) for i in idx)
+        self._sounded = run.pop(SOUND, None) is not None
         if run or self._always:
             for k in self._always:
                 i = self._pattern_src[k][0]
@@ -196,11 +214,12 @@ class Matcher:
             # headers, footers and boilerplate, so most verdicts are known already.
             # A question is judged with its answer (问：能保证通过吗？答：不能…).
             answer = doc.answer(s1)
-            key = (text[s0:s1], start - s0, end - s0, i, is_term, answer)
+            question = s1 < len(text) and text[s1] in "?？"
+            key = (text[s0:s1], start - s0, end - s0, i, is_term, answer, question)
             verdict = verdicts.get(key, _UNKNOWN)
             if verdict is _UNKNOWN:
                 exceptions = self._exc_by_term[(i, text[start:end])] if is_term else self._exceptions[i]
-                verdict = self._judge(doc, s0, s1, start, end, self.rules[i], exceptions, is_term, answer)
+                verdict = self._judge(doc, s0, s1, start, end, self.rules[i], exceptions, is_term, answer, question)
                 if limit:
                     if len(verdicts) >= limit:
                         verdicts.clear()
@@ -219,12 +238,31 @@ class Matcher:
         found = self._lines.get(line)
         if found is None:
             norm = normalize(line)
-            found = [(h, *norm.orig_span(h.start, h.end)) for h in self.find(norm.text)]
+            hits = self.find(norm.text)
+            meant = None
+            if self.sound is not None and self._sounded:
+                meant = self.sound.rewrite(norm.text, self._token_bounds)
+            if meant is None:
+                found = [(h, *norm.orig_span(h.start, h.end)) for h in hits]
+            else:  # judged as meant, shown as written: "zui好"
+                found = [(h, *norm.orig_span(*meant.span(h.start, h.end))) for h in self.find(meant.text)]
             if self.segmenter.cache_size:  # 0: no caching at all (the benchmark's cold run)
                 if len(self._lines) >= LINE_CACHE:
                     self._lines.clear()
                 self._lines[line] = found
         return found
+
+    def as_meant(self, text: str) -> str:
+        """Normalised `text` with banned words written by sound put back as the words (rules/sound.py)."""
+        meant = self.sound.rewrite(text, self._token_bounds) if self.sound else None
+        return text if meant is None else meant.text
+
+    def _token_bounds(self, text: str) -> set[int]:
+        pos, bounds = 0, {0}
+        for tok in self.segmenter.tokens(text):
+            pos += len(tok)
+            bounds.add(pos)
+        return bounds
 
     def clear_caches(self) -> None:
         """Forget cached lines, verdicts and tokens (for cold-start measurements)."""
@@ -233,7 +271,8 @@ class Matcher:
         self.segmenter.clear_cache()
 
     def _judge(self, doc: "_Doc", s0: int, s1: int, start: int, end: int, rule: Rule,
-               exceptions: tuple[str, ...], is_term: bool = True, answer: str = "") -> tuple[Severity, str] | None:
+               exceptions: tuple[str, ...], is_term: bool = True, answer: str = "",
+               question: bool = False) -> tuple[Severity, str] | None:
         """(severity, reason) of the candidate [start, end) in the sentence [s0, s1), or None."""
         sentence = doc.text[s0:s1]
         rel0, rel1 = start - s0, end - s0
@@ -272,11 +311,16 @@ class Matcher:
             return None
         if ctx.sentence_not and any(_contains(sentence, w) for w in ctx.sentence_not):
             return None
+        if ctx.distinct > 1 and _distinct(sentence, self._distinct.get(rule.id, ())) < ctx.distinct:
+            return None
         severity, reason = rule.severity, ""
         for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)
-                                              or faq_denied(sentence, answer)),
+                                              or reported(sentence, rel0, rel1) or faq_denied(sentence, answer)
+                                              or (question and asked(sentence, answer)) or penalised(sentence)),
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
-                                 ("self_compare", lambda: self_compare(sentence, rel0, rel1))):
+                                 ("self_compare", lambda: self_compare(sentence, rel0, rel1)),
+                                 ("sourced", lambda: sourced(sentence)),
+                                 ("belief", lambda: believed(sentence))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue
@@ -337,6 +381,21 @@ def _contains(sentence: str, word: str) -> bool:
     if len(word) > 2 and word[0] == "/" and word[-1] == "/":
         return _regex(word[1:-1]).search(sentence) is not None
     return word in sentence
+
+
+def _distinct(sentence: str, terms: tuple[str, ...]) -> int:
+    """How many different `terms` occur in `sentence` (a term inside a longer one found counts once)."""
+    found = [t for t in terms if t in sentence and (not t.isascii() or _ascii_word_in(sentence, t))]
+    return sum(1 for t in found if not any(t != u and t in u for u in found))
+
+
+def _is_regex_word(word: str) -> bool:
+    return len(word) > 2 and word[0] == "/" and word[-1] == "/"
+
+
+def _ascii_word_in(sentence: str, word: str) -> bool:
+    """An ASCII term as a word of its own ("bet" is not in "better")."""
+    return _regex(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])").search(sentence) is not None
 
 
 def _disclosed(sentence: str, words: tuple[str, ...]) -> bool:

@@ -30,7 +30,12 @@ _NFKC_SUSPECT = re.compile("[^\x00-\x7f\u4e00-\u9fff\u3001\u3002\u201c\u201d\u20
 # they end sentences and clauses, and the matcher needs them.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
 SEPARATORS = " \t\r\u00a0\u3000._*\\-~|/\\\\'\"`^+=#@·•・‧∙◦—–―‐"
+# A pinyin reading printed after a character, as some sites annotate traditional text (數(shù)據(jù)顯示):
+# a syllable with its tone mark, in brackets. It is a reading aid, not text: dropped like a separator.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+RUBY = "(?<=[\u4e00-\u9fff])[(（][a-zü]{0,5}[" + _TONED + "][a-zü]{0,5}[)）]"
 _DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+")
+_DROP_RUBY = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)  # for a text with a bracket only
 
 # A private-use character that html.py puts where a block-level tag was: a sentence boundary.
 BOUNDARY = "\ue000"
@@ -168,12 +173,13 @@ def normalize(text: str) -> Normalized:
     step = _t2s_same_length(_nfkc_lower(text))
     starts: list[int] = []
     dropped: list[int] = []
-    if not _DROP.search(step):
+    drop = _DROP_RUBY if ("(" in step or "（" in step) else _DROP
+    if not drop.search(step):
         return Normalized(text, step)
     parts: list[str] = []
     last = 0
     total = 0
-    for m in _DROP.finditer(step):
+    for m in drop.finditer(step):
         parts.append(step[last:m.start()])
         a, b = m.start(), m.end()
         if b - a == 1 and step[a] == "." and 0 < a and b < len(step) and step[a - 1].isdigit() and step[b].isdigit():

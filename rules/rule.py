@@ -21,7 +21,10 @@ class Context:
     products (比上一代) — the regulator's exceptions. `disclosure`: when one of these words is in
     the sentence, the hit is reported at info — the claim is stated with its registration or its
     dated, sourced figure (特殊化妆品注册证, 国食健注G…, 截至…（来源：…）), so it is a disclosure to
-    keep evidence for rather than a promise.
+    keep evidence for rather than a promise. `distinct`: the hit counts only when at least this many
+    different terms of the rule occur in its sentence (stock-phrase chains of injected spam: one
+    精品 is a word, 精品…国产…久久…在线观看 is a spam title); `distinct_words` are everyday words that
+    count towards it without being searched for on their own (国产, 在线观看).
     """
 
     prev: tuple[str, ...] = ()
@@ -33,7 +36,11 @@ class Context:
     negation: str = "skip"
     goal: str = "ignore"
     self_compare: str = "ignore"
+    belief: str = "ignore"  # a power ascribed to tradition, legend or symbol (rules/frames/belief.txt)
+    sourced: str = "ignore"  # a figure or ranking attributed to a named source (rules/frames/sourced.txt)
     disclosure: tuple[str, ...] = ()
+    distinct: int = 0  # the hit counts only with this many distinct terms of the rule in its sentence
+    distinct_words: tuple[str, ...] = ()  # more words counted towards `distinct` (not searched for alone)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,9 @@ class Rule:
     message_en: str
     basis: str
     terms: tuple[str, ...] = ()
-    patterns: tuple[str, ...] = ()  # regular expressions, compiled when first used
+    patterns: tuple[str, ...] = ()  # regular expressions, compiled when first used ({@lexicon} expanded)
+    written: tuple[str, ...] = ()  # the patterns as written in the pack (what a reviewer reads)
+    lexicons: tuple[str, ...] = ()  # the lexicons (rules/lexicons/NAME.txt) the rule is built from
     exceptions: tuple[str, ...] = ()
     exception_patterns: tuple[str, ...] = ()
     context: Context = field(default_factory=Context)

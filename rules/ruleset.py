@@ -32,7 +32,7 @@ class RuleSet:
 
     def hits(self, text: str) -> list[Hit]:
         """Hits in normalised coordinates (for tests and the benchmark)."""
-        return self.matcher.find(normalize(text).text)
+        return self.matcher.find(self.matcher.as_meant(normalize(text).text))
 
     def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1) -> list[Finding]:
         """Findings in `text`; positions are 1-based and offset by where the text starts (line, column)."""
@@ -87,5 +87,5 @@ class RuleSet:
         # Before overlap resolution: an example tests its own rule, even where a longer hit
         # of another rule would be the one reported.
         # A rule that reports at info (a fact to keep evidence for) is tested for reporting at all.
-        hits = self.matcher.find(normalize(sample).text, resolve=False)
+        hits = self.matcher.find(self.matcher.as_meant(normalize(sample).text), resolve=False)
         return any(h.rule.id == rule_id and h.severity.rank >= min(2, h.rule.severity.rank) for h in hits)

@@ -70,3 +70,6 @@ def siteaudit(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
         return run_siteaudit(*args, cwd=kwargs.pop("cwd", tmp_path), env={**env, **kwargs.pop("env", {})}, **kwargs)
 
     return run
+
+
+from tests.pg_server import db_url, pg_url, postgres_server  # noqa: E402,F401  (fixtures: a real PostgreSQL)

@@ -104,8 +104,8 @@ def test_not_a_database_names_the_file(tmp_path, content):
 
 # -- changes between runs --------------------------------------------------------------------------
 
-def test_new_persisting_fixed_across_runs(tmp_path):
-    with Store.open(tmp_path / "h.db") as store:
+def test_new_persisting_fixed_across_runs(db_url):
+    with Store.open(db_url) as store:
         first, fixed1 = _run(store, "s", "2026-11-01T01:00:00+00:00", [F("A"), F("B"), F("C")])
         assert fixed1 == [] and {f.status for f in store.iter_findings(first)} == {"new"}
         # B moved to another line and its context changed: still the same finding
@@ -121,8 +121,8 @@ def test_new_persisting_fixed_across_runs(tmp_path):
         assert (row["id"], row["new"], row["fixed"]) == (second, 2, 1)
 
 
-def test_interrupted_runs_are_not_compared_against(tmp_path):
-    with Store.open(tmp_path / "h.db") as store:
+def test_interrupted_runs_are_not_compared_against(db_url):
+    with Store.open(db_url) as store:
         _run(store, "s", "2026-11-01T01:00:00+00:00", [F("A"), F("B")])
         _run(store, "s", "2026-11-02T01:00:00+00:00", [F("A")], reason="interrupted")
         third, fixed = _run(store, "s", "2026-11-03T01:00:00+00:00", [F("A"), F("B")])
@@ -132,8 +132,8 @@ def test_interrupted_runs_are_not_compared_against(tmp_path):
         assert [f.status for f in store.iter_findings(other)] == ["new"]
 
 
-def test_partial_run_only_fixes_what_it_visited(tmp_path):
-    with Store.open(tmp_path / "h.db") as store:
+def test_partial_run_only_fixes_what_it_visited(db_url):
+    with Store.open(db_url) as store:
         _run(store, "s", "2026-11-01T01:00:00+00:00", [F("A", url="https://a.cn/x"), F("B", url="https://a.cn/y")])
         _, fixed = _run(store, "s", "2026-11-02T01:00:00+00:00", [], pages=["https://a.cn/x"],
                         reason="time_limit", partial=True)
@@ -142,8 +142,8 @@ def test_partial_run_only_fixes_what_it_visited(tmp_path):
 
 # -- reading back ----------------------------------------------------------------------------------
 
-def test_round_trip_pages_checks_run_and_history(tmp_path):
-    with Store.open(tmp_path / "h.db") as store:
+def test_round_trip_pages_checks_run_and_history(db_url):
+    with Store.open(db_url) as store:
         run_id = store.begin_run("s", profile="site.yaml", started="2026-11-01T01:00:00+00:00")
         pages = [{"url": f"https://a.cn/{i}", "status": 200, "depth": 1, "ms": 5, "title": "标题", "encoding": "gb18030"}
                  for i in range(3)]
@@ -167,12 +167,12 @@ def test_round_trip_pages_checks_run_and_history(tmp_path):
         assert store.run("nope") is None and store.history(site="other") == []
 
 
-def test_uptime_windows(tmp_path):
+def test_uptime_windows(db_url):
     now = "2026-11-28T12:00:00+00:00"
     probes = [("2026-11-28T10:00:00+00:00", ProbeKind.OK), ("2026-11-28T11:00:00+00:00", ProbeKind.BLOCKED),
               ("2026-11-25T10:00:00+00:00", ProbeKind.DNS_FAILURE), ("2026-11-10T10:00:00+00:00", ProbeKind.SLOW),
               ("2026-10-01T10:00:00+00:00", ProbeKind.TIMEOUT)]
-    with Store.open(tmp_path / "h.db") as store:
+    with Store.open(db_url) as store:
         for i, (at, kind) in enumerate(probes):
             run_id = store.begin_run("s", profile="p", started=at)
             store.add_probes(run_id, [Probe("a.cn", "https://a.cn/", kind, at)])
@@ -198,8 +198,8 @@ def test_writes_are_buffered_then_committed(tmp_path):
         other.close()
 
 
-def test_threads_share_one_store(tmp_path):
-    with Store.open(tmp_path / "h.db") as store:
+def test_threads_share_one_store(db_url):
+    with Store.open(db_url) as store:
         run_id = store.begin_run("s", profile="p", started="2026-11-01T01:00:00+00:00")
 
         def work(n: int) -> None:
@@ -214,8 +214,8 @@ def test_threads_share_one_store(tmp_path):
         assert len(list(store.iter_findings(run_id))) == 800
 
 
-def test_prune_keeps_the_newest_runs_per_site_and_the_history(tmp_path):
-    with Store.open(tmp_path / "h.db") as store:
+def test_prune_keeps_the_newest_runs_per_site_and_the_history(db_url):
+    with Store.open(db_url) as store:
         ids = {site: [_run(store, site, f"2026-11-0{d}T01:00:00+00:00", [F("A")], pages=["https://a.cn/"])[0]
                       for d in range(1, 5)] for site in ("s", "t")}
         assert store.prune(keep_runs=2) == 4

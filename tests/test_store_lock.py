@@ -18,8 +18,8 @@ from rules.errors import ConfigError
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_same_site_is_locked_other_sites_are_not(tmp_path):
-    with Store.open(tmp_path / "h.db") as a, Store.open(tmp_path / "h.db") as b:
+def test_same_site_is_locked_other_sites_are_not(db_url):
+    with Store.open(db_url) as a, Store.open(db_url) as b:
         run_id = a.begin_run("s", profile="p", started="2026-11-01T01:00:00+00:00")
         with pytest.raises(RunLocked) as err:
             b.begin_run("s", profile="p", started="2026-11-01T01:00:05+00:00")
@@ -30,8 +30,8 @@ def test_same_site_is_locked_other_sites_are_not(tmp_path):
         b.begin_run("s", profile="p", started="2026-11-01T01:02:00+00:00")
 
 
-def test_close_without_finish_marks_interrupted_and_resume(tmp_path):
-    path = tmp_path / "h.db"
+def test_close_without_finish_marks_interrupted_and_resume(db_url):
+    path = db_url
     store = Store.open(path)
     run_id = store.begin_run("s", profile="p", started="2026-11-01T01:00:00+00:00")
     store.add_pages(run_id, [{"url": "https://a.cn/", "status": 200}])
@@ -80,20 +80,23 @@ def worker(tmp_path):
     script.write_text(_WORKER)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
 
-    def start(db: Path, site: str, wait: float = 0, rows: int = 10, hold: str = "-") -> subprocess.Popen:
+    def start(db: Path | str, site: str, wait: float = 0, rows: int = 10, hold: str = "-") -> subprocess.Popen:
         return subprocess.Popen([sys.executable, str(script), str(db), site, str(wait), str(rows), hold],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     return start
 
 
-def _consistent(db: Path) -> sqlite3.Connection:
+def _consistent(db: Path | str):
+    """A connection to read the DB with (`?` placeholders on both stores); SQLite's file is checked first."""
+    if str(db).startswith("postgresql://"):
+        return Store.open(db).conn
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     return conn
 
 
-def test_two_processes_same_site_second_exits_cleanly_or_waits(tmp_path, worker):
-    db, release = tmp_path / "h.db", tmp_path / "release"
+def test_two_processes_same_site_second_exits_cleanly_or_waits(tmp_path, worker, db_url):
+    db, release = db_url, tmp_path / "release"
     first = worker(db, "s.cn", hold=str(release))
     first_id = first.stdout.readline().strip()
     assert first_id
@@ -131,14 +134,18 @@ def test_two_processes_different_sites_write_at_once(tmp_path, worker):
     assert conn.execute("SELECT COUNT(*) FROM runs WHERE finish_reason = 'finished'").fetchone()[0] == 2
 
 
-def test_killed_run_does_not_block_the_next(tmp_path, worker):
-    db, never = tmp_path / "h.db", tmp_path / "never"
+def test_killed_run_does_not_block_the_next(tmp_path, worker, db_url):
+    db, never = db_url, tmp_path / "never"
     victim = worker(db, "s.cn", rows=5, hold=str(never))
     victim_id = victim.stdout.readline().strip()
     time.sleep(0.2)
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
     with Store.open(db) as store:
+        # PostgreSQL ends the killed process's session (and so its advisory lock) as it sees the socket close
+        deadline = time.monotonic() + 20
+        while store.resumable_run("s.cn") != victim_id and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert store.resumable_run("s.cn") == victim_id
         run_id = store.begin_run("s.cn", profile="p", started="2099-01-01T00:00:00+00:00")
         assert store.run(victim_id)["finish_reason"] == "interrupted"

@@ -18,9 +18,9 @@ _HEADERS = {
 }
 _REASONS = {
     "zh": {"finished": "完成", "page_limit": "达到页数上限", "time_limit": "达到时间上限",
-           "interrupted": "中断", None: "进行中"},
+           "interrupted": "中断", "crashed": "崩溃", None: "进行中"},
     "en": {"finished": "finished", "page_limit": "page limit", "time_limit": "time limit",
-           "interrupted": "interrupted", None: "running"},
+           "interrupted": "interrupted", "crashed": "crashed", None: "running"},
 }
 _RIGHT = {3, 4, 5, 6, 7, 8, 9}     # numeric columns are right-aligned
 

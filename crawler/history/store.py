@@ -62,8 +62,13 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path) -> "Store":
-        """Open (or create) the DB at `path`: parent dirs, WAL mode, schema migrations."""
+        """Open (or create) the DB at `path`: parent dirs, WAL mode, schema migrations.
+        A `postgresql://…` URL opens the PostgreSQL store instead (crawler/history/postgres.py)."""
         p = str(path)
+        if p.startswith(("postgresql://", "postgres://")):
+            from crawler.history.postgres import PostgresStore
+
+            return PostgresStore.open_url(p)
         try:
             if p != ":memory:":
                 Path(p).parent.mkdir(parents=True, exist_ok=True)
@@ -363,6 +368,11 @@ class Store:
                                  "WHERE r.site = ? AND r.started >= ?", (site, cutoff_day)).fetchall()
         return uptime_by_domain(rows, end)
 
+    def site_is_running(self, site: str) -> bool:
+        """True while a live run holds the site's lock (the fleet dispatcher asks before retrying a site)."""
+        row = self.conn.execute("SELECT pid, host, proc_start, heartbeat FROM locks WHERE site = ?", (site,)).fetchone()
+        return row is not None and lock_is_live(*row)
+
     def resumable_run(self, site: str) -> str | None:
         """The site's latest run when it was interrupted (or crashed without a live lock), else None."""
         row = self.conn.execute("SELECT id, finished, finish_reason FROM runs WHERE site = ? "
@@ -401,7 +411,7 @@ class Store:
         self.flush()
         old = [rid for (rid,) in self.conn.execute(
             "SELECT id FROM (SELECT id, finished, ROW_NUMBER() OVER (PARTITION BY site ORDER BY started DESC, "
-            "rowid DESC) AS n FROM runs) WHERE n > ? AND finished IS NOT NULL", (keep_runs,))]
+            "rowid DESC) AS n FROM runs) AS ranked WHERE n > ? AND finished IS NOT NULL", (keep_runs,))]
         with self._write() as conn:
             for table in ("pages", "findings", "checks", "fixed"):
                 conn.executemany(f"DELETE FROM {table} WHERE run_id = ?", [(rid,) for rid in old])

@@ -1,0 +1,60 @@
+"""Banned words written by sound (rules/sound.py): pinyin or letters, digits, sound-alike characters."""
+import pytest
+
+from rules.lexicon import lexicon
+from rules.loader import load_ruleset
+from rules.sound import SoundMatcher
+
+
+@pytest.fixture(scope="module")
+def rs():
+    return load_ruleset()
+
+
+@pytest.fixture(scope="module")
+def sm():
+    return SoundMatcher(lexicon("sound_terms").words)
+
+
+def _all_bounds(text):
+    return set(range(len(text) + 1))
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("本店商品zui好", "本店商品最好"), ("销量第yi", "销量第一"), ("考试bao过", "考试包过"), ("全国唯1指定", "全国唯一指定"),
+    ("guo家级品质", "国家级品质"), ("最hao", "最好"), ("醉好的选择", "最好的选择"),
+])
+def test_rewrites_words_written_by_sound(sm, written, meant):
+    assert sm.rewrite(written, _all_bounds).text == meant
+
+
+@pytest.mark.parametrize("text", ["第10名", "zuihao", "iphone手机壳", "最好的", "2023年第10期"])
+def test_leaves_plain_text_alone(sm, text):
+    assert sm.rewrite(text, _all_bounds) is None
+
+
+def test_a_sound_alike_must_sit_on_the_lines_own_token_boundaries(sm):
+    # 喝醉好难受 is 喝醉 / 好 / 难受: 醉好 crosses a word, it is no respelled 最好.
+    assert sm.rewrite("喝醉好难受", lambda t: {0, 2, 3, 5}) is None
+    assert sm.rewrite("醉好的选择", lambda t: {0, 2, 3, 5}).text == "最好的选择"
+
+
+@pytest.mark.parametrize("text, rule, shown", [
+    ("本店商品zui好，欢迎选购", "AD113", "zui好"), ("考试bao过，不过退费", "ED101", "bao过"),
+    ("全国唯1指定品牌", "AD105", "全国唯1"), ("醉好的选择就是我们", "AD113", "醉好"),
+])
+def test_findings_name_the_rule_and_show_the_words_as_written(rs, text, rule, shown):
+    found = [(f.rule, f.match) for f in rs.check(text) if f.severity.rank >= 2]
+    assert (rule, shown) in found
+
+
+@pytest.mark.parametrize("text", ["第1章 总则", "喝醉好难受", "2023年第1季度", "5G网络覆盖", "荣获第1名"])
+def test_ordinary_text_with_digits_and_letters_is_not_flagged(rs, text):
+    assert [f for f in rs.check(text) if f.severity.rank >= 2] == []
+
+
+def test_the_sound_table_pickles_with_the_rule_set(sm):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(sm))
+    assert again.rewrite("销量第yi", _all_bounds).text == "销量第一"
