@@ -319,6 +319,9 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
         "partial_reason": finish_reason,
         "profile": {"name": profile.site.name, "domains": [unicode_host(d) for d in profile.domains]},
         "uptime_pct": uptime_percent(ctx.probes),
+        # run.coverage in findings.json (SPEC), from the spider's count (ctx.crawl.coverage).
+        "coverage": ctx.crawl.coverage.to_dict(),
+        "urls_checked": ctx.crawl.coverage.checked,   # pages (404s too), resources and external links
     }
     store.finish_run(run_id, finished=now_iso(), finish_reason=finish_reason, summary=summary, extra=extra)
     doc, extra = build_outputs(store, run_id)
@@ -326,7 +329,7 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     paths = write_outputs(doc, extra, out_dir, formats=options.formats, lang=ctx.lang)
     _notify(profile, doc, {**extra, "lang": ctx.lang, "fail_on": options.fail_on, "exit_code": code}, paths, ctx)
     if not options.quiet:
-        _print_summary(doc, paths, ctx, out)
+        _print_summary(doc, paths, ctx, out, extra.get("urls_checked"))
     return code
 
 
@@ -384,6 +387,8 @@ def build_outputs(store: Store, run_id: str) -> tuple[dict[str, Any], dict[str, 
         "pages": pages,
     }
     extra = dict(run.get("extra") or {})
+    if extra.get("coverage"):
+        doc["run"]["coverage"] = extra["coverage"]
     from crawler.checks.health.uptime import ACCOUNTING_RULES_EN, ACCOUNTING_RULES_ZH
 
     extra["uptime"] = {**store.uptime(run["site"]),
@@ -407,13 +412,21 @@ def _notify(profile: Profile, doc: dict, extra: dict, paths: dict, ctx: AuditCon
                         f"notification not sent ({result.channel}): {result.detail}"), file=sys.stderr)
 
 
-def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any) -> None:
+def _print_summary(doc: dict, paths: dict, ctx: AuditContext, out: Any, checked: int | None = None) -> None:
+    from reports.coverage import coverage_text
+
     s = doc["summary"]
     run = doc["run"]
     partial = run["finish_reason"] != "finished"
+    coverage = run.get("coverage")
+    audited = coverage["audited"] if coverage else run["pages"]
+    checked = checked if checked is not None else run["pages"]
     counts = ctx.t("，", ", ").join(f"{severity_name(sev, ctx.lang)} {s[sev]}" for sev in ("error", "warning", "info"))
-    print(ctx.t(f"审计完成：{run['pages']} 个页面；{counts}（新增 {s['new']}，已修复 {s['fixed']}）",
-                f"Audit done: {run['pages']} pages; {counts} ({s['new']} new, {s['fixed']} fixed)"), file=out)
+    print(ctx.t(f"审计完成：审计 {audited:,} 个页面，检查 {checked:,} 个地址；{counts}（新增 {s['new']}，已修复 {s['fixed']}）",
+                f"Audit done: {audited:,} pages audited, {checked:,} URLs checked; {counts} "
+                f"({s['new']} new, {s['fixed']} fixed)"), file=out)
+    if coverage:
+        print(coverage_text(coverage, ctx.lang), file=out)
     if partial:
         print(ctx.t(f"注意：本次审计未完整结束（{run['finish_reason']}），报告为部分结果。",
                     f"Note: the audit did not run to the end ({run['finish_reason']}); the report is partial."),

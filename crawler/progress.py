@@ -3,7 +3,9 @@
 `ProgressExtension` is a Scrapy extension, on only when the setting `AUDIT_PROGRESS` is true (the
 CLI sets it when stderr is a TTY and not `--quiet`), so a cron job's output stays clean. It shows
 pages audited, requests queued, findings (stats keys `siteaudit/pages` and `siteaudit/findings`,
-counted by the pipeline) and the rate in pages a minute.
+counted by the pipeline), the rate in pages a minute, and an estimate of the time left: the
+requests queued at the current rate, no more than the pages left under `crawl.max_pages` and the
+seconds left under `--time-limit`.
 """
 from __future__ import annotations
 
@@ -23,14 +25,35 @@ PAGES_STAT = "siteaudit/pages"                 # pages the pipeline audited (the
 RESPONSES_STAT = "response_received_count"     # fallback when no audit pipeline counts pages
 
 
+def remaining_seconds(pages: int, queued: int | None, elapsed_s: float, *, max_pages: int = 0,
+                      time_limit: float = 0) -> float | None:
+    """Seconds the crawl will still take at its current rate, or None before there is a rate."""
+    if queued is None or pages <= 0 or elapsed_s <= 0:
+        return None
+    left = queued if not max_pages else min(queued, max(0, max_pages - pages))
+    estimate = left / (pages / elapsed_s)
+    if time_limit:
+        estimate = min(estimate, max(0.0, time_limit - elapsed_s))
+    return estimate
+
+
+def _clock(seconds: float) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    mins, secs = divmod(rest, 60)
+    return f"{hours}:{mins:02d}:{secs:02d}" if hours else f"{mins}:{secs:02d}"
+
+
 def format_progress(pages: int, queued: int | None, findings: int, elapsed_s: float, *, lang: str = "zh",
-                    width: int = 80) -> str:
-    """The progress line: pages, queue, findings, pages a minute, elapsed time; at most `width` chars."""
+                    width: int = 80, remaining_s: float | None = None) -> str:
+    """The progress line: pages, queue, findings, pages a minute, elapsed time and the estimated time
+    left; at most `width` chars."""
     rate = pages / elapsed_s * 60 if elapsed_s > 0 else 0.0
-    mins, secs = divmod(int(elapsed_s), 60)
     queue = "?" if queued is None else str(queued)
-    text = pick(lang, f"页面 {pages} · 队列 {queue} · 问题 {findings} · {rate:.0f} 页/分钟 · {mins}:{secs:02d}",
-                f"pages {pages} · queued {queue} · findings {findings} · {rate:.0f} pages/min · {mins}:{secs:02d}")
+    left_zh = f" · 预计剩余 {_clock(remaining_s)}" if remaining_s is not None else ""
+    left_en = f" · ~{_clock(remaining_s)} left" if remaining_s is not None else ""
+    text = pick(lang, f"页面 {pages} · 队列 {queue} · 问题 {findings} · {rate:.0f} 页/分钟 · {_clock(elapsed_s)}{left_zh}",
+                f"pages {pages} · queued {queue} · findings {findings} · {rate:.0f} pages/min · "
+                f"{_clock(elapsed_s)}{left_en}")
     # CJK characters take two terminal columns: cut by display width so the line never wraps.
     out, used = [], 0
     for ch in text:
@@ -47,13 +70,15 @@ class ProgressExtension:
 
     def __init__(self, stats: Any, stream: IO[str] | None = None, interval: float = 1.0, lang: str = "zh",
                  queue_size: Callable[[], int | None] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, max_pages: int = 0, time_limit: float = 0):
         self.stats = stats
         self.stream = stream if stream is not None else sys.stderr
         self.interval = interval
         self.lang = lang
         self.queue_size = queue_size or (lambda: None)
         self.clock = clock
+        self.max_pages = max_pages
+        self.time_limit = time_limit
         self.started: float | None = None
         self.task: Any = None
         self.lines = 0
@@ -64,7 +89,9 @@ class ProgressExtension:
         if not settings.getbool("AUDIT_PROGRESS"):
             raise NotConfigured
         ext = cls(crawler.stats, interval=settings.getfloat("AUDIT_PROGRESS_INTERVAL", 1.0),  # seconds
-                  lang=settings.get("AUDIT_LANG", "zh"), queue_size=lambda: _queue_size(crawler))
+                  lang=settings.get("AUDIT_LANG", "zh"), queue_size=lambda: _queue_size(crawler),
+                  max_pages=settings.getint("AUDIT_MAX_PAGES", 0),
+                  time_limit=settings.getfloat("CLOSESPIDER_TIMEOUT", 0))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -87,9 +114,10 @@ class ProgressExtension:
         pages = self.stats.get_value(PAGES_STAT)
         if pages is None:
             pages = self.stats.get_value(RESPONSES_STAT, 0)
-        return format_progress(int(pages or 0), self.queue_size(),
-                               int(self.stats.get_value(FINDINGS_STAT, 0) or 0), elapsed,
-                               lang=self.lang, width=width)
+        pages, queued = int(pages or 0), self.queue_size()
+        left = remaining_seconds(pages, queued, elapsed, max_pages=self.max_pages, time_limit=self.time_limit)
+        return format_progress(pages, queued, int(self.stats.get_value(FINDINGS_STAT, 0) or 0), elapsed,
+                               lang=self.lang, width=width, remaining_s=left)
 
     def show(self) -> None:
         try:

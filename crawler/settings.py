@@ -37,9 +37,15 @@ REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 1
 # 429 and 503 are handled by PolitenessMiddleware (Retry-After, per host), not retried blindly.
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
-# Our middlewares: decode by the bytes, honour Crawl-delay/Retry-After, report redirect loops,
+# Link depth: paging (links within one URL pattern) adds none, so crawl.max_depth cannot end a catalogue.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "crawler.middlewares.depth.PagingDepthMiddleware": 900,
+}
+# Our middlewares: drop queued requests of a trap found since, decode by the bytes, honour Crawl-delay/Retry-After, report redirect loops,
 # send staging credentials to the declared hosts only.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.traps.TrapMiddleware": 440,
     "crawler.middlewares.staging.StagingAccessMiddleware": 450,
     "crawler.middlewares.encoding.EncodingMiddleware": 575,
     "crawler.middlewares.politeness.PolitenessMiddleware": 585,
@@ -68,12 +74,12 @@ AUDIT_EXTERNAL_MAX = 200
 AUDIT_EXTERNAL_TIMEOUT = 10.0
 # A page with 100,000 images must not schedule 100,000 checks (time and memory): at most this many
 # resources (img, CSS, JS…) are status-checked per page and per audit, and at most this many new
-# links followed per page; the rest are counted and reported (LNK017).
+# links followed per page; the rest are counted and reported (LNK018).
 AUDIT_RESOURCES_PER_PAGE = 200
 AUDIT_RESOURCES_MAX = 5000
 AUDIT_LINKS_PER_PAGE = 2000
 # Downloads of one host in a row that run past DOWNLOAD_TIMEOUT, after which its other requests fail at
-# once (each still a LNK002 page) and the host is reported (LNK018): a site that drip-feeds every page
+# once (each still a LNK002 page) and the host is reported (LNK019): a site that drip-feeds every page
 # must not cost crawl.timeout × pages.
 AUDIT_STALLED_AFTER = 3
 # Bytes: the largest linked PDF downloaded for the phrase rules (crawler/documents.py); past it, reported.
@@ -103,12 +109,14 @@ def audit_settings(profile: Any, *, lang: str = "zh", resolver: str | None = Non
         "DOWNLOAD_DELAY": crawl.delay,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "ROBOTSTXT_OBEY": crawl.obey_robots,
-        "DEPTH_LIMIT": crawl.max_depth,
+        # crawl.max_depth is applied by the spider's Frontier (paging adds no depth; pages past it are counted).
+        "DEPTH_LIMIT": 0,
         # The spider counts pages itself (CLOSESPIDER_PAGECOUNT would count robots.txt, sitemaps and
         # resource checks too) and closes with the same reason.
         "CLOSESPIDER_TIMEOUT": crawl.time_limit,
         "LOG_LEVEL": log_level,
         "AUDIT_PROGRESS": progress,
+        "AUDIT_MAX_PAGES": crawl.max_pages,   # for the progress line's estimate of the time left
         "AUDIT_LANG": lang,
     })
     if crawl.user_agent:

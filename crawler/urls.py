@@ -1,4 +1,4 @@
-"""URL normalisation and trap caps: one URL per page, and calendars that end.
+"""URL normalisation and the optional pattern cap: one URL per page.
 
 Pure functions over strings; the spider calls `normalize_url` on every internal link before it is
 scheduled and asks a `PatternCap` whether the link's path pattern still has room.
@@ -12,8 +12,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Parameters that never change what a page says: campaign tracking and session ids.
 TRACKING_PARAMS = frozenset({"spm", "from", "fbclid", "gclid", "msclkid", "yclid", "_hsenc", "_hsmi"})
-SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "aspsessionid"})
-_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "aspsessionid", "session_id",
+                            "sessid", "sess_id", "cfid", "cftoken", "zenid", "oscsid"})
+# `;jsessionid=…` path parameters, and ASP.NET's cookieless `/(S(…))/` segment.
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*|/\((?:[A-Z]\([^)]*\))+\)(?=/)",
+                           re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 
 
@@ -38,13 +41,22 @@ def normalize_url(url: str, strip: frozenset[str] = stripped_params()) -> str:
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
-    path = (_PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path) or "/"
+    path = (_PATH_SESSION.sub("", parts.path) if (";" in parts.path or "(" in parts.path) else parts.path) or "/"
     query = parts.query
     if query:
         kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
                 if not (k.lower() in strip or k.lower().startswith("utm_"))]
         query = urlencode(sorted(kept))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def session_params(url: str) -> list[str]:
+    """The session ids written in `url` (query names, `;jsessionid=`, `/(S(…))/`), as found."""
+    parts = urlsplit(url)
+    found = [m.group(0).strip(";/=")[:12] for m in _PATH_SESSION.finditer(parts.path)] if parts.path else []
+    if parts.query:
+        found += [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if k.lower() in SESSION_PARAMS]
+    return found
 
 
 def url_pattern(url: str) -> str:
@@ -63,7 +75,9 @@ def url_pattern(url: str) -> str:
 class PatternCap:
     """Counts scheduled URLs per pattern; past `cap` a pattern's URLs are refused and counted.
 
-    Memory grows with the number of distinct patterns, not pages: a site has tens or hundreds.
+    `crawl.pattern_cap`, off (0) by default: traps are ended by evidence (`crawler/traps.py`), and a
+    catalogue is one pattern. A user may still cap a pattern's pages. Memory grows with the number
+    of distinct patterns, not pages: a site has tens or hundreds.
     """
 
     cap: int
@@ -73,6 +87,8 @@ class PatternCap:
 
     def admit(self, url: str) -> bool:
         """True when `url` may be crawled; False (and counted) when its pattern is full."""
+        if not self.cap:
+            return True
         pattern = url_pattern(url)
         seen = self.counts.get(pattern, 0)
         if seen < self.cap:

@@ -234,3 +234,14 @@ def test_english_texts_have_no_chinese():
     texts += [o.result.detail for o in outcomes]
     cjk = re.compile(r"[\u4e00-\u9fff；：，（）]")
     assert not [t for t in texts if cjk.search(t)]
+
+
+@pytest.mark.parametrize("title, soft", [
+    ("404 Not Found", True), ("404", True), ("错误 404", True), ("页面不存在", True), ("Error 404 - 页面", True),
+    ("产品中心 第404页", False), ("第 404 期简报", False), ("新闻动态 - 第404页", False), ("共404条结果", False),
+    ("Page 404 of 510", False), ("No. 404 阀门", False), ("404 results for valves", False), ("KT-4040 球阀", False),
+])
+def test_soft_404_title_reads_404_as_a_status_only(ctx, title, soft):
+    # the host answers unknown paths with a real 404 (no probe): only the title can say "not found"
+    found = list(content.check_soft_404(_page(text="<p>产品列表</p>", title=title), ctx))
+    assert bool(found) is soft, title

@@ -26,7 +26,7 @@ def test_cli_audit_of_the_messy_site(site, siteaudit, tmp_path):
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
-    assert doc["run"]["finish_reason"] == "finished"   # the endless calendar ended at its cap
+    assert doc["run"]["finish_reason"] == "finished"   # the endless calendar ended by evidence
 
     def url(path, host=WWW):
         return f"http://{host}:{web.port}{path}"
@@ -54,10 +54,19 @@ def test_cli_audit_of_the_messy_site(site, siteaudit, tmp_path):
     excluded = [f for f in doc["findings"] if f["rule"] == "LNK009"]
     assert excluded and url("/private/secret.html") in excluded[0]["actual"]
     assert "LNK010" in rules_at(url("/orphan.html"))
-    assert [f for f in doc["findings"] if f["rule"] == "LNK012"]
-    assert len([u for u in pages if "/calendar.html" in u]) == 5
+    assert [f for f in doc["findings"] if f["rule"] == "LNK016" and "calendar.html" in f["message"]]
+    assert len([u for u in pages if "/calendar.html" in u]) == 4
     checks = {c["id"]: c["status"] for c in doc["checks"]}
-    assert checks["crawl.robots"] == "fail" and checks["crawl.caps"] == "fail"
+    assert checks["crawl.robots"] == "fail" and checks["crawl.traps"] == "fail"
+    # robots.txt kept real pages out: the audit says it is incomplete, and why.
+    coverage = doc["run"]["coverage"]
+    assert coverage["complete"] is False and coverage["not_audited_by_reason"]["robots"] == 1
+    # shop.crawl-corp.cn (declared) kept refusing: its pages count as blocked; limited.ext-corp.cn's do not
+    assert coverage["not_audited_by_reason"]["blocked"] >= 1
+    assert coverage["not_audited_by_reason"]["trap"] >= 1 and coverage["audited"] < doc["run"]["pages"]
+    assert set(coverage) == {"complete", "audited", "not_audited", "not_audited_by_reason"}   # as SPEC shows
+    assert set(coverage["not_audited_by_reason"]) == {"max_pages", "time_limit", "max_depth", "robots", "blocked",
+                                                      "trap"}
 
 
 def test_cli_page_limit_ends_the_crawl(site, siteaudit, tmp_path):

@@ -272,7 +272,7 @@ def test_one_rate_limited_url_does_not_give_up_its_host(crawl):
     assert _findings(crawl, "LNK003", quota) and not _findings(crawl, "LNK001", quota)
     assert len([r for r in crawl["requests"] if r[2] == "/api/quota.html"]) == 2   # asked, waited, asked again
     # pages linked from a page found after the refusal were still crawled
-    assert _page(crawl, crawl["url"](WWW, "/calendar.html?month=2026-05"))["status"] == 200
+    assert _page(crawl, crawl["url"](WWW, "/calendar.html?month=2026-04"))["status"] == 200
 
 
 def test_retry_after_is_waited_for_and_retried(crawl):
@@ -284,12 +284,16 @@ def test_retry_after_is_waited_for_and_retried(crawl):
     assert not _findings(crawl, "LNK003", busy)
 
 
-def test_calendar_is_capped(crawl):
+def test_calendar_ends_by_evidence_before_the_users_cap(crawl):
+    # Each month repeats the last and links to the next: three in a row end the pattern (the
+    # profile's pattern_cap of 5 is never reached).
     months = [p for p in crawl["pages"] if "/calendar.html" in p["url"]]
-    assert len(months) == 5
-    (capped,) = _findings(crawl, "LNK012")
-    assert "calendar.html?month" in capped["message"]
-    assert crawl["state"]["truncated"]["www.crawl-corp.cn/calendar.html?month"]["refused"] == 1
+    assert len(months) == 4
+    (trap,) = [f for f in _findings(crawl, "LNK016") if "calendar.html?month" in f["message"]]
+    assert "2026-01" in trap["actual"] and trap["severity"] == "info"
+    (state,) = [t for t in crawl["state"]["traps"].values() if t["pattern"].endswith("/calendar.html?month")]
+    assert state["kind"] == "near_duplicate" and state["skipped"] == 1
+    assert not _findings(crawl, "LNK012")
 
 
 def test_tracking_parameters_do_not_refetch(crawl):

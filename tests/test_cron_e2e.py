@@ -131,7 +131,7 @@ def test_second_run_marks_new_and_fixed_counts_agree_and_is_notified(web_server,
 
 
 def test_two_runs_of_one_site_at_once(web_server, tmp_path):
-    # 400 pages at 0.1 s each, all linked from the homepage (a chain would stop at the depth limit):
+    # 400 pages at 0.3 s each, all linked from the homepage (a chain would stop at the depth limit):
     # the first run is still crawling however slowly the second one starts (it loads the rules before
     # it asks for the lock); it is stopped with SIGTERM once the second has exited.
     # Paths spelled with letters, not digits: `/p1.html … /p399.html` would be one path pattern, and the
@@ -140,7 +140,9 @@ def test_two_runs_of_one_site_at_once(web_server, tmp_path):
     links = "".join(f"<a href='/{n}.html'>{n}</a> " for n in names)
     routes = {("*", "/"): _page("首页", links)}
     for n in names:
-        routes[("*", f"/{n}.html")] = Reply(200, f"<html><body>{_CLAIM}</body></html>", delay=0.1)
+        # 0.3 s a page: the first run needs two minutes, so on a loaded machine it is still crawling when
+        # the second run has loaded its rules and been refused (it is stopped then, so the test stays short).
+        routes[("*", f"/{n}.html")] = Reply(200, f"<html><body>{_CLAIM}</body></html>", delay=0.3)
     web = web_server(routes=routes)
     url = f"http://127.0.0.1:{web.port}/"
     first = subprocess.Popen(_audit_cmd(url, tmp_path / "one", "--concurrency", "1"), env=_env(tmp_path),

@@ -158,7 +158,7 @@ def test_a_gzip_bomb_homepage_is_named_and_not_a_clean_page(hostile_run):
 
 def test_a_bomb_sitemap_is_a_finding_and_the_crawl_goes_on(hostile_run):
     _, doc, _, _ = hostile_run
-    assert _on(doc, "LNK015", "/sitemap.xml.gz") and _on(doc, "LNK015", "/sitemap.xml")
+    assert _on(doc, "LNK017", "/sitemap.xml.gz") and _on(doc, "LNK017", "/sitemap.xml")
     crawled = {p["url"].split("/", 3)[-1] for p in doc["pages"]}
     assert "mixed.html" in crawled and "flood.html" in crawled
 
@@ -197,7 +197,7 @@ def test_a_phrase_flood_keeps_a_few_findings_with_the_true_count(hostile_run):
 def test_a_page_of_100000_images_checks_a_capped_number(hostile_run):
     _, doc, _, requests = hostile_run
     assert len([r for r in requests if r[2].startswith("/img/")]) <= 200
-    found = [f for f in doc["findings"] if f["rule"] == "LNK017"]
+    found = [f for f in doc["findings"] if f["rule"] == "LNK018"]
     assert found and "99,800" in found[0]["message"]
 
 
@@ -223,7 +223,7 @@ def test_a_bomb_robots_txt_is_named_and_the_crawl_goes_on(tmp_path):
                                     "-o", str(tmp_path / "out"), "--format", "json"], tmp_path, limit=90)
     assert "Traceback" not in result.stderr
     doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
-    assert _on(doc, "LNK015", "/robots.txt")
+    assert _on(doc, "LNK017", "/robots.txt")
     assert any(p["url"].endswith("/a.html") for p in doc["pages"])
-    skipped = [f for f in doc["findings"] if f["rule"] == "LNK017"]
+    skipped = [f for f in doc["findings"] if f["rule"] == "LNK018"]
     assert skipped and "1 个链接" in skipped[0]["message"]

@@ -122,7 +122,7 @@ def test_a_site_whose_every_page_hangs_is_given_up_after_a_few_timeouts(tmp_path
     assert result.code == 1, result.stderr[-2000:]
     doc = json.loads((tmp_path / "out" / "findings.json").read_text(encoding="utf-8"))
     assert len([f for f in doc["findings"] if f["rule"] == "LNK002"]) == 40
-    assert [f for f in doc["findings"] if f["rule"] == "LNK018"]
+    assert [f for f in doc["findings"] if f["rule"] == "LNK019"]
     assert asked <= 10
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -63,12 +64,19 @@ def _start(web, out, env, *extra):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+_WORDS = "阀门 管道 法兰 密封 工艺 规格 口径 压力 温度 介质 阀体 阀杆 填料 手柄 电动 气动 安装 维护 化工 水处理".split()
+
+
 def test_resume_continues_the_interrupted_run(web_server, tmp_path):
     routes = {("*", "/"): Reply(200, "<html><body><a href='/p0.html'>start</a></body></html>")}
     for i in range(30):
         nxt = f'<a href="/p{i + 1}.html">next</a>' if i < 29 else ""
+        # Each page says something of its own: a chain of pages that differ only in their numbers is
+        # what paging past the end looks like, and the crawl would end it as a trap (crawler/traps.py).
+        words = "".join(random.Random(i).sample(_WORDS, 8))
         routes[("*", f"/p{i}.html")] = Reply(200, f"<html><head><meta charset='utf-8'><title>第{i}页</title></head>"
-                                                  f"<body><p>第{i}页效果最佳。</p>{nxt}</body></html>", delay=0.15)
+                                                  f"<body><p>第{i}页{words}，效果最佳。</p>{nxt}</body></html>",
+                                             delay=0.15)
     web = web_server(routes=routes)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path / "data")}
     first = _start(web, tmp_path / "a", env, "--resume")

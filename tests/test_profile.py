@@ -103,4 +103,4 @@ def test_readme_profile_example_is_valid():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```yaml\n(.*?)```", readme, re.S).group(1)
     profile = parse_profile(example, "README.md")
-    assert profile.site.domains and profile.crawl.pattern_cap == 50
+    assert profile.site.domains and profile.crawl.pattern_cap == 0 and profile.crawl.max_depth == 0

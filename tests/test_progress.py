@@ -127,3 +127,17 @@ def test_real_crawl_prints_progress_only_when_on(site, tmp_path, mode):
         return
     last = proc.stderr.rstrip("\n").split("\r\x1b[K")[-1]
     assert "页面 6" in last and "问题 12" in last and "队列 0" in last
+
+
+def test_estimate_of_the_time_left():
+    from crawler.progress import remaining_seconds
+
+    # 100 pages in 50 s (2 a second), 300 queued: 150 s left
+    assert remaining_seconds(100, 300, 50.0) == 150.0
+    # no more than the pages left under max_pages, nor the seconds left under the time limit
+    assert remaining_seconds(100, 300, 50.0, max_pages=140) == 20.0
+    assert remaining_seconds(100, 300, 50.0, time_limit=80) == 30.0
+    assert remaining_seconds(0, 300, 5.0) is None and remaining_seconds(10, None, 5.0) is None
+    line = format_progress(100, 300, 2, 50.0, remaining_s=150.0)
+    assert "预计剩余 2:30" in line
+    assert "~1:02:05 left" in format_progress(100, 300, 2, 50.0, lang="en", remaining_s=3725.0, width=120)

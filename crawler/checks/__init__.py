@@ -48,9 +48,12 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
 ]
 FINAL_CHECKS: list[tuple[str, SiteCheck]] = [
     (links.CHAINS_CHECK_ID, links.check_redirect_chains),
+    (links.FRAGMENTS_CHECK_ID, links.check_fragments),
     (coverage.ROBOTS_CHECK_ID, coverage.check_robots_excluded),
     (coverage.SITEMAP_CHECK_ID, coverage.check_sitemap),
     (coverage.CAPS_CHECK_ID, coverage.check_caps),
+    (coverage.TRAPS_CHECK_ID, coverage.check_traps),
+    (coverage.COVERAGE_CHECK_ID, coverage.check_coverage),
     (coverage.POLITENESS_CHECK_ID, coverage.check_throttled),
     (ipv6.PAGES_CHECK_ID, ipv6.check_ipv6_pages),
     (icp.HOMEPAGES_CHECK_ID, icp.check_homepages_seen),

@@ -100,6 +100,59 @@ class NotFoundProbe:
 
 
 @dataclass
+class TrapReport:
+    """One crawler trap (crawler/traps.py): what it is, one URL of it, why, and what it cost."""
+
+    kind: str                 # near_duplicate | calendar | search | repeated_segments | session_id
+    pattern: str
+    example: str
+    evidence: str
+    skipped: int = 0          # URLs not fetched because of it
+    fetched: int = 0          # its pages fetched before it was known
+
+
+# Why a known page was not audited (findings.json `run.coverage.not_audited_by_reason`, SPEC).
+COVERAGE_REASONS = ("max_pages", "time_limit", "max_depth", "robots", "blocked", "trap")
+
+
+@dataclass
+class Coverage:
+    """How much of the site the audit read: pages audited, URLs checked, and what was left out, by reason.
+
+    `trap` URLs are not pages (they are what a calendar or a search box makes up): they are counted,
+    but do not make the audit incomplete. Every other reason is a real page left out.
+    """
+
+    audited: int = 0          # internal pages fetched and read (2xx/3xx; HTML or not)
+    checked: int = 0          # URLs checked: pages (404s included), resources, external links
+    not_audited_by_reason: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COVERAGE_REASONS, 0))
+
+    @property
+    def missed(self) -> int:
+        """Real pages known but not audited (every reason but `trap`)."""
+        return sum(n for reason, n in self.not_audited_by_reason.items() if reason != "trap")
+
+    @property
+    def complete(self) -> bool:
+        return self.missed == 0
+
+    def to_dict(self) -> dict:
+        """The findings.json `run.coverage` object, exactly as SPEC shows it (`checked` is not in it)."""
+        return {"complete": self.complete, "audited": self.audited,
+                "not_audited": sum(self.not_audited_by_reason.values()),
+                "not_audited_by_reason": dict(self.not_audited_by_reason)}
+
+
+@dataclass(frozen=True)
+class MissingFragment:
+    """A link to `url#fragment` where the audited page `url` has no such id or name."""
+
+    url: str
+    fragment: str
+    referer: str
+
+
+@dataclass
 class CrawlRecord:
     """What the crawl saw beyond its pages: why it ended and what it did not audit."""
 
@@ -110,13 +163,17 @@ class CrawlRecord:
     pattern_cap: int | None = None
     depth_ignored: int = 0                 # links past crawl.max_depth
     # Resources (img, CSS, JS…) and links past AUDIT_RESOURCES_PER_PAGE / AUDIT_RESOURCES_MAX /
-    # AUDIT_LINKS_PER_PAGE: not checked, counted (LNK017), with the pages that had the most.
+    # AUDIT_LINKS_PER_PAGE: not checked, counted (LNK018), with the pages that had the most.
     skipped: SkippedChecks = field(default_factory=SkippedChecks)
-    stalled: dict[str, Stalled] = field(default_factory=dict)   # host -> given up on timeouts (LNK018)
+    stalled: dict[str, Stalled] = field(default_factory=dict)   # host -> given up on timeouts (LNK019)
     throttled: dict[str, Throttle] = field(default_factory=dict)    # host -> refusals
     crawl_delay: dict[str, float] = field(default_factory=dict)     # host -> robots.txt Crawl-delay honoured
     redirect_chains: list[RedirectChain] = field(default_factory=list)
     probes: dict[str, NotFoundProbe] = field(default_factory=dict)  # host -> soft-404 probe answer
+    traps: dict[str, TrapReport] = field(default_factory=dict)      # crawler/traps.py key -> trap
+    coverage: Coverage = field(default_factory=Coverage)
+    missing_fragments: list[MissingFragment] = field(default_factory=list)
+    missing_fragments_total: int = 0
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ Files are served from `root/<hostname>/<path>` (a directory serves its `index.ht
 header picks the directory, so several declared domains share one port. `routes` add answers
 that files cannot give (redirect loops, 429 with Retry-After, hangs, wrong charsets):
 `routes[(host, path)] = Reply(...)` or a callable `(handler) -> Reply`; host `*` matches any.
+`fallback`, a callable `(handler) -> Reply | None`, answers what neither a route nor a file does
+(a generated site: `/product/1234.html`, `/go/go/go/`); None falls through to the files.
 """
 from __future__ import annotations
 
@@ -60,9 +62,12 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         server.requests.append((host, self.command, self.path, dict(self.headers)))
         route = server.routes.get((host, path)) or server.routes.get(("*", path))
+        reply = None
         if route is not None:
             reply = route(self) if callable(route) else route
-        else:
+        elif server.fallback is not None:
+            reply = server.fallback(self)
+        if reply is None:
             reply = self._file(server.root, host, path)
         if reply.delay:
             time.sleep(reply.delay)
@@ -113,9 +118,11 @@ class WebServer:
 
     def __init__(self, root: str | Path | None = None, host: str = "127.0.0.1", port: int = 0, *,
                  routes: dict[tuple[str, str], Route] | None = None,
-                 ssl_context: ssl.SSLContext | None = None, replace: dict[str, str] | None = None):
+                 ssl_context: ssl.SSLContext | None = None, replace: dict[str, str] | None = None,
+                 fallback: Callable[[BaseHTTPRequestHandler], Reply | None] | None = None):
         self.root = Path(root) if root is not None else None
         self.routes: dict[tuple[str, str], Route] = dict(routes or {})
+        self.fallback = fallback
         self.requests: list[tuple[str, str, str, dict]] = []
         # Text substituted in served files, e.g. {"{port}": "8080"} for cross-domain links.
         self.replace = {k.encode(): v.encode() for k, v in (replace or {}).items()}

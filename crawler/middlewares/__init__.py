@@ -10,5 +10,5 @@ One component per file, as in Scrapy:
   an unknown encoding reaches the spider as an empty response that says why (CNT006), never silently dropped.
 - `metarefresh.LoopAwareMetaRefreshMiddleware`: `<meta http-equiv="refresh">` with the same loop and
   non-web-target reporting as redirects (LNK005).
-- `stalled.StalledHostMiddleware`: a host whose downloads keep running past the deadline is not asked again (LNK018).
+- `stalled.StalledHostMiddleware`: a host whose downloads keep running past the deadline is not asked again (LNK019).
 """

@@ -4,7 +4,7 @@ DOWNLOAD_TIMEOUT ends each download (a body drip-fed one byte a second included)
 every page drips would still cost `crawl.timeout` per page, retries included: hours for a big site.
 After AUDIT_STALLED_AFTER timeouts in a row from one host (any answer in between resets the count),
 its remaining requests fail at once with `HostNotAnswering`: each is still a page that says why
-(LNK002), and the host is reported once (LNK018, `crawl.politeness`).
+(LNK002), and the host is reported once (LNK019, `crawl.politeness`).
 """
 from __future__ import annotations
 

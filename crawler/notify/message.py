@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reports.coverage import coverage_text
 from rules.model import SEVERITY_NAMES, Severity, pick, severity_name
 
 _CONTEXT_CHARS = 40     # a finding's match/context is cut to this length in a message
@@ -74,6 +75,9 @@ def build_text(doc: dict, extra: dict, report_path: str, *, lang: str = "zh", ma
     pages = pick(lang, f"页面 {run.get('pages', 0)} · 开始 {run.get('started', '')}",
                f"pages {run.get('pages', 0)} · started {run.get('started', '')}")
     lines.append(pages)
+    covered = coverage_text(run.get("coverage"), lang)
+    if covered:
+        lines.append(covered)
     if partial:
         reason = extra.get("partial_reason") or run.get("finish_reason") or ""
         lines.append(pick(lang, f"⚠ 本次巡检未完成（{reason}），结果不完整", f"⚠ partial run ({reason}): results are incomplete"))

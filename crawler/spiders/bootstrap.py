@@ -1,14 +1,18 @@
 """What the spider does for each declared host before its first page: robots.txt, sitemaps, probe.
 
-`HostBootstrap` is one host's progress, `BootstrapMixin` the spider's callbacks for these steps
-(the part of `SiteSpider` that runs before any page).
+`HostBootstrap` is one host's progress; `Bootstrap` is the component the spider owns for these
+steps. The spider hands it what it needs (the crawl record, the internal-host test, the URL
+normaliser's stripped parameters, its callbacks) and is told, through `open_host`, when a host is
+ready for its homepage. Scrapy callbacks must be spider methods (a resumable crawl pickles its
+queue), so the spider's `parse_robots` / `parse_sitemap` / `parse_probe` / `bootstrap_failed` are
+one-line delegations to this component.
 """
 from __future__ import annotations
 
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -19,7 +23,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.checks.crawl.content import text_signature
-from crawler.checks.state import NotFoundProbe
+from crawler.checks.state import CrawlRecord, NotFoundProbe
 from crawler.middlewares.compression import UNREADABLE_META
 from crawler.urls import normalize_url
 from rules.html import visible_text
@@ -27,10 +31,10 @@ from rules.html import visible_text
 # robots.txt, sitemaps and the probe: read once, never retried, and no part of the link depth.
 # Sitemaps and the probe obey robots.txt like pages do (a disallowed one is skipped).
 _BOOTSTRAP_META = {"dont_retry": True, "depth_reset": True}
-SITEMAPS_PER_HOST = 50      # sitemap files read per host (an index can list thousands)
-# A gzipped sitemap's decompressed size. The protocol allows 50 MB, but 50,000 URLs are rarely 10, and
-# parsing 50 MB of XML costs more memory than the whole crawl should.
-SITEMAP_MAX_BYTES = 16 * 1024 * 1024
+SITEMAPS_PER_HOST = 1000    # sitemap files read per host (an index may list 50,000; a company site has a few)
+SITEMAP_URLS_PER_FILE = 50_000        # the sitemap protocol's limit
+SITEMAP_URLS_PER_HOST = 500_000       # memory bound: far beyond any crawl.max_pages
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the protocol's 50 MB, uncompressed
 _SITEMAP_LINE = re.compile(rb"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -97,29 +101,53 @@ class HostBootstrap:
         return True
 
 
-class BootstrapMixin:
-    """SiteSpider's start: robots.txt → sitemaps → soft-404 probe → homepage, per declared host."""
+@dataclass(frozen=True)
+class BootstrapCallbacks:
+    """The spider's callbacks for the bootstrap requests (spider methods, so that requests pickle)."""
 
-    async def start(self) -> AsyncIterator[Any]:
-        homepages = homepage_urls(self.profile)
+    robots: Callable
+    sitemap: Callable
+    probe: Callable
+    failed: Callable
+
+
+class Bootstrap:
+    """robots.txt → sitemaps → soft-404 probe → homepage, per declared host.
+
+    `sitemap_urls` (host → {normalised URL: the sitemap listing it}) is what the crawl schedules
+    after the homepage and compares the crawled pages with.
+    """
+
+    def __init__(self, record: CrawlRecord, is_internal: Callable[[str], bool], strip: frozenset[str],
+                 callbacks: BootstrapCallbacks, open_host: Callable[["HostBootstrap"], Iterable[Any]]):
+        self.record = record
+        self.is_internal = is_internal
+        self.strip = strip
+        self.callbacks = callbacks
+        self.open_host = open_host
+        self.hosts: dict[str, HostBootstrap] = {}
+        self.sitemap_urls: dict[str, dict[str, str]] = {}
+
+    def start(self, profile: Any) -> Iterator[Any]:
+        """The robots.txt request of every declared host."""
         starts: dict[str, list[str]] = {}
-        for url in self.profile.site.start_urls:
+        for url in profile.site.start_urls:
             starts.setdefault((urlsplit(url).hostname or "").lower(), []).append(url)
-        for home in homepages:
+        for home in homepage_urls(profile):
             host = (urlsplit(home).hostname or "").lower()
-            boot = self._bootstrap[host] = HostBootstrap(host, home, starts.get(host, []))
-            yield scrapy.Request(boot.root + "/robots.txt", callback=self.parse_robots, errback=self.bootstrap_failed,
-                                 priority=100, dont_filter=True,
+            boot = self.hosts[host] = HostBootstrap(host, home, starts.get(host, []))
+            yield scrapy.Request(boot.root + "/robots.txt", callback=self.callbacks.robots,
+                                 errback=self.callbacks.failed, priority=100, dont_filter=True,
                                  meta={**_BOOTSTRAP_META, "bootstrap": host, "dont_redirect": True,
                                        "dont_obey_robotstxt": True})
 
-    def parse_robots(self, response: Response) -> Iterator[Any]:
-        boot = self._bootstrap[response.meta["bootstrap"]]
+    def robots(self, response: Response) -> Iterator[Any]:
+        boot = self.hosts[response.meta["bootstrap"]]
         if response.status in (429, 503):
             # Rate-limited already: each further request waits Retry-After, so skip the sitemaps and
             # the probe and spend the wait on the homepage.
             boot.probed = True
-            yield from self._open_host(boot)
+            yield from self.open_host(boot)
             return
         if response.meta.get(UNREADABLE_META):   # a bomb or a broken stream: named, and read as empty
             self.record.sitemap.unreadable.setdefault(response.url, response.meta[UNREADABLE_META])
@@ -131,18 +159,20 @@ class BootstrapMixin:
         for url in urls:
             if not boot.take_sitemap(url):
                 continue
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.bootstrap_failed, priority=100,
-                                 dont_filter=True, meta={**_BOOTSTRAP_META, "bootstrap": boot.host})
+            yield scrapy.Request(url, callback=self.callbacks.sitemap, errback=self.callbacks.failed, priority=100,
+                                 dont_filter=True, meta={**_BOOTSTRAP_META, "bootstrap": boot.host,
+                                                         "download_maxsize": SITEMAP_MAX_BYTES})
         if boot.sitemaps_done():
             yield from self._probe(boot)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        boot = self._bootstrap[response.meta["bootstrap"]]
+    def sitemap(self, response: Response) -> Iterator[Any]:
+        """A sitemap or sitemap index (plain or gzipped): its URLs, or its child sitemaps."""
+        boot = self.hosts[response.meta["bootstrap"]]
         boot.pending -= 1
         children: list[str] = []
         if response.status == 200:
             # A sitemap that cannot be read (a gzip bomb, a broken stream) is a finding on the
-            # sitemap (LNK015); the crawl goes on from the homepage and the links.
+            # sitemap (LNK017); the crawl goes on from the homepage and the links.
             body, unreadable = response.body, response.meta.get(UNREADABLE_META, "")
             if body[:2] == b"\x1f\x8b":
                 try:
@@ -161,36 +191,40 @@ class BootstrapMixin:
                 sitemap = None
             if sitemap is not None and sitemap.type in ("urlset", "sitemapindex"):
                 self.record.sitemap.sitemaps.append(response.url)
-                listed = self._sitemap_urls.setdefault(boot.host, {})
+                listed = self.sitemap_urls.setdefault(boot.host, {})
+                in_file = 0
                 for entry in sitemap:
                     loc = entry.get("loc", "").strip()
                     if not loc:
                         continue
+                    in_file += 1
+                    if in_file > SITEMAP_URLS_PER_FILE:
+                        break
                     if sitemap.type == "sitemapindex":
                         children.append(loc)
-                    elif self.is_internal(loc) and len(listed) < 50_000:
-                        listed.setdefault(normalize_url(loc, self._strip), response.url)
+                    elif self.is_internal(loc) and len(listed) < SITEMAP_URLS_PER_HOST:
+                        listed.setdefault(normalize_url(loc, self.strip), response.url)
         yield from self._fetch_sitemaps(boot, children)
 
-    def bootstrap_failed(self, failure: Any) -> Iterator[Any]:
+    def failed(self, failure: Any) -> Iterator[Any]:
         """robots.txt, a sitemap or the probe could not be fetched: carry on without it."""
         meta = failure.request.meta
-        boot = self._bootstrap[meta["bootstrap"]]
+        boot = self.hosts[meta["bootstrap"]]
         if meta.get("probe"):
             self.record.probes[boot.host] = NotFoundProbe(0, failure.request.url)
-            yield from self._open_host(boot)
+            yield from self.open_host(boot)
             return
         if failure.request.url.endswith("/robots.txt") and not boot.sitemaps_taken:
             if not failure.check(IgnoreRequest):
                 # The host did not answer at all (DNS, refused, timeout): no sitemap or probe will
                 # either; go straight to the homepage, whose failure is the finding.
                 boot.probed = True
-                yield from self._open_host(boot)
+                yield from self.open_host(boot)
                 return
             yield from self._fetch_sitemaps(boot, [boot.root + "/sitemap.xml"])
             return
         if not failure.check(IgnoreRequest):
-            # A sitemap that could not be downloaded (too large, timed out, cut off) is named (LNK015).
+            # A sitemap that could not be downloaded (too large, timed out, cut off) is named (LNK017).
             self.record.sitemap.unreadable.setdefault(
                 failure.request.url, f"{type(failure.value).__name__}: {failure.value}"[:300])
         boot.pending -= 1
@@ -198,28 +232,11 @@ class BootstrapMixin:
 
     def _probe(self, boot: HostBootstrap) -> Iterator[Any]:
         url = f"{boot.root}/siteaudit-probe-{secrets.token_hex(6)}.html"
-        yield scrapy.Request(url, callback=self.parse_probe, errback=self.bootstrap_failed, priority=100,
+        yield scrapy.Request(url, callback=self.callbacks.probe, errback=self.callbacks.failed, priority=100,
                              dont_filter=True, meta={**_BOOTSTRAP_META, "bootstrap": boot.host, "probe": True})
 
-    def parse_probe(self, response: Response) -> Iterator[Any]:
-        boot = self._bootstrap[response.meta["bootstrap"]]
+    def probe(self, response: Response) -> Iterator[Any]:
+        boot = self.hosts[response.meta["bootstrap"]]
         text = response.text if isinstance(response, TextResponse) else ""
         self.record.probes[boot.host] = NotFoundProbe(response.status, response.url, probe_signature(text))
-        yield from self._open_host(boot)
-
-    def _open_host(self, boot: HostBootstrap) -> Iterator[Any]:
-        # Every declared domain's homepage is fetched even when another domain redirects to it: the
-        # filing checks judge each domain's homepage separately (hence dont_filter).
-        self._seen.add(hash(normalize_url(boot.homepage, self._strip)))
-        # depth_reset: these are crawl roots, whatever robots/sitemap/probe chain led to them.
-        yield scrapy.Request(boot.homepage, callback=self.parse, errback=self.failed, dont_filter=True,
-                             meta={"homepage_of": boot.host, "linked_from": "", "depth_reset": True})
-        for url in boot.start_urls:
-            request = self._page_request(url, depth_reset=True)
-            if request is not None:
-                yield request
-        for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
-            request = self._page_request(url, sitemap_url, from_sitemap=True, depth_reset=True)
-            if request is not None:
-                yield request
-
+        yield from self.open_host(boot)

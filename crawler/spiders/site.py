@@ -1,11 +1,17 @@
-"""The audit spider: every declared domain, breadth-first, within the profile's caps.
+"""The audit spider: every declared domain, every distinct page up to `crawl.max_pages`, breadth-first.
 
-Per declared host it first reads robots.txt and the sitemaps it names (or /sitemap.xml), then
-fetches one random path (the soft-404 probe), then the homepage, the start URLs and the sitemap's
-URLs. That order means every page that arrives can be compared with the probe and the sitemap.
-It only fetches and hands `Page` values on; the judgements happen in `crawler/checks/`. What is
-not a page (robots exclusions, sitemap coverage, cap truncation) goes into `self.record`, the
-audit's `ctx.crawl` (a `CrawlRecord`), for the final checks.
+Per declared host its `Bootstrap` component (spiders/bootstrap.py) first reads robots.txt and the
+sitemaps, then fetches one random path (the soft-404 probe); then the homepage, the start URLs and
+the sitemap's URLs go out, then links, breadth-first. That order means every page that arrives can
+be compared with the probe and the sitemap. Which URLs are fetched is the `Frontier`'s business
+(spiders/frontier.py: duplicates, exclusions, depth, traps by evidence through crawler/traps.py).
+The spider only fetches and hands `Page` values on; the judgements happen in `crawler/checks/`.
+What is not a page (robots exclusions, sitemap coverage, traps, coverage) goes into `self.record`,
+the audit's `ctx.crawl` (a `CrawlRecord`), for the final checks and findings.json `run.coverage`.
+
+Reading order: construction, the start, page callbacks (`parse` → `_hand_on_or_render` → `_follow`),
+status checks of resources and external links, failures, and `closed` (the record's last entries).
+Rendering and linked PDFs (issue 17) are `RenderingMixin`'s hooks (spiders/rendering.py).
 """
 from __future__ import annotations
 
@@ -13,21 +19,23 @@ import dataclasses
 from dataclasses import dataclass
 import re
 from typing import Any, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
-from crawler.checks.state import CrawlRecord, RedirectChain, Truncated
+from crawler.checks.state import COVERAGE_REASONS, CrawlRecord, MissingFragment, RedirectChain, Truncated
 from crawler.documents import is_pdf_url
 from crawler.middlewares.compression import UNREADABLE_META
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
-from crawler.spiders.bootstrap import BootstrapMixin, HostBootstrap, homepage_urls
+from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstrap, homepage_urls
+from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
 from crawler.spiders.rendering import RenderingMixin
-from crawler.urls import PatternCap, normalize_url, stripped_params
+from crawler.traps import TrapGuard
+from crawler.urls import normalize_url, stripped_params
 
 __all__ = ["SiteSpider", "homepage_urls"]
 
@@ -38,9 +46,13 @@ _HELD_MAX = 1000             # broken pages held back to collect their linking p
 _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
                    "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
+_FRAGMENT_LINKS_MAX = 5000   # links with a #fragment remembered for the missing-anchor check
+_ANCHOR = re.compile(r"""<[a-z][^>]*?\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+# Fragments that need no anchor: the top of the page, and script routes (#!/…, #/…, #a=b).
+_NO_ANCHOR_FRAGMENT = re.compile(r"^(?:top|!.*|/.*|.*=.*)?$", re.IGNORECASE)
 
 
-class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
+class SiteSpider(RenderingMixin, scrapy.Spider):
     """Crawls the declared domains of one profile."""
 
     name = "site"
@@ -57,13 +69,20 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         # non-default port would have no internal links. We filter on the host name ourselves, and
         # keep PDFs and images (deny_extensions=()) to status-check them as resources.
         self.link_extractor = LinkExtractor(deny_extensions=(), unique=True)
-        self._exclude = [re.compile(p) for p in crawl.exclude]   # SPEC: regexes on the URL path
         self._strip = stripped_params(crawl.strip_params)
-        self.caps = PatternCap(crawl.pattern_cap)
+        self.traps = TrapGuard()            # read by TrapMiddleware for requests queued before a trap was found
+        self.frontier = Frontier(crawl, self._strip, self.parse, self.failed, self.traps)
+        self.caps = self.frontier.caps
+        self.bootstrap = Bootstrap(self.record, self.is_internal, self._strip,
+                                   BootstrapCallbacks(self.parse_robots, self.parse_sitemap, self.parse_probe,
+                                                      self.bootstrap_failed), self._open_host)
         self.max_pages = crawl.max_pages
         self.finish_reason = "interrupted"   # until `closed` says otherwise: a killed crawl never closes
         self.pages = 0
-        self._seen: set[int] = set()        # hashes of normalised URLs already scheduled
+        self.audited = 0                    # internal pages read (2xx/3xx)
+        self.checked = 0                    # URLs checked: pages, resources, external links
+        self._robots_pages = 0              # page requests robots.txt disallowed
+        self._seen = self.frontier.seen     # hashes of normalised URLs already judged (resources: "HEAD " + URL)
         self._parsed: set[int] = set()      # hashes of URLs whose page was handed on
         self._linked: set[int] = set()      # hashes of internal URLs some page links to
         self._external = 0
@@ -73,8 +92,12 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         self._resource_cap, self._resource_max, self._link_cap, self._url_max = 200, 5000, 2000, 2083
         self._resources = 0                 # resource checks scheduled in this audit
         self._skipped: set[int] = set()     # hashes of links and pages already counted as not followed
-        self._sitemap_urls: dict[str, dict[str, str]] = {}   # host -> {normalised URL listed: sitemap URL}
-        self._bootstrap: dict[str, HostBootstrap] = {}
+        self._sitemap_urls = self.bootstrap.sitemap_urls    # host -> {normalised URL listed: sitemap URL}
+        # Links to a #fragment of an internal page: (page, fragment, linking page); and the anchors
+        # (hashed id/name values) of the pages read, to find the fragments that lead nowhere.
+        self._fragment_links: list[tuple[str, str, str]] = []
+        self._fragment_links_total = 0
+        self._anchors: dict[int, frozenset[int]] = {}
         # Broken internal URLs (a small set): the pages linking to them, and the Page held back until
         # the crawl ends so that its finding names every linking page, not only the first.
         self._broken_refs: dict[str, list[str]] = {}
@@ -92,12 +115,43 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         spider._resource_cap = crawler.settings.getint("AUDIT_RESOURCES_PER_PAGE", 200)
         spider._resource_max = crawler.settings.getint("AUDIT_RESOURCES_MAX", 5000)
         spider._link_cap = crawler.settings.getint("AUDIT_LINKS_PER_PAGE", 2000)
-        # Scrapy's UrlLengthMiddleware would drop a longer URL without a word: counted in LNK017 instead.
+        # Scrapy's UrlLengthMiddleware would drop a longer URL without a word: counted in LNK018 instead.
         spider._url_max = crawler.settings.getint("URLLENGTH_LIMIT", 2083) or 10 ** 9
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
         spider._configure_extras(crawler.settings)
         return spider
+
+    # -- the start: the bootstrap component, then each host's roots ---------------------------------
+    async def start(self) -> Any:
+        for request in self.bootstrap.start(self.profile):
+            yield request
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        yield from self.bootstrap.robots(response)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        yield from self.bootstrap.sitemap(response)
+
+    def parse_probe(self, response: Response) -> Iterator[Any]:
+        yield from self.bootstrap.probe(response)
+
+    def bootstrap_failed(self, failure: Any) -> Iterator[Any]:
+        yield from self.bootstrap.failed(failure)
+
+    def _open_host(self, boot: HostBootstrap) -> Iterator[Any]:
+        """A host is ready: its homepage, its start URLs, then its sitemap's URLs, all crawl roots."""
+        yield self.frontier.homepage_request(boot.homepage, boot.host)
+        for url in boot.start_urls:
+            request = self.frontier.page_request(url, root=True)
+            if request is not None:
+                self._pending[hash(request.url)] = None
+                yield request
+        for url, sitemap_url in self._sitemap_urls.get(boot.host, {}).items():
+            request = self.frontier.page_request(url, sitemap_url, normalized=True, root=True, from_sitemap=True)
+            if request is not None:
+                self._pending[hash(url)] = None
+                yield request
 
     # -- helpers ---------------------------------------------------------------------------------
     def is_internal(self, url: str) -> bool:
@@ -109,23 +163,7 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         return parts.path in ("", "/") and not parts.query and (parts.hostname or "").lower() in self._hosts
 
     def _excluded(self, url: str) -> bool:
-        path = urlsplit(url).path or "/"
-        return any(p.search(path) for p in self._exclude)
-
-    def _page_request(self, url: str, referer: str = "", normalized: bool = False,
-                      **meta: Any) -> scrapy.Request | None:
-        """A request for an internal page, or None when it is a duplicate, excluded or over its cap."""
-        if not normalized:
-            url = normalize_url(url, self._strip)
-        key = hash(url)
-        if key in self._seen:
-            return None
-        self._seen.add(key)   # excluded and over-cap URLs too: each is judged (and counted) once
-        if self._excluded(url) or not self.caps.admit(url):
-            return None
-        self._pending[key] = None
-        return scrapy.Request(url, callback=self.parse, errback=self.failed,
-                              meta={"linked_from": referer, **meta})
+        return self.frontier.excluded(url)
 
     # -- pages -------------------------------------------------------------------------------------
     def _page(self, response: Response) -> Page:
@@ -157,6 +195,7 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
                     redirect_refused=meta.get("redirect_refused", ""))
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        self.frontier.answered(_requested_url(response))
         if not self.is_internal(response.url):
             return  # redirected off-site: not ours to audit
         # Homepage requests bypass the dupe filter, so a URL can arrive twice (apex → www). A repeat
@@ -172,10 +211,17 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         if repeat:
             return
         self.pages += 1
+        self.checked += 1
+        if 0 < page.status < 400:
+            self.audited += 1
         if page.status == 200 and page.is_html:
             self._note_sitemap_coverage(page.url)
         if isinstance(response, TextResponse) and page.is_html and response.status < 300:
-            yield from self._follow(response)
+            self._anchors[hash(normalize_url(page.url, self._strip))] = frozenset(
+                hash(a) for a in _ANCHOR.findall(page.text))
+            if page.is_homepage:
+                self.traps.learn_template(page.host, page.text)
+            yield from self._follow(response, page)
         if self.max_pages and self.pages >= self.max_pages:
             raise CloseSpider("closespider_pagecount")
 
@@ -224,9 +270,15 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         if listed and normalize_url(url, self._strip) not in listed:
             self.record.sitemap.unlisted.add(url)
 
-    def _follow(self, response: TextResponse) -> Iterator[Any]:
+    def _follow(self, response: TextResponse, page: Page | None = None) -> Iterator[Any]:
+        """Links and resources of a page read. Its own text is first shown to the trap guard (unless
+        `page` is None: a rendered page's script-written links), with whether it links on to new
+        URLs of its own path, so that a page which ends a trap schedules none of the trap's next URLs."""
         here = response.url
         page_cap = _PageCap(self._resource_cap, self._link_cap)
+        depth = response.meta.get("depth", 0)
+        pages: list[tuple[str, bool]] = []   # internal page links (normalised), and whether in here's pattern
+        grows = False
         for link in self.link_extractor.extract_links(response):
             url = link.url
             if self.is_internal(url):
@@ -238,20 +290,35 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
                         yield from self._document_request(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
-                self._linked.add(hash(normal))
-                self._note_referrer(normal, here)
-                if page_cap.links >= page_cap.link_cap or len(normal) > self._url_max:
-                    key = hash(normal)
-                    if key not in self._seen and key not in self._skipped:
-                        self._skipped.add(key)     # each link not followed is counted once
-                        page_cap.links_skipped += 1
-                    continue
-                request = self._page_request(normal, here, normalized=True)
-                if request is not None:
-                    page_cap.links += 1
-                    yield request
+                self.traps.note_raw(url, normal)
+                if "#" in url:
+                    self._note_fragment(normal, unquote(urlsplit(url).fragment), here)
+                same = self.frontier.same_pattern(normal, here)
+                grows = grows or (hash(normal) not in self._seen and self.frontier.same_path(normal, here))
+                pages.append((normal, same))
             elif url.startswith(("http://", "https://")):
                 yield from self._check_external(url, here)
+        if page is not None and page.kind == "page" and not page.is_homepage:
+            elsewhere = frozenset(hash(normal) for normal, _ in pages if not self.frontier.same_path(normal, here))
+            own = self.traps.own_text(page.host, page.text)
+            self.traps.observe(normalize_url(here, self._strip), self.traps.signature(own), elsewhere, grows=grows,
+                               chained=bool(response.meta.get("chained")), same_path=bool(response.meta.get("same_path")),
+                               empty=self.traps.says_empty(own))
+        for normal, same in pages:
+            self._linked.add(hash(normal))
+            self._note_referrer(normal, here)
+            if page_cap.links >= page_cap.link_cap or len(normal) > self._url_max:
+                key = hash(normal)
+                if key not in self._seen and key not in self._skipped:
+                    self._skipped.add(key)     # each link not followed is counted once (LNK018)
+                    page_cap.links_skipped += 1
+                continue
+            request = self.frontier.page_request(normal, here, normalized=True, depth=depth, same_pattern=same,
+                                                 chained=same, same_path=self.frontier.same_path(normal, here))
+            if request is not None:
+                page_cap.links += 1
+                self._pending[hash(normal)] = None
+                yield request
         for src in response.xpath(_RESOURCE_XPATH).getall():
             url = response.urljoin(src.strip())
             if not url.startswith(("http://", "https://")):
@@ -274,6 +341,14 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
             skipped.resource_cap, skipped.resource_total_cap = self._resource_cap, self._resource_max
             skipped.link_cap = self._link_cap
 
+    def _note_fragment(self, url: str, fragment: str, referer: str) -> None:
+        """A link to `url#fragment`, checked at the end against the anchors of `url` if it was read."""
+        if _NO_ANCHOR_FRAGMENT.match(fragment):
+            return
+        self._fragment_links_total += 1
+        if len(self._fragment_links) < _FRAGMENT_LINKS_MAX:
+            self._fragment_links.append((url, fragment, referer))
+
     # -- resources and external links: status only, never parsed or followed ------------------------
     def _check_resource(self, url: str, referer: str, cap: "_PageCap | None" = None) -> Iterator[Any]:
         url = normalize_url(url, ())
@@ -291,7 +366,7 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         self._seen.add(key)
         self._pending[hash(url)] = None
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
-                             priority=-10, meta={"linked_from": referer, "kind": "resource"})
+                             priority=RESOURCE_PRIORITY, meta={"linked_from": referer, "kind": "resource"})
 
     def _check_external(self, url: str, referer: str) -> Iterator[Any]:
         url = normalize_url(url, ())
@@ -301,13 +376,14 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
             return
         self._seen.add(key)
         if self._external >= self._external_max or self._external_per_host.get(host, 0) >= 20:
-            self.record.skipped.external += 1   # counted once per URL, reported with LNK017
+            self.record.skipped.external += 1   # counted once per URL, reported with LNK018
             return
         self._external += 1
         self._external_per_host[host] = self._external_per_host.get(host, 0) + 1
         # Checking a link is not crawling the other site: robots.txt is not consulted for it.
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
-                             priority=-20, meta={"linked_from": referer, "kind": "external", "allow_offsite": True,
+                             priority=EXTERNAL_PRIORITY, meta={"linked_from": referer, "kind": "external",
+                                                                "allow_offsite": True,
                                                  "dont_obey_robotstxt": True, "download_timeout": self._external_timeout})
 
     def parse_status(self, response: Response) -> Iterator[Any]:
@@ -333,6 +409,7 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
             yield from self.failed(failure)
             return
         request = failure.request
+        self.checked += 1
         yield from self._hand_on(Page(
             url=request.url, status=0, referer=request.meta.get("linked_from", ""),
             error=f"{type(failure.value).__name__}: {failure.value}", kind=request.meta.get("kind") or "page"),
@@ -341,13 +418,17 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
     def failed(self, failure: Any) -> Iterator[Page]:
         """A download that failed (DNS, refused, timeout) is a page with status 0 and the error."""
         request = failure.request
+        self.frontier.answered(_requested_url_of(request))
         if failure.check(IgnoreRequest):
             self._pending.pop(hash(_requested_url_of(request)), None)
             # Not a failure of the site: robots.txt said no (listed for the report) or the request
             # was filtered (off-site redirect). Neither is a broken link.
             if "robots" in str(failure.value):
                 self.record.robots_excluded.add(request.url)
+                if not request.meta.get("kind"):
+                    self._robots_pages += 1   # a page (not a resource's status check) left out
             return
+        self.checked += 1
         yield from self._hand_on(Page(
             url=request.url, status=0, depth=request.meta.get("depth", 0), referer=request.meta.get("linked_from", ""),
             error=f"{type(failure.value).__name__}: {failure.value}",
@@ -367,13 +448,44 @@ class SiteSpider(BootstrapMixin, RenderingMixin, scrapy.Spider):
         skipped = self.record.skipped
         skipped.resource_cap, skipped.resource_total_cap = self._resource_cap, self._resource_max
         skipped.link_cap, skipped.external_cap = self._link_cap, self._external_max
-        stats = getattr(getattr(self, "crawler", None), "stats", None)
-        # DepthMiddleware drops links past crawl.max_depth silently: say how many.
-        self.record.depth_ignored = (stats.get_value("depth/request_ignored_count", 0)
-                                                   if stats is not None else 0)
+        self.record.depth_ignored = self.frontier.depth_ignored
+        self.record.traps = self.traps.traps()
         self.record.finish_reason = self.finish_reason
         self._release_unrendered()
+        self._note_missing_fragments()
+        self._note_coverage()
         self._release_held()
+
+    def _note_coverage(self) -> None:
+        """`run.coverage`: pages read, URLs checked, and every known page left out, by reason."""
+        coverage = self.record.coverage
+        coverage.audited = self.audited
+        coverage.checked = self.checked
+        by = coverage.not_audited_by_reason = dict.fromkeys(COVERAGE_REASONS, 0)
+        # Page requests never answered: the crawl was cut short by its page or time limit (an
+        # interrupted run is cut short in time too).
+        waiting = len(self.frontier.pending_pages)
+        if self.finish_reason == "page_limit":
+            by["max_pages"] = waiting
+        elif self.finish_reason in ("time_limit", "interrupted"):
+            by["time_limit"] = waiting
+        by["max_pages"] += sum(self.caps.truncated.values())   # crawl.pattern_cap, if the user set one
+        by["max_depth"] = self.frontier.depth_ignored
+        by["robots"] = self._robots_pages
+        # A declared host that kept refusing (an external one refusing a link check is no page of ours).
+        by["blocked"] = sum(t.lost + t.skipped for host, t in self.record.throttled.items() if host in self._hosts)
+        by["trap"] = self.traps.skipped()
+
+    def _note_missing_fragments(self) -> None:
+        """Links to `page#fragment` where the page was read and has no element with that id or name."""
+        missing = self.record.missing_fragments
+        for url, fragment, referer in self._fragment_links:
+            anchors = self._anchors.get(hash(url))
+            if anchors is None or hash(fragment) in anchors:
+                continue   # not read (not audited, or not HTML): nothing to say
+            self.record.missing_fragments_total += 1
+            if len(missing) < 200:
+                missing.append(MissingFragment(url, fragment, referer))
 
     def _release_held(self) -> None:
         """Hand on the held broken pages, each naming every page seen linking to it."""

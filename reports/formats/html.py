@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from .. import charts, inputs
+from ..coverage import coverage_text
 from ..i18n import Labels
 from ..inputs import FINDING_FIELDS, SEVERITIES
 from ..summary import Summary, history_with_current, summarize
@@ -79,6 +80,7 @@ class HtmlFormatter(Formatter):
             "domains": inputs.as_list(inputs.as_dict(extra.get("profile"), "extra.profile").get("domains"),
                                       "extra.profile.domains"),
             "partial": s.partial,
+            "coverage_line": coverage_text(inputs.as_dict(doc.get("run"), "run").get("coverage"), t.lang),
             "partial_reason": t.finish_reason(inputs.text(extra.get("partial_reason"))),
             "s": s,
             "severities": SEVERITIES,

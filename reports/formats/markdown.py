@@ -5,6 +5,7 @@ import re
 from collections import Counter
 
 from .. import inputs
+from ..coverage import coverage_text
 from ..i18n import Labels
 from ..summary import summarize
 from .base import Formatter
@@ -35,6 +36,9 @@ class MarkdownFormatter(Formatter):
         out = [f"# {t('title')}: {md(site)}", ""]
         out.append(f"**{t('verdict')}: {t('verdict_' + s.verdict)}** — {t('verdict_' + s.verdict + '_text')}")
         out.append("")
+        covered = coverage_text(run.get("coverage"), t.lang)
+        if covered:
+            out += [f"**{md(covered)}**", ""]
         if s.partial:
             out += [f"> **{t('partial_title')}**: {md(t.finish_reason(inputs.text(extra.get('partial_reason'))))}", ""]
         out.append(f"- {t('run_id')}: {md(run.get('id')) or '—'}")

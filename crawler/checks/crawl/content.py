@@ -15,7 +15,11 @@ _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOT
 _SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=", re.IGNORECASE)
 _SPA_ROOT = re.compile(r"""<(div|main|section)\b[^>]*\bid\s*=\s*["']?(app|root|__next|__nuxt|main-app)\b[^>]*>\s*</\1>""",
                        re.IGNORECASE)
-_NOT_FOUND = re.compile(r"(?<!\d)404(?!\d)|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
+# "404" as a status, not as a number among others: never "第404页", "404期", "No. 404", "page 404",
+# "共404条" or "404 results" (page numbers and counts are not status codes).
+_NOT_FOUND = re.compile(r"(?<![\d第共#])(?<!第\s)(?<!共\s)(?<!no\.\s)(?<!no\.)(?<!page\s)(?<!p\.)404(?![\d期号条篇章楼届个件次位])(?!页(?!面))"
+                        r"(?!\s*(?:results?|items?|pages?|of\b))"
+                        r"|not\s+found|页面不存在|找不到|未找到|页面已删除|无法找到|不存在的页面|頁面不存在", re.IGNORECASE)
 
 SOFT_404_SIMILARITY = 0.85   # share of the probe's text shingles a soft-404 page repeats
 JS_ONLY_TEXT = 60            # visible characters below which a page is "empty" without its scripts

@@ -1,14 +1,18 @@
 """What the crawl did not see, and why (final checks over what the spider left in `ctx.crawl`):
-robots.txt exclusions, sitemap coverage, pattern caps, and hosts that throttled the audit."""
+robots.txt exclusions, sitemap coverage, caps, traps, hosts that throttled the audit, and the
+coverage of the whole audit (findings.json `run.coverage`)."""
 from __future__ import annotations
 
 from crawler.checks.base import AuditContext
+from reports.coverage import coverage_text
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 ROBOTS_CHECK_ID = "crawl.robots"
 SITEMAP_CHECK_ID = "crawl.sitemap"
 CAPS_CHECK_ID = "crawl.caps"
 POLITENESS_CHECK_ID = "crawl.politeness"
+TRAPS_CHECK_ID = "crawl.traps"
+COVERAGE_CHECK_ID = "crawl.coverage"
 
 _SHOWN = 20   # URLs named in one finding's evidence
 
@@ -43,7 +47,7 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
     """The sitemap and the links agree: no orphan pages, no linked pages missing from the sitemap."""
     info = ctx.crawl.sitemap
     unreadable = [Finding(
-        rule="LNK015", category=Category.LINKS.value, severity=Severity.WARNING, url=url, where="http",
+        rule="LNK017", category=Category.LINKS.value, severity=Severity.WARNING, url=url, where="http",
         message=ctx.t(f"站点地图（或 robots.txt）无法读取，其中的网址未被使用：{why}",
                       f"The sitemap (or robots.txt) could not be read; the URLs in it were not used: {why}"),
         expected=ctx.t("可读取的站点地图（XML，解压后不超过限制）", "a readable sitemap (XML, within the size limit)"),
@@ -86,7 +90,7 @@ def check_sitemap(ctx: AuditContext) -> CheckOutcome:
 
 
 def check_caps(ctx: AuditContext) -> CheckOutcome:
-    """The crawl ended by itself: calendars and filters capped per URL pattern, links past the maximum depth."""
+    """The user's crawl caps: pages past crawl.pattern_cap (off by default) and links past crawl.max_depth (none by default)."""
     truncated = ctx.crawl.truncated
     cap = ctx.crawl.pattern_cap if ctx.crawl.pattern_cap is not None else ctx.profile.crawl.pattern_cap
     deep = ctx.crawl.depth_ignored
@@ -102,7 +106,7 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
     skipped = ctx.crawl.skipped
     if skipped.resources or skipped.links or skipped.external:
         depth_findings.append(Finding(
-            rule="LNK017", category=Category.LINKS.value, severity=Severity.INFO,
+            rule="LNK018", category=Category.LINKS.value, severity=Severity.INFO,
             url=skipped.pages.urls[0] if skipped.pages.urls else (ctx.profile.site.start_urls or [""])[0],
             where="http",
             message=ctx.t(f"资源与链接数量超过检查上限：{skipped.resources:,} 个资源、{skipped.links:,} 个链接、"
@@ -120,9 +124,13 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
                              "A page with this many resources or links may have been injected; check the rest "
                              "another way.")))
     if not truncated and not depth_findings:
+        if not cap and not ctx.profile.crawl.max_depth:
+            return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK, ctx.t(
+                "未设置深度或地址模式上限（爬虫陷阱按证据停止）", "no depth or per-pattern cap set (traps end by evidence)")))
         return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK,
                                         ctx.t(f"没有地址模式超过上限（每个模式 {cap} 页）",
-                                              f"no URL pattern reached the cap ({cap} pages each)")))
+                                              f"no URL pattern reached the cap ({cap} pages each)")
+                                        if cap else ctx.t("没有链接超过最大深度", "no link beyond the maximum depth")))
     refused = sum(v.refused for v in truncated.values())
     findings = depth_findings + [Finding(
         rule="LNK012", category=Category.LINKS.value, severity=Severity.INFO, url=v.example or pattern,
@@ -171,7 +179,7 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
     timeout = ctx.profile.crawl.timeout
     for host, stalled in sorted(ctx.crawl.stalled.items()):
         findings.append(Finding(
-            rule="LNK018", category=Category.LINKS.value, severity=Severity.WARNING, url=stalled.url, where="http",
+            rule="LNK019", category=Category.LINKS.value, severity=Severity.WARNING, url=stalled.url, where="http",
             message=ctx.t(f"{host} 连续 {stalled.timeouts} 次未在 {timeout:g} 秒内传完页面，已停止抓取该主机"
                           f"（{stalled.skipped} 个请求未发出，部分页面未审计）",
                           f"{host} let {stalled.timeouts} downloads in a row run past {timeout:g} s; the audit stopped "
@@ -188,3 +196,53 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
     detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult(POLITENESS_CHECK_ID, status, detail), findings)
+
+
+_TRAP_KINDS = {
+    "near_duplicate": ("内容重复的页面（日历、空搜索结果、翻页越界、筛选排序组合）",
+                       "near-duplicate pages (calendar, empty search results, paging past the end, filter orders)"),
+    "calendar": ("日期不断远离今天的日历", "a calendar walking away from today"),
+    "search": ("搜索页链接到更多搜索", "search pages linking to more searches"),
+    "repeated_segments": ("路径片段不断重复", "repeating path segments"),
+    "session_id": ("地址中的会话 ID", "session ids in URLs"),
+    "facets": ("筛选与排序组合重复显示相同商品", "filter and sort combinations showing the same items"),
+}
+
+
+def check_traps(ctx: AuditContext) -> CheckOutcome:
+    """Crawler traps (endless calendars, filters, searches, session ids, nesting links) ended by evidence."""
+    traps = ctx.crawl.traps
+    if not traps:
+        return CheckOutcome(CheckResult(TRAPS_CHECK_ID, CheckStatus.OK,
+                                        ctx.t("未发现爬虫陷阱", "no crawler trap found")))
+    findings = []
+    ordered = sorted(traps.values(), key=lambda t: -t.skipped)
+    for trap in ordered[:_SHOWN]:
+        zh, en = _TRAP_KINDS.get(trap.kind, (trap.kind, trap.kind))
+        findings.append(Finding(
+            rule="LNK016", category=Category.LINKS.value, severity=Severity.INFO, url=trap.example, where="http",
+            message=ctx.t(f"爬虫陷阱：{zh}，地址模式 {trap.pattern}；已跳过 {trap.skipped} 个地址",
+                          f"Crawler trap: {en}, URL pattern {trap.pattern}; {trap.skipped} URLs skipped"),
+            expected=ctx.t("每个地址对应不同的内容", "each URL says something of its own"),
+            actual=ctx.t(f"证据：{trap.evidence}；发现前已抓取 {trap.fetched} 个，跳过 {trap.skipped} 个",
+                         f"evidence: {trap.evidence}; {trap.fetched} fetched before it was known, "
+                         f"{trap.skipped} skipped"),
+            context=trap.example,
+            suggestion=ctx.t("为无尽的链接加 rel=nofollow、在 robots.txt 中排除，或让越界页面返回 404。",
+                             "Mark endless links nofollow, exclude them in robots.txt, or answer pages past "
+                             "the end with 404.")))
+    skipped = sum(t.skipped for t in traps.values())
+    detail = ctx.t(f"{len(traps)} 个爬虫陷阱已自动停止，共跳过 {skipped} 个地址",
+                   f"{len(traps)} crawler traps ended by evidence; {skipped} URLs skipped")
+    return CheckOutcome(CheckResult(TRAPS_CHECK_ID, CheckStatus.FAIL, detail, actual=str(skipped)), findings)
+
+
+def check_coverage(ctx: AuditContext) -> CheckOutcome:
+    """Every known page of the declared domains was audited (pages audited, URLs checked, pages left out by reason)."""
+    coverage = ctx.crawl.coverage.to_dict()
+    checked = ctx.crawl.coverage.checked
+    detail = coverage_text(coverage, ctx.lang) + ctx.t(
+        f"；审计页面 {coverage['audited']:,} 个，检查地址 {checked:,} 个",
+        f"; {coverage['audited']:,} pages audited, {checked:,} URLs checked")
+    status = CheckStatus.OK if coverage["complete"] else CheckStatus.FAIL
+    return CheckOutcome(CheckResult(COVERAGE_CHECK_ID, status, detail, actual=str(coverage["not_audited"])))

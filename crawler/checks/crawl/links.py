@@ -11,6 +11,7 @@ from crawler.page import Page
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
 
 CHAINS_CHECK_ID = "links.chains"
+FRAGMENTS_CHECK_ID = "links.fragments"
 
 REDIRECT_CHAIN_HOPS = 3     # a chain of this many redirects or more is reported
 def blocked_reason(page: Page) -> str:
@@ -142,3 +143,25 @@ def check_redirect_chains(ctx: AuditContext) -> CheckOutcome:
     status = CheckStatus.FAIL if found else CheckStatus.OK
     return CheckOutcome(CheckResult(CHAINS_CHECK_ID, status, ctx.t(f"{len(found)} 项发现", f"{len(found)} findings")),
                         found)
+
+
+def check_fragments(ctx: AuditContext) -> CheckOutcome:
+    """Links to a #fragment that the audited target page does not have (no element with that id or name)."""
+    missing = ctx.crawl.missing_fragments
+    total = ctx.crawl.missing_fragments_total
+    findings = [Finding(
+        rule="LNK015", category=Category.LINKS.value, severity=Severity.INFO, url=f"{m.url}#{m.fragment}",
+        where="http",
+        message=ctx.t(f"页内锚点不存在：{m.url} 中没有 id 或 name 为“{m.fragment}”的元素",
+                      f"Missing anchor: {m.url} has no element with id or name “{m.fragment}”"),
+        expected=f'id="{m.fragment}"', actual=ctx.t("目标页面中没有该锚点", "no such anchor on the page"),
+        context=ctx.t(f"链接来源：{m.referer}", f"linked from {m.referer}"),
+        suggestion=ctx.t("更正链接中的 #锚点，或在目标页面上添加对应的 id。",
+                         "Correct the #fragment of the link, or add the id to the target page."))
+        for m in missing]
+    if not total:
+        return CheckOutcome(CheckResult(FRAGMENTS_CHECK_ID, CheckStatus.OK,
+                                        ctx.t("页内锚点链接均有效", "every #fragment link has its anchor")), [])
+    return CheckOutcome(CheckResult(FRAGMENTS_CHECK_ID, CheckStatus.FAIL,
+                                    ctx.t(f"{total} 个链接指向不存在的页内锚点", f"{total} links to a missing #fragment")),
+                        findings)
