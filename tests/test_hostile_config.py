@@ -45,7 +45,7 @@ def test_aliases_within_the_bound_still_work():
 @pytest.mark.parametrize("path, bad", [
     ("crawl.delay", ".inf"), ("crawl.delay", "-.inf"), ("crawl.delay", ".nan"), ("crawl.delay", "61"),
     ("crawl.timeout", "1e9"), ("crawl.timeout", "0"), ("crawl.time_limit", ".inf"), ("crawl.max_pages", "10000000000"),
-    ("crawl.max_depth", "-1"), ("crawl.concurrency", "100000"), ("crawl.pattern_cap", "0"),
+    ("crawl.max_depth", "-1"), ("crawl.concurrency", "100000"), ("crawl.pattern_cap", "-1"),
     ("uptime.timeout", ".inf"), ("uptime.probes", "1000000"), ("uptime.retries", "1000"), ("uptime.slow_ms", "-5"),
 ])
 def test_every_profile_number_has_a_range(path, bad):
