@@ -11,7 +11,7 @@ the audit's `ctx.crawl` (a `CrawlRecord`), for the final checks and findings.jso
 
 Reading order: construction, the start, page callbacks (`parse` → `_hand_on_or_render` → `_follow`),
 status checks of resources and external links, failures, and `closed` (the record's last entries).
-Rendering and linked PDFs (issue 17) are `RenderingMixin`'s hooks (spiders/rendering.py).
+Rendering and linked PDFs are the `Renderer` and `Documents` components (spiders/rendering.py).
 """
 from __future__ import annotations
 
@@ -27,13 +27,14 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.checks.state import COVERAGE_REASONS, CrawlRecord, MissingFragment, RedirectChain, Truncated
-from crawler.documents import is_pdf_url
+from crawler.documents import DocumentLog, is_pdf_url
 from crawler.middlewares.compression import UNREADABLE_META
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
+from crawler.render import RenderLog
 from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstrap, homepage_urls
 from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
-from crawler.spiders.rendering import RenderingMixin
+from crawler.spiders.rendering import Callbacks, Documents, Renderer, is_pdf_response
 from crawler.traps import TrapGuard
 from crawler.urls import normalize_url, stripped_params
 
@@ -52,7 +53,7 @@ _ANCHOR = re.compile(r"""<[a-z][^>]*?\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re
 _NO_ANCHOR_FRAGMENT = re.compile(r"^(?:top|!.*|/.*|.*=.*)?$", re.IGNORECASE)
 
 
-class SiteSpider(RenderingMixin, scrapy.Spider):
+class SiteSpider(scrapy.Spider):
     """Crawls the declared domains of one profile."""
 
     name = "site"
@@ -106,7 +107,12 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         self._pending: dict[int, list[str] | None] = {}
         self._held: list[tuple[str, Page]] = []
         self.released: list[Page] = []      # held pages released without a session (unit use)
-        self._init_extras(session)          # rendering and linked documents (spiders/rendering.py)
+        ctx = session.ctx if session is not None else None
+        self.renderer = Renderer(ctx.render if ctx is not None else RenderLog(),
+                                 Callbacks(self.parse_rendered, self.render_failed), self._hand_on, self._follow,
+                                 self._deliver)
+        self.documents = Documents(ctx.documents if ctx is not None else DocumentLog(), self._seen, self._excluded,
+                                   Callbacks(self.parse_document, self.document_failed), self.failed)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
@@ -119,7 +125,8 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         spider._url_max = crawler.settings.getint("URLLENGTH_LIMIT", 2083) or 10 ** 9
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
-        spider._configure_extras(crawler.settings)
+        spider.renderer.configure(crawler.settings)
+        spider.documents.configure(crawler.settings)
         return spider
 
     # -- the start: the bootstrap component, then each host's roots ---------------------------------
@@ -225,6 +232,27 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         if self.max_pages and self.pages >= self.max_pages:
             raise CloseSpider("closespider_pagecount")
 
+    def _hand_on_or_render(self, page: Page, response: Response) -> Iterator[Any]:
+        """A page read: its PDF read when it is one, then handed on, or first rendered (spiders/rendering.py)."""
+        if page.status == 200 and is_pdf_response(response):
+            yield from self.documents.from_response(response, page)
+        engine = getattr(getattr(self, "crawler", None), "engine", None)
+        yield from self.renderer.hand_on_or_render(page, response, _requested_url(response), engine)
+
+    # Callbacks of the components' requests: spider methods, so that requests pickle under --resume.
+    def parse_rendered(self, response: Response, raw: Page, requested: str) -> Iterator[Any]:
+        yield from self.renderer.rendered(response, raw, requested)
+
+    def render_failed(self, failure: Any) -> Iterator[Any]:
+        yield from self.renderer.failed(failure)
+
+    async def parse_document(self, response: Response) -> Any:
+        async for item in self.documents.parse(response):
+            yield item
+
+    def document_failed(self, failure: Any) -> Iterator[Any]:
+        yield from self.documents.failed(failure)
+
     def _hand_on(self, page: Page, requested: str) -> Iterator[Page]:
         """Pass a page on, except an internal broken one: held until the end to collect its referrers."""
         also = self._pending.pop(hash(requested), None)
@@ -287,7 +315,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
                 if ext in _RESOURCE_EXT:
                     yield from self._check_resource(url, here, page_cap)
                     if is_pdf_url(url):
-                        yield from self._document_request(url, here)
+                        yield from self.documents.request(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
                 self.traps.note_raw(url, normal)
@@ -328,7 +356,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
                     self._note_referrer(normalize_url(url, ()), here)
                 yield from self._check_resource(url, here, page_cap)
                 if is_pdf_url(url):   # a brochure in an <iframe>
-                    yield from self._document_request(url, here)
+                    yield from self.documents.request(url, here)
             else:
                 yield from self._check_external(url, here)
         if page_cap.resources_skipped or page_cap.links_skipped:
@@ -451,7 +479,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         self.record.depth_ignored = self.frontier.depth_ignored
         self.record.traps = self.traps.traps()
         self.record.finish_reason = self.finish_reason
-        self._release_unrendered()
+        self.renderer.release_unrendered()
         self._note_missing_fragments()
         self._note_coverage()
         self._release_held()
@@ -492,11 +520,17 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         held, self._held = self._held, []
         for requested, page in held:
             refs = self._broken_refs.get(requested) or ([page.referer] if page.referer else [])
-            page = dataclasses.replace(page, referer=", ".join(refs))
-            if self.session is not None:
-                self.session.process_page(page)
-            else:
-                self.released.append(page)
+            self._deliver(dataclasses.replace(page, referer=", ".join(refs)))
+
+    def _deliver(self, item: Any) -> None:
+        """A page (or document) handed on after the crawl, when Scrapy takes no more items: straight to
+        the audit session (or kept in `released` for unit use)."""
+        if self.session is None:
+            self.released.append(item)
+        elif isinstance(item, Page):
+            self.session.process_page(item)
+        else:
+            self.session.process_document(item)
 
 
 @dataclass
