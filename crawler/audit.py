@@ -4,6 +4,7 @@ Everything the CLI's `audit` does lives here, so `demo` and the tests run exactl
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -21,10 +22,14 @@ from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext,
 from crawler.checks.crawl.documents import check_document
 from crawler.checks.crawl.render import mark_rendered
 from crawler.documents import Document
+from crawler import netdeadline
 from crawler.page import Page
+from crawler.pipelines import FindingCap, phrase_findings
+from crawler.idn import unicode_host, unicode_text
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
+from crawler.history.changes import fixed_scope
 from crawler.history.store import Store
 from crawler.clock import now_iso
 from rules.errors import ConfigError
@@ -102,6 +107,9 @@ class AuditSession:
         self.store = store
         self.run_id = run_id
         self.pages = 0
+        # A declared international domain: people read 中文.中国, not its punycode (URLs keep the A-label).
+        self.idn = any("xn--" in d for d in ctx.profile.domains)
+        self.fetched = 0      # pages read (2xx/3xx, readable): a run that read none proves nothing
         self.check_counts: dict[str, int] = {check_id: 0 for check_id, _ in PAGE_CHECKS}
         self.phrase_count = 0
         # A homepage can arrive twice (another declared domain redirects to it); its findings
@@ -109,11 +117,17 @@ class AuditSession:
         self.homepage_findings: dict[str, set[tuple]] = {}
 
     def process_page(self, page: Page) -> int:
-        findings: list[Finding] = []
+        if page.kind == "page" and 200 <= page.status < 400 and not page.unreadable:
+            self.fetched += 1
+        # At most FINDINGS_PER_PAGE findings per page, FINDINGS_PER_MATCH per (rule, match), with the
+        # true count: one hostile page cannot exhaust memory or flood the report (crawler/pipelines.py).
+        cap = FindingCap()
         if page.text and page.is_html:
-            findings.extend(self.ruleset.check_html(page.text, page.url))
-        findings.extend(run_page_checks(page, self.ctx, self.check_counts))
-        findings = mark_rendered(page, findings)
+            cap.extend(phrase_findings(self.ruleset, page.text, page.url))
+        cap.extend(run_page_checks(page, self.ctx, self.check_counts))
+        findings = mark_rendered(page, cap.findings(self.ctx.lang))
+        if self.idn:
+            findings = [shown_in_unicode(f) for f in findings]
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
             fresh = known is None
@@ -127,7 +141,8 @@ class AuditSession:
 
     def process_document(self, document: Document) -> int:
         """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
-        return self._store([], check_document(document, self.ruleset, self.ctx))
+        findings = FindingCap().extend(check_document(document, self.ruleset, self.ctx)).findings(self.ctx.lang)
+        return self._store([], [shown_in_unicode(f) for f in findings] if self.idn else findings)
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)
@@ -141,7 +156,7 @@ class AuditSession:
 
 def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdir: str | None) -> str:
     """Run the Scrapy crawl in this process; returns the finish reason."""
-    from scrapy.crawler import AsyncCrawlerProcess
+    from crawler.interrupt import BoundedStopProcess
 
     from crawler.settings import audit_settings, use_bundled_public_suffix_list
     from crawler.spiders.site import SiteSpider
@@ -150,12 +165,16 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     settings = audit_settings(profile, lang=session.ctx.lang, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
                               else "WARNING")
-    process = AsyncCrawlerProcess(settings)
+    process = BoundedStopProcess(settings)   # a signal stops the crawl within seconds (crawler/interrupt.py)
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, profile=profile, session=session)
     process.start()
     spider = crawler.spider
-    return getattr(spider, "finish_reason", "finished") if spider is not None else "interrupted"
+    # The spider sets its finish reason when it closes; a second Ctrl-C (or SIGTERM) stops the
+    # reactor before that, and such a run is interrupted, never "finished".
+    reason = getattr(spider, "finish_reason", "interrupted") if spider is not None else "interrupted"
+    session.ctx.crawl.finish_reason = reason
+    return reason
 
 
 def _selected_site_checks(options: AuditOptions) -> list[tuple[str, Any]]:
@@ -182,6 +201,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     from rules.loader import load_ruleset
     from reports.render import write_outputs
 
+    netdeadline.reset()
     profile = resolve_profile(target, options)
     resolver = parse_resolver(options.resolver) if options.resolver else None
     lang = profile.report.lang
@@ -190,7 +210,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     ruleset = load_ruleset(packs=profile.rules.packs, extra=extra_rules, allow=profile.rules.allow,
                            severity=profile.rules.severity, lang=lang)
     out_dir = Path(options.out or profile.report.out)
-    site = profile.site.name or profile.domains[0]
+    site = profile.site.name or unicode_host(profile.domains[0])   # 中文.中国, not its punycode
 
     store = Store.open(options.db or default_db())
     ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
@@ -209,6 +229,8 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
         homepage_findings = {}
     session = AuditSession(ruleset, ctx, store, run_id)
     session.homepage_findings.update(homepage_findings)
+    if resumed:   # pages read before the interruption count as read for the history
+        session.fetched = sum(1 for p in store.iter_pages(run_id) if 200 <= (p.get("status") or 0) < 400)
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     for s in previous:
@@ -231,6 +253,8 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
         for s in previous:  # Scrapy installed its own handlers for the crawl
             signal.signal(s, _on_signal)
         # An interrupted run does not wait for slow checks: the user asked to stop.
+        if finish_reason == "interrupted":
+            netdeadline.stop_all()
         done, pending = wait(futures, timeout=1 if finish_reason == "interrupted" else options.check_budget + 5)
         outcomes.extend(f.result() for f in done)
         outcomes.extend(CheckOutcome(CheckResult(futures[f], CheckStatus.ERROR, "time budget exceeded"))
@@ -240,6 +264,7 @@ def run_audit(target: str, options: AuditOptions, out=sys.stdout) -> int:
     except (_Interrupted, KeyboardInterrupt) as exc:
         logger.warning("interrupted by %s: writing a partial report", exc)
         finish_reason = "interrupted"
+        netdeadline.stop_all()   # the health-check threads end now, not at their budget
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         for s in previous:
@@ -267,12 +292,19 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
                           ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
     checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in outcomes}, ctx))
     for outcome in outcomes:
-        checks.append(outcome.result)
-        store.add_findings(run_id, outcome.findings)
+        result, found = outcome.result, outcome.findings
+        if session.idn:
+            result = dataclasses.replace(result, detail=unicode_text(result.detail),
+                                         expected=unicode_text(result.expected or "") or result.expected,
+                                         actual=unicode_text(result.actual or "") or result.actual)
+            found = [shown_in_unicode(f) for f in found]
+        checks.append(result)
+        store.add_findings(run_id, found)
     store.add_checks(run_id, checks)
     store.add_probes(run_id, ctx.probes)
-    # A partial run only calls a finding fixed when its page was fetched again.
-    fixed = store.mark_changes(run_id, partial=finish_reason != "finished")
+    # A partial run only calls a finding fixed when its page was fetched again; an interrupted run,
+    # or one that fetched nothing, calls nothing fixed (crawler/history/changes.py).
+    fixed = store.mark_changes(run_id, scope=fixed_scope(finish_reason, session.fetched))
     severities: Counter[str] = Counter()
     new = 0
     for f in store.iter_findings(run_id):
@@ -282,10 +314,10 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
                "new": new, "fixed": len(fixed)}
     extra = {
         "fixed": fixed,
-        "facts": ctx.facts,
+        "facts": {unicode_host(domain): facts for domain, facts in ctx.facts.items()},
         "partial": finish_reason != "finished",
         "partial_reason": finish_reason,
-        "profile": {"name": profile.site.name, "domains": profile.domains},
+        "profile": {"name": profile.site.name, "domains": [unicode_host(d) for d in profile.domains]},
         "uptime_pct": uptime_percent(ctx.probes),
         # run.coverage in findings.json (SPEC), from the spider's count (ctx.crawl.coverage).
         "coverage": ctx.crawl.coverage.to_dict(),
@@ -299,6 +331,13 @@ def _finish(store: Store, run_id: str, site: str, profile: Profile, ctx: AuditCo
     if not options.quiet:
         _print_summary(doc, paths, ctx, out, extra.get("urls_checked"))
     return code
+
+
+def shown_in_unicode(finding: Finding) -> Finding:
+    """A finding whose readable text names international domains in Unicode; `url` keeps the A-label."""
+    changes = {name: unicode_text(value) for name in ("message", "expected", "actual", "context", "suggestion")
+               if isinstance(value := getattr(finding, name), str) and "xn--" in value.lower()}
+    return dataclasses.replace(finding, **changes) if changes else finding
 
 
 def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditContext) -> list[CheckResult]:

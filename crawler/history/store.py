@@ -244,12 +244,15 @@ class Store:
             (site, started, started, rowid, *_COMPLETE)).fetchone()
         return prev[0] if prev else None
 
-    def mark_changes(self, run_id: str, *, partial: bool = False) -> list[dict]:
+    def mark_changes(self, run_id: str, *, partial: bool = False, scope: str | None = None) -> list[dict]:
         """Mark this run's findings `new` or `persisting`; return (and keep) the previous run's fixed ones.
 
         With `partial` (an interrupted or limited crawl), a previous finding counts as fixed only
-        when its URL was fetched in this run: an unvisited page proves nothing.
+        when its URL was fetched in this run: an unvisited page proves nothing. `scope`
+        (`changes.fixed_scope`) overrides it: `none` calls nothing fixed, `visited` is `partial`.
         """
+        if scope is not None:
+            partial = scope != "all"
         with self._mutex:
             self._flush_buffer()
             prev = self.previous_run(run_id)
@@ -258,7 +261,7 @@ class Store:
             rows = [(rowid, json.loads(d)) for rowid, d in self.conn.execute(
                 "SELECT rowid, data FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,))]
             visited = {u for (u,) in self.conn.execute("SELECT url FROM pages WHERE run_id = ?", (run_id,))} \
-                if partial else None
+                if partial and scope != "none" else (set() if scope == "none" else None)
             statuses, fixed = compare(before, [d for _, d in rows], visited)
             updates = [(status, json.dumps(d | {"status": status}, ensure_ascii=False), rowid)
                        for (rowid, d), status in zip(rows, statuses)]

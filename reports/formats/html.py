@@ -59,6 +59,7 @@ class HtmlFormatter(Formatter):
         self.env = make_env(strict)
         self.env.tests["http_url"] = inputs.is_http_url
         self.env.filters["cell"] = inputs.text
+        self.env.filters["shown_url"] = inputs.shown_url
         self.env.filters["split_match"] = lambda f: inputs.split_match(f.get("context"), f.get("match"))
 
     def render(self, doc: dict, extra: dict, t: Labels) -> bytes:
@@ -185,6 +186,8 @@ class HtmlFormatter(Formatter):
             "categories": {c: t.category(c) for c in cats},
             "wheres": {w: t.where(w) for w in {f.get("where") for f in s.findings} if w},
             "strings": strings,
+            # International domain names are shown in Unicode; the links keep the A-label.
+            "shown_urls": {u: inputs.shown_url(u) for u in strings if "xn--" in u.lower() and inputs.is_http_url(u)},
             "findings": rows,
             "pages": pages,
             # the page filter's choices: pages with findings, most findings first
