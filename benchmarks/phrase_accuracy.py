@@ -59,22 +59,33 @@ def read_set(path: Path) -> list[Row]:
     return rows
 
 
-def check(sentences: list[str], root: Path = ROOT) -> dict[int, list[dict]]:
-    """Findings by sentence index, from one `siteaudit check --format json` run."""
+def check(sentences: list[str], root: Path = ROOT, pages: list[str] | None = None) -> dict[int, list[dict]]:
+    """Findings by sentence index, from one `siteaudit check --format json` run.
+
+    With `pages` (each sentence's page address, 5-column sets) the sentences of one page go into one
+    file, in their order, so a page is checked as a whole; otherwise each sentence is a file of its own
+    (a synthetic set's lines are independent copy, not one page)."""
     python = root / ".venv" / "bin" / "python"
     exe = str(python) if root != ROOT and python.exists() else sys.executable
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i in range(len(sentences)):
+        groups[pages[i] if pages else str(i)].append(i)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "sentences.txt"
-        path.write_text("\n\n".join(sentences) + "\n", encoding="utf-8")
+        files: dict[str, list[int]] = {}
+        for n, idx in enumerate(groups.values()):
+            path = Path(tmp) / f"page_{n:04d}.txt"
+            path.write_text("\n\n".join(sentences[i] for i in idx) + "\n", encoding="utf-8")
+            files[str(path)] = idx
         proc = subprocess.run([exe, "-m", "crawler", "check", "--format", "json", "--fail-on", "never",
-                               str(path)], cwd=root, capture_output=True, text=True, timeout=900)
+                               *files], cwd=root, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         sys.exit(f"siteaudit check failed ({proc.returncode}): {proc.stderr[-2000:]}")
     by: dict[int, list[dict]] = defaultdict(list)
     for f in json.loads(proc.stdout)["findings"]:
         line = f.get("line") or 0
-        if line % 2 == 1:                      # sentence k is on line 2k + 1
-            by[(line - 1) // 2].append(f)
+        idx = files.get(f.get("url"), [])
+        if line % 2 == 1 and (line - 1) // 2 < len(idx):   # sentence k of a file is on line 2k + 1
+            by[idx[(line - 1) // 2]].append(f)
     return by
 
 
@@ -114,7 +125,7 @@ def _score(rows: list[Row], flagged: list[bool], idx: list[int]) -> Score:
 
 def score(path: Path, show: bool = False, root: Path = ROOT) -> tuple[float, float]:
     rows = read_set(path)
-    by = check([r.text for r in rows], root)
+    by = check([r.text for r in rows], root, [r.url for r in rows] if rows[0].url else None)
     flagged = [any(f["severity"] in COUNTED for f in by[i]) for i in range(len(rows))]
     total = _score(rows, flagged, list(range(len(rows))))
     print(f"{path}: {len(rows)} sentences ({total.flags} flag, {total.oks} ok)")

@@ -4,6 +4,7 @@ Everything the CLI's `audit` does lives here, so `demo` and the tests run exactl
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -21,10 +22,14 @@ from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext,
 from crawler.checks.crawl.documents import check_document
 from crawler.checks.crawl.render import mark_rendered
 from crawler.documents import Document
+from crawler import netdeadline
 from crawler.page import Page
+from crawler.pipelines import FindingCap, phrase_findings
+from crawler.idn import unicode_host, unicode_text
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
 from crawler.resume import resume_run, save_state
+from crawler.history.changes import fixed_scope
 from crawler.history.store import Store
 from crawler.clock import now_iso
 from rules.errors import ConfigError
@@ -107,26 +112,34 @@ class RepeatedText:
         self._seen: OrderedDict[tuple[str, str], tuple[Finding, ...]] = OrderedDict()
         self.hits = self.misses = 0
 
+    def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1) -> list[Finding]:
+        """`RuleSet.check`, from the cache when this text was seen in this place before
+        (`crawler.pipelines.phrase_findings` calls it for each block or piece of a long one)."""
+        key = (where, text)
+        found = self._seen.get(key)
+        if found is None:
+            self.misses += 1
+            found = tuple(self.ruleset.check(text, url="", where=where, line=1, column=1))
+            self._seen[key] = found
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+        else:
+            self.hits += 1
+            self._seen.move_to_end(key)
+        out = []
+        for f in found:   # positions are relative to the text (line 1, column 1): move them
+            at_line = line + (f.line or 1) - 1
+            at_column = (f.column or 1) + column - 1 if (f.line or 1) == 1 else f.column
+            out.append(_moved(f, url, at_line, at_column))
+        return out
+
     def check_html(self, html: str, url: str) -> list[Finding]:
+        """`RuleSet.check_html` through the cache."""
         from rules.html import extract_blocks
 
         out: list[Finding] = []
         for block in extract_blocks(html):
-            key = (block.where, block.text)
-            found = self._seen.get(key)
-            if found is None:
-                self.misses += 1
-                found = tuple(self.ruleset.check(block.text, url="", where=block.where, line=1, column=1))
-                self._seen[key] = found
-                if len(self._seen) > self.size:
-                    self._seen.popitem(last=False)
-            else:
-                self.hits += 1
-                self._seen.move_to_end(key)
-            for f in found:   # positions are relative to the block (line 1, column 1): move them
-                line = block.line + (f.line or 1) - 1
-                column = (f.column or 1) + block.column - 1 if (f.line or 1) == 1 else f.column
-                out.append(_moved(f, url, line, column))
+            out.extend(self.check(block.text, url=url, where=block.where, line=block.line, column=block.column))
         return out
 
 
@@ -148,6 +161,9 @@ class AuditSession:
         self.store = store
         self.run_id = run_id
         self.pages = 0
+        # A declared international domain: people read 中文.中国, not its punycode (URLs keep the A-label).
+        self.idn = any("xn--" in d for d in ctx.profile.domains)
+        self.fetched = 0      # pages read (2xx/3xx, readable): a run that read none proves nothing
         self.check_counts: dict[str, int] = {check_id: 0 for check_id, _ in PAGE_CHECKS}
         self.phrase_count = 0
         # A homepage can arrive twice (another declared domain redirects to it); its findings
@@ -156,11 +172,17 @@ class AuditSession:
         self.phrases = RepeatedText(ruleset)
 
     def process_page(self, page: Page) -> int:
-        findings: list[Finding] = []
+        if page.kind == "page" and 200 <= page.status < 400 and not page.unreadable:
+            self.fetched += 1
+        # At most FINDINGS_PER_PAGE findings per page, FINDINGS_PER_MATCH per (rule, match), with the
+        # true count: one hostile page cannot exhaust memory or flood the report (crawler/pipelines.py).
+        cap = FindingCap()
         if page.text and page.is_html:
-            findings.extend(self.phrases.check_html(page.text, page.url))
-        findings.extend(run_page_checks(page, self.ctx, self.check_counts))
-        findings = mark_rendered(page, findings)
+            cap.extend(phrase_findings(self.phrases, page.text, page.url))
+        cap.extend(run_page_checks(page, self.ctx, self.check_counts))
+        findings = mark_rendered(page, cap.findings(self.ctx.lang))
+        if self.idn:
+            findings = [shown_in_unicode(f) for f in findings]
         if page.is_homepage:
             known = self.homepage_findings.get(page.url)
             fresh = known is None
@@ -174,7 +196,8 @@ class AuditSession:
 
     def process_document(self, document: Document) -> int:
         """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
-        return self._store([], check_document(document, self.ruleset, self.ctx))
+        findings = FindingCap().extend(check_document(document, self.ruleset, self.ctx)).findings(self.ctx.lang)
+        return self._store([], [shown_in_unicode(f) for f in findings] if self.idn else findings)
 
     def _store(self, records: list[dict], findings: list[Finding]) -> int:
         self.pages += len(records)
@@ -188,7 +211,7 @@ class AuditSession:
 
 def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdir: str | None) -> str:
     """Run the Scrapy crawl in this process; returns the finish reason."""
-    from scrapy.crawler import AsyncCrawlerProcess
+    from crawler.interrupt import BoundedStopProcess
 
     from crawler.settings import audit_settings, use_bundled_public_suffix_list
     from crawler.spiders.site import SiteSpider
@@ -197,14 +220,16 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     settings = audit_settings(profile, lang=session.ctx.lang, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
                               else "WARNING")
-    process = AsyncCrawlerProcess(settings)
+    process = BoundedStopProcess(settings)   # a signal stops the crawl within seconds (crawler/interrupt.py)
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, profile=profile, session=session)
     process.start()
     spider = crawler.spider
-    if spider is None or crawler.stats.get_value("finish_reason") is None:
-        return "interrupted"   # stopped (a signal) before the spider opened: nothing was crawled
-    return getattr(spider, "finish_reason", "finished")
+    # The spider sets its finish reason when it closes; a second Ctrl-C (or SIGTERM) stops the
+    # reactor before that, and such a run is interrupted, never "finished".
+    reason = getattr(spider, "finish_reason", "interrupted") if spider is not None else "interrupted"
+    session.ctx.crawl.finish_reason = reason
+    return reason
 
 
 def _selected_site_checks(options: AuditOptions) -> list[tuple[str, Any]]:
@@ -249,7 +274,7 @@ class AuditRun:
         self.ruleset = load_ruleset(packs=profile.rules.packs, extra=extra_rules, allow=profile.rules.allow,
                                     severity=profile.rules.severity, lang=lang)
         self.out_dir = Path(options.out or profile.report.out)
-        self.site = profile.site.name or profile.domains[0]
+        self.site = profile.site.name or unicode_host(profile.domains[0])   # 中文.中国, not its punycode
         self.ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
                                 dns_enabled=not options.no_dns, uptime_enabled=not options.no_uptime)
         self.store: Store | None = None
@@ -271,6 +296,7 @@ class AuditRun:
     # -- the run, step by step ---------------------------------------------------------------------
 
     def run(self) -> int:
+        netdeadline.reset()
         self.open_store()
         previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -286,6 +312,7 @@ class AuditRun:
             except (_Interrupted, KeyboardInterrupt) as exc:
                 logger.warning("interrupted by %s: writing a partial report", exc)
                 self.finish_reason = "interrupted"
+                netdeadline.stop_all()   # the health-check threads end now, not at their budget
             finally:
                 if self._pool is not None:
                     self._pool.shutdown(wait=False, cancel_futures=True)
@@ -325,6 +352,8 @@ class AuditRun:
             raise
         self.session = AuditSession(self.ruleset, ctx, store, self.run_id)
         self.session.homepage_findings.update(homepage_findings)
+        if resumed:   # pages read before the interruption count as read for the history
+            self.session.fetched = sum(1 for p in store.iter_pages(self.run_id) if 200 <= (p.get("status") or 0) < 400)
 
     def site_checks(self) -> None:
         """Start the site checks (DNS, uptime, TLS…) in threads; they run while the site is crawled."""
@@ -348,6 +377,8 @@ class AuditRun:
     def collect_site_checks(self) -> None:
         """The site checks' outcomes; an interrupted run does not wait for slow ones: the user asked to stop."""
         futures = self._futures
+        if self.finish_reason == "interrupted":
+            netdeadline.stop_all()
         timeout = 1 if self.finish_reason == "interrupted" else self.options.check_budget + 5
         done, pending = wait(futures, timeout=timeout)
         self.outcomes.extend(f.result() for f in done)
@@ -365,21 +396,28 @@ class AuditRun:
                               ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
         checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in self.outcomes}, ctx))
         for outcome in self.outcomes:
-            checks.append(outcome.result)
-            store.add_findings(run_id, outcome.findings)
+            result, found = outcome.result, outcome.findings
+            if session.idn:
+                result = dataclasses.replace(result, detail=unicode_text(result.detail),
+                                             expected=unicode_text(result.expected or "") or result.expected,
+                                             actual=unicode_text(result.actual or "") or result.actual)
+                found = [shown_in_unicode(f) for f in found]
+            checks.append(result)
+            store.add_findings(run_id, found)
         store.add_checks(run_id, checks)
         store.add_probes(run_id, ctx.probes)
-        # A partial run only calls a finding fixed when its page was fetched again.
-        changes = store.record_changes(run_id, partial=self.finish_reason != "finished")
+        # A partial run only calls a finding fixed when its page was fetched again; an interrupted run,
+        # or one that fetched nothing, calls nothing fixed (crawler/history/changes.py).
+        changes = store.record_changes(run_id, scope=fixed_scope(self.finish_reason, session.fetched))
         counts = store.count_findings(run_id)
         self.severities = Counter({k: counts[k] for k in ("error", "warning", "info")})
         summary = {"error": counts["error"], "warning": counts["warning"], "info": counts["info"],
                    "new": counts["new"], "fixed": changes["fixed"]}
         extra = {
-            "facts": ctx.facts,
+            "facts": {unicode_host(domain): facts for domain, facts in ctx.facts.items()},
             "partial": self.finish_reason != "finished",
             "partial_reason": self.finish_reason,
-            "profile": {"name": self.profile.site.name, "domains": self.profile.domains},
+            "profile": {"name": self.profile.site.name, "domains": [unicode_host(d) for d in self.profile.domains]},
             "uptime_pct": uptime_percent(ctx.probes),
             # run.coverage in findings.json (SPEC), from the spider's count (ctx.crawl.coverage).
             "coverage": ctx.crawl.coverage.to_dict(),
@@ -426,6 +464,13 @@ class AuditRun:
     def exit_code(self) -> int:
         """SPEC's exit code: 3 when the crawl or an output failed, else the verdict's."""
         return 3 if self.crawl_error or self.output_error else self.verdict_code()
+
+
+def shown_in_unicode(finding: Finding) -> Finding:
+    """A finding whose readable text names international domains in Unicode; `url` keeps the A-label."""
+    changes = {name: unicode_text(value) for name in ("message", "expected", "actual", "context", "suggestion")
+               if isinstance(value := getattr(finding, name), str) and "xn--" in value.lower()}
+    return dataclasses.replace(finding, **changes) if changes else finding
 
 
 def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditContext) -> list[CheckResult]:

@@ -45,6 +45,7 @@ class Detected:
     declared: str           # header charset, else <meta> charset, else "" (canonical names)
     source: str             # where `encoding` came from: bom, header, meta, utf-8, detected, default
     mismatch: bool          # the declaration was present and wrong (or missing on a non-ASCII page)
+    mixed: str = ""         # the bytes are not one encoding: "gb18030 + utf-8", or "undecodable" (CNT001)
 
 
 def canonical(name: str | None) -> str:
@@ -120,6 +121,55 @@ def _compatible(declared: str, actual: str) -> bool:
     return not declared or declared == actual or actual.startswith(declared) or declared.startswith(actual)
 
 
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_MIXED_RUN_MIN = 6          # bytes: shorter runs can read as valid UTF-8 by chance
+_CJK_TEXT = re.compile("^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2010-\u2027\u00b7]+$")
+
+
+def _run_encoding(run: bytes) -> str:
+    """"utf-8" or "gb18030" when a run of non-ASCII bytes reads as Chinese in exactly that one; else ""."""
+    text = _strict(run, "utf-8")
+    if text is not None:
+        return "utf-8" if _CJK_TEXT.match(text) else ""
+    text = _strict(run, "gb18030")
+    return "gb18030" if text is not None and _CJK_TEXT.match(text) else ""
+
+
+def mixed_encodings(body: bytes) -> bool:
+    """True when some runs of Chinese bytes are UTF-8 and others GBK/GB18030 (a template in one
+    encoding, an include or a database field in the other): no single decoding reads the whole page."""
+    seen: dict[str, int] = {}
+    for match in _HIGH_RUN.finditer(body):
+        run = match.group(0)
+        if len(run) < _MIXED_RUN_MIN:
+            continue
+        enc = _run_encoding(run)
+        if enc:
+            seen[enc] = seen.get(enc, 0) + len(run)
+            if len(seen) == 2:
+                return True
+    return False
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Chinese UTF-8 text with at most a few invalid bytes (≤ 1 in 200 characters)."""
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    cjk = _CJK.findall(text[:50000])
+    return 0 < bad <= max(2, len(text) // 200) and len(cjk) >= 10 and _chinese_score("".join(cjk)) >= 0.3
+
+
+def repair_mixed(body: bytes) -> bytes:
+    """The body as UTF-8, each run of non-ASCII bytes decoded by the encoding it is really in."""
+    def fix(match: re.Match) -> bytes:
+        run = match.group(0)
+        if _strict(run, "utf-8") is not None:
+            return run
+        return run.decode("gb18030", "replace").encode("utf-8")
+
+    return _HIGH_RUN.sub(fix, body)
+
+
 def detect_encoding(body: bytes, content_type: str = "") -> Detected:
     """Decide how to decode an HTML body; see the module docstring for the order."""
     from_header = header_charset(content_type)
@@ -131,6 +181,12 @@ def detect_encoding(body: bytes, content_type: str = "") -> Detected:
     if body.isascii():
         return Detected(declared or "utf-8", declared, "default", False)
     utf8_ok = _strict(body, "utf-8") is not None
+    if not utf8_ok and mixed_encodings(body):
+        return Detected("utf-8", declared, "mixed", False, "gb18030 + utf-8")
+    if not utf8_ok and _mostly_utf8(body):
+        # UTF-8 Chinese with a few stray bytes (a truncated character, a Latin-1 word): read as UTF-8,
+        # not as a GB18030 that would turn every Chinese character into mojibake; the bytes are CNT001.
+        return Detected("utf-8", declared, "utf-8", declared not in ("", "utf-8"), "utf-8 with invalid bytes")
     for source, enc in (("header", from_header), ("meta", from_meta)):
         if not enc:
             continue
@@ -155,4 +211,4 @@ def detect_encoding(body: bytes, content_type: str = "") -> Detected:
     if guess is not None:
         return Detected(guess[0], declared, "detected", declared != guess[0])
     # Nothing decodes strictly (a broken page): the declaration, else gb18030 with replacement.
-    return Detected(declared or "gb18030", declared, "default", False)
+    return Detected(declared or "gb18030", declared, "default", False, "undecodable")

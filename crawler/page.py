@@ -48,7 +48,10 @@ class Page:
     kind: str = "page"                # `page` crawled; `resource` or `external`: only status-checked
     error: str = ""                   # why the download failed (status 0): "DownloadTimeoutError: …"
     redirect_loop: tuple[str, ...] = ()   # a loop or an over-long chain, ending in the repeated URL
+    redirect_refused: str = ""        # a redirect or refresh to a non-web URL (data:, file:, javascript:), not followed
     encoding_mismatch: str = ""       # the page's bytes disagree with its declared encoding: how it was found
+    unreadable: str = ""              # why the body could not be read (decompression limit, broken stream)
+    mixed_encoding: str = ""          # the bytes mix encodings ("gb18030 + utf-8"): parts read as mojibake
     render: RenderInfo | None = None  # set when the page was (or failed to be) rendered in Chromium
 
     @property

@@ -6,6 +6,7 @@ Every error names the file, the line and the dotted field. Unknown keys are erro
 from __future__ import annotations
 
 import base64
+import math
 import dataclasses
 import os
 import typing
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawler.idn import ascii_host, ascii_url
+from rules import yamlfile
 from rules.errors import ConfigError
 
 
@@ -141,7 +144,12 @@ class Profile:
         return list(seen)
 
     def replace(self, section: str, **changes: Any) -> "Profile":
-        """A copy with some fields of one section changed (command-line overrides)."""
+        """A copy with some fields of one section changed (command-line overrides, range-checked)."""
+        for name, value in changes.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                problem = range_error(f"{section}.{name}", value)
+                if problem:
+                    raise ConfigError(problem, field=f"--{name.replace('_', '-')}")
         return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})
 
 
@@ -150,8 +158,36 @@ _CHOICES = {
     "crawl.render": ("auto", "always", "never"),
     "notify.on": ("new", "always", "fail"),
 }
-_POSITIVE = {"crawl.max_pages", "crawl.concurrency", "uptime.probes", "uptime.timeout", "crawl.timeout"}
-_NON_NEGATIVE = {"crawl.pattern_cap", "crawl.max_depth", "crawl.delay", "crawl.time_limit", "uptime.slow_ms", "uptime.retries"}
+# Every number a profile holds, with its sane range (inclusive). A value outside it is exit 2 naming
+# file:line: field, so `delay: .inf` or `timeout: 1e9` can never make an audit that does not end.
+# docs/CRAWL.md lists them.
+RANGES: dict[str, tuple[float, float]] = {
+    "crawl.max_pages": (1, 1_000_000),
+    "crawl.max_depth": (0, 1_000),          # 0 = no limit
+    "crawl.concurrency": (1, 64),
+    "crawl.delay": (0, 60),                 # seconds between requests to one host
+    "crawl.pattern_cap": (0, 1_000_000),    # 0 = no cap (traps end by evidence)
+    "crawl.time_limit": (0, 7 * 86_400),    # seconds; 0 = no limit
+    "crawl.timeout": (0.1, 600),            # seconds per request, the whole download
+    "uptime.probes": (1, 50),
+    "uptime.timeout": (0.1, 120),           # seconds per probe
+    "uptime.slow_ms": (0, 600_000),
+    "uptime.retries": (0, 10),
+}
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def range_error(path: str, value: float) -> str:
+    """Why `value` is not acceptable for the numeric field `path` ("" when it is)."""
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    low, high = RANGES.get(path, (-math.inf, math.inf))
+    if not low <= value <= high:
+        return f"must be between {_num(low)} and {_num(high)}, got {value!r}"
+    return ""
 
 
 class _Node:
@@ -235,10 +271,9 @@ def _value(hint: Any, node: _Node, path: str, file: str) -> Any:
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (hint is int and not isinstance(value, int)):
             raise bad(f"expected a {'whole ' if hint is int else ''}number, got {value!r}")
-        if path in _POSITIVE and value <= 0:
-            raise bad(f"must be greater than 0, got {value!r}")
-        if path in _NON_NEGATIVE and value < 0:
-            raise bad(f"must not be negative, got {value!r}")
+        problem = range_error(path, value)
+        if problem:
+            raise bad(problem)
         return hint(value)
     if hint is str:
         if value is None:
@@ -252,7 +287,7 @@ def _value(hint: Any, node: _Node, path: str, file: str) -> Any:
     raise bad(f"unsupported type {hint!r}")  # pragma: no cover - a programming error
 
 
-def _check_semantics(profile: Profile, root: _Node, file: str) -> None:
+def _check_semantics(profile: Profile, root: _Node, file: str) -> Profile:
     def line_of(*keys: str) -> int | None:
         node: _Node | None = root
         line = root.line
@@ -262,6 +297,7 @@ def _check_semantics(profile: Profile, root: _Node, file: str) -> None:
             node, line = node.value[k]
         return line
 
+    profile = _ascii_hosts(profile, line_of("site", "domains"), line_of("site", "start_urls"), file)
     if not profile.site.start_urls:
         raise ConfigError("at least one start URL is required", file=file, line=line_of("site"),
                           field="site.start_urls")
@@ -282,37 +318,30 @@ def _check_semantics(profile: Profile, root: _Node, file: str) -> None:
         if sev not in ("error", "warning", "info", "off"):
             raise ConfigError(f"severity for {rule_id} must be error, warning, info or off, got {sev!r}",
                               file=file, line=line_of("rules", "severity"), field=f"rules.severity.{rule_id}")
+    return profile
 
 
 def load_profile(path: str | Path) -> Profile:
     """Read and validate a site profile; raises ConfigError naming file, line and field."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read profile: {exc.strerror}", file=file) from None
-    except UnicodeDecodeError:
-        raise ConfigError("profile is not UTF-8 text", file=file) from None
-    return parse_profile(text, file)
+    return parse_profile(yamlfile.read_text(path, what="profile"), file)
 
 
 def parse_profile(text: str, file: str = "<profile>") -> Profile:
-    try:
-        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError(f"invalid YAML: {exc.problem or exc}", file=file, line=line) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", file=file) from None
+    # The strict loader: no alias bombs, no duplicate keys, bounded nesting (rules/yamlfile.py).
+    root_node = yamlfile.compose(text, file)
     if root_node is None:
         raise ConfigError("the profile is empty; at least site.start_urls is required", file=file,
                           field="site.start_urls")
-    root = _lift(root_node)
+    try:
+        root = _lift(root_node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=file,
+                          line=mark.line + 1 if mark else None) from None
     profile = _convert(Profile, root, "", file)
     profile = dataclasses.replace(profile, source=file)
-    _check_semantics(profile, root, file)
-    return profile
+    return _check_semantics(profile, root, file)
 
 
 def profile_for_url(url: str) -> Profile:
@@ -320,7 +349,31 @@ def profile_for_url(url: str) -> Profile:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"not an http(s) URL or a readable profile: {url!r}", field="TARGET")
-    return Profile(site=SiteSection(start_urls=[url], domains=[parts.hostname]), source=url)
+    try:
+        url = ascii_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"not a valid domain name in {url!r}: {exc}", field="TARGET") from None
+    return Profile(site=SiteSection(start_urls=[url], domains=[urlsplit(url).hostname or ""]), source=url)
+
+
+def _ascii_hosts(profile: Profile, domains_line: int | None, urls_line: int | None, file: str) -> Profile:
+    """The profile with every declared domain and start URL host in A-label form (exit 2 when invalid)."""
+    domains, urls = [], []
+    for i, d in enumerate(profile.site.domains):
+        try:
+            domains.append(ascii_host(d))
+        except ValueError as exc:
+            raise ConfigError(f"not a valid domain name {d!r}: {exc}", file=file, line=domains_line,
+                              field=f"site.domains[{i}]") from None
+    for i, u in enumerate(profile.site.start_urls):
+        try:
+            urls.append(ascii_url(u))
+        except ValueError as exc:
+            raise ConfigError(f"not a valid domain name in {u!r}: {exc}", file=file, line=urls_line,
+                              field=f"site.start_urls[{i}]") from None
+    if domains == profile.site.domains and urls == profile.site.start_urls:
+        return profile
+    return profile.replace("site", domains=domains, start_urls=urls)
 
 
 def basic_auth(user: str, password_env: str, source: str = "") -> str:

@@ -49,8 +49,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.staging.StagingAccessMiddleware": 450,
     "crawler.middlewares.encoding.EncodingMiddleware": 575,
     "crawler.middlewares.politeness.PolitenessMiddleware": 585,
+    "crawler.middlewares.stalled.StalledHostMiddleware": 560,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.compression.BoundedDecompressionMiddleware": 590,
     "crawler.middlewares.redirect.LoopAwareRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.metarefresh.LoopAwareMetaRefreshMiddleware": 580,
 }
 # Seconds: longest Retry-After honoured; past it we wait this long and retry anyway.
 AUDIT_RETRY_AFTER_MAX = 60.0
@@ -67,6 +72,16 @@ AUDIT_RETRY_AFTER_DEFAULT = 5.0
 AUDIT_EXTERNAL_MAX = 200
 # Seconds per external link check: a dead third-party host must not hold a download slot for long.
 AUDIT_EXTERNAL_TIMEOUT = 10.0
+# A page with 100,000 images must not schedule 100,000 checks (time and memory): at most this many
+# resources (img, CSS, JS…) are status-checked per page and per audit, and at most this many new
+# links followed per page; the rest are counted and reported (LNK018).
+AUDIT_RESOURCES_PER_PAGE = 200
+AUDIT_RESOURCES_MAX = 5000
+AUDIT_LINKS_PER_PAGE = 2000
+# Downloads of one host in a row that run past DOWNLOAD_TIMEOUT, after which its other requests fail at
+# once (each still a LNK002 page) and the host is reported (LNK019): a site that drip-feeds every page
+# must not cost crawl.timeout × pages.
+AUDIT_STALLED_AFTER = 3
 # Bytes: the largest linked PDF downloaded for the phrase rules (crawler/documents.py); past it, reported.
 AUDIT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 # No interactive console on a production machine's port.

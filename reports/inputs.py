@@ -219,3 +219,23 @@ def split_match(context: str | None, match: str | None) -> tuple[str, str, str] 
     if at < 0:
         return None
     return context[:at], match, context[at + len(match):]
+
+
+def shown_url(value: Any) -> str:
+    """A URL as people read it: an international domain name in Unicode (中文.中国, not
+    xn--fiq228c.xn--fiqs8s); the link itself keeps the A-label form that is sent on the wire."""
+    url = text(value)
+    if "xn--" not in url.lower():
+        return url
+    from urllib.parse import urlsplit
+
+    import idna
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        shown = idna.decode(host)
+    except (ValueError, idna.IDNAError, UnicodeError):
+        return url
+    start = url.lower().find(host)
+    return url if start < 0 else url[:start] + shown + url[start + len(host):]

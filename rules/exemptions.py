@@ -10,8 +10,10 @@ products, range or history (比上一代, 本店所有套餐中…, 我们迄今
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .lexicon import frame_regex, frame_words, lexicon
+from .normalize import normalize
 
 # Negation right before the hit (不保本, 无副作用 is a term itself so 无 must touch the hit).
 NEG_TOUCH = ("不", "无", "非", "未", "没", "勿", "别", "莫", "免")
@@ -276,6 +278,38 @@ def penalised(sentence: str) -> bool:
 def believed(sentence: str) -> bool:
     """A power ascribed to tradition, legend or symbol (rules/frames/belief.txt): 传说…, 寓意…, 象征…"""
     return _BELIEF_RE.search(sentence) is not None
+
+
+_ARTICLE_RE = frame_regex("warning_article")
+_ADVERTISER_RE = frame_regex("advertiser")
+ARTICLE_WORDS = 2  # distinct verdict words that make a page a warning article
+
+
+@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
+def warning_article(page: str) -> bool:
+    """A page that reads as a warning article (rules/frames/warning_article.txt): at least two different
+    verdict words anywhere in it (揭秘…陷阱, 警惕…套路, 理性看待…虚假宣传)."""
+    if len(page) < 8:
+        return False
+    text = normalize(page).text
+    return len({m.group(0) for m in _ARTICLE_RE.finditer(text)}) >= ARTICLE_WORDS
+
+
+_SPAM_CALLS_RE = frame_regex("spam_calls")
+
+
+@lru_cache(maxsize=16)
+def page_topic(page: str, words: tuple[str, ...]) -> bool:
+    """Two different of a rule's `page_not` words on the page, and no spam call (rules/frames/spam_calls.txt)."""
+    text = normalize(page).text
+    found = sum((re.search(w[1:-1], text) is not None) if len(w) > 2 and w[0] == w[-1] == "/" else w in text
+                for w in words)
+    return found >= ARTICLE_WORDS and _SPAM_CALLS_RE.search(text) is None
+
+
+def advertiser_speaks(sentence: str) -> bool:
+    """The advertiser is the subject (rules/frames/advertiser.txt): 本机构承诺…, 我司保证…"""
+    return _ADVERTISER_RE.search(normalize(sentence).text) is not None
 
 
 def sourced(sentence: str) -> bool:

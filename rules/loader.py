@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import yamlfile
 from .errors import RuleError
 from .lexicon import REF_RE
 from .model import PHRASE_CATEGORIES, Severity
@@ -83,18 +84,12 @@ def read_pack(path: str | Path) -> list[Rule]:
     path = Path(path)
     file = str(path)
     yaml, loader = _yaml_loader()
+    text = yamlfile.read_text(path, error=RuleError, what="rule file")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except OSError as exc:
-        raise RuleError(f"cannot read rule file: {exc.strerror or exc}", file=file) from exc
-    except UnicodeDecodeError as exc:
-        raise RuleError("rule file is not UTF-8", file=file) from exc
+        # The strict loader: no alias bombs or recursive aliases, bounded nesting (rules/yamlfile.py).
+        data = yamlfile.load(text, file, error=RuleError, loader=loader)
     except RuleError as exc:
         raise RuleError(exc.message, file=file, line=exc.line, field=exc.field) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RuleError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=file,
-                        line=mark.line + 1 if mark else None) from exc
     if not isinstance(data, dict) or "rules" not in data:
         raise RuleError("a rule pack is a mapping with a `rules` list", file=file, line=1, field="rules")
     unknown = set(data) - {"family", "defaults", "rules"}

@@ -50,6 +50,10 @@ REASONS = {
     "self_compare": ("与自身产品比较", "compares the firm's own products"),
     "belief": ("属于对传说、习俗或寓意的介绍，而非功效承诺", "describes a legend, custom or symbol, not a promised effect"),
     "sourced": ("数据或排名注明了具体来源机构或报告，属转述事实", "a figure or ranking attributed to a named source"),
+    "warning_article": ("整页为提醒、揭秘或警示类文章，所引用的说法属于被警示的内容",
+                        "the page is a warning article: the phrase is quoted as what it warns against"),
+    "page_topic": ("整页为旅游指南或介绍类内容，未见引流、注册或投注字样",
+                   "the page describes the topic (a guidebook), with no call to register, bet or download"),
     "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
                    "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
 }

@@ -24,7 +24,8 @@ class Context:
     keep evidence for rather than a promise. `distinct`: the hit counts only when at least this many
     different terms of the rule occur in its sentence (stock-phrase chains of injected spam: one
     精品 is a word, 精品…国产…久久…在线观看 is a spam title); `distinct_words` are everyday words that
-    count towards it without being searched for on their own (国产, 在线观看).
+    count towards it without being searched for on their own (国产, 在线观看). `page_not`: words of a
+    page topic, read over the whole page (see RuleSet.check).
     """
 
     prev: tuple[str, ...] = ()
@@ -41,6 +42,9 @@ class Context:
     disclosure: tuple[str, ...] = ()
     distinct: int = 0  # the hit counts only with this many distinct terms of the rule in its sentence
     distinct_words: tuple[str, ...] = ()  # more words counted towards `distinct` (not searched for alone)
+    # The page's topic, read over the whole page: with two different of these words on it and no word
+    # of frame `spam_calls`, the hit is reported at info (a guidebook's 澳门的赌场, not injected spam).
+    page_not: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,23 @@
 """A loaded, tuned set of phrase rules: `check(text)` and `check_html(html)` → Findings."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable
 
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
-from .model import Finding, pick
+from .exemptions import advertiser_speaks, page_topic, warning_article
+from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
 
 CONTEXT_CHARS = 20
 _CLEAN = str.maketrans({**{c: None for c in ZERO_WIDTH}, BOUNDARY: " ", "\n": " ", "\r": None, "\t": " "})
+
+
+def _demotable(h: Hit) -> bool:
+    # Injected spam is spam on any page; a hit already lowered keeps its own reason.
+    return h.severity.rank >= Severity.WARNING.rank and h.rule.category != "prohibited"
 
 
 class RuleSet:
@@ -34,16 +41,31 @@ class RuleSet:
         """Hits in normalised coordinates (for tests and the benchmark)."""
         return self.matcher.find(self.matcher.as_meant(normalize(text).text))
 
-    def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1) -> list[Finding]:
-        """Findings in `text`; positions are 1-based and offset by where the text starts (line, column)."""
-        out = []
+    def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1,
+              page: str | None = None) -> list[Finding]:
+        """Findings in `text`; positions are 1-based and offset by where the text starts (line, column).
+
+        The page verdict (a warning article, rules/frames/warning_article.txt) reads `page` when given
+        (all of an HTML page's text), else `text` itself."""
+        hits = []
         pos = 0
         for k, part in enumerate(text.split("\n")):
             for h, a, b in self.matcher.find_line(part) if part else ():
-                out.append(self._finding(h, text, pos + a, pos + b, url, where, line + k,
-                                         (column if k == 0 else 1) + a))
+                hits.append((h, part, pos + a, pos + b, k, a))
             pos += len(part) + 1
-        return out
+        # The verdict is read only when a hit could be lowered by it: the common page costs nothing.
+        if any(_demotable(h) for h, *_ in hits) and warning_article(page if page is not None else text):
+            hits = [(replace(h, severity=Severity.INFO, reason="warning_article")
+                     if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
+                    for h, part, o0, o1, k, a in hits]
+        if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
+            page_text = page if page is not None else text
+            hits = [(replace(h, severity=Severity.INFO, reason="page_topic")
+                     if h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank
+                     and page_topic(page_text, h.rule.context.page_not) else h, part, o0, o1, k, a)
+                    for h, part, o0, o1, k, a in hits]
+        return [self._finding(h, text, o0, o1, url, where, line + k, (column if k == 0 else 1) + a)
+                for h, part, o0, o1, k, a in hits]
 
     def _finding(self, h: Hit, text: str, o0: int, o1: int, url: str, where: str, line: int, column: int) -> Finding:
         message, suggestion = h.rule.text(self.lang)
@@ -62,9 +84,12 @@ class RuleSet:
         """Visible text of an HTML page, by location; positions are in the HTML source."""
         from .html import extract_blocks
 
+        blocks = list(extract_blocks(html))
+        page = "\n".join(block.text for block in blocks)
         out: list[Finding] = []
-        for block in extract_blocks(html):
-            out.extend(self.check(block.text, url=url, where=block.where, line=block.line, column=block.column))
+        for block in blocks:
+            out.extend(self.check(block.text, url=url, where=block.where, line=block.line, column=block.column,
+                                  page=page))
         return out
 
     def run_examples(self, rules: Iterable[Rule] | None = None) -> list[str]:

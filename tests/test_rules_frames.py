@@ -143,3 +143,45 @@ def test_award_title(sentence, term, expected):
 def test_work_title(sentence, term, expected):
     assert work_title(*span(sentence, term)) is expected
 
+
+
+# A warning article is judged as a page (rules/frames/warning_article.txt): the promise it quotes in a
+# sentence of its own, with no frame word beside it, is reported at info; the same sentence alone stays a claim.
+@pytest.fixture(scope="module")
+def rs():
+    return load_ruleset()
+
+
+ARTICLE = ("揭秘成考培训的真相\n很多机构以“包过”为卖点。\n签约保过，不过退费。\n考生要理性看待，避开陷阱。")
+
+
+def test_warning_article_lowers_the_quoted_promises_to_info(rs):
+    on_page = [f for f in rs.check(ARTICLE) if f.match in ("签约保过", "不过退费")]
+    assert on_page and all(f.severity.value == "info" for f in on_page)
+    assert all("警示" in f.message for f in on_page)
+    alone = rs.check("签约保过，不过退费。")
+    assert alone and any(f.severity.rank >= 2 for f in alone)
+
+
+def test_warning_article_keeps_spam_and_the_advertisers_own_claim(rs):
+    page = ARTICLE + "\n本机构承诺包过，不过退费。\n澳门新葡京娱乐场在线投注"
+    by_line = {f.line: f.severity.rank for f in rs.check(page)}
+    assert by_line.get(5, 0) >= 2 and by_line.get(6, 0) >= 2
+
+
+def test_warning_article_reads_the_whole_html_page(rs):
+    html = ("<html><body><h1>揭秘培训机构的套路</h1><p>签约保过，不过退费。</p>"
+            "<p>请理性看待，避开陷阱。</p></body></html>")
+    found = [f for f in rs.check_html(html) if f.match in ("签约保过", "不过退费")]
+    assert found and all(f.severity.value == "info" for f in found)
+    plain = rs.check_html("<html><body><h1>成考辅导</h1><p>签约保过，不过退费。</p></body></html>")
+    assert any(f.severity.rank >= 2 for f in plain)
+
+
+def test_a_travelogue_page_describes_casinos_a_hacked_one_still_sells_them(rs):
+    travelogue = "我们坐火车到了口岸，游客很多。\n澳门赌场的龙头老大是葡京赌场。"
+    assert all(f.severity.value == "info" for f in rs.check(travelogue) if f.rule == "PR101")
+    assert any(f.rule == "PR101" for f in rs.check(travelogue))
+    hacked = travelogue + "\n葡京赌场官网注册送彩金"
+    assert sum(f.rule == "PR101" and f.severity.rank >= 2 for f in rs.check(hacked)) >= 2
+    assert any(f.severity.rank >= 2 for f in rs.check("澳门赌场的龙头老大是葡京赌场。"))

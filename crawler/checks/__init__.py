@@ -32,6 +32,8 @@ PAGE_CHECKS: list[tuple[str, PageCheck]] = [
     ("links.status", links.check_page_status),
     ("links.redirects", links.check_redirects),
     ("content.encoding", content.check_encoding),
+    ("content.mixed", content.check_mixed_encoding),
+    ("content.unreadable", content.check_unreadable),
     ("content.soft404", content.check_soft_404),
     ("content.probe", content.check_probe),
     ("content.empty", content.check_empty),

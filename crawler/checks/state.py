@@ -32,6 +32,7 @@ class SitemapCoverage:
     urls: int = 0
     orphans: Listed = field(default_factory=Listed)     # listed, linked from no crawled page
     unlisted: Listed = field(default_factory=Listed)    # crawled, missing from the sitemap
+    unreadable: dict[str, str] = field(default_factory=dict)   # sitemap (or robots.txt) URL -> why it could not be read
 
 
 @dataclass
@@ -55,6 +56,29 @@ class Throttle:
     lost: int = 0                   # pages handed on as refused (LNK003)
     skipped: int = 0                # requests not sent because the host was given up
     url_is_bootstrap: bool = True   # `url` is robots.txt or a probe, not yet a page
+
+
+@dataclass
+class SkippedChecks:
+    """What the per-page and per-audit caps left unchecked."""
+
+    resources: int = 0
+    links: int = 0
+    external: int = 0       # external links past AUDIT_EXTERNAL_MAX (or 20 per host), not checked
+    pages: Listed = field(default_factory=lambda: Listed(limit=10))   # pages where a cap cut in
+    resource_cap: int = 0
+    resource_total_cap: int = 0
+    link_cap: int = 0
+    external_cap: int = 0
+
+
+@dataclass
+class Stalled:
+    """A host given up after its downloads ran past the deadline several times in a row."""
+
+    url: str                # the request that tipped it
+    timeouts: int = 0
+    skipped: int = 0        # requests failed at once afterwards
 
 
 @dataclass(frozen=True)
@@ -138,6 +162,10 @@ class CrawlRecord:
     truncated: dict[str, Truncated] = field(default_factory=dict)   # URL pattern -> refused
     pattern_cap: int | None = None
     depth_ignored: int = 0                 # links past crawl.max_depth
+    # Resources (img, CSS, JS…) and links past AUDIT_RESOURCES_PER_PAGE / AUDIT_RESOURCES_MAX /
+    # AUDIT_LINKS_PER_PAGE: not checked, counted (LNK018), with the pages that had the most.
+    skipped: SkippedChecks = field(default_factory=SkippedChecks)
+    stalled: dict[str, Stalled] = field(default_factory=dict)   # host -> given up on timeouts (LNK019)
     throttled: dict[str, Throttle] = field(default_factory=dict)    # host -> refusals
     crawl_delay: dict[str, float] = field(default_factory=dict)     # host -> robots.txt Crawl-delay honoured
     redirect_chains: list[RedirectChain] = field(default_factory=list)

@@ -14,6 +14,19 @@ def finding_key(finding: dict) -> tuple[str, str, str, str]:
             finding.get("match") or "")
 
 
+def fixed_scope(finish_reason: str, pages_fetched: int) -> str:
+    """Which of the previous run's findings this run may call fixed.
+
+    - `all`: a crawl that ran to its end and fetched pages; whatever it did not find again is gone.
+    - `visited`: a crawl cut short by its page or time limit: only findings on a URL fetched again.
+    - `none`: an interrupted run (Ctrl-C, SIGTERM, a crashed crawl), or one that fetched no page at
+      all (the site was down, every request failed): it proves nothing, so nothing is fixed.
+    """
+    if finish_reason not in ("finished", "page_limit", "time_limit") or pages_fetched <= 0:
+        return "none"
+    return "all" if finish_reason == "finished" else "visited"
+
+
 def compare(previous: Iterable[dict], current: Iterable[dict],
             visited: set[str] | None = None) -> tuple[list[str], list[dict]]:
     """(status of each current finding, in order: `new` | `persisting`; the fixed findings).

@@ -252,28 +252,33 @@ class Store:
             (site, started, started, rowid, *_COMPLETE)).fetchone()
         return prev[0] if prev else None
 
-    def mark_changes(self, run_id: str, *, partial: bool = False) -> list[dict]:
+    def mark_changes(self, run_id: str, *, partial: bool = False, scope: str | None = None) -> list[dict]:
         """`record_changes`, then the fixed findings as a list (small runs and the tests)."""
-        self.record_changes(run_id, partial=partial)
+        self.record_changes(run_id, partial=partial, scope=scope)
         return self.fixed(run_id)
 
-    def record_changes(self, run_id: str, *, partial: bool = False) -> dict[str, int]:
+    def record_changes(self, run_id: str, *, partial: bool = False, scope: str | None = None) -> dict[str, int]:
         """Mark this run's findings `new` or `persisting`, group them, and record what was fixed
         since the previous complete run: findings (once per identity) and groups.
 
-        With `partial` (an interrupted or limited crawl), a previous finding counts as fixed only
-        when its URL was fetched in this run, and a group only when every page it was on was:
-        an unvisited page proves nothing. All in SQL: memory does not grow with the findings.
-        Returns {"fixed": findings fixed, "fixed_groups": groups fixed}.
+        With `partial` (a limited crawl), a previous finding counts as fixed only when its URL was
+        fetched in this run, and a group only when every page it was on was: an unvisited page
+        proves nothing. `scope` (`changes.fixed_scope`) overrides it: `none` (an interrupted run, or
+        one that fetched nothing) calls nothing fixed, `visited` is `partial`. All in SQL: memory
+        does not grow with the findings. Returns {"fixed": findings fixed, "fixed_groups": groups fixed}.
         """
+        if scope is not None:
+            partial = scope != "all"
         with self._mutex:
             self._flush_buffer()
             prev = self.previous_run(run_id)
+            # nothing to compare against for what is fixed when the run proves nothing
+            fixed_from = None if scope == "none" else prev
             with self._write() as conn:
                 grouped.mark_statuses(conn, run_id, prev)
-                fixed = grouped.record_fixed(conn, run_id, prev, partial)
+                fixed = grouped.record_fixed(conn, run_id, fixed_from, partial)
                 grouped.build_groups(conn, run_id, prev)
-                fixed_groups = grouped.record_fixed_groups(conn, run_id, prev, partial)
+                fixed_groups = grouped.record_fixed_groups(conn, run_id, fixed_from, partial)
             return {"fixed": fixed, "fixed_groups": fixed_groups}
 
     def fixed(self, run_id: str) -> list[dict]:

@@ -5,7 +5,7 @@ from typing import Any
 
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 
-from crawler.encoding import detect_encoding
+from crawler.encoding import detect_encoding, repair_mixed
 
 ENCODING_META = "siteaudit_encoding"
 
@@ -21,4 +21,7 @@ class EncodingMiddleware:
             return response
         detected = detect_encoding(response.body, ctype)
         request.meta[ENCODING_META] = detected
+        if detected.source == "mixed":
+            # Each part read in its own encoding, so the phrase rules see the real text (and CNT001 says so).
+            return response.replace(body=repair_mixed(response.body), encoding="utf-8")
         return response.replace(encoding=detected.encoding)

@@ -87,9 +87,13 @@ class PolitenessMiddleware:
             delay = robotparser.crawl_delay(ua)
         except Exception:  # a parser without crawl-delay support: nothing to honour
             return
-        if not delay:
+        try:
+            delay = float(delay)
+        except (TypeError, ValueError):
             return
-        delay = min(float(delay), self.crawl_delay_max)
+        if not delay > 0:   # 0, negative, or NaN ("Crawl-delay: nan" must not stall the host)
+            return
+        delay = min(delay, self.crawl_delay_max)
         key = self._downloader.get_slot_key(request)
         self.host_delay[key] = delay
         crawl_record(self.crawler).crawl_delay[urlparse_cached(request).hostname or ""] = delay

@@ -35,6 +35,8 @@ from typing import Any, Callable, Mapping
 
 import requests
 
+from crawler.netdeadline import bounded_request, bounded_session
+
 from crawler.notify.message import build_text, should_notify, top_findings
 from crawler.profile import NotifySection
 
@@ -43,6 +45,9 @@ logger = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048          # bytes of UTF-8, WeCom's limit for a text message
 DINGTALK_PER_MINUTE = 20         # DingTalk robots accept 20 messages a minute
 TOP_FINDINGS = 10                # findings listed in a message
+NOTIFY_TOTAL_S = 30.0            # seconds: every channel of one run
+CHANNEL_TOTAL_S = 15.0           # seconds: every attempt to one channel, pauses included
+ANSWER_MAX_BYTES = 64 * 1024     # of a hook's answer: a JSON status, never a download
 RETRY_AFTER_CAP = 30.0           # seconds: a server asking for a longer pause gets no retry this run
 
 
@@ -247,12 +252,17 @@ _RATE_ERRCODES = {130101, 45009}
 
 def _send_with_retries(channel: str, req: _Request, secret: str, timeout: float, retries: int, backoff: float,
                        sleep: Callable[[float], None]) -> NotifyResult:
-    """Send, and send again after a passing failure (see the module docstring)."""
+    """Send, and send again after a passing failure (see the module docstring); all attempts of one
+    channel, pauses included, end within CHANNEL_TOTAL_S (a hook that keeps timing out costs that at most)."""
+    ends = time.monotonic() + max(timeout, CHANNEL_TOTAL_S)
     for attempt in range(retries + 1):
-        result, wait = _send(channel, req, secret, timeout)
+        result, wait = _send(channel, req, secret, max(0.5, round(min(timeout, ends - time.monotonic()), 1)))
         if wait is None or attempt == retries:
             break
-        sleep(wait if wait > 0 else backoff * (attempt + 1))
+        pause = wait if wait > 0 else backoff * (attempt + 1)
+        if time.monotonic() + pause + 0.5 >= ends:
+            break
+        sleep(pause)
     if attempt:
         result = NotifyResult(result.channel, result.sent, result.status,
                               f"{result.detail} (attempt {attempt + 1} of {retries + 1})")
@@ -272,7 +282,10 @@ def _send(channel: str, req: _Request, secret: str, timeout: float) -> tuple[Not
     masked = mask_url(req.url)
     _MASK.hidden.update(_sensitive(req.url, secret))
     try:
-        resp = requests.post(req.url, data=req.body, headers=req.headers, timeout=timeout, allow_redirects=False)
+        # `timeout` bounds the whole exchange: a hook that answers one byte a second is cut at it.
+        with bounded_session() as session:
+            resp = bounded_request(session, "POST", req.url, timeout=timeout, max_bytes=ANSWER_MAX_BYTES,
+                                   data=req.body, headers=req.headers, allow_redirects=False)
     except requests.Timeout:
         return NotifyResult(channel, False, NotifyStatus.TIMEOUT, f"{masked}: no answer within {timeout:g}s"), 0.0
     except requests.RequestException as exc:
@@ -354,7 +367,12 @@ def notify(section: NotifySection, doc: dict, extra: dict, report_path: str,
         return [NotifyResult(name, False, NotifyStatus.SKIPPED, why) for name, _, _ in channels]
     lang = extra.get("lang", "zh")
     results = []
+    ends = time.monotonic() + NOTIFY_TOTAL_S
     for name, url, env_name in channels:
+        if time.monotonic() >= ends:   # hooks that kept timing out used the run's notification time
+            results.append(NotifyResult(name, False, NotifyStatus.TIMEOUT,
+                                        f"not sent: the {NOTIFY_TOTAL_S:g} s for notifications were used up"))
+            continue
         try:
             ready = _notify_one(name, url, env_name, doc, extra, report_path, env, clock(), lang)
             result = ready if isinstance(ready, NotifyResult) else _send_with_retries(

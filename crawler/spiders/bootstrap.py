@@ -18,11 +18,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.checks.crawl.content import text_signature
 from crawler.checks.state import CrawlRecord, NotFoundProbe
+from crawler.middlewares.compression import UNREADABLE_META
 from crawler.urls import normalize_url
 from rules.html import visible_text
 
@@ -147,6 +149,8 @@ class Bootstrap:
             boot.probed = True
             yield from self.open_host(boot)
             return
+        if response.meta.get(UNREADABLE_META):   # a bomb or a broken stream: named, and read as empty
+            self.record.sitemap.unreadable.setdefault(response.url, response.meta[UNREADABLE_META])
         listed = sitemap_lines(response.body, response.url) if response.status == 200 else []
         # The sitemaps robots.txt names, and /sitemap.xml as well: sites often have both, and disagree.
         yield from self._fetch_sitemaps(boot, [*listed, boot.root + "/sitemap.xml"])
@@ -167,12 +171,20 @@ class Bootstrap:
         boot.pending -= 1
         children: list[str] = []
         if response.status == 200:
-            body = response.body
+            # A sitemap that cannot be read (a gzip bomb, a broken stream) is a finding on the
+            # sitemap (LNK017); the crawl goes on from the homepage and the links.
+            body, unreadable = response.body, response.meta.get(UNREADABLE_META, "")
             if body[:2] == b"\x1f\x8b":
                 try:
                     body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
-                except OSError:
+                except _DecompressionMaxSizeExceeded:
                     body = b""
+                    unreadable = f"gzipped sitemap larger than {SITEMAP_MAX_BYTES // (1024 * 1024)} MiB decompressed"
+                except Exception as exc:   # OSError, EOFError, zlib.error: a broken stream
+                    body = b""
+                    unreadable = f"gzipped sitemap does not decompress: {type(exc).__name__}: {exc}"[:300]
+            if unreadable:
+                self.record.sitemap.unreadable[response.url] = unreadable
             try:
                 sitemap = Sitemap(body) if body.strip() else None
             except Exception:  # not XML (an HTML 'not found' page served with 200): no sitemap
@@ -211,6 +223,10 @@ class Bootstrap:
                 return
             yield from self._fetch_sitemaps(boot, [boot.root + "/sitemap.xml"])
             return
+        if not failure.check(IgnoreRequest):
+            # A sitemap that could not be downloaded (too large, timed out, cut off) is named (LNK017).
+            self.record.sitemap.unreadable.setdefault(
+                failure.request.url, f"{type(failure.value).__name__}: {failure.value}"[:300])
         boot.pending -= 1
         yield from self._fetch_sitemaps(boot, [])
 

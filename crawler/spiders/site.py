@@ -11,11 +11,12 @@ the audit's `ctx.crawl` (a `CrawlRecord`), for the final checks and findings.jso
 
 Reading order: construction, the start, page callbacks (`parse` → `_hand_on_or_render` → `_follow`),
 status checks of resources and external links, failures, and `closed` (the record's last entries).
-Rendering and linked PDFs (issue 17) are `RenderingMixin`'s hooks (spiders/rendering.py).
+Rendering and linked PDFs are the `Renderer` and `Documents` components (spiders/rendering.py).
 """
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import re
 from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
@@ -26,12 +27,14 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 
 from crawler.checks.state import COVERAGE_REASONS, CrawlRecord, MissingFragment, RedirectChain, Truncated
-from crawler.documents import is_pdf_url
+from crawler.documents import DocumentLog, is_pdf_url
+from crawler.middlewares.compression import UNREADABLE_META
 from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
+from crawler.render import RenderLog
 from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstrap, homepage_urls
 from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
-from crawler.spiders.rendering import RenderingMixin
+from crawler.spiders.rendering import Callbacks, Documents, Renderer, is_pdf_response
 from crawler.traps import TrapGuard
 from crawler.urls import normalize_url, stripped_params
 
@@ -50,7 +53,7 @@ _ANCHOR = re.compile(r"""<[a-z][^>]*?\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re
 _NO_ANCHOR_FRAGMENT = re.compile(r"^(?:top|!.*|/.*|.*=.*)?$", re.IGNORECASE)
 
 
-class SiteSpider(RenderingMixin, scrapy.Spider):
+class SiteSpider(scrapy.Spider):
     """Crawls the declared domains of one profile."""
 
     name = "site"
@@ -75,7 +78,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
                                    BootstrapCallbacks(self.parse_robots, self.parse_sitemap, self.parse_probe,
                                                       self.bootstrap_failed), self._open_host)
         self.max_pages = crawl.max_pages
-        self.finish_reason = "finished"
+        self.finish_reason = "interrupted"   # until `closed` says otherwise: a killed crawl never closes
         self.pages = 0
         self.audited = 0                    # internal pages read (2xx/3xx)
         self.checked = 0                    # URLs checked: pages, resources, external links
@@ -87,6 +90,9 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         self._external_max = 200
         self._external_timeout = 10.0
         self._external_per_host: dict[str, int] = {}
+        self._resource_cap, self._resource_max, self._link_cap, self._url_max = 200, 5000, 2000, 2083
+        self._resources = 0                 # resource checks scheduled in this audit
+        self._skipped: set[int] = set()     # hashes of links and pages already counted as not followed
         self._sitemap_urls = self.bootstrap.sitemap_urls    # host -> {normalised URL listed: sitemap URL}
         # Links to a #fragment of an internal page: (page, fragment, linking page); and the anchors
         # (hashed id/name values) of the pages read, to find the fragments that lead nowhere.
@@ -101,15 +107,26 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         self._pending: dict[int, list[str] | None] = {}
         self._held: list[tuple[str, Page]] = []
         self.released: list[Page] = []      # held pages released without a session (unit use)
-        self._init_extras(session)          # rendering and linked documents (spiders/rendering.py)
+        ctx = session.ctx if session is not None else None
+        self.renderer = Renderer(ctx.render if ctx is not None else RenderLog(),
+                                 Callbacks(self.parse_rendered, self.render_failed), self._hand_on, self._follow,
+                                 self._deliver)
+        self.documents = Documents(ctx.documents if ctx is not None else DocumentLog(), self._seen, self._excluded,
+                                   Callbacks(self.parse_document, self.document_failed), self.failed)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._external_max = crawler.settings.getint("AUDIT_EXTERNAL_MAX", 200)
+        spider._resource_cap = crawler.settings.getint("AUDIT_RESOURCES_PER_PAGE", 200)
+        spider._resource_max = crawler.settings.getint("AUDIT_RESOURCES_MAX", 5000)
+        spider._link_cap = crawler.settings.getint("AUDIT_LINKS_PER_PAGE", 2000)
+        # Scrapy's UrlLengthMiddleware would drop a longer URL without a word: counted in LNK018 instead.
+        spider._url_max = crawler.settings.getint("URLLENGTH_LIMIT", 2083) or 10 ** 9
         spider._external_timeout = min(crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 20),
                                        crawler.settings.getfloat("AUDIT_EXTERNAL_TIMEOUT", 10))
-        spider._configure_extras(crawler.settings)
+        spider.renderer.configure(crawler.settings)
+        spider.documents.configure(crawler.settings)
         return spider
 
     # -- the start: the bootstrap component, then each host's roots ---------------------------------
@@ -161,7 +178,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         ms = int(meta.get("download_latency", 0) * 1000)
         headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        text, encoding, declared, title, mismatch = "", "", "", "", ""
+        text, encoding, declared, title, mismatch, mixed = "", "", "", "", "", ""
         if isinstance(response, TextResponse):
             text = response.text
             encoding = response.encoding
@@ -170,6 +187,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
                 declared = detected.declared
                 if detected.mismatch:
                     mismatch = detected.source
+                mixed = detected.mixed
             else:
                 declared = response._declared_encoding() or ""
             if "html" in headers.get("content-type", "text/html") and response.status < 300:
@@ -179,7 +197,9 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
                     encoding=encoding, declared_encoding=declared, content_type=headers.get("content-type", ""),
                     headers=headers, text=text, referer=meta["linked_from"] if "linked_from" in meta else _referer(response),
                     redirects=redirects, is_homepage=bool(meta.get("homepage_of")) or self._is_homepage(response.url),
-                    redirect_loop=tuple(meta.get("redirect_loop") or ()), encoding_mismatch=mismatch)
+                    redirect_loop=tuple(meta.get("redirect_loop") or ()), encoding_mismatch=mismatch,
+                    unreadable=meta.get(UNREADABLE_META, ""), mixed_encoding=mixed,
+                    redirect_refused=meta.get("redirect_refused", ""))
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         self.frontier.answered(_requested_url(response))
@@ -211,6 +231,27 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
             yield from self._follow(response, page)
         if self.max_pages and self.pages >= self.max_pages:
             raise CloseSpider("closespider_pagecount")
+
+    def _hand_on_or_render(self, page: Page, response: Response) -> Iterator[Any]:
+        """A page read: its PDF read when it is one, then handed on, or first rendered (spiders/rendering.py)."""
+        if page.status == 200 and is_pdf_response(response):
+            yield from self.documents.from_response(response, page)
+        engine = getattr(getattr(self, "crawler", None), "engine", None)
+        yield from self.renderer.hand_on_or_render(page, response, _requested_url(response), engine)
+
+    # Callbacks of the components' requests: spider methods, so that requests pickle under --resume.
+    def parse_rendered(self, response: Response, raw: Page, requested: str) -> Iterator[Any]:
+        yield from self.renderer.rendered(response, raw, requested)
+
+    def render_failed(self, failure: Any) -> Iterator[Any]:
+        yield from self.renderer.failed(failure)
+
+    async def parse_document(self, response: Response) -> Any:
+        async for item in self.documents.parse(response):
+            yield item
+
+    def document_failed(self, failure: Any) -> Iterator[Any]:
+        yield from self.documents.failed(failure)
 
     def _hand_on(self, page: Page, requested: str) -> Iterator[Page]:
         """Pass a page on, except an internal broken one: held until the end to collect its referrers."""
@@ -262,6 +303,7 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         `page` is None: a rendered page's script-written links), with whether it links on to new
         URLs of its own path, so that a page which ends a trap schedules none of the trap's next URLs."""
         here = response.url
+        page_cap = _PageCap(self._resource_cap, self._link_cap)
         depth = response.meta.get("depth", 0)
         pages: list[tuple[str, bool]] = []   # internal page links (normalised), and whether in here's pattern
         grows = False
@@ -271,9 +313,9 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
                 path = urlsplit(url).path
                 ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
                 if ext in _RESOURCE_EXT:
-                    yield from self._check_resource(url, here)
+                    yield from self._check_resource(url, here, page_cap)
                     if is_pdf_url(url):
-                        yield from self._document_request(url, here)
+                        yield from self.documents.request(url, here)
                     continue
                 normal = normalize_url(url, self._strip)
                 self.traps.note_raw(url, normal)
@@ -293,9 +335,16 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         for normal, same in pages:
             self._linked.add(hash(normal))
             self._note_referrer(normal, here)
+            if page_cap.links >= page_cap.link_cap or len(normal) > self._url_max:
+                key = hash(normal)
+                if key not in self._seen and key not in self._skipped:
+                    self._skipped.add(key)     # each link not followed is counted once (LNK018)
+                    page_cap.links_skipped += 1
+                continue
             request = self.frontier.page_request(normal, here, normalized=True, depth=depth, same_pattern=same,
                                                  chained=same, same_path=self.frontier.same_path(normal, here))
             if request is not None:
+                page_cap.links += 1
                 self._pending[hash(normal)] = None
                 yield request
         for src in response.xpath(_RESOURCE_XPATH).getall():
@@ -303,12 +352,22 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
             if not url.startswith(("http://", "https://")):
                 continue
             if self.is_internal(url):
-                self._note_referrer(normalize_url(url, ()), here)
-                yield from self._check_resource(url, here)
+                if page_cap.resources < page_cap.resource_cap:
+                    self._note_referrer(normalize_url(url, ()), here)
+                yield from self._check_resource(url, here, page_cap)
                 if is_pdf_url(url):   # a brochure in an <iframe>
-                    yield from self._document_request(url, here)
+                    yield from self.documents.request(url, here)
             else:
                 yield from self._check_external(url, here)
+        if page_cap.resources_skipped or page_cap.links_skipped:
+            skipped = self.record.skipped
+            skipped.resources += page_cap.resources_skipped
+            skipped.links += page_cap.links_skipped
+            if hash("PAGE " + here) not in self._skipped:
+                self._skipped.add(hash("PAGE " + here))
+                skipped.pages.add(here)
+            skipped.resource_cap, skipped.resource_total_cap = self._resource_cap, self._resource_max
+            skipped.link_cap = self._link_cap
 
     def _note_fragment(self, url: str, fragment: str, referer: str) -> None:
         """A link to `url#fragment`, checked at the end against the anchors of `url` if it was read."""
@@ -319,11 +378,19 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
             self._fragment_links.append((url, fragment, referer))
 
     # -- resources and external links: status only, never parsed or followed ------------------------
-    def _check_resource(self, url: str, referer: str) -> Iterator[Any]:
+    def _check_resource(self, url: str, referer: str, cap: "_PageCap | None" = None) -> Iterator[Any]:
         url = normalize_url(url, ())
         key = hash("HEAD " + url)
         if key in self._seen or self._excluded(url):
             return
+        if cap is not None:
+            if cap.resources >= cap.resource_cap or self._resources >= self._resource_max:
+                if key not in self._skipped:
+                    self._skipped.add(key)   # counted once, however many pages use it
+                    cap.resources_skipped += 1
+                return
+            cap.resources += 1
+        self._resources += 1
         self._seen.add(key)
         self._pending[hash(url)] = None
         yield scrapy.Request(url, method="HEAD", callback=self.parse_status, errback=self.status_failed,
@@ -333,9 +400,12 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         url = normalize_url(url, ())
         key = hash("HEAD " + url)
         host = (urlsplit(url).hostname or "").lower()
-        if key in self._seen or self._external >= self._external_max or self._external_per_host.get(host, 0) >= 20:
+        if key in self._seen:
             return
         self._seen.add(key)
+        if self._external >= self._external_max or self._external_per_host.get(host, 0) >= 20:
+            self.record.skipped.external += 1   # counted once per URL, reported with LNK018
+            return
         self._external += 1
         self._external_per_host[host] = self._external_per_host.get(host, 0) + 1
         # Checking a link is not crawling the other site: robots.txt is not consulted for it.
@@ -351,13 +421,14 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
             # Some servers refuse HEAD: ask again with GET before calling the link broken.
             yield request.replace(method="GET", dont_filter=True)
             return
-        if response.status >= 400 or meta.get("redirect_loop"):
+        if response.status >= 400 or meta.get("redirect_loop") or meta.get("redirect_refused"):
             page = self._page(response)
             yield from self._hand_on(Page(
                 url=page.url, status=page.status, depth=page.depth, ms=page.ms, content_type=page.content_type,
                 text=page.text if response.status in (403, 429, 503) else "",
                 headers=page.headers, kind=meta["kind"], referer=page.referer,
-                redirects=page.redirects, redirect_loop=page.redirect_loop), _requested_url(response))
+                redirects=page.redirects, redirect_loop=page.redirect_loop,
+                redirect_refused=page.redirect_refused), _requested_url(response))
         else:
             self._pending.pop(hash(_requested_url(response)), None)
 
@@ -402,10 +473,13 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
                     self.record.sitemap.orphans.add(url)
         self.record.truncated = {p: Truncated(n, self.caps.examples.get(p, "")) for p, n in self.caps.truncated.items()}
         self.record.pattern_cap = self.caps.cap
+        skipped = self.record.skipped
+        skipped.resource_cap, skipped.resource_total_cap = self._resource_cap, self._resource_max
+        skipped.link_cap, skipped.external_cap = self._link_cap, self._external_max
         self.record.depth_ignored = self.frontier.depth_ignored
         self.record.traps = self.traps.traps()
         self.record.finish_reason = self.finish_reason
-        self._release_unrendered()
+        self.renderer.release_unrendered()
         self._note_missing_fragments()
         self._note_coverage()
         self._release_held()
@@ -446,11 +520,29 @@ class SiteSpider(RenderingMixin, scrapy.Spider):
         held, self._held = self._held, []
         for requested, page in held:
             refs = self._broken_refs.get(requested) or ([page.referer] if page.referer else [])
-            page = dataclasses.replace(page, referer=", ".join(refs))
-            if self.session is not None:
-                self.session.process_page(page)
-            else:
-                self.released.append(page)
+            self._deliver(dataclasses.replace(page, referer=", ".join(refs)))
+
+    def _deliver(self, item: Any) -> None:
+        """A page (or document) handed on after the crawl, when Scrapy takes no more items: straight to
+        the audit session (or kept in `released` for unit use)."""
+        if self.session is None:
+            self.released.append(item)
+        elif isinstance(item, Page):
+            self.session.process_page(item)
+        else:
+            self.session.process_document(item)
+
+
+@dataclass
+class _PageCap:
+    """One page's share of the resource and link checks (AUDIT_RESOURCES_PER_PAGE, AUDIT_LINKS_PER_PAGE)."""
+
+    resource_cap: int
+    link_cap: int
+    resources: int = 0
+    links: int = 0
+    resources_skipped: int = 0
+    links_skipped: int = 0
 
 
 def _requested_url(response: Response) -> str:

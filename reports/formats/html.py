@@ -71,6 +71,7 @@ class HtmlFormatter(Formatter):
         self.env = make_env(strict)
         self.env.tests["http_url"] = inputs.is_http_url
         self.env.filters["cell"] = inputs.text
+        self.env.filters["shown_url"] = inputs.shown_url
         self.env.filters["split_match"] = lambda f: inputs.split_match(f.get("context"), f.get("match"))
 
     def stream(self, doc: dict, extra: dict, t: Labels, out: BinaryIO) -> None:
@@ -233,4 +234,7 @@ class HtmlFormatter(Formatter):
                 first = False
         if batch:
             write(("" if first else ",") + safe_json(batch)[1:-1])
-        write('],"strings":' + safe_json(strings) + "}")
+        write('],"strings":' + safe_json(strings))
+        # International domain names are shown in Unicode; the links keep the A-label.
+        write(',"shown_urls":' + safe_json({u: inputs.shown_url(u) for u in strings
+                                            if "xn--" in u.lower() and inputs.is_http_url(u)}) + "}")

@@ -21,8 +21,9 @@
   }
   function isHttp(url) { return /^https?:\/\//i.test(url); }
   function link(url) {
-    if (!isHttp(url)) { return el("span", "url", url); }
-    var a = el("a", "url", url);
+    var shown = (D.shown_urls && D.shown_urls[url]) || url;
+    if (!isHttp(url)) { return el("span", "url", shown); }
+    var a = el("a", "url", shown);
     a.setAttribute("href", url);
     a.setAttribute("rel", "noopener noreferrer nofollow");
     a.setAttribute("target", "_blank");

@@ -83,6 +83,57 @@ def check_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
                          "(or convert the page to UTF-8)."))
 
 
+def check_mixed_encoding(page: Page, ctx: AuditContext) -> Iterator[Finding]:
+    """The page's bytes are one encoding (not GBK and UTF-8 mixed, not bytes no encoding reads)."""
+    if not page.mixed_encoding or page.kind != "page":
+        return
+    if page.mixed_encoding.startswith("utf-8 with"):
+        zh = "页面含有不符合 UTF-8 的字节（截断的字符或其他编码的片段），这些位置显示为乱码"
+        en = "The page has bytes that are not valid UTF-8 (a cut character or text in another encoding); they show as garbage"
+    elif page.mixed_encoding == "undecodable":
+        zh = "页面字节无法按任何编码正确解码，部分文字为乱码，未能完整审计"
+        en = "The page's bytes decode in no encoding; part of its text is garbled and was not fully audited"
+    else:
+        zh = f"页面混用多种编码（{page.mixed_encoding}）：任何一种编码读取都会有乱码"
+        en = f"The page mixes encodings ({page.mixed_encoding}): any single decoding shows mojibake"
+    yield Finding(
+        rule="CNT001", category=Category.CONTENT.value, severity=Severity.WARNING, url=page.url, where="http",
+        message=ctx.t(zh, en), expected=ctx.t("整页使用同一种编码（建议 UTF-8）", "one encoding for the whole page (UTF-8)"),
+        actual=page.mixed_encoding, context=ctx.t(f"声明：{page.declared_encoding or '（未声明）'}",
+                                                  f"declared: {page.declared_encoding or '(none)'}"),
+        suggestion=ctx.t("把模板、包含文件和数据库内容统一转为 UTF-8，并在 Content-Type 与 <meta charset> 中声明。",
+                         "Convert templates, includes and database text to UTF-8, and declare it in Content-Type "
+                         "and <meta charset>."))
+
+
+_UNREADABLE_ZH = (("decompressed body larger", "解压后超过大小上限（疑似压缩炸弹），未读取"),
+                  ("does not decode", "压缩数据损坏，无法解压"),
+                  ("unsupported Content-Encoding", "使用了无法识别的压缩编码"),
+                  ("cut off", "压缩数据不完整（传输被截断），只读取了前一部分"))
+
+
+def _unreadable_zh(reason: str) -> str:
+    for key, zh in _UNREADABLE_ZH:
+        if key in reason:
+            return f"{zh}（{reason}）"
+    return reason
+
+
+def check_unreadable(page: Page, ctx: AuditContext) -> Iterator[Finding]:
+    """Every fetched page could be read (no decompression bomb, broken or unknown Content-Encoding)."""
+    if not page.unreadable or page.kind == "external":
+        return
+    yield Finding(
+        rule="CNT006", category=Category.CONTENT.value, severity=Severity.ERROR, url=page.url, where="http",
+        message=ctx.t(f"页面内容无法完整读取，未能完整审计：{_unreadable_zh(page.unreadable)}",
+                      f"The page's content could not be read (in full) and was not fully audited: {page.unreadable}"),
+        expected=ctx.t("可读取的页面内容", "readable content"), actual=page.unreadable,
+        context=ctx.t(f"链接来源：{page.referer}", f"linked from {page.referer}") if page.referer else None,
+        suggestion=ctx.t("检查服务器的压缩设置（Content-Encoding）与页面大小；该页面的备案信息与用语未能检查。",
+                         "Check the server's compression (Content-Encoding) and the page size; this page's filing "
+                         "details and wording were not checked."))
+
+
 def check_soft_404(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages that answer 200 but are really "not found" pages (soft 404)."""
     if page.status != 200 or not page.is_html or page.is_homepage or page.kind != "page":
@@ -154,7 +205,7 @@ def js_only_signs(html: str) -> tuple[int, int, int, bool] | None:
 
 def check_empty(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Pages with no readable text: blank, or text that only JavaScript puts on the page."""
-    if page.status != 200 or not page.is_html or page.kind != "page":
+    if page.status != 200 or not page.is_html or page.kind != "page" or page.unreadable:
         return
     html = page.raw_html   # the served HTML, also when the checks read the rendered DOM
     signs = js_only_signs(html)

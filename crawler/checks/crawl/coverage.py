@@ -46,10 +46,22 @@ def check_robots_excluded(ctx: AuditContext) -> CheckOutcome:
 def check_sitemap(ctx: AuditContext) -> CheckOutcome:
     """The sitemap and the links agree: no orphan pages, no linked pages missing from the sitemap."""
     info = ctx.crawl.sitemap
+    unreadable = [Finding(
+        rule="LNK017", category=Category.LINKS.value, severity=Severity.WARNING, url=url, where="http",
+        message=ctx.t(f"站点地图（或 robots.txt）无法读取，其中的网址未被使用：{why}",
+                      f"The sitemap (or robots.txt) could not be read; the URLs in it were not used: {why}"),
+        expected=ctx.t("可读取的站点地图（XML，解压后不超过限制）", "a readable sitemap (XML, within the size limit)"),
+        actual=why, suggestion=ctx.t("检查站点地图文件的压缩与大小；抓取已改从首页和链接继续。",
+                                     "Check the sitemap file's compression and size; the crawl went on from the links."))
+        for url, why in list(info.unreadable.items())[:_SHOWN]]
     if not info.sitemaps:
+        if unreadable:
+            return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.FAIL, ctx.t(
+                f"{len(info.unreadable)} 个站点地图无法读取", f"{len(info.unreadable)} sitemaps could not be read")),
+                unreadable)
         return CheckOutcome(CheckResult(SITEMAP_CHECK_ID, CheckStatus.SKIPPED,
                                         ctx.t("未找到站点地图（sitemap）", "no sitemap found")))
-    findings: list[Finding] = []
+    findings: list[Finding] = list(unreadable)
     partial = ctx.crawl.finish_reason != "finished"
     if info.orphans.count and not partial:   # a cut-short crawl has not seen every link
         findings.append(Finding(
@@ -91,7 +103,27 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         actual=ctx.t(f"跳过 {deep} 个", f"{deep} skipped"),
         suggestion=ctx.t("如需审计更深的页面，调高 crawl.max_depth（或 --max-depth）。",
                          "Raise crawl.max_depth (or --max-depth) to audit deeper pages."))] if deep else []
-    if not truncated and not deep:
+    skipped = ctx.crawl.skipped
+    if skipped.resources or skipped.links or skipped.external:
+        depth_findings.append(Finding(
+            rule="LNK018", category=Category.LINKS.value, severity=Severity.INFO,
+            url=skipped.pages.urls[0] if skipped.pages.urls else (ctx.profile.site.start_urls or [""])[0],
+            where="http",
+            message=ctx.t(f"资源与链接数量超过检查上限：{skipped.resources:,} 个资源、{skipped.links:,} 个链接、"
+                          f"{skipped.external:,} 个外部链接未检查（{skipped.pages.count} 个页面）",
+                          f"More resources and links than the audit checks: {skipped.resources:,} resources, "
+                          f"{skipped.links:,} links and {skipped.external:,} external links were not checked "
+                          f"({skipped.pages.count} pages)"),
+            expected=ctx.t(f"每页最多检查 {skipped.resource_cap} 个资源（全站 {skipped.resource_total_cap} 个）、"
+                           f"跟随 {skipped.link_cap} 个新链接；外部链接最多 {skipped.external_cap} 个（每个主机 20 个）",
+                           f"at most {skipped.resource_cap} resources per page ({skipped.resource_total_cap} per audit), "
+                           f"{skipped.link_cap} new links per page, {skipped.external_cap} external links "
+                           "(20 per host)"),
+            actual=_listed(skipped.pages.urls, skipped.pages.count, ctx),
+            suggestion=ctx.t("页面上资源或链接数量异常多时，检查是否被注入；未检查的资源可另行核对。",
+                             "A page with this many resources or links may have been injected; check the rest "
+                             "another way.")))
+    if not truncated and not depth_findings:
         if not cap and not ctx.profile.crawl.max_depth:
             return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.OK, ctx.t(
                 "未设置深度或地址模式上限（爬虫陷阱按证据停止）", "no depth or per-pattern cap set (traps end by evidence)")))
@@ -114,6 +146,10 @@ def check_caps(ctx: AuditContext) -> CheckOutcome:
         for pattern, v in sorted(truncated.items(), key=lambda kv: -kv[1].refused)[:_SHOWN]]
     detail = ctx.t(f"{len(truncated)} 个地址模式达到上限，共跳过 {refused} 个地址；超过最大深度 {deep} 个",
                    f"{len(truncated)} URL patterns reached the cap; {refused} URLs skipped; {deep} beyond max depth")
+    if skipped.resources or skipped.links or skipped.external:
+        detail += ctx.t(f"；未检查资源 {skipped.resources:,} 个、链接 {skipped.links:,} 个、外部链接 {skipped.external:,} 个",
+                        f"; not checked: {skipped.resources:,} resources, {skipped.links:,} links, "
+                        f"{skipped.external:,} external links")
     return CheckOutcome(CheckResult(CAPS_CHECK_ID, CheckStatus.FAIL, detail), findings)
 
 
@@ -140,8 +176,23 @@ def check_throttled(ctx: AuditContext) -> CheckOutcome:
                          + (f"; {info.skipped} more requests not sent" if info.skipped else "")),
             suggestion=ctx.t("为审计放行（User-Agent 可在 crawl.user_agent 中设置），或调大 crawl.delay。",
                              "Allow the audit through (set crawl.user_agent to identify it) or raise crawl.delay.")))
+    timeout = ctx.profile.crawl.timeout
+    for host, stalled in sorted(ctx.crawl.stalled.items()):
+        findings.append(Finding(
+            rule="LNK019", category=Category.LINKS.value, severity=Severity.WARNING, url=stalled.url, where="http",
+            message=ctx.t(f"{host} 连续 {stalled.timeouts} 次未在 {timeout:g} 秒内传完页面，已停止抓取该主机"
+                          f"（{stalled.skipped} 个请求未发出，部分页面未审计）",
+                          f"{host} let {stalled.timeouts} downloads in a row run past {timeout:g} s; the audit stopped "
+                          f"asking it ({stalled.skipped} requests not sent, some pages not audited)"),
+            expected=ctx.t(f"每个页面 {timeout:g} 秒内传完", f"each page within {timeout:g} s"),
+            actual=ctx.t(f"连续超时 {stalled.timeouts} 次；{stalled.skipped} 个请求未发出",
+                         f"{stalled.timeouts} timeouts in a row; {stalled.skipped} requests not sent"),
+            suggestion=ctx.t("检查服务器或 CDN 是否限速、挂起连接；需要时调大 crawl.timeout。",
+                             "Check whether the server or CDN throttles or holds connections; raise crawl.timeout "
+                             "if the pages are just slow.")))
     parts = [ctx.t(f"{h} Crawl-delay {d:g} 秒", f"{h} Crawl-delay {d:g} s") for h, d in sorted(delays.items())]
     parts += [ctx.t(f"{h} 限流", f"{h} throttled") for h in sorted(throttled)]
+    parts += [ctx.t(f"{h} 超时停止", f"{h} given up on timeouts") for h in sorted(ctx.crawl.stalled)]
     detail = ctx.t("；", "; ").join(parts) if parts else ctx.t("没有主机限流", "no host throttled the audit")
     status = CheckStatus.FAIL if findings else CheckStatus.OK
     return CheckOutcome(CheckResult(POLITENESS_CHECK_ID, status, detail), findings)

@@ -89,13 +89,26 @@ def check_redirects(page: Page, ctx: AuditContext) -> Iterator[Finding]:
     """Redirects that cost or leak: loops, chains of three hops or more, and HTTPS → HTTP downgrades."""
     hops = list(page.redirect_loop)
     linked_from = _linked_from(page, ctx)
+    if page.redirect_refused:
+        target = page.redirect_refused
+        scheme = target.split(":", 1)[0].lower()
+        yield Finding(
+            rule="LNK005", category=Category.LINKS.value, severity=Severity.ERROR, url=page.url, where="http",
+            message=ctx.t(f"重定向到非网页地址（{scheme}:），已拒绝跟随", f"Redirect to a non-web URL ({scheme}:), not followed"),
+            context=linked_from, expected=ctx.t("重定向到 http(s) 页面", "a redirect to an http(s) page"),
+            actual=f"{' → '.join([*page.redirects, page.url])} → {target[:200]}",
+            suggestion=ctx.t("检查服务器、CDN 或页面 <meta refresh> 的跳转目标；此类跳转常见于被篡改的网站。",
+                             "Check the redirect target in the server, CDN or <meta refresh>; such redirects are "
+                             "common on tampered sites."))
     if hops:
         loop = " → ".join(hops)
         first = hops[0]
         closes = len(hops) > 1 and hops[-1] in hops[:-1]
+        refresh = page.status < 300
         yield Finding(
             rule="LNK005", category=Category.LINKS.value, severity=Severity.ERROR, url=first, where="http",
-            message=ctx.t("重定向循环" if closes else "重定向次数过多", "Redirect loop" if closes else "Too many redirects"),
+            message=ctx.t(("刷新（meta refresh）循环" if refresh else "重定向循环") if closes else "重定向次数过多",
+                          ("Meta refresh loop" if refresh else "Redirect loop") if closes else "Too many redirects"),
             context=linked_from, expected=ctx.t("重定向到最终页面", "redirects ending at a page"), actual=loop,
             suggestion=ctx.t("修正服务器或 CDN 的重定向规则，使其终止于一个返回 200 的页面。",
                              "Fix the server or CDN redirect rules so the chain ends at a page that answers 200."))

@@ -24,9 +24,9 @@ import dns.exception
 import dns.resolver
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 
 from crawler.checks.base import AuditContext
+from crawler.netdeadline import BoundedAdapter, bounded_request, bounded_session, stopping
 from crawler.profile import site_request_headers
 from crawler.resolver import dns_resolver, lookup
 from rules.model import Finding, Severity
@@ -52,6 +52,8 @@ class Deadline:
 
     @property
     def left(self) -> float:
+        if stopping():   # the audit was interrupted: no check starts anything new
+            return 0.0
         return max(0.0, self.end - time.monotonic())
 
     @property
@@ -259,7 +261,7 @@ def _no_verify_context() -> ssl.SSLContext:
     return context
 
 
-class PinnedAdapter(HTTPAdapter):
+class PinnedAdapter(BoundedAdapter):
     """Connects to the URL's host (an IP address) while sending `server_hostname` as TLS SNI.
 
     The Host header is set by the caller; certificates are not verified here (the TLS check judges
@@ -274,7 +276,7 @@ class PinnedAdapter(HTTPAdapter):
         pool_kwargs["server_hostname"] = self.server_hostname
         pool_kwargs["assert_hostname"] = False
         pool_kwargs["ssl_context"] = _no_verify_context()
-        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)   # bounded pools (netdeadline)
 
 
 def address_url(target_scheme: str, address: str, port: int, path: str = "/") -> str:
@@ -288,29 +290,18 @@ def pinned_get(domain: str, address: str, scheme: str, port: int, path: str, tim
 
     `extra_headers` (a Target's `headers`) are sent too and may replace our User-Agent.
 
-    `timeout` bounds the whole exchange, body included: at most `MAX_BODY_BYTES` are read, so a
-    host that trickles an endless body cannot hold the check past its budget.
+    `timeout` bounds the whole exchange, headers and body included (`netdeadline.Deadline` cuts
+    the connection when it is up): at most `MAX_BODY_BYTES` are read, so a host that trickles an
+    endless body, or its headers, one byte a second cannot hold the check past its budget.
     """
-    session = requests.Session()
-    session.trust_env = False  # no proxies: the audit asks the site itself
-    session.mount(f"{scheme}://", PinnedAdapter(domain))
+    # No proxies (the audit asks the site itself); connections obey the total deadline below.
+    session = bounded_session(PinnedAdapter(domain))
     default = port == (443 if scheme == "https" else 80)
     headers = {"Host": domain if default else f"{domain}:{port}", "User-Agent": USER_AGENT,
                "Accept": "text/html,*/*;q=0.5"}
     headers.update(extra_headers)
-    ends = time.monotonic() + timeout
     try:
-        resp = session.request(method, address_url(scheme, address, port, path), headers=headers,
-                               timeout=timeout, verify=False, allow_redirects=False, stream=True)
-        body = bytearray()
-        try:
-            for chunk in resp.iter_content(16384):
-                body += chunk
-                if len(body) >= MAX_BODY_BYTES or time.monotonic() > ends:
-                    break
-        finally:
-            resp.close()
-        resp._content = bytes(body[:MAX_BODY_BYTES])  # what .text and .content read from now on
-        return resp
+        return bounded_request(session, method, address_url(scheme, address, port, path), timeout=timeout,
+                               max_bytes=MAX_BODY_BYTES, headers=headers, verify=False, allow_redirects=False)
     finally:
         session.close()

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
 from crawler.checks.base import AuditContext
+from crawler.netdeadline import SocketDeadline, cut_short, watch
 from crawler.checks.health.netcommon import (Deadline, Target, ca_bundles, candidate_addresses, home_url, is_ip, is_ipv6, ports_for,
                                       resolve_addresses, run_bounded, targets, unfinished_finding)
 from rules.model import Category, CheckOutcome, CheckResult, CheckStatus, Finding, Severity
@@ -47,10 +48,22 @@ class Served:
     error: str = ""
 
 
+def _within_timeout(fn):
+    """Run a probe under a total deadline of its `timeout` argument: socket timeouts only bound each
+    read, and a server that drip-feeds its handshake would hold the check for ever."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        timeout = kwargs["timeout"] if "timeout" in kwargs else args[-1]
+        with SocketDeadline(timeout):
+            return fn(*args, **kwargs)
+    return run
+
+
 def _connect(address: str, port: int, timeout: float) -> socket.socket:
     family = socket.AF_INET6 if is_ipv6(address) else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.settimeout(timeout)
+    watch(sock)   # the total deadline of the caller's `Deadline` (a drip-fed handshake)
     try:
         sock.connect((address, port))
     except BaseException:
@@ -60,7 +73,7 @@ def _connect(address: str, port: int, timeout: float) -> socket.socket:
 
 
 def _classify(exc: BaseException) -> str:
-    if isinstance(exc, (socket.timeout, TimeoutError)):
+    if isinstance(exc, (socket.timeout, TimeoutError)) or cut_short():
         return "timeout"
     if isinstance(exc, ConnectionResetError) or "reset" in str(exc).lower() or isinstance(exc, ssl.SSLEOFError):
         return "reset"
@@ -69,6 +82,7 @@ def _classify(exc: BaseException) -> str:
     return "connect"
 
 
+@_within_timeout
 def fetch_chain(domain: str, address: str, port: int, timeout: float) -> Served:
     """The certificate chain `address:port` serves for SNI `domain`, without judging it."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -128,6 +142,7 @@ def _trust_context(bundles: tuple[str, ...]) -> ssl.SSLContext:
     return context
 
 
+@_within_timeout
 def verify_chain(domain: str, address: str, port: int, timeout: float) -> tuple[bool, int | None, str]:
     """(trusted, OpenSSL verify code, message): the chain judged against the trust store, hostname aside."""
     context = _trust_context(tuple(ca_bundles()))
@@ -145,6 +160,7 @@ def verify_chain(domain: str, address: str, port: int, timeout: float) -> tuple[
         return False, None, f"{type(exc).__name__}: {exc}"
 
 
+@_within_timeout
 def offers(address: str, domain: str, port: int, version: ssl.TLSVersion, timeout: float) -> bool | None:
     """True when the server completes a handshake pinned to `version`; None when we cannot try it."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
