@@ -45,6 +45,19 @@ _POLL_S = 0.5           # how often a waiting begin_run looks at the lock again
 _COMPLETE = ("finished", "page_limit", "time_limit")   # runs that new/fixed compare against
 
 
+def _set_wal(conn: sqlite3.Connection, tries: int = 50) -> None:
+    """WAL mode. Switching a new file's journal mode while another process creates it can fail at
+    once with "database is locked" (SQLite does not wait on its busy timeout there): try again."""
+    for attempt in range(tries):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.1)
+
+
 class RunLocked(ConfigError):
     """Another run of the same site is in progress."""
 
@@ -80,7 +93,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"无法打开历史数据库 / cannot open the history DB: {exc}", file=p, field="--db") from None
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")   # a commit survives a power cut: history is never lost
             migrate(conn, p)
         except ConfigError:
