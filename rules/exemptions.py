@@ -149,13 +149,7 @@ def quoted_warning(sentence: str, start: int, end: int) -> bool:
     a = max(a, last_match(_NEG_CLAUSE_RE, sentence, a, start) + 1)
     if _ATTRIBUTION_RE.search(sentence, a, end) is not None:
         return True
-    opened = ""
-    for c in sentence[:start]:
-        if opened and c == QUOTES[opened]:
-            opened = ""
-        elif not opened and c in QUOTES:
-            opened = c
-    return bool(opened) and QUOTES[opened] in sentence[end:]
+    return _quoted(sentence, start, end)
 
 
 def self_compare(sentence: str, start: int, end: int) -> bool:

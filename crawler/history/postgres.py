@@ -242,12 +242,7 @@ class PostgresStore(Store):
                     return run_id
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                other, pid, host, _, since, _ = holder
-                raise RunLocked(
-                    f"站点 {site} 已有一次巡检在进行（运行 {other}，{host} 上的进程 {pid}，开始于 {since}），"
-                    f"请等它结束后再试 / another run of site {site} is in progress (run {other}, pid {pid} on "
-                    f"{host}, since {since}); try again when it has finished",
-                    file=self.path, field="site")
+                raise RunLocked.held_by(site, holder, self.path)
             time.sleep(min(_POLL_S, remaining))
 
     def _unlock(self, site: str) -> None:

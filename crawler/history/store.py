@@ -61,6 +61,14 @@ def _set_wal(conn: sqlite3.Connection, tries: int = 50) -> None:
 class RunLocked(ConfigError):
     """Another run of the same site is in progress."""
 
+    @classmethod
+    def held_by(cls, site: str, holder: tuple, path: str) -> "RunLocked":
+        """The error naming the run that holds the site's lock (a `locks` row: run, pid, host, …, since, …)."""
+        other, pid, host, _, since, _ = holder
+        return cls(f"站点 {site} 已有一次巡检在进行（运行 {other}，{host} 上的进程 {pid}，开始于 {since}），"
+                   f"请等它结束后再试 / another run of site {site} is in progress (run {other}, pid {pid} on "
+                   f"{host}, since {since}); try again when it has finished", file=path, field="site")
+
 
 class Store:
     """The history DB. Safe to share between the threads of one process; one Store per process."""
@@ -172,12 +180,7 @@ class Store:
                     return run_id
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                other, pid, host, _, since, _ = holder
-                raise RunLocked(
-                    f"站点 {site} 已有一次巡检在进行（运行 {other}，{host} 上的进程 {pid}，开始于 {since}），"
-                    f"请等它结束后再试 / another run of site {site} is in progress (run {other}, pid {pid} on "
-                    f"{host}, since {since}); try again when it has finished",
-                    file=self.path, field="site")
+                raise RunLocked.held_by(site, holder, self.path)
             time.sleep(min(_POLL_S, remaining))
 
     def finish_run(self, run_id: str, *, finished: str, finish_reason: str, summary: dict,
