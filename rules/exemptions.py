@@ -310,3 +310,37 @@ def sourced(sentence: str) -> bool:
     """A figure or ranking attributed to a named source (rules/frames/sourced.txt): 据国家统计局数据…,
     某协会调查发现…, 《…报告》显示…"""
     return _SOURCED_RE.search(sentence) is not None
+
+
+# A topic word (美白, 学区房, 免疫力) asserted of what is sold: a claim word before it in its clause
+# (本品能…, 有效…, 帮助…, 每日两粒…), a claim word right after it (…效果显著, …精华液), or an offer in the
+# sentence (热线, 立即抢购, 均价); never when the sentence limits, defines or surveys it (作用有限, 是指…,
+# 主要包括…). A headline or slogan of a few characters is an offer by itself.
+CLAIM_REACH = 12
+CLAIM_AFTER = 6
+SLOGAN = 14
+ITEM = 8  # a list item's neighbour: 持续跟进，终身维修
+_CLAIM_CLAUSE_RE = re.compile("[,，:：;；|｜]")
+_CLAIM_RE = frame_regex("claim")
+_CLAIM_AFTER_RE = frame_regex("claim_after")
+_OFFER_RE = frame_regex("offer")
+_LIMITED_RE = frame_regex("limited")
+
+
+def asserted(sentence: str, start: int, end: int) -> bool:
+    """The topic word [start, end) is asserted as the effect or promise of what is sold."""
+    clause = last_match(_CLAIM_CLAUSE_RE, sentence, 0, start) + 1
+    m = _CLAIM_CLAUSE_RE.search(sentence, end)
+    close = m.start() if m else len(sentence)
+    # The qualification is in the hit's clause or the one after it (…辅助美白，但效果相对温和).
+    after = _CLAIM_CLAUSE_RE.search(sentence, close + 1) if m else None
+    if _LIMITED_RE.search(sentence, clause, after.start() if after else len(sentence)) is not None:
+        return False
+    a = max(0, start - CLAIM_REACH, clause)
+    b = min(close, end + CLAIM_AFTER)
+    # A headline, or an item of a list of services offered after the first clause (…持续跟进，终身维修).
+    prev = last_match(_CLAIM_CLAUSE_RE, sentence, 0, max(0, clause - 1)) + 1
+    item = clause > 0 and close - clause <= end - start + 2 and clause - 1 - prev <= ITEM
+    if item or len(sentence.strip(" |｜")) <= SLOGAN or _CLAIM_RE.search(sentence, a, start) is not None:
+        return True
+    return _CLAIM_AFTER_RE.search(sentence, end, b) is not None or _OFFER_RE.search(sentence) is not None

@@ -23,7 +23,7 @@ from typing import Iterable
 
 import ahocorasick_rs
 
-from .exemptions import (CLAUSE_RE, asked, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
+from .exemptions import (CLAUSE_RE, asked, asserted, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
                          reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
@@ -54,6 +54,8 @@ REASONS = {
                         "the page is a warning article: the phrase is quoted as what it warns against"),
     "page_topic": ("整页为旅游指南或介绍类内容，未见引流、注册或投注字样",
                    "the page describes the topic (a guidebook), with no call to register, bet or download"),
+    "topic": ("该词作为话题被讨论、解释或限定，未见对所售商品或服务的功效承诺",
+              "the word is discussed, explained or qualified as a topic, not asserted of what is sold"),
     "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
                    "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
 }
@@ -333,6 +335,8 @@ class Matcher:
             severity, reason = Severity.INFO, key
         if ctx.disclosure and severity.rank > Severity.INFO.rank and _disclosed(sentence, ctx.disclosure):
             severity, reason = Severity.INFO, "disclosure"
+        if ctx.topic and is_term and severity.rank > Severity.INFO.rank and _topic_only(sentence, rel0, rel1, ctx.topic):
+            severity, reason = Severity.INFO, "topic"
         return severity, reason
 
 
@@ -400,6 +404,11 @@ def _is_regex_word(word: str) -> bool:
 def _ascii_word_in(sentence: str, word: str) -> bool:
     """An ASCII term as a word of its own ("bet" is not in "better")."""
     return _regex(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])").search(sentence) is not None
+
+
+def _topic_only(sentence: str, start: int, end: int, topic: tuple[str, ...]) -> bool:
+    """The hit is one of the rule's topic words and the sentence does not assert it of what is sold."""
+    return sentence[start:end] in topic and not asserted(sentence, start, end)
 
 
 def _disclosed(sentence: str, words: tuple[str, ...]) -> bool:
