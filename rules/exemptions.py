@@ -344,3 +344,19 @@ def asserted(sentence: str, start: int, end: int) -> bool:
     if item or len(sentence.strip(" |｜")) <= SLOGAN or _CLAIM_RE.search(sentence, a, start) is not None:
         return True
     return _CLAIM_AFTER_RE.search(sentence, end, b) is not None or _OFFER_RE.search(sentence) is not None
+
+
+_NEWS_RE = frame_regex("news_report")
+
+
+@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
+def news_report(page: str) -> bool:
+    """A page that reads as a news report (rules/frames/news_report.txt): two different by-line or attribution words."""
+    if len(page) < 8:
+        return False
+    return len({m.group(0) for m in _NEWS_RE.finditer(normalize(page).text)}) >= ARTICLE_WORDS
+
+
+def quoted_in(line: str, start: int, end: int) -> bool:
+    """The hit [start, end) (normalised coordinates) is inside quotation marks in its line."""
+    return _quoted(normalize(line).text, start, end)

@@ -52,6 +52,7 @@ REASONS = {
     "sourced": ("数据或排名注明了具体来源机构或报告，属转述事实", "a figure or ranking attributed to a named source"),
     "warning_article": ("整页为提醒、揭秘或警示类文章，所引用的说法属于被警示的内容",
                         "the page is a warning article: the phrase is quoted as what it warns against"),
+    "news_report": ("整页为新闻报道，所引用的说法属于被报道的内容", "the page is a news report: the phrase is quoted as what it reports"),
     "page_topic": ("整页为旅游指南或介绍类内容，未见引流、注册或投注字样",
                    "the page describes the topic (a guidebook), with no call to register, bet or download"),
     "topic": ("该词作为话题被讨论、解释或限定，未见对所售商品或服务的功效承诺",

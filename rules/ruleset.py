@@ -6,7 +6,7 @@ from typing import Iterable
 
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
-from .exemptions import advertiser_speaks, page_topic, warning_article
+from .exemptions import advertiser_speaks, news_report, page_topic, quoted_in, warning_article
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
@@ -58,6 +58,11 @@ class RuleSet:
             hits = [(replace(h, severity=Severity.INFO, reason="warning_article")
                      if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
+        # A news report quotes what it reports (rules/frames/news_report.txt): its quoted hits are at info.
+        if any(_demotable(h) for h, *_ in hits) and news_report(page if page is not None else text):
+            hits = [(replace(h, severity=Severity.INFO, reason="news_report")
+                     if _demotable(h) and quoted_in(part, h.start, h.end) and not advertiser_speaks(part) else h,
+                     part, o0, o1, k, a) for h, part, o0, o1, k, a in hits]
         if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
             page_text = page if page is not None else text
             hits = [(replace(h, severity=Severity.INFO, reason="page_topic")
