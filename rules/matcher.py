@@ -466,8 +466,19 @@ def _neighbours(sentence: str, bounds: set[int], start: int, end: int) -> tuple[
 
 
 def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Keep non-overlapping hits: earliest first, then longest, then most severe."""
+    """Keep non-overlapping hits: earliest first, then longest, then most severe. Hits that count (warning,
+    error) are placed first, so a hit lowered to info never hides an overlapping claim (免疫调节 | 增强肠道屏障)."""
     hits.sort(key=lambda h: (h.start, -(h.end - h.start), -h.severity.rank, h.rule.id))
+    counted = _non_overlapping([h for h in hits if h.severity.rank > Severity.INFO.rank])
+    if len(counted) == len(hits):
+        return counted
+    spans = [(h.start, h.end) for h in counted]
+    rest = [h for h in hits if h.severity.rank <= Severity.INFO.rank
+            and not any(h.start < b and a < h.end for a, b in spans)]
+    return sorted(counted + _non_overlapping(rest), key=lambda h: h.start)
+
+
+def _non_overlapping(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     last_end = -1
     for h in hits:
