@@ -340,7 +340,7 @@ def asserted(sentence: str, start: int, end: int) -> bool:
     b = min(close, end + CLAIM_AFTER)
     # A headline, or an item of a list of services offered after the first clause (…持续跟进，终身维修).
     prev = last_match(_CLAIM_CLAUSE_RE, sentence, 0, max(0, clause - 1)) + 1
-    item = clause > 0 and close - clause <= end - start + 2 and clause - 1 - prev <= ITEM
+    item = clause > 0 and close - clause <= end - start + 4 and clause - 1 - prev <= ITEM
     if item or len(sentence.strip(" |｜")) <= SLOGAN or _CLAIM_RE.search(sentence, a, start) is not None:
         return True
     return _CLAIM_AFTER_RE.search(sentence, end, b) is not None or _OFFER_RE.search(sentence) is not None
