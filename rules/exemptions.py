@@ -330,16 +330,18 @@ _LIMITED_RE = frame_regex("limited")
 def asserted(sentence: str, start: int, end: int) -> bool:
     """The topic word [start, end) is asserted as the effect or promise of what is sold."""
     clause = last_match(_CLAIM_CLAUSE_RE, sentence, 0, start) + 1
+    prev = last_match(_CLAIM_CLAUSE_RE, sentence, 0, max(0, clause - 1)) + 1
     m = _CLAIM_CLAUSE_RE.search(sentence, end)
     close = m.start() if m else len(sentence)
     # The qualification is in the hit's clause or the one after it (…辅助美白，但效果相对温和).
     after = _CLAIM_CLAUSE_RE.search(sentence, close + 1) if m else None
     if _LIMITED_RE.search(sentence, clause, after.start() if after else len(sentence)) is not None:
         return False
-    a = max(0, start - CLAIM_REACH, clause)
+    # The claim word may be in the clause before (我们的纳米技术可以修复人体细胞，延缓衰老): effects listed
+    # after one claim share it; further back it belongs to something else.
+    a = max(0, start - CLAIM_REACH, prev if clause > 0 else 0)
     b = min(close, end + CLAIM_AFTER)
     # A headline, or an item of a list of services offered after the first clause (…持续跟进，终身维修).
-    prev = last_match(_CLAIM_CLAUSE_RE, sentence, 0, max(0, clause - 1)) + 1
     item = clause > 0 and close - clause <= end - start + 4 and clause - 1 - prev <= ITEM
     if item or len(sentence.strip(" |｜")) <= SLOGAN or _CLAIM_RE.search(sentence, a, start) is not None:
         return True
