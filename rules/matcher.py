@@ -472,9 +472,15 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
     counted = _non_overlapping([h for h in hits if h.severity.rank > Severity.INFO.rank])
     if len(counted) == len(hits):
         return counted
-    spans = [(h.start, h.end) for h in counted]
-    rest = [h for h in hits if h.severity.rank <= Severity.INFO.rank
-            and not any(h.start < b and a < h.end for a, b in spans)]
+    starts = [h.start for h in counted]  # sorted, non-overlapping: a bisect finds the neighbours
+    rest = []
+    for h in hits:
+        if h.severity.rank > Severity.INFO.rank:
+            continue
+        k = bisect.bisect_left(starts, h.end)  # counted hits starting before this one ends
+        if k and counted[k - 1].end > h.start:
+            continue
+        rest.append(h)
     return sorted(counted + _non_overlapping(rest), key=lambda h: h.start)
 
 
