@@ -25,6 +25,8 @@ def span(sentence, term):
     ("地铁沿线区域交通便利，生活配套十分成熟，未来升值空间大", "升值空间", True),     # a promise qualified after it
     ("临地铁学区房，均价2万起，火热认购中，欢迎来电咨询看房", "学区房", True),        # an offer in the sentence
     ("我们的纳米技术可以修复人体细胞，延缓衰老", "延缓衰老", True),                  # effects listed after one claim
+    ("产品功效：美白、保湿、淡斑，适合所有肤质的女性朝夕使用", "淡斑", True),          # a label of what it does
+    ("某花园学区房，3室2厅，89㎡，总价120万，南北通透，采光好", "学区房", True),        # a listing
     ("美白方面，洗面乳常添加维生素C、熊果苷等抗氧化成分", "美白", False),            # a topic discussed
     ("但由于洗面乳在面部停留时间短，美白作用有限，更多是预防色素沉淀", "美白", False),  # limited
     ("洗面乳确实能通过特定成分辅助美白、祛斑和控油，但效果相对温和", "祛斑", False),   # limited in the next clause
