@@ -337,9 +337,10 @@ def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Findi
                     context=squash(decoded[max(0, start - 80):end + 80])))
 
 
-def _has_family_phrase(text: str) -> bool:
-    """A core stock phrase of a spam family (or a casino brand) anywhere in `text`: worth reading hidden blocks."""
-    norm = normalize(text).text
+def _has_family_phrase(text: str, lowered: bool = False) -> bool:
+    """A core stock phrase of a spam family (or a casino brand) anywhere in `text`: worth reading hidden blocks.
+    With `lowered` the text is only lower-cased, not normalised (the cheap pre-check over a whole page source)."""
+    norm = text if lowered else normalize(text).text
     for end, (key, _family, is_core) in _FAMILY_AUTO.iter(norm):
         if is_core and (not key.isascii() or _ascii_alone(norm, end - len(key) + 1, end + 1)):
             return True
@@ -358,7 +359,7 @@ def check_injected(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     low = page.text.lower()
     if any(sign in low for sign in _HIDING_SIGNS):   # a page with none of them hides nothing
         # Hidden blocks are read for spam words when the page has a marker or a stock phrase of a spam family.
-        _check_hidden(parsed, page, ctx, found, covered, markers or _has_family_phrase(page.text))
+        _check_hidden(parsed, page, ctx, found, covered, markers or _has_family_phrase(low, lowered=True))
     if markers:   # the visible-text pass needs the text index: only when a marker is there at all
         _check_visible(parsed, page, ctx, found, covered)
     return found
