@@ -1,5 +1,5 @@
-"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv: sentences of real pages, labelled by reviewers
-who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
+"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv: sentences of real pages,
+labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
 verdicts (a warning article, a page that describes gambling as a sight) read the page, not the sentence.
