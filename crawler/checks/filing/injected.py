@@ -149,7 +149,7 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
         return (el.tag in ("a", "iframe") or el.find(".//a") is not None or el.find(".//iframe") is not None
                 or (page_has_spam and bool(spam_hits(el.text_content()))))
 
-    for el, how in hidden_elements(parsed.root, interesting, page.text):
+    for el, how in hidden_elements(parsed.root, interesting, page.text, page.stylesheets):
         # The text index leaves <noscript> out (browsers do not show it), so read it directly there.
         text = squash(el.text_content()) if el.tag == "noscript" else element_text(el)
         spam, words = is_spam(text + " " + " ".join(a.get("href") or "" for a in el.iter("a")))
