@@ -220,7 +220,7 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
                 or (page_has_spam and (bool(spam_hits(el.text_content()))
                                        or _has_family_phrase(el.text_content()))))
 
-    for el, how in hidden_elements(parsed.root, interesting, page.text):
+    for el, how in hidden_elements(parsed.root, interesting, page.text, page.stylesheets):
         # The text index leaves <noscript> out (browsers do not show it), so read it directly there.
         text = squash(el.text_content()) if el.tag == "noscript" else element_text(el)
         spam, words = is_spam(text + " " + " ".join(a.get("href") or "" for a in el.iter("a")), "hidden")
