@@ -355,6 +355,10 @@ def asserted(sentence: str, start: int, end: int) -> bool:
     after = _CLAIM_CLAUSE_RE.search(sentence, close + 1) if m else None
     if _LIMITED_RE.search(sentence, clause, after.start() if after else len(sentence)) is not None:
         return False
+    # …or in the sentence's first clause, its subject (地铁房是指…，核心价值在于…增值潜力).
+    first = _CLAIM_CLAUSE_RE.search(sentence)
+    if clause > 0 and _LIMITED_RE.search(sentence, 0, first.start() if first else len(sentence)) is not None:
+        return False
     # The claim word may be in the clause before (我们的纳米技术可以修复人体细胞，延缓衰老): effects listed
     # after one claim share it; further back it belongs to something else.
     a = max(0, start - CLAIM_REACH, prev if clause > 0 else 0)
