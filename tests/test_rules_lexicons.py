@@ -17,7 +17,7 @@ FRAMES = sorted(FRAME_DIR.glob("*.txt"))
 LONG = 150
 ENGINE_LEXICONS = {"sound_terms"}
 PAGE_FRAMES = {"warning_article", "advertiser", "spam_calls", "news_report"}  # read over a whole page by RuleSet.check  # read by rules/sound.py for every rule
-LONG_BUDGET = 25
+LONG_BUDGET = 11
 # A negative lookaround with alternatives is an exception list in disguise ((?!史上|全网|…)最); a word
 # boundary ((?<![a-z])) is not.
 EXCEPTION_LOOKAROUND = re.compile(r"\(\?<?![^)]*\|")
