@@ -22,7 +22,7 @@ LONG_BUDGET = 11
 # boundary ((?<![a-z])) is not.
 EXCEPTION_LOOKAROUND = re.compile(r"\(\?<?![^)]*\|")
 # Older patterns that still hold such a list: a ratchet too; a list moves into a lexicon ((?!{@zui_plain})).
-LOOKAROUND_BUDGET = 16
+LOOKAROUND_BUDGET = 7
 
 
 @pytest.fixture(scope="module")
