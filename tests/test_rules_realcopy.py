@@ -12,7 +12,7 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.90, 0.79, 0.029), "dev_2.tsv": (0.83, 0.77, 0.037),
+FLOORS = {"dev_1.tsv": (0.91, 0.81, 0.026), "dev_2.tsv": (0.83, 0.77, 0.036),
           "holdout.tsv": (0.76, 0.72, 0.043), "fresh.tsv": (0.83, 0.72, 0.055)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
