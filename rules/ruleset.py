@@ -12,6 +12,7 @@ from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
 
 CONTEXT_CHARS = 20
+_QUOTE_MARKS = frozenset("“”「」『』‘’\"")
 _CLEAN = str.maketrans({**{c: None for c in ZERO_WIDTH}, BOUNDARY: " ", "\n": " ", "\r": None, "\t": " "})
 
 
@@ -59,10 +60,13 @@ class RuleSet:
                      if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
         # A news report quotes what it reports (rules/frames/news_report.txt): its quoted hits are at info.
-        if any(_demotable(h) for h, *_ in hits) and news_report(page if page is not None else text):
+        # The page is read only when a quoted hit could be lowered (most lines hold no quotation mark).
+        quoted = {n for n, (h, part, *_) in enumerate(hits)
+                  if _demotable(h) and _QUOTE_MARKS.intersection(part) and quoted_in(part, h.start, h.end)}
+        if quoted and news_report(page if page is not None else text):
             hits = [(replace(h, severity=Severity.INFO, reason="news_report")
-                     if _demotable(h) and quoted_in(part, h.start, h.end) and not advertiser_speaks(part) else h,
-                     part, o0, o1, k, a) for h, part, o0, o1, k, a in hits]
+                     if n in quoted and not advertiser_speaks(part) else h, part, o0, o1, k, a)
+                    for n, (h, part, o0, o1, k, a) in enumerate(hits)]
         if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
             page_text = page if page is not None else text
             hits = [(replace(h, severity=Severity.INFO, reason="page_topic")
