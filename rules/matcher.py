@@ -23,6 +23,7 @@ from typing import Iterable
 
 import ahocorasick_rs
 
+from .described import described
 from .exemptions import (CLAUSE_RE, asked, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
                          reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
@@ -54,6 +55,8 @@ REASONS = {
                         "the page is a warning article: the phrase is quoted as what it warns against"),
     "page_topic": ("整页为旅游指南或介绍类内容，未见引流、注册或投注字样",
                    "the page describes the topic (a guidebook), with no call to register, bet or download"),
+    "described": ("描述的是地点、自然景物、类别或官方等级，或转述传闻，而非广告主自己的商品",
+                  "describes a place, nature, a class or an official grade, or reports hearsay, not the advertiser's goods"),
     "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
                    "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
 }
@@ -324,7 +327,8 @@ class Matcher:
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1)),
                                  ("sourced", lambda: sourced(sentence)),
-                                 ("belief", lambda: believed(sentence))):
+                                 ("belief", lambda: believed(sentence)),
+                                 ("described", lambda: described(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue
