@@ -2,7 +2,9 @@
 
 `中国北方最大的淡水湖之一`, `5A级为最高等级`, `白茶是最古老的茶类`: the superlative is followed by a place,
 a natural feature, a class of things or an official grade (rules/frames/described.txt); `据说是顶级`:
-the writer reports what they heard (rules/frames/hearsay.txt). Either reports the hit at info.
+the writer reports what they heard (rules/frames/hearsay.txt); `就像…最忠实的记录者`: a figure of speech
+(rules/frames/figure.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt).
+Any of them reports the hit at info.
 Bounded work: one anchored match after the hit, one search before it, inside the hit's sentence.
 """
 from __future__ import annotations
@@ -15,12 +17,16 @@ from .lexicon import frame
 # (最高等级). The modifiers never hold a verb of place or a second 的 (最好的龙井产于西湖 is about the tea).
 _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！!？?的于在是为从自产让使把被将]{0,6}?"
                        + frame("described").alternation())
-_HEARSAY_RE = re.compile(frame("hearsay").alternation())
+# Read before the hit: hearsay (据说…) or a figure of speech (就像…).
+_BEFORE_RE = re.compile(frame("hearsay").alternation() + "|" + frame("figure").alternation())
+_ARTICLE_VOICE_RE = re.compile(frame("article_voice").alternation())
 
 
 def described(sentence: str, start: int, end: int) -> bool:
-    """The hit [start, end) describes a place, nature, a class or a grade, or is hearsay.
+    """The hit [start, end) describes a place, nature, a class or a grade, or is hearsay, a figure of
+    speech or the article's own voice.
 
     The place must follow a superlative (最…): a word of praise put before it (极品峡谷, 顶级景区) sells it."""
     return (("最" in sentence[start:end] and _AFTER_RE.match(sentence, end) is not None)
-            or _HEARSAY_RE.search(sentence, 0, start) is not None)
+            or _BEFORE_RE.search(sentence, 0, start) is not None
+            or _ARTICLE_VOICE_RE.search(sentence) is not None)
