@@ -3,7 +3,8 @@
 `中国北方最大的淡水湖之一`, `5A级为最高等级`, `白茶是最古老的茶类`: the superlative is followed by a place,
 a natural feature, a class of things or an official grade (rules/frames/described.txt); `据说是顶级`:
 the writer reports what they heard (rules/frames/hearsay.txt); `就像…最忠实的记录者`: a figure of speech
-(rules/frames/figure.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt).
+(rules/frames/figure.txt); `茅台、汾酒等酒企虽家喻户晓`: other firms or places listed as the subject
+(rules/frames/others_listed.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt).
 Any of them reports the hit at info.
 Bounded work: one anchored match after the hit, one search before it, inside the hit's sentence.
 """
@@ -17,8 +18,8 @@ from .lexicon import frame
 # (最高等级). The modifiers never hold a verb of place or a second 的 (最好的龙井产于西湖 is about the tea).
 _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！!？?的于在是为从自产让使把被将]{0,6}?"
                        + frame("described").alternation())
-# Read before the hit: hearsay (据说…) or a figure of speech (就像…).
-_BEFORE_RE = re.compile(frame("hearsay").alternation() + "|" + frame("figure").alternation())
+# Read before the hit: hearsay (据说…), a figure of speech (就像…) or other firms listed (茅台、汾酒等酒企).
+_BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in ("hearsay", "figure", "others_listed")))
 _ARTICLE_VOICE_RE = re.compile(frame("article_voice").alternation())
 
 
