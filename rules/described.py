@@ -4,7 +4,8 @@
 a natural feature, a class of things or an official grade (rules/frames/described.txt); `据说是顶级`:
 the writer reports what they heard (rules/frames/hearsay.txt); `就像…最忠实的记录者`: a figure of speech
 (rules/frames/figure.txt); `茅台、汾酒等酒企虽家喻户晓`: other firms or places listed as the subject
-(rules/frames/others_listed.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt).
+(rules/frames/others_listed.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt);
+`顶级医院普遍配备…`: a generalisation about a class of goods or a market (rules/frames/generic.txt).
 Any of them reports the hit at info.
 Bounded work: one anchored match after the hit, one search before it, inside the hit's sentence.
 """
@@ -20,7 +21,8 @@ _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！
                        + frame("described").alternation())
 # Read before the hit: hearsay (据说…), a figure of speech (就像…) or other firms listed (茅台、汾酒等酒企).
 _BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in ("hearsay", "figure", "others_listed")))
-_ARTICLE_VOICE_RE = re.compile(frame("article_voice").alternation())
+# Read anywhere in the sentence: the article's own voice (本文…) or a generalisation (…普遍配备).
+_ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic")))
 
 
 def described(sentence: str, start: int, end: int) -> bool:
@@ -30,4 +32,4 @@ def described(sentence: str, start: int, end: int) -> bool:
     The place must follow a superlative (最…): a word of praise put before it (极品峡谷, 顶级景区) sells it."""
     return (("最" in sentence[start:end] and _AFTER_RE.match(sentence, end) is not None)
             or _BEFORE_RE.search(sentence, 0, start) is not None
-            or _ARTICLE_VOICE_RE.search(sentence) is not None)
+            or _ANYWHERE_RE.search(sentence) is not None)
