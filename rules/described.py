@@ -5,7 +5,8 @@ a natural feature, a class of things or an official grade (rules/frames/describe
 the writer reports what they heard (rules/frames/hearsay.txt); `就像…最忠实的记录者`: a figure of speech
 (rules/frames/figure.txt); `茅台、汾酒等酒企虽家喻户晓`: other firms or places listed as the subject
 (rules/frames/others_listed.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt);
-`顶级医院普遍配备…`: a generalisation about a class of goods or a market (rules/frames/generic.txt).
+`顶级医院普遍配备…`: a generalisation about a class of goods or a market (rules/frames/generic.txt); a name
+custom gives (epithet.txt), a region's statistic (statistics.txt), an official grade explained (official_grade.txt).
 Any of them reports the hit at info.
 Bounded work: one anchored match after the hit, one search before it, inside the hit's sentence.
 """
@@ -19,8 +20,10 @@ from .lexicon import frame
 # (最高等级). The modifiers never hold a verb of place or a second 的 (最好的龙井产于西湖 is about the tea).
 _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！!？?的于在是为从自产让使把被将]{0,6}?"
                        + frame("described").alternation())
-# Read before the hit: hearsay (据说…), a figure of speech (就像…) or other firms listed (茅台、汾酒等酒企).
-_BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in ("hearsay", "figure", "others_listed")))
+# Read before the hit: hearsay (据说…), a figure of speech (就像…), other firms listed (茅台、汾酒等酒企), a name
+# custom gives (别称…), a statistic of a region (总产值…) or an official grade as the subject (5A级景区是…).
+_BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
+    "hearsay", "figure", "others_listed", "epithet", "statistics", "official_grade")))
 # Read anywhere in the sentence: the article's own voice (本文…) or a generalisation (…普遍配备).
 _ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic")))
 
