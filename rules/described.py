@@ -19,7 +19,9 @@ from .lexicon import frame
 # 最X + (up to 4 more characters, 不过) + 的 + up to 6 modifiers + the noun; or the noun right after the hit
 # (最高等级). The modifiers never hold a verb of place or a second 的 (最好的龙井产于西湖 is about the tea).
 _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！!？?的于在是为从自产让使把被将]{0,6}?"
-                       + frame("described").alternation())
+                       + frame("described").alternation()
+                       # The noun ends the phrase: 最大的城市综合体 is a building sold, not a city.
+                       + "(?=之一|之|是|也|和|与|位于|以|在|[^\u4e00-\u9fa5]|$)")
 # Read before the hit: hearsay (据说…), a figure of speech (就像…), other firms listed (茅台、汾酒等酒企), a name
 # custom gives (别称…), a statistic of a region (总产值…) or an official grade as the subject (5A级景区是…).
 _BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
