@@ -269,9 +269,27 @@ def penalised(sentence: str) -> bool:
     return _PENALTY_RE.search(sentence) is not None
 
 
-def believed(sentence: str) -> bool:
-    """A power ascribed to tradition, legend or symbol (rules/frames/belief.txt): 传说…, 寓意…, 象征…"""
-    return _BELIEF_RE.search(sentence) is not None
+_BELIEF_CLAUSE_RE = frame_regex("belief_clause")
+_EFFECT_CLAIM_RE = frame_regex("effect_claim")
+# What ends the clause an effect is asserted in: not 、 (招财进宝、吸纳四方之财的寓意 is one list).
+_BELIEF_CLAUSE_END = re.compile("[，,；;:：]")
+
+
+def believed(sentence: str, start: int = 0, end: int | None = None) -> bool:
+    """A power ascribed to tradition, legend or symbol: a legend or a belief told (rules/frames/belief.txt:
+    传说…, 人们相信…), or a symbol, custom or wish (rules/frames/belief_clause.txt: 寓意…, 象征…) unless the
+    hit's own clause asserts the effect with none of those words in it (rules/frames/effect_claim.txt:
+    其造型寓意“只进不出”，可增强偏财运)."""
+    if _BELIEF_RE.search(sentence) is not None:
+        return True
+    if _BELIEF_CLAUSE_RE.search(sentence) is None:
+        return False
+    # The clause the hit ends in: a pattern that runs from the charm to the luck asserts it there.
+    end = len(sentence) if end is None else end
+    a = last_match(_BELIEF_CLAUSE_END, sentence, 0, max(start, end - 1)) + 1
+    m = _BELIEF_CLAUSE_END.search(sentence, end)
+    clause = sentence[a:m.start() if m else len(sentence)]
+    return _EFFECT_CLAIM_RE.search(clause) is None or _BELIEF_CLAUSE_RE.search(clause) is not None
 
 
 _ARTICLE_RE = frame_regex("warning_article")

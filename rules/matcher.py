@@ -327,7 +327,7 @@ class Matcher:
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1)),
                                  ("sourced", lambda: sourced(sentence)),
-                                 ("belief", lambda: believed(sentence)),
+                                 ("belief", lambda: believed(sentence, rel0, rel1)),
                                  ("described", lambda: described(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
