@@ -6,7 +6,8 @@ the writer reports what they heard (rules/frames/hearsay.txt); `就像…最忠�
 (rules/frames/figure.txt); `茅台、汾酒等酒企虽家喻户晓`: other firms or places listed as the subject
 (rules/frames/others_listed.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt);
 `顶级医院普遍配备…`: a generalisation about a class of goods or a market (rules/frames/generic.txt); a name
-custom gives (epithet.txt), a region's statistic (statistics.txt), an official grade explained (official_grade.txt).
+custom gives (epithet.txt), a region's statistic (statistics.txt), an official grade explained (official_grade.txt), a regulation cited
+(regulation.txt).
 Any of them reports the hit at info.
 Bounded work: one anchored match after the hit, one search before it, inside the hit's sentence.
 """
@@ -26,8 +27,9 @@ _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！
 # custom gives (别称…), a statistic of a region (总产值…) or an official grade as the subject (5A级景区是…).
 _BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
     "hearsay", "figure", "others_listed", "epithet", "statistics", "official_grade")))
-# Read anywhere in the sentence: the article's own voice (本文…) or a generalisation (…普遍配备).
-_ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic")))
+# Read anywhere in the sentence: the article's own voice (本文…), a generalisation (…普遍配备) or a regulation
+# cited (《…办法》第四条).
+_ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic", "regulation")))
 
 
 def described(sentence: str, start: int, end: int) -> bool:
