@@ -32,11 +32,18 @@ _BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
 _ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic", "regulation")))
 
 
+# The advertiser or its offer in the sentence (本店…, 我们提供…, 点击购买): the hit stays a claim.
+_OWN_RE = re.compile("|".join(frame(name).alternation() for name in ("advertiser", "own_offer")))
+
+
 def described(sentence: str, start: int, end: int) -> bool:
     """The hit [start, end) describes a place, nature, a class or a grade, or is hearsay, a figure of
     speech or the article's own voice.
 
-    The place must follow a superlative (最…): a word of praise put before it (极品峡谷, 顶级景区) sells it."""
+    The place must follow a superlative (最…): a word of praise put before it (极品峡谷, 顶级景区) sells it.
+    Never where the advertiser or its offer is in the sentence (rules/frames/advertiser.txt, own_offer.txt)."""
+    if _OWN_RE.search(sentence) is not None:
+        return False
     return (("最" in sentence[start:end] and _AFTER_RE.match(sentence, end) is not None)
             or _BEFORE_RE.search(sentence, 0, start) is not None
             or _ANYWHERE_RE.search(sentence) is not None)
