@@ -23,6 +23,7 @@ from typing import Iterable
 
 import ahocorasick_rs
 
+from .described import described
 from .exemptions import (CLAUSE_RE, asked, asserted, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
                          reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
@@ -57,6 +58,8 @@ REASONS = {
                    "the page describes the topic (a guidebook), with no call to register, bet or download"),
     "topic": ("该词作为话题被讨论、解释或限定，未见对所售商品或服务的功效承诺",
               "the word is discussed, explained or qualified as a topic, not asserted of what is sold"),
+    "described": ("描述的是地点、自然景物、类别或官方等级，或转述传闻，而非广告主自己的商品",
+                  "describes a place, nature, a class or an official grade, or reports hearsay, not the advertiser's goods"),
     "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
                    "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
 }
@@ -327,7 +330,8 @@ class Matcher:
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1)),
                                  ("sourced", lambda: sourced(sentence)),
-                                 ("belief", lambda: believed(sentence, rel0, rel1))):
+                                 ("belief", lambda: believed(sentence, rel0, rel1)),
+                                 ("described", lambda: described(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue

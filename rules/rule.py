@@ -39,6 +39,8 @@ class Context:
     self_compare: str = "ignore"
     belief: str = "ignore"  # a power ascribed to tradition, legend or symbol (rules/frames/belief.txt)
     sourced: str = "ignore"  # a figure or ranking attributed to a named source (rules/frames/sourced.txt)
+    # A superlative about a place, nature, a class or a grade, or hearsay (rules/described.py).
+    described: str = "ignore"
     disclosure: tuple[str, ...] = ()
     distinct: int = 0  # the hit counts only with this many distinct terms of the rule in its sentence
     distinct_words: tuple[str, ...] = ()  # more words counted towards `distinct` (not searched for alone)

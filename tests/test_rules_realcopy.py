@@ -12,8 +12,8 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.91, 0.81, 0.026), "dev_2.tsv": (0.83, 0.77, 0.036),
-          "holdout.tsv": (0.76, 0.72, 0.043), "fresh.tsv": (0.83, 0.72, 0.055)}
+FLOORS = {"dev_1.tsv": (0.91, 0.88, 0.015), "dev_2.tsv": (0.87, 0.85, 0.023),
+          "holdout.tsv": (0.80, 0.81, 0.026), "fresh.tsv": (0.88, 0.85, 0.026)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
 
@@ -76,4 +76,4 @@ def test_independent_set_10_keeps_its_scores(rs):
     tp = sum(f for (label, *_), f in zip(data, flagged) if label == "flag")
     fp = sum(f for (label, *_), f in zip(data, flagged) if label == "ok")
     print(f"\nindependent_10: recall {tp / flags:.3f} fp rate {fp / (len(data) - flags):.3f}")
-    assert tp / flags >= 0.98 and fp / (len(data) - flags) <= 0.015
+    assert tp / flags >= 0.98 and fp / (len(data) - flags) <= 0.01
