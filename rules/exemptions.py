@@ -381,6 +381,6 @@ def news_report(page: str) -> bool:
     return len({m.group(0) for m in _NEWS_RE.finditer(normalize(page).text)}) >= ARTICLE_WORDS
 
 
-def quoted_in(line: str, start: int, end: int) -> bool:
-    """The hit [start, end) (normalised coordinates) is inside quotation marks in its line."""
-    return _quoted(normalize(line).text, start, end)
+def quoted_in(text: str, start: int, end: int) -> bool:
+    """The hit [start, end) is inside quotation marks in its normalised line `text`."""
+    return _quoted(text, start, end)

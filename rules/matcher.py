@@ -473,13 +473,14 @@ def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
     """Keep non-overlapping hits: earliest first, then longest, then most severe. Hits that count (warning,
     error) are placed first, so a hit lowered to info never hides an overlapping claim (免疫调节 | 增强肠道屏障)."""
     hits.sort(key=lambda h: (h.start, -(h.end - h.start), -h.severity.rank, h.rule.id))
-    counted = _non_overlapping([h for h in hits if h.severity.rank > Severity.INFO.rank])
-    if len(counted) == len(hits):
-        return counted
+    info = Severity.INFO
+    if len(hits) < 2 or all(h.severity is not info for h in hits):
+        return _non_overlapping(hits)
+    counted = _non_overlapping([h for h in hits if h.severity is not info])
     starts = [h.start for h in counted]  # sorted, non-overlapping: a bisect finds the neighbours
     rest = []
     for h in hits:
-        if h.severity.rank > Severity.INFO.rank:
+        if h.severity is not info:
             continue
         k = bisect.bisect_left(starts, h.end)  # counted hits starting before this one ends
         if k and counted[k - 1].end > h.start:

@@ -21,6 +21,18 @@ def _demotable(h: Hit) -> bool:
     return h.severity.rank >= Severity.WARNING.rank and h.rule.category != "prohibited"
 
 
+def _quoting_lines(hits: list[tuple]) -> dict[int, str]:
+    """The normalised text of each line (by index) that holds hits and a quotation mark."""
+    lines: dict[int, str] = {}
+    seen: set[int] = set()
+    for _h, part, _o0, _o1, k, _a in hits:
+        if k not in seen:
+            seen.add(k)
+            if not _QUOTE_MARKS.isdisjoint(part):
+                lines[k] = normalize(part).text
+    return lines
+
+
 class RuleSet:
     """The rules in force for one run (site tuning applied) and their compiled matcher."""
 
@@ -61,8 +73,9 @@ class RuleSet:
                     for h, part, o0, o1, k, a in hits]
         # A news report quotes what it reports (rules/frames/news_report.txt): its quoted hits are at info.
         # The page is read only when a quoted hit could be lowered (most lines hold no quotation mark).
-        quoted = {n for n, (h, part, *_) in enumerate(hits)
-                  if _demotable(h) and _QUOTE_MARKS.intersection(part) and quoted_in(part, h.start, h.end)}
+        quoting = _quoting_lines(hits)
+        quoted = {n for n, (h, _part, _o0, _o1, k, _a) in enumerate(hits)
+                  if k in quoting and _demotable(h) and quoted_in(quoting[k], h.start, h.end)} if quoting else ()
         if quoted and news_report(page if page is not None else text):
             hits = [(replace(h, severity=Severity.INFO, reason="news_report")
                      if n in quoted and not advertiser_speaks(part) else h, part, o0, o1, k, a)
