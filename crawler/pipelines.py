@@ -116,10 +116,11 @@ class AuditPipeline:
     def from_crawler(cls, crawler: Any) -> "AuditPipeline":
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         session = getattr(self.crawler.spider, "session", None)
         if isinstance(item, Page) and session is not None:
-            found = session.process_page(item)
+            # Awaited: the phrase rules may run in a worker process (crawler/phrases.py).
+            found = await session.process_page_async(item)
             stats = self.crawler.stats
             if found:
                 stats.inc_value("siteaudit/findings", found)
