@@ -181,22 +181,23 @@ class AuditSession:
             findings = [f for f in findings if (f.key, f.line, f.column) not in known]
             known.update((f.key, f.line, f.column) for f in findings)
             if not fresh:
-                return self._store([], findings)
+                return self._store([], findings, cap.prepared)
         # Resources and external links are status-checked, not crawled: findings, but no page entry.
-        return self._store([page.to_record()] if page.kind == "page" else [], findings)
+        return self._store([page.to_record()] if page.kind == "page" else [], findings, cap.prepared)
 
     def process_document(self, document: Document) -> int:
         """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
         findings = FindingCap().extend(check_document(document, self.ruleset, self.ctx)).findings(self.ctx.lang)
         return self._store([], [shown_in_unicode(f) for f in findings] if self.idn else findings)
 
-    def _store(self, records: list[dict], findings: list[Finding]) -> int:
+    def _store(self, records: list[dict], findings: list[Finding],
+               prepared: dict[int, tuple[str, str]] | None = None) -> int:
         self.pages += len(records)
         self.phrase_count += sum(1 for f in findings if f.category in PHRASE_CATEGORIES)
         if records:
             self.store.add_pages(self.run_id, records)
         if findings:
-            self.store.add_findings(self.run_id, findings)
+            self.store.add_findings(self.run_id, findings, prepared)
         return len(findings)
 
 

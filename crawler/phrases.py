@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from crawler.history.rows import finding_data
 from crawler.pipelines import FindingCap, phrase_findings
 from rules.model import Finding
 
@@ -146,8 +147,8 @@ class WorkerGone(Exception):
 
 
 def serve(conn: Connection) -> None:
-    """The worker's loop: its RulesSpec first, then (seq, html, url) in, (seq, FindingCap or None,
-    error text) out, until the crawl closes the pipe."""
+    """The worker's loop: its RulesSpec first, then (seq, html, url) in, (seq, FindingCap, the kept
+    findings' stored forms, error text) out, until the crawl closes the pipe."""
     # Ctrl-C reaches the whole process group: stopping is the crawl's decision, and it closes the pipe.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _batch_policy()
@@ -168,9 +169,11 @@ def serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            answer = (seq, page_phrases(phrases, html, url), "")
+            cap = page_phrases(phrases, html, url)
+            # Serialised here too, for the store: the crawl process only writes them (crawler/history/rows.py).
+            answer = (seq, cap, [finding_data(f) for f in cap.kept], "")
         except Exception as exc:
-            answer = (seq, None, f"{type(exc).__name__}: {exc}")
+            answer = (seq, None, None, f"{type(exc).__name__}: {exc}")
         try:
             conn.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:   # the crawl closed the pipe (it ended, or was interrupted): nothing to answer
@@ -257,7 +260,7 @@ class PhraseWorker:
         if message[0] == "failed":
             self._lost(f"the worker could not load the rules: {message[1]}")
             return
-        seq, cap, error = message
+        seq, cap, stored, error = message
         asked = self.asked.pop(seq, None)
         if asked is None:
             return
@@ -269,6 +272,7 @@ class PhraseWorker:
         if error:
             asked.future.set_exception(PhraseRuleError(error))
         else:
+            cap.prepared = {id(f): row for f, row in zip(cap.kept, stored)}
             asked.future.set_result(cap)
 
     def _lost(self, why: str) -> None:

@@ -31,6 +31,8 @@ class FindingCap:
         self.kept: list[Finding] = []
         self._groups: dict[tuple[str, str], list[int]] = {}   # (rule, match) -> [kept, more, index of last kept]
         self.dropped = 0          # findings past the page cap in groups that kept none or are full
+        # id(kept finding) -> its stored form (crawler/history/rows.py), when the phrase worker made it
+        self.prepared: dict[int, tuple[str, str]] | None = None
 
     def add(self, finding: Finding) -> None:
         key = (finding.rule, finding.match or finding.where or "")
