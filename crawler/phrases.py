@@ -403,8 +403,9 @@ class PhraseChecker:
         import resource
 
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        logger.info("phrase worker: %d of %d pages; CPU s: crawl process %.1f, worker and other children %.1f",
-                    self.in_worker, self.pages, own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime)
+        logger.info("phrase worker (pid %d): %d of %d pages; CPU s: crawl process %.1f, worker and other children %.1f",
+                    worker.process.pid, self.in_worker, self.pages, own.ru_utime + own.ru_stime,
+                    kids.ru_utime + kids.ru_stime)
 
 
 if __name__ == "__main__":   # the worker process: `python -m crawler.phrases FD`
