@@ -53,6 +53,9 @@ class Page:
     unreadable: str = ""              # why the body could not be read (decompression limit, broken stream)
     mixed_encoding: str = ""          # the bytes mix encodings ("gb18030 + utf-8"): parts read as mojibake
     render: RenderInfo | None = None  # set when the page was (or failed to be) rendered in Chromium
+    # The page's external style sheets on the declared domains, parsed (checks/filing/hidden.py's
+    # `sheet_rules`): what hides an element is often in a linked .css file, not in the page.
+    stylesheets: tuple = ()
 
     @property
     def host(self) -> str:

@@ -269,9 +269,27 @@ def penalised(sentence: str) -> bool:
     return _PENALTY_RE.search(sentence) is not None
 
 
-def believed(sentence: str) -> bool:
-    """A power ascribed to tradition, legend or symbol (rules/frames/belief.txt): 传说…, 寓意…, 象征…"""
-    return _BELIEF_RE.search(sentence) is not None
+_BELIEF_CLAUSE_RE = frame_regex("belief_clause")
+_EFFECT_CLAIM_RE = frame_regex("effect_claim")
+# What ends the clause an effect is asserted in: not 、 (招财进宝、吸纳四方之财的寓意 is one list).
+_BELIEF_CLAUSE_END = re.compile("[，,；;:：]")
+
+
+def believed(sentence: str, start: int = 0, end: int | None = None) -> bool:
+    """A power ascribed to tradition, legend or symbol: a legend or a belief told (rules/frames/belief.txt:
+    传说…, 人们相信…), or a symbol, custom or wish (rules/frames/belief_clause.txt: 寓意…, 象征…) unless the
+    hit's own clause asserts the effect with none of those words in it (rules/frames/effect_claim.txt:
+    其造型寓意“只进不出”，可增强偏财运)."""
+    if _BELIEF_RE.search(sentence) is not None:
+        return True
+    if _BELIEF_CLAUSE_RE.search(sentence) is None:
+        return False
+    # The clause the hit ends in: a pattern that runs from the charm to the luck asserts it there.
+    end = len(sentence) if end is None else end
+    a = last_match(_BELIEF_CLAUSE_END, sentence, 0, max(start, end - 1)) + 1
+    m = _BELIEF_CLAUSE_END.search(sentence, end)
+    clause = sentence[a:m.start() if m else len(sentence)]
+    return _EFFECT_CLAIM_RE.search(clause) is None or _BELIEF_CLAUSE_RE.search(clause) is not None
 
 
 _ARTICLE_RE = frame_regex("warning_article")
@@ -310,3 +328,59 @@ def sourced(sentence: str) -> bool:
     """A figure or ranking attributed to a named source (rules/frames/sourced.txt): 据国家统计局数据…,
     某协会调查发现…, 《…报告》显示…"""
     return _SOURCED_RE.search(sentence) is not None
+
+
+# A topic word (美白, 学区房, 免疫力) asserted of what is sold: a claim word before it in its clause
+# (本品能…, 有效…, 帮助…, 每日两粒…), a claim word right after it (…效果显著, …精华液), or an offer in the
+# sentence (热线, 立即抢购, 均价); never when the sentence limits, defines or surveys it (作用有限, 是指…,
+# 主要包括…). A headline or slogan of a few characters is an offer by itself.
+CLAIM_REACH = 12
+CLAIM_AFTER = 6
+SLOGAN = 14
+ITEM = 8  # a list item's neighbour: 持续跟进，终身维修
+_CLAIM_CLAUSE_RE = re.compile("[,，:：;；|｜]")
+_CLAIM_RE = frame_regex("claim")
+_CLAIM_AFTER_RE = frame_regex("claim_after")
+_OFFER_RE = frame_regex("offer")
+_LIMITED_RE = frame_regex("limited")
+
+
+def asserted(sentence: str, start: int, end: int) -> bool:
+    """The topic word [start, end) is asserted as the effect or promise of what is sold."""
+    clause = last_match(_CLAIM_CLAUSE_RE, sentence, 0, start) + 1
+    prev = last_match(_CLAIM_CLAUSE_RE, sentence, 0, max(0, clause - 1)) + 1
+    m = _CLAIM_CLAUSE_RE.search(sentence, end)
+    close = m.start() if m else len(sentence)
+    # The qualification is in the hit's clause or the one after it (…辅助美白，但效果相对温和).
+    after = _CLAIM_CLAUSE_RE.search(sentence, close + 1) if m else None
+    if _LIMITED_RE.search(sentence, clause, after.start() if after else len(sentence)) is not None:
+        return False
+    # …or in the sentence's first clause, its subject (地铁房是指…，核心价值在于…增值潜力).
+    first = _CLAIM_CLAUSE_RE.search(sentence)
+    if clause > 0 and _LIMITED_RE.search(sentence, 0, first.start() if first else len(sentence)) is not None:
+        return False
+    # The claim word may be in the clause before (我们的纳米技术可以修复人体细胞，延缓衰老): effects listed
+    # after one claim share it; further back it belongs to something else.
+    a = max(0, start - CLAIM_REACH, prev if clause > 0 else 0)
+    b = min(close, end + CLAIM_AFTER)
+    # A headline, or an item of a list of services offered after the first clause (…持续跟进，终身维修).
+    item = clause > 0 and close - clause <= end - start + 4 and clause - 1 - prev <= ITEM
+    if item or len(sentence.strip(" |｜")) <= SLOGAN or _CLAIM_RE.search(sentence, a, start) is not None:
+        return True
+    return _CLAIM_AFTER_RE.search(sentence, end, b) is not None or _OFFER_RE.search(sentence) is not None
+
+
+_NEWS_RE = frame_regex("news_report")
+
+
+@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
+def news_report(page: str) -> bool:
+    """A page that reads as a news report (rules/frames/news_report.txt): two different by-line or attribution words."""
+    if len(page) < 8:
+        return False
+    return len({m.group(0) for m in _NEWS_RE.finditer(normalize(page).text)}) >= ARTICLE_WORDS
+
+
+def quoted_in(text: str, start: int, end: int) -> bool:
+    """The hit [start, end) is inside quotation marks in its normalised line `text`."""
+    return _quoted(text, start, end)

@@ -23,7 +23,8 @@ from typing import Iterable
 
 import ahocorasick_rs
 
-from .exemptions import (CLAUSE_RE, asked, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
+from .described import described
+from .exemptions import (CLAUSE_RE, asked, asserted, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
                          reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
@@ -52,8 +53,13 @@ REASONS = {
     "sourced": ("数据或排名注明了具体来源机构或报告，属转述事实", "a figure or ranking attributed to a named source"),
     "warning_article": ("整页为提醒、揭秘或警示类文章，所引用的说法属于被警示的内容",
                         "the page is a warning article: the phrase is quoted as what it warns against"),
+    "news_report": ("整页为新闻报道，所引用的说法属于被报道的内容", "the page is a news report: the phrase is quoted as what it reports"),
     "page_topic": ("整页为旅游指南或介绍类内容，未见引流、注册或投注字样",
                    "the page describes the topic (a guidebook), with no call to register, bet or download"),
+    "topic": ("该词作为话题被讨论、解释或限定，未见对所售商品或服务的功效承诺",
+              "the word is discussed, explained or qualified as a topic, not asserted of what is sold"),
+    "described": ("描述的是地点、自然景物、类别或官方等级，或转述传闻，而非广告主自己的商品",
+                  "describes a place, nature, a class or an official grade, or reports hearsay, not the advertiser's goods"),
     "disclosure": ("已标明注册证号或注明日期与来源，属信息披露，请保留依据",
                    "stated with its registration or a dated, sourced figure: a disclosure; keep the evidence"),
 }
@@ -330,7 +336,8 @@ class Matcher:
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1)),
                                  ("sourced", lambda: sourced(sentence)),
-                                 ("belief", lambda: believed(sentence))):
+                                 ("belief", lambda: believed(sentence, rel0, rel1)),
+                                 ("described", lambda: described(sentence, rel0, rel1))):
             outcome = getattr(ctx, key)
             if outcome == "ignore" or not words_found():
                 continue
@@ -339,6 +346,8 @@ class Matcher:
             severity, reason = Severity.INFO, key
         if ctx.disclosure and severity.rank > Severity.INFO.rank and _disclosed(sentence, ctx.disclosure):
             severity, reason = Severity.INFO, "disclosure"
+        if ctx.topic and is_term and severity.rank > Severity.INFO.rank and _topic_only(sentence, rel0, rel1, ctx.topic):
+            severity, reason = Severity.INFO, "topic"
         return severity, reason
 
 
@@ -408,6 +417,11 @@ def _ascii_word_in(sentence: str, word: str) -> bool:
     return _regex(r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])").search(sentence) is not None
 
 
+def _topic_only(sentence: str, start: int, end: int, topic: tuple[str, ...]) -> bool:
+    """The hit is one of the rule's topic words and the sentence does not assert it of what is sold."""
+    return sentence[start:end] in topic and not asserted(sentence, start, end)
+
+
 def _disclosed(sentence: str, words: tuple[str, ...]) -> bool:
     """The sentence states the claim with its registration or source (one of `words`)."""
     return any(_contains(sentence, w) for w in words)
@@ -462,8 +476,26 @@ def _neighbours(sentence: str, bounds: set[int], start: int, end: int) -> tuple[
 
 
 def resolve_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Keep non-overlapping hits: earliest first, then longest, then most severe."""
+    """Keep non-overlapping hits: earliest first, then longest, then most severe. Hits that count (warning,
+    error) are placed first, so a hit lowered to info never hides an overlapping claim (免疫调节 | 增强肠道屏障)."""
     hits.sort(key=lambda h: (h.start, -(h.end - h.start), -h.severity.rank, h.rule.id))
+    info = Severity.INFO
+    if len(hits) < 2 or all(h.severity is not info for h in hits):
+        return _non_overlapping(hits)
+    counted = _non_overlapping([h for h in hits if h.severity is not info])
+    starts = [h.start for h in counted]  # sorted, non-overlapping: a bisect finds the neighbours
+    rest = []
+    for h in hits:
+        if h.severity is not info:
+            continue
+        k = bisect.bisect_left(starts, h.end)  # counted hits starting before this one ends
+        if k and counted[k - 1].end > h.start:
+            continue
+        rest.append(h)
+    return sorted(counted + _non_overlapping(rest), key=lambda h: h.start)
+
+
+def _non_overlapping(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     last_end = -1
     for h in hits:

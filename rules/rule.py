@@ -39,12 +39,18 @@ class Context:
     self_compare: str = "ignore"
     belief: str = "ignore"  # a power ascribed to tradition, legend or symbol (rules/frames/belief.txt)
     sourced: str = "ignore"  # a figure or ranking attributed to a named source (rules/frames/sourced.txt)
+    # A superlative about a place, nature, a class or a grade, or hearsay (rules/described.py).
+    described: str = "ignore"
     disclosure: tuple[str, ...] = ()
     distinct: int = 0  # the hit counts only with this many distinct terms of the rule in its sentence
     distinct_words: tuple[str, ...] = ()  # more words counted towards `distinct` (not searched for alone)
     # The page's topic, read over the whole page: with two different of these words on it and no word
     # of frame `spam_calls`, the hit is reported at info (a guidebook's 澳门的赌场, not injected spam).
     page_not: tuple[str, ...] = ()
+    # Topic words of the rule (美白, 学区房, 免疫力): a hit on one counts at the rule's severity only where the
+    # sentence asserts it of what is sold (rules/frames/claim.txt, claim_after.txt, offer.txt) and does not
+    # limit, define or survey it (rules/frames/limited.txt); otherwise it is reported at info.
+    topic: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

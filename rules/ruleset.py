@@ -6,18 +6,31 @@ from typing import Iterable
 
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
-from .exemptions import advertiser_speaks, page_topic, warning_article
+from .exemptions import advertiser_speaks, news_report, page_topic, quoted_in, warning_article
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
 
 CONTEXT_CHARS = 20
+_QUOTE_MARKS = frozenset("“”「」『』‘’\"")
 _CLEAN = str.maketrans({**{c: None for c in ZERO_WIDTH}, BOUNDARY: " ", "\n": " ", "\r": None, "\t": " "})
 
 
 def _demotable(h: Hit) -> bool:
     # Injected spam is spam on any page; a hit already lowered keeps its own reason.
     return h.severity.rank >= Severity.WARNING.rank and h.rule.category != "prohibited"
+
+
+def _quoting_lines(hits: list[tuple]) -> dict[int, str]:
+    """The normalised text of each line (by index) that holds hits and a quotation mark."""
+    lines: dict[int, str] = {}
+    seen: set[int] = set()
+    for _h, part, _o0, _o1, k, _a in hits:
+        if k not in seen:
+            seen.add(k)
+            if not _QUOTE_MARKS.isdisjoint(part):
+                lines[k] = normalize(part).text
+    return lines
 
 
 class RuleSet:
@@ -58,6 +71,15 @@ class RuleSet:
             hits = [(replace(h, severity=Severity.INFO, reason="warning_article")
                      if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
+        # A news report quotes what it reports (rules/frames/news_report.txt): its quoted hits are at info.
+        # The page is read only when a quoted hit could be lowered (most lines hold no quotation mark).
+        quoting = _quoting_lines(hits)
+        quoted = {n for n, (h, _part, _o0, _o1, k, _a) in enumerate(hits)
+                  if k in quoting and _demotable(h) and quoted_in(quoting[k], h.start, h.end)} if quoting else ()
+        if quoted and news_report(page if page is not None else text):
+            hits = [(replace(h, severity=Severity.INFO, reason="news_report")
+                     if n in quoted and not advertiser_speaks(part) else h, part, o0, o1, k, a)
+                    for n, (h, part, o0, o1, k, a) in enumerate(hits)]
         if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
             page_text = page if page is not None else text
             hits = [(replace(h, severity=Severity.INFO, reason="page_topic")

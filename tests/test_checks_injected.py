@@ -187,3 +187,18 @@ def test_hiding_written_in_upper_case_is_still_read():
     found = run(doc(f'<DIV STYLE="position:absolute;left:-5000px">{NEUTRAL_LINKS}</DIV>'))
     assert [f.rule for f in found] == ["INJ011"]
     assert run(doc(NEUTRAL_LINKS)) == []
+
+
+def test_stock_phrases_weigh_more_in_the_title_meta_and_hidden_blocks():
+    # Two phrases of the porn-SEO family: spam in the title, not yet in a body sentence (the phrase rules
+    # need three there); a casino brand alone hijacks a title; a hidden block of slot-site phrases is spam.
+    assert is_spam("国产精品_久久免费", "title")[0] and not is_spam("国产精品_久久免费")[0]
+    found = run(doc("<p>示例</p>", head="<title>久久精品_亚洲视频_示例科技</title>"))
+    assert [(f.rule, f.where) for f in found] == [("INJ020", "title")]
+    found = run(doc("<p>示例</p>", head="<title>开云体育app-示例科技</title>"))
+    assert [(f.rule, f.where, f.match) for f in found] == [("INJ020", "title", "开云体育")]
+    found = run(doc('<div style="display:none">slot gacor maxwin, free spin setiap hari</div>'))
+    assert [f.rule for f in found] == ["INJ010"]
+    # Ordinary titles with one such word, and a children's playground, are not spam.
+    for title in ("精品茶叶礼盒_示例科技", "儿童娱乐场周末开放", "久久不忘的家乡味道", "Java 与 AV 设备"):
+        assert run(doc("<p>示例</p>", head=f"<title>{title}</title>")) == [], title

@@ -1,5 +1,5 @@
-"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv: sentences of real pages, labelled by reviewers
-who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
+"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv: sentences of real pages,
+labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
 verdicts (a warning article, a page that describes gambling as a sight) read the page, not the sentence.
@@ -12,8 +12,8 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.88, 0.76, 0.035), "dev_2.tsv": (0.82, 0.64, 0.065),
-          "holdout.tsv": (0.64, 0.53, 0.08)}
+FLOORS = {"dev_1.tsv": (0.91, 0.88, 0.015), "dev_2.tsv": (0.87, 0.85, 0.023),
+          "holdout.tsv": (0.80, 0.81, 0.026), "fresh.tsv": (0.88, 0.85, 0.026)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
 
@@ -63,7 +63,7 @@ def test_every_row_keeps_its_page_address():
     for name in FLOORS:
         text = (DATA / name).read_text(encoding="utf-8")
         header = [line for line in text.splitlines() if line.startswith("#")]
-        assert any(line.startswith("# Untouched score before round") for line in header), name
+        assert any(line.startswith(("# Untouched score before round", "# Untouched scores:")) for line in header), name
         assert all(len(line.split("\t")) == 5 for line in text.splitlines() if line and not line.startswith("#"))
 
 
@@ -76,4 +76,4 @@ def test_independent_set_10_keeps_its_scores(rs):
     tp = sum(f for (label, *_), f in zip(data, flagged) if label == "flag")
     fp = sum(f for (label, *_), f in zip(data, flagged) if label == "ok")
     print(f"\nindependent_10: recall {tp / flags:.3f} fp rate {fp / (len(data) - flags):.3f}")
-    assert tp / flags >= 0.96 and fp / (len(data) - flags) <= 0.03
+    assert tp / flags >= 0.98 and fp / (len(data) - flags) <= 0.01

@@ -35,6 +35,7 @@ from crawler.render import RenderLog
 from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstrap, homepage_urls
 from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
 from crawler.spiders.rendering import Callbacks, Documents, Renderer, is_pdf_response
+from crawler.spiders.stylesheets import Stylesheets
 from crawler.traps import LazySignature, TrapGuard
 from crawler.urls import normalize_url, stripped_params
 
@@ -113,6 +114,8 @@ class SiteSpider(scrapy.Spider):
                                  self._deliver)
         self.documents = Documents(ctx.documents if ctx is not None else DocumentLog(), self._seen, self._excluded,
                                    Callbacks(self.parse_document, self.document_failed), self.failed)
+        self.stylesheets = Stylesheets(Callbacks(self.parse_stylesheet, self.stylesheet_failed), self.is_internal,
+                                       self._excluded, self._deliver)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SiteSpider":
@@ -233,11 +236,16 @@ class SiteSpider(scrapy.Spider):
             raise CloseSpider("closespider_pagecount")
 
     def _hand_on_or_render(self, page: Page, response: Response) -> Iterator[Any]:
-        """A page read: its PDF read when it is one, then handed on, or first rendered (spiders/rendering.py)."""
+        """A page read: its PDF read when it is one; its external style sheets read (spiders/stylesheets.py);
+        then handed on, or first rendered (spiders/rendering.py)."""
         if page.status == 200 and is_pdf_response(response):
             yield from self.documents.from_response(response, page)
-        engine = getattr(getattr(self, "crawler", None), "engine", None)
-        yield from self.renderer.hand_on_or_render(page, response, _requested_url(response), engine)
+
+        def render_or_hand_on(ready: Page) -> Iterator[Any]:
+            engine = getattr(getattr(self, "crawler", None), "engine", None)
+            yield from self.renderer.hand_on_or_render(ready, response, _requested_url(response), engine)
+
+        yield from self.stylesheets.hand_on(page, response, render_or_hand_on)
 
     # Callbacks of the components' requests: spider methods, so that requests pickle under --resume.
     def parse_rendered(self, response: Response, raw: Page, requested: str) -> Iterator[Any]:
@@ -245,6 +253,12 @@ class SiteSpider(scrapy.Spider):
 
     def render_failed(self, failure: Any) -> Iterator[Any]:
         yield from self.renderer.failed(failure)
+
+    def parse_stylesheet(self, response: Response, sheet: str) -> Iterator[Any]:
+        yield from self.stylesheets.parsed(response, sheet)
+
+    def stylesheet_failed(self, failure: Any) -> Iterator[Any]:
+        yield from self.stylesheets.failed(failure)
 
     async def parse_document(self, response: Response) -> Any:
         async for item in self.documents.parse(response):
@@ -479,6 +493,7 @@ class SiteSpider(scrapy.Spider):
         self.record.depth_ignored = self.frontier.depth_ignored
         self.record.traps = self.traps.traps()
         self.record.finish_reason = self.finish_reason
+        self.stylesheets.release()
         self.renderer.release_unrendered()
         self._note_missing_fragments()
         self._note_coverage()

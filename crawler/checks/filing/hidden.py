@@ -1,15 +1,17 @@
 """Which elements CSS hides, and how: the techniques attackers use to hide injected links (暗链).
 
-Reads inline `style` attributes, the `hidden` attribute and `<style>` rules with simple selectors
+Reads inline `style` attributes, the `hidden` attribute, and the rules with simple selectors
 (`tag`, `#id`, `.class`, `tag.class`, `tag#id`, comma lists; the last compound of a descendant
-selector is not trusted and such rules are skipped). External style sheets are not fetched.
+selector is not trusted and such rules are skipped) of the page's `<style>` blocks and of its
+external style sheets on the declared domains (fetched once each by the spider,
+crawler/spiders/stylesheets.py, and parsed here by `sheet_rules`).
 """
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from lxml import etree
 
@@ -96,27 +98,41 @@ def _top_level(css: str) -> str:
     return "".join(out)
 
 
+# One external style sheet, parsed: its simple rules that can hide something, in source order.
+SheetRules = tuple[tuple[str, dict[str, str]], ...]
+
+
+def sheet_rules(css: str) -> SheetRules:
+    """The rules of a style sheet that set a property that can hide an element (selector, declarations)."""
+    rules: list[tuple[str, dict[str, str]]] = []
+    for m in _RULE.finditer(_top_level(_COMMENT.sub("", css))):
+        decls = declarations(m.group(2))
+        if not decls.keys() & _RELEVANT:
+            continue
+        rules.extend((selector.strip(), decls) for selector in m.group(1).split(",") if _SIMPLE.match(selector.strip()))
+    return tuple(rules)
+
+
 @dataclass
 class StyleSheet:
-    """The simple rules of a page's <style> blocks, indexed by id, class and tag."""
+    """The simple rules of a page's style sheets (external ones first, then its <style> blocks),
+    indexed by id, class and tag."""
 
     by_id: dict[str, dict[str, str]]
     by_class: dict[str, list[tuple[str | None, set[str], dict[str, str]]]]
     by_tag: dict[str, list[tuple[set[str], dict[str, str]]]]
 
     @classmethod
-    def from_document(cls, root: etree._Element) -> "StyleSheet":
+    def from_document(cls, root: etree._Element, external: Sequence[SheetRules] = ()) -> "StyleSheet":
         sheet = cls({}, {}, {})
+        for rules in external:   # <link rel="stylesheet"> comes before the page's own <style> in the cascade
+            for selector, decls in rules:
+                sheet._add(selector, decls)
         for el in root.iter("style"):
             if (el.get("media") or "all").strip().lower() not in ("all", "screen", ""):
                 continue   # print or size-conditional sheets do not hide anything on a desktop screen
-            css = _top_level(_COMMENT.sub("", el.text or ""))
-            for m in _RULE.finditer(css):
-                decls = declarations(m.group(2))
-                if not decls.keys() & _RELEVANT:
-                    continue
-                for selector in m.group(1).split(","):
-                    sheet._add(selector.strip(), decls)
+            for selector, decls in sheet_rules(el.text or ""):
+                sheet._add(selector, decls)
         return sheet
 
     def _add(self, selector: str, decls: dict[str, str]) -> None:
@@ -217,17 +233,18 @@ def _own_background(style: dict[str, str], el: etree._Element) -> str | None:
 
 
 def hidden_elements(root: etree._Element, interesting: Callable[[etree._Element], bool] | None = None,
-                    source: str = "") -> Iterator[tuple[etree._Element, str]]:
+                    source: str = "", external: Sequence[SheetRules] = ()) -> Iterator[tuple[etree._Element, str]]:
     """The outermost hidden elements of the body, each with the technique that hides it, in document order.
 
     Only elements that carry a style, a `hidden` or `bgcolor` attribute, or are named by a <style>
     rule are looked at (found by XPath, in C), so a long page costs little; `interesting`, when
-    given, narrows them further (e.g. to elements that hold links).
+    given, narrows them further (e.g. to elements that hold links). `external` are the page's
+    external style sheets (`Page.stylesheets`).
     """
     body = root.find("body")
     if body is None:
         return
-    sheet = StyleSheet.from_document(root)
+    sheet = StyleSheet.from_document(root, external)
     candidates: list[etree._Element] = body.xpath(
         ".//*[@style or @hidden or @bgcolor] | .//marquee | .//iframe | .//noscript")
     # Style sheets name many classes a page never uses; `source` (the page HTML) lets those be skipped

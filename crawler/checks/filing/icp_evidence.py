@@ -49,7 +49,7 @@ class HomepageEvidence:
     def hidden_by(self, n: Number) -> str | None:
         """The CSS technique that hides the element holding the number, if one does."""
         if self._hidden is None:
-            self._hidden = dict(hidden_elements(self.parsed.root, source=self.page.text))
+            self._hidden = dict(hidden_elements(self.parsed.root, source=self.page.text, external=self.page.stylesheets))
         for node in ancestors(self.owner(n)):
             if node in self._hidden:
                 return f"{self._hidden[node]} @ {self.parsed.path(node)}"

@@ -20,7 +20,9 @@ from crawler.checks.base import AuditContext
 from crawler.checks.filing.hidden import hidden_elements
 from crawler.checks.htmlutil import Parsed, element_text, parse, squash
 from crawler.page import Page
+from rules.lexicon import lexicon
 from rules.model import Category, Finding, Severity
+from rules.normalize import normalize, normalize_term
 
 # Words that on an ordinary company site mean an attacker was here (simplified and traditional).
 STRONG_MARKERS = (
@@ -71,6 +73,70 @@ def _automaton() -> ahocorasick.Automaton:
 
 _AUTO = _automaton()
 
+# Stock-phrase families of injected spam, the lexicons rules PR105–PR108 are built from (rules/lexicons/): the
+# phrases only spam uses, the everyday words it is padded with, and how many different ones a sentence of
+# body text needs. Where they sit weighs too: a title, a meta tag or a hidden block is where hacked sites
+# put them, so there one phrase fewer is enough (never fewer than two: 儿童娱乐场 is a title of its own),
+# and a casino brand (casino_brands; a short one right before a site word: 开云app) is enough alone.
+_FAMILIES = (("spam_porn_core", "spam_porn_words", 3), ("casino_core", "casino_words", 2),
+             ("lottery_core", "lottery_words", 2))
+_WEIGHTED = ("title", "meta", "hidden")
+
+
+def _family_automaton() -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    for n, (core, padding, _need) in enumerate(_FAMILIES):
+        for name, is_core in ((padding, False), (core, True)):
+            for word in lexicon(name).words:
+                key = normalize_term(word)
+                if key:
+                    auto.add_word(key, (key, n, is_core))
+    for word in lexicon("casino_brands").words:
+        if key := normalize_term(word):
+            auto.add_word(key, (key, -1, True))
+    auto.make_automaton()
+    return auto
+
+
+_FAMILY_AUTO = _family_automaton()
+_BRAND_AT_SITE = re.compile("(?:" + lexicon("casino_brand_words").alternation() + ")"
+                            + lexicon("casino_site_words").alternation())
+
+
+def _ascii_alone(text: str, start: int, end: int) -> bool:
+    """An ASCII phrase is a word of its own ("av" is not in "java", "bet" not in "better")."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not ((before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()))
+
+
+def family_spam(text: str, where: str = "body") -> list[str]:
+    """The stock phrases that make `text` injected spam by density (see _FAMILIES), weighted by where it
+    sits (`title`, `meta` and `hidden` need one phrase fewer and take a casino brand alone); [] when not."""
+    norm = normalize(text).text
+    weighted = where in _WEIGHTED
+    found: dict[int, dict[str, bool]] = {}
+    for end, (key, family, is_core) in _FAMILY_AUTO.iter(norm):
+        start = end - len(key) + 1
+        if key.isascii() and not _ascii_alone(norm, start, end + 1):
+            continue
+        if family < 0:
+            if weighted:
+                return [key]
+            continue
+        found.setdefault(family, {})[key] = found.get(family, {}).get(key, False) or is_core
+    if weighted and (m := _BRAND_AT_SITE.search(norm)):
+        return [m.group(0)]
+    for family, words in found.items():
+        if not any(words.values()):
+            continue
+        # A phrase inside a longer one found counts once (久久 in 久久精品).
+        distinct = [w for w in words if not any(w != v and w in v for v in words)]
+        need = _FAMILIES[family][2]
+        if len(distinct) >= (max(2, need - 1) if weighted else need):
+            return sorted(distinct, key=norm.find)
+    return []
+
 
 def spam_hits(text: str) -> list[tuple[int, int, str, bool]]:
     """Spam markers in `text` outside a warning or ban: (start, end, marker, strong)."""
@@ -88,12 +154,16 @@ def spam_hits(text: str) -> list[tuple[int, int, str, bool]]:
     return hits
 
 
-def is_spam(text: str) -> tuple[bool, list[str]]:
-    """Spam when a strong marker is present, or two different weak ones: (verdict, markers)."""
+def is_spam(text: str, where: str = "body") -> tuple[bool, list[str]]:
+    """Spam when a strong marker is present, or two different weak ones, or stock phrases of one spam family
+    dense enough for where the text sits (family_spam): (verdict, markers)."""
     hits = spam_hits(text)
     words = list(dict.fromkeys(h[2] for h in hits))
     strong = any(h[3] for h in hits)
-    return strong or len(words) >= 2, words
+    if strong or len(words) >= 2:
+        return True, words
+    phrases = family_spam(text, where) if where in _WEIGHTED else []
+    return bool(phrases), words + [p for p in phrases if p not in words]
 
 
 def _site(host: str) -> str:
@@ -147,12 +217,13 @@ def _check_hidden(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Fin
     def interesting(el) -> bool:
         # Only hidden elements holding links, frames or spam words are reported; skip the rest early.
         return (el.tag in ("a", "iframe") or el.find(".//a") is not None or el.find(".//iframe") is not None
-                or (page_has_spam and bool(spam_hits(el.text_content()))))
+                or (page_has_spam and (bool(spam_hits(el.text_content()))
+                                       or _has_family_phrase(el.text_content()))))
 
-    for el, how in hidden_elements(parsed.root, interesting, page.text):
+    for el, how in hidden_elements(parsed.root, interesting, page.text, page.stylesheets):
         # The text index leaves <noscript> out (browsers do not show it), so read it directly there.
         text = squash(el.text_content()) if el.tag == "noscript" else element_text(el)
-        spam, words = is_spam(text + " " + " ".join(a.get("href") or "" for a in el.iter("a")))
+        spam, words = is_spam(text + " " + " ".join(a.get("href") or "" for a in el.iter("a")), "hidden")
         hosts = _external_hosts(el, page, ctx)
         path = parsed.path(el)
         if spam:
@@ -237,7 +308,7 @@ def _unescape(m: re.Match) -> str:
 def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Finding]) -> None:
     for where, label, text in (("title", "<title>", parsed.title), ("meta", "meta keywords", parsed.meta("keywords")),
                                ("meta", "meta description", parsed.meta("description"))):
-        spam, words = is_spam(text)
+        spam, words = is_spam(text, where)
         if spam:
             found.append(_finding(
                 ctx, page, "INJ020", Severity.ERROR, f"{label} 被篡改，含有违法内容：{'、'.join(words[:5])}",
@@ -266,6 +337,16 @@ def _check_head(parsed: Parsed, page: Page, ctx: AuditContext, found: list[Findi
                     context=squash(decoded[max(0, start - 80):end + 80])))
 
 
+def _has_family_phrase(text: str, lowered: bool = False) -> bool:
+    """A core stock phrase of a spam family (or a casino brand) anywhere in `text`: worth reading hidden blocks.
+    With `lowered` the text is only lower-cased, not normalised (the cheap pre-check over a whole page source)."""
+    norm = text if lowered else normalize(text).text
+    for end, (key, _family, is_core) in _FAMILY_AUTO.iter(norm):
+        if is_core and (not key.isascii() or _ascii_alone(norm, end - len(key) + 1, end + 1)):
+            return True
+    return False
+
+
 def check_injected(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     """注入内容：赌博色情等违法内容、隐藏链接（暗链）、标题劫持"""
     parsed = parse(page)
@@ -274,10 +355,11 @@ def check_injected(page: Page, ctx: AuditContext) -> Iterable[Finding]:
     found: list[Finding] = []
     covered: set = set()
     _check_head(parsed, page, ctx, found)
-    page_has_spam = bool(spam_hits(page.text))
+    markers = bool(spam_hits(page.text))
     low = page.text.lower()
     if any(sign in low for sign in _HIDING_SIGNS):   # a page with none of them hides nothing
-        _check_hidden(parsed, page, ctx, found, covered, page_has_spam)
-    if page_has_spam:   # the visible-text pass needs the text index: only when a marker is there at all
+        # Hidden blocks are read for spam words when the page has a marker or a stock phrase of a spam family.
+        _check_hidden(parsed, page, ctx, found, covered, markers or _has_family_phrase(low, lowered=True))
+    if markers:   # the visible-text pass needs the text index: only when a marker is there at all
         _check_visible(parsed, page, ctx, found, covered)
     return found

@@ -1,0 +1,49 @@
+"""A superlative that describes someone else's world, not the advertiser's offer (context `described`).
+
+`中国北方最大的淡水湖之一`, `5A级为最高等级`, `白茶是最古老的茶类`: the superlative is followed by a place,
+a natural feature, a class of things or an official grade (rules/frames/described.txt); `据说是顶级`:
+the writer reports what they heard (rules/frames/hearsay.txt); `就像…最忠实的记录者`: a figure of speech
+(rules/frames/figure.txt); `茅台、汾酒等酒企虽家喻户晓`: other firms or places listed as the subject
+(rules/frames/others_listed.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt);
+`顶级医院普遍配备…`: a generalisation about a class of goods or a market (rules/frames/generic.txt); a name
+custom gives (epithet.txt), a region's statistic (statistics.txt), an official grade explained (official_grade.txt), a regulation cited
+(regulation.txt).
+Any of them reports the hit at info.
+Bounded work: one anchored match after the hit, one search before it, inside the hit's sentence.
+"""
+from __future__ import annotations
+
+import re
+
+from .lexicon import frame
+
+# 最X + (up to 4 more characters, 不过) + 的 + up to 6 modifiers + the noun; or the noun right after the hit
+# (最高等级). The modifiers never hold a verb of place or a second 的 (最好的龙井产于西湖 is about the tea).
+_AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！!？?的于在是为从自产让使把被将]{0,6}?"
+                       + frame("described").alternation()
+                       # The noun ends the phrase: 最大的城市综合体 is a building sold, not a city.
+                       + "(?=之一|之|是|也|和|与|位于|以|在|[^\u4e00-\u9fa5]|$)")
+# Read before the hit: hearsay (据说…), a figure of speech (就像…), other firms listed (茅台、汾酒等酒企), a name
+# custom gives (别称…), a statistic of a region (总产值…) or an official grade as the subject (5A级景区是…).
+_BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
+    "hearsay", "figure", "others_listed", "epithet", "statistics", "official_grade")))
+# Read anywhere in the sentence: the article's own voice (本文…), a generalisation (…普遍配备) or a regulation
+# cited (《…办法》第四条).
+_ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic", "regulation")))
+
+
+# The advertiser or its offer in the sentence (本店…, 我们提供…, 点击购买): the hit stays a claim.
+_OWN_RE = re.compile("|".join(frame(name).alternation() for name in ("advertiser", "own_offer")))
+
+
+def described(sentence: str, start: int, end: int) -> bool:
+    """The hit [start, end) describes a place, nature, a class or a grade, or is hearsay, a figure of
+    speech or the article's own voice.
+
+    The place must follow a superlative (最…): a word of praise put before it (极品峡谷, 顶级景区) sells it.
+    Never where the advertiser or its offer is in the sentence (rules/frames/advertiser.txt, own_offer.txt)."""
+    if _OWN_RE.search(sentence) is not None:
+        return False
+    return (("最" in sentence[start:end] and _AFTER_RE.match(sentence, end) is not None)
+            or _BEFORE_RE.search(sentence, 0, start) is not None
+            or _ANYWHERE_RE.search(sentence) is not None)
