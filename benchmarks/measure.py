@@ -1,7 +1,10 @@
 """Run a command and measure it: wall time, CPU time and peak RSS of that one process tree.
 
 `/usr/bin/time -v` when it exists (what RESULTS.md quotes); otherwise `os.wait4`, which gives the
-same numbers from the kernel for the one child.
+same numbers from the kernel for the one child. CPU time includes the children the command waited
+for (the audit's phrase worker). The kernel's peak RSS is that of the largest single process, so
+the tree's summed RSS is also sampled (`TreeRss`, every 50 ms) and the larger of the two is kept:
+an audit with a worker process is charged for both processes' memory.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import re
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +68,59 @@ def parse_gnu_time(text: str, wall_s: float) -> Usage:
                  max_rss_kb=int(values["max_rss_kb"]), exit_code=int(values["exit_code"]))
 
 
+class TreeRss:
+    """Samples the summed RSS (kB) of a process and all its descendants until stopped; `peak_kb`."""
+
+    def __init__(self, pid: int, every_s: float = 0.05, root: bool = True):
+        self.pid = pid
+        self.root = root   # False: the descendants only (the root is /usr/bin/time)
+        self.every_s = every_s
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "TreeRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid, self.root))
+            self._stop.wait(self.every_s)
+
+
+def tree_rss_kb(root: int, with_root: bool = True) -> int:
+    """VmRSS of `root` (unless not `with_root`) and its descendants, from /proc (0 without /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid, ppid = int(entry), int(fields.get("PPid", "0").strip() or 0)
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid != root or with_root:
+            total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total
+
+
 def measure(cmd: Sequence[str], *, cwd: str | Path | None = None, env: dict[str, str] | None = None,
             timeout: float | None = None) -> Run:
     """Run `cmd` to completion and return its usage and output. Timeout kills it (TimeoutExpired)."""
@@ -72,23 +129,43 @@ def measure(cmd: Sequence[str], *, cwd: str | Path | None = None, env: dict[str,
             path = report.name
         try:
             started = time.monotonic()
-            done = subprocess.run([GNU_TIME, "-v", "-o", path, *cmd], cwd=cwd, env=env, capture_output=True,
-                                  text=True, timeout=timeout)
-            wall = time.monotonic() - started
+            with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+                process = subprocess.Popen([GNU_TIME, "-v", "-o", path, *cmd], cwd=cwd, env=env, stdout=out,
+                                           stderr=err, text=True)
+                with TreeRss(process.pid, root=False) as tree:
+                    try:
+                        process.wait(timeout=timeout)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+                        raise
+                wall = time.monotonic() - started
+                out.seek(0)
+                err.seek(0)
+                stdout, stderr = out.read(), err.read()
             usage = parse_gnu_time(Path(path).read_text(), wall)
         finally:
             os.unlink(path)
-        return Run(usage, done.stdout, done.stderr)
+        usage = _with_tree_peak(usage, tree.peak_kb)
+        return Run(usage, stdout, stderr)
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=out, stderr=err, text=True)
-        _, status, rusage = os.wait4(process.pid, 0)
+        with TreeRss(process.pid) as tree:
+            _, status, rusage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - started
         out.seek(0)
         err.seek(0)
         usage = Usage(wall, rusage.ru_utime, rusage.ru_stime, rusage.ru_maxrss, process.returncode)
-        return Run(usage, out.read(), err.read())
+        return Run(_with_tree_peak(usage, tree.peak_kb), out.read(), err.read())
+
+
+def _with_tree_peak(usage: Usage, tree_kb: int) -> Usage:
+    """The kernel's peak, or the sampled tree's when larger (a sample can miss a short peak)."""
+    if tree_kb <= usage.max_rss_kb:
+        return usage
+    return Usage(usage.wall_s, usage.user_s, usage.sys_s, tree_kb, usage.exit_code)
 
 
 def median_wall(cmd: Sequence[str], runs: int, *, cwd: str | Path | None = None,

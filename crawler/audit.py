@@ -10,7 +10,7 @@ import os
 import shutil
 import signal
 import sys
-from collections import Counter, OrderedDict
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +21,12 @@ from crawler.checks.health.uptime import uptime_percent
 from crawler.checks import FINAL_CHECKS, PAGE_CHECKS, SITE_CHECKS, AuditContext, run_page_checks, run_site_check
 from crawler.checks.crawl.documents import check_document
 from crawler.checks.crawl.render import mark_rendered
+from crawler.checks.state import PageCheckError
 from crawler.documents import Document
 from crawler import netdeadline
 from crawler.page import Page
-from crawler.pipelines import FindingCap, phrase_findings
+from crawler.pipelines import FindingCap
+from crawler.phrases import PhraseChecker, RepeatedText, RulesSpec, for_crawl  # noqa: F401 (RepeatedText: its old home)
 from crawler.idn import unicode_host, unicode_text
 from crawler.profile import Profile, load_profile, profile_for_url
 from crawler.resolver import parse_resolver
@@ -65,6 +67,7 @@ class AuditOptions:
     progress: bool = False
     resume: bool = False
     check_budget: float = 60.0
+    phrase_worker: str = "auto"     # the phrase rules in a worker process: auto, on, off (crawler/phrases.py)
 
 
 def default_db() -> str:
@@ -98,64 +101,11 @@ def resolve_profile(target: str, options: AuditOptions) -> Profile:
     return profile
 
 
-class RepeatedText:
-    """The phrase rules on a page's text blocks, each distinct block checked once.
-
-    A site's header, footer and navigation are the same text on every page: the rules run on a
-    block the first time it is seen, and later pages reuse the result, moved to their own URL and
-    source position. A bounded LRU (`size` blocks), so memory does not grow with the site.
-    """
-
-    def __init__(self, ruleset: Any, size: int = 1024):
-        self.ruleset = ruleset
-        self.size = size
-        self._seen: OrderedDict[tuple[str, str], tuple[Finding, ...]] = OrderedDict()
-        self.hits = self.misses = 0
-
-    def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1) -> list[Finding]:
-        """`RuleSet.check`, from the cache when this text was seen in this place before
-        (`crawler.pipelines.phrase_findings` calls it for each block or piece of a long one)."""
-        key = (where, text)
-        found = self._seen.get(key)
-        if found is None:
-            self.misses += 1
-            found = tuple(self.ruleset.check(text, url="", where=where, line=1, column=1))
-            self._seen[key] = found
-            if len(self._seen) > self.size:
-                self._seen.popitem(last=False)
-        else:
-            self.hits += 1
-            self._seen.move_to_end(key)
-        out = []
-        for f in found:   # positions are relative to the text (line 1, column 1): move them
-            at_line = line + (f.line or 1) - 1
-            at_column = (f.column or 1) + column - 1 if (f.line or 1) == 1 else f.column
-            out.append(_moved(f, url, at_line, at_column))
-        return out
-
-    def check_html(self, html: str, url: str) -> list[Finding]:
-        """`RuleSet.check_html` through the cache."""
-        from rules.html import extract_blocks
-
-        out: list[Finding] = []
-        for block in extract_blocks(html):
-            out.extend(self.check(block.text, url=url, where=block.where, line=block.line, column=block.column))
-        return out
-
-
-def _moved(finding: Finding, url: str, line: int, column: int | None) -> Finding:
-    """A copy of `finding` at another URL and position: the fields copied as they are (a header's
-    findings are moved on every page, and `dataclasses.replace` re-runs `__init__` each time)."""
-    moved = object.__new__(Finding)
-    moved.__dict__.update(finding.__dict__)
-    moved.__dict__.update(url=url, line=line, column=column)
-    return moved
-
-
 class AuditSession:
     """What the crawl's pipeline talks to: phrase rules and page checks on each page, streamed to the store."""
 
-    def __init__(self, ruleset: Any, ctx: AuditContext, store: Store, run_id: str):
+    def __init__(self, ruleset: Any, ctx: AuditContext, store: Store, run_id: str,
+                 phrases: PhraseChecker | None = None):
         self.ruleset = ruleset
         self.ctx = ctx
         self.store = store
@@ -169,17 +119,58 @@ class AuditSession:
         # A homepage can arrive twice (another declared domain redirects to it); its findings
         # are stored once. Only homepages are remembered, so memory does not grow with the site.
         self.homepage_findings: dict[str, set[tuple]] = {}
-        self.phrases = RepeatedText(ruleset)
+        # The phrase rules: in this process, or in a worker on the other core (crawler/phrases.py).
+        self.phrases = phrases or PhraseChecker(ruleset)
 
     def process_page(self, page: Page) -> int:
+        """One page, its phrase rules checked in this process (pages handed on after the crawl)."""
+        self._count(page)
+        cap = self._phrases_here(page) if page.text and page.is_html else FindingCap()
+        return self._page_done(page, cap, run_page_checks(page, self.ctx, self.check_counts))
+
+    async def process_page_async(self, page: Page) -> int:
+        """One page from the crawl's pipeline: its phrase rules go to the worker when there is one,
+        and the page checks run here meanwhile."""
+        self._count(page)
+        if not (page.text and page.is_html):
+            return self._page_done(page, FindingCap(), run_page_checks(page, self.ctx, self.check_counts))
+        try:
+            started = await self.phrases.start(page.text, page.url)
+        except Exception as exc:   # a rule that raised while the page was checked here
+            self._phrase_error(page, exc)
+            started = FindingCap()
+        checked = run_page_checks(page, self.ctx, self.check_counts)
+        try:
+            cap = await self.phrases.finish(started)
+        except Exception as exc:   # a rule that raised in the worker
+            self._phrase_error(page, exc)
+            cap = FindingCap()
+        return self._page_done(page, cap, checked)
+
+    def _count(self, page: Page) -> None:
         if page.kind == "page" and 200 <= page.status < 400 and not page.unreadable:
             self.fetched += 1
+
+    def _phrases_here(self, page: Page) -> FindingCap:
+        try:
+            return self.phrases.check(page.text, page.url)
+        except Exception as exc:
+            self._phrase_error(page, exc)
+            return FindingCap()
+
+    def _phrase_error(self, page: Page, exc: Exception) -> None:
+        """A phrase rule that raised on a page: logged, and the checks list's `phrases` row says so
+        (as a crashing page check's row does); the page keeps its page checks' findings."""
+        logger.error("phrase rules crashed on %s: %s: %s", page.url, type(exc).__name__, exc)
+        seen = self.ctx.page_errors.get("phrases")
+        self.ctx.page_errors["phrases"] = PageCheckError(
+            pages=(seen.pages if seen else 0) + 1, url=seen.url if seen else page.url,
+            error=seen.error if seen else f"{type(exc).__name__}: {exc}")
+
+    def _page_done(self, page: Page, cap: FindingCap, checked: list[Finding]) -> int:
         # At most FINDINGS_PER_PAGE findings per page, FINDINGS_PER_MATCH per (rule, match), with the
         # true count: one hostile page cannot exhaust memory or flood the report (crawler/pipelines.py).
-        cap = FindingCap()
-        if page.text and page.is_html:
-            cap.extend(phrase_findings(self.phrases, page.text, page.url))
-        cap.extend(run_page_checks(page, self.ctx, self.check_counts))
+        cap.extend(checked)
         findings = mark_rendered(page, cap.findings(self.ctx.lang))
         if self.idn:
             findings = [shown_in_unicode(f) for f in findings]
@@ -190,22 +181,23 @@ class AuditSession:
             findings = [f for f in findings if (f.key, f.line, f.column) not in known]
             known.update((f.key, f.line, f.column) for f in findings)
             if not fresh:
-                return self._store([], findings)
+                return self._store([], findings, cap.prepared)
         # Resources and external links are status-checked, not crawled: findings, but no page entry.
-        return self._store([page.to_record()] if page.kind == "page" else [], findings)
+        return self._store([page.to_record()] if page.kind == "page" else [], findings, cap.prepared)
 
     def process_document(self, document: Document) -> int:
         """A linked PDF (crawler/documents.py): phrase findings by page, or why it could not be read."""
         findings = FindingCap().extend(check_document(document, self.ruleset, self.ctx)).findings(self.ctx.lang)
         return self._store([], [shown_in_unicode(f) for f in findings] if self.idn else findings)
 
-    def _store(self, records: list[dict], findings: list[Finding]) -> int:
+    def _store(self, records: list[dict], findings: list[Finding],
+               prepared: dict[int, tuple[str, str]] | None = None) -> int:
         self.pages += len(records)
         self.phrase_count += sum(1 for f in findings if f.category in PHRASE_CATEGORIES)
         if records:
             self.store.add_pages(self.run_id, records)
         if findings:
-            self.store.add_findings(self.run_id, findings)
+            self.store.add_findings(self.run_id, findings, prepared)
         return len(findings)
 
 
@@ -271,8 +263,10 @@ class AuditRun:
         lang = profile.report.lang
         base = Path(profile.source).parent if Path(profile.source).is_file() else Path.cwd()
         extra_rules = [str(base / p) for p in profile.rules.extra] + list(options.rules)
-        self.ruleset = load_ruleset(packs=profile.rules.packs, extra=extra_rules, allow=profile.rules.allow,
-                                    severity=profile.rules.severity, lang=lang)
+        self.ruleset = for_crawl(load_ruleset(packs=profile.rules.packs, extra=extra_rules,
+                                              allow=profile.rules.allow, severity=profile.rules.severity, lang=lang))
+        self.rules_spec = RulesSpec(tuple(profile.rules.packs), tuple(extra_rules), tuple(profile.rules.allow),
+                                    dict(profile.rules.severity), lang)
         self.out_dir = Path(options.out or profile.report.out)
         self.site = profile.site.name or unicode_host(profile.domains[0])   # 中文.中国, not its punycode
         self.ctx = AuditContext(profile=profile, resolver=resolver, lang=lang, budget_s=options.check_budget,
@@ -350,7 +344,8 @@ class AuditRun:
         except BaseException:
             store.close()
             raise
-        self.session = AuditSession(self.ruleset, ctx, store, self.run_id)
+        phrases = PhraseChecker(self.ruleset, self.rules_spec, self.options.phrase_worker)
+        self.session = AuditSession(self.ruleset, ctx, store, self.run_id, phrases)
         self.session.homepage_findings.update(homepage_findings)
         if resumed:   # pages read before the interruption count as read for the history
             self.session.fetched = sum(1 for p in store.iter_pages(self.run_id) if 200 <= (p.get("status") or 0) < 400)
@@ -373,6 +368,8 @@ class AuditRun:
             self.crawl_error = f"{type(exc).__name__}: {exc}"
             self.finish_reason = "interrupted"
             self.outcomes.append(CheckOutcome(CheckResult("crawl", CheckStatus.ERROR, self.crawl_error)))
+        finally:
+            self.session.phrases.close()   # the worker's CPU time and memory end with the crawl
 
     def collect_site_checks(self) -> None:
         """The site checks' outcomes; an interrupted run does not wait for slow ones: the user asked to stop."""
@@ -392,8 +389,13 @@ class AuditRun:
     def finish(self) -> None:
         """Store the checks and probes, mark new/fixed and the groups, and close the run."""
         store, run_id, ctx, session = self.store, self.run_id, self.ctx, self.session
-        checks = [CheckResult("phrases", CheckStatus.FAIL if session.phrase_count else CheckStatus.OK,
-                              ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
+        crashed = ctx.page_errors.get("phrases")
+        checks = [CheckResult("phrases", CheckStatus.ERROR, ctx.t(
+            f"用语规则出错（{crashed.pages} 个页面，首个：{crashed.url}）：{crashed.error}；{session.phrase_count} 处用语问题",
+            f"the phrase rules crashed ({crashed.pages} pages, first: {crashed.url}): {crashed.error}; "
+            f"{session.phrase_count} phrase findings")) if crashed else
+            CheckResult("phrases", CheckStatus.FAIL if session.phrase_count else CheckStatus.OK,
+                        ctx.t(f"{session.phrase_count} 处用语问题", f"{session.phrase_count} phrase findings"))]
         checks.extend(_page_check_rows(session.check_counts, {o.result.id for o in self.outcomes}, ctx))
         for outcome in self.outcomes:
             result, found = outcome.result, outcome.findings
@@ -487,6 +489,8 @@ def _page_check_rows(counts: dict[str, int], site_ids: set[str], ctx: AuditConte
         by_module[module] = by_module.get(module, 0) + count
     crashed: dict[str, CheckResult] = {}
     for check_id, err in ctx.page_errors.items():
+        if check_id == "phrases":   # the phrases row says it (AuditRun.finish)
+            continue
         module = check_id.split(".")[0]
         row_id = check_id if module in site_ids else module
         crashed.setdefault(row_id, CheckResult(row_id, CheckStatus.ERROR, ctx.t(

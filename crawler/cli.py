@@ -182,6 +182,9 @@ def _audit_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="只输出错误 print errors only (for cron)")
     p.add_argument("--log-file", metavar="PATH", help="写入详细日志 write a detailed log")
     p.add_argument("--resume", action="store_true", help="继续上次被中断的抓取 continue an interrupted crawl")
+    p.add_argument("--phrase-worker", choices=("auto", "on", "off"), default="auto",
+                   help="用语规则在另一进程中运行 the phrase rules in a worker process on another core "
+                        "(auto: with 2+ CPUs, past the first pages)")
 
 
 def _setup_logging(quiet: bool, log_file: str | None) -> None:
@@ -211,7 +214,8 @@ def _audit_options_from(args: argparse.Namespace):
         concurrency=args.concurrency, delay=args.delay, time_limit=args.time_limit,
         ignore_robots=args.ignore_robots, fail_on=args.fail_on, db=args.db, rules=args.rules, lang=args.lang,
         resolver=args.resolver, no_dns=args.no_dns, no_uptime=args.no_uptime, quiet=args.quiet,
-        progress=not args.quiet and sys.stderr.isatty(), resume=args.resume)
+        progress=not args.quiet and sys.stderr.isatty(), resume=args.resume,
+        phrase_worker=getattr(args, "phrase_worker", "auto"))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -31,6 +31,8 @@ class FindingCap:
         self.kept: list[Finding] = []
         self._groups: dict[tuple[str, str], list[int]] = {}   # (rule, match) -> [kept, more, index of last kept]
         self.dropped = 0          # findings past the page cap in groups that kept none or are full
+        # id(kept finding) -> its stored form (crawler/history/rows.py), when the phrase worker made it
+        self.prepared: dict[int, tuple[str, str]] | None = None
 
     def add(self, finding: Finding) -> None:
         key = (finding.rule, finding.match or finding.where or "")
@@ -116,10 +118,13 @@ class AuditPipeline:
     def from_crawler(cls, crawler: Any) -> "AuditPipeline":
         return cls(crawler)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         session = getattr(self.crawler.spider, "session", None)
         if isinstance(item, Page) and session is not None:
-            found = session.process_page(item)
+            # Awaited: the phrase rules may run in a worker process (crawler/phrases.py). A session
+            # without it (the tests' collecting one) handles the page at once.
+            handle = getattr(session, "process_page_async", None)
+            found = await handle(item) if handle is not None else session.process_page(item)
             stats = self.crawler.stats
             if found:
                 stats.inc_value("siteaudit/findings", found)

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.checks.crawl.content import similarity, text_signature
+from crawler.checks.crawl.content import text_signature
 from crawler.checks.state import TrapReport
 from crawler.urls import session_params, url_pattern
 
@@ -68,6 +68,40 @@ _SEARCH_KEYS = frozenset({"q", "query", "keyword", "keywords", "kw", "wd", "sear
 _PATH_DATE = re.compile(r"(?<!\d)((?:19|20|21)\d\d)[-/_.](0?[1-9]|1[0-2])(?:[-/_.](0?[1-9]|[12]\d|3[01]))?(?!\d)")
 _JOINED_DATE = re.compile(r"^((?:19|20|21)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])?$")
 _DATE_KEYS = frozenset({"date", "day", "month", "ym", "ymd", "cal", "d", "m", "time", "start", "from_date"})
+
+
+def alike(a: frozenset[int], b: frozenset[int]) -> bool:
+    """Jaccard similarity of `a` and `b` (`checks.crawl.content.similarity`) ≥ NEAR_DUPLICATE, without
+    building the union, and not even the intersection when the sizes alone rule it out (the
+    Jaccard index is at most the smaller size over the larger): most pairs of pages differ."""
+    la, lb = len(a), len(b)
+    if not la and not lb:
+        return True
+    if min(la, lb) < NEAR_DUPLICATE * max(la, lb):
+        return False
+    inter = len(a & b) if la <= lb else len(b & a)
+    return inter / (la + lb - inter) >= NEAR_DUPLICATE
+
+
+class LazySignature:
+    """A page's own-text signature (`TrapGuard.signature`), computed the first time a comparison or
+    a sample needs it: most pages' links already differ from every sample's, and a pattern whose
+    samples are all kept needs no more of them."""
+
+    __slots__ = ("own", "_value")
+
+    def __init__(self, own: str):
+        self.own = own
+        self._value: frozenset[int] | None = None
+
+    def get(self) -> frozenset[int]:
+        if self._value is None:
+            self._value = TrapGuard.signature(self.own)
+        return self._value
+
+
+def _getter(signature: "frozenset[int] | LazySignature"):
+    return signature.get if isinstance(signature, LazySignature) else (lambda: signature)
 
 
 def text_blocks(html: str) -> list[str]:
@@ -248,18 +282,19 @@ class TrapGuard:
     def own_signature(self, host: str, html: str) -> frozenset[int]:
         return self.signature(self.own_text(host, html))
 
-    def observe(self, url: str, signature: frozenset[int], links: frozenset[int] = frozenset(), *,
+    def observe(self, url: str, signature: "frozenset[int] | LazySignature", links: frozenset[int] = frozenset(), *,
                 grows: bool = False, chained: bool = False, same_path: bool = False,
                 empty: bool = False) -> TrapReport | None:
-        """One fetched page of `url`'s pattern: `signature` its own text (`own_signature`), `links`
-        the (hashed) URLs it links to outside its pattern; `grows`: it links to new URLs of its own
-        pattern; `chained`: it was reached from a page of its own pattern.
+        """One fetched page of `url`'s pattern: `signature` its own text (`own_signature`, or a
+        `LazySignature`), `links` the (hashed) URLs it links to outside its pattern; `grows`: it
+        links to new URLs of its own pattern; `chained`: it was reached from a page of its own pattern.
 
         Returns the trap when this page ends the pattern.
         """
         pattern = url_pattern(url)
         if pattern in self._closed:
             return None
+        signature = _getter(signature)
         if not (empty or (grows and (chained or same_path))):
             # Cannot count towards a trap: only kept as a sample to compare later pages with (cheap:
             # most pages of a site, its product and article pages, are reached from lists).
@@ -279,7 +314,7 @@ class TrapGuard:
         twin = self._twin(state, signature, links)
         if not twin:
             state.streak = 0
-            state.signatures.append((signature, links))
+            state.signatures.append((signature(), links))
             state.examples.append(url)
             return None
         if not (empty or (grows and chained)):
@@ -295,7 +330,7 @@ class TrapGuard:
         self._closed[pattern] = key
         return report
 
-    def _observe_path(self, pattern: str, url: str, signature: frozenset[int], links: frozenset[int],
+    def _observe_path(self, pattern: str, url: str, signature, links: frozenset[int],
                       counts: bool) -> TrapReport | None:
         path = pattern.split("?", 1)[0]
         state = self._paths.setdefault(path, _Path())
@@ -305,10 +340,10 @@ class TrapGuard:
         if not twin:
             state.good.add(pattern)
             state.streak = 0
-            state.signatures.append((signature, links))
+            state.signatures.append((signature(), links))
             state.examples.append(url)
             if "?" in url and links and len(state.by_links) < _BY_LINKS:
-                state.by_links.setdefault(hash(links), (url, signature))
+                state.by_links.setdefault(hash(links), (url, signature()))
             return None
         if not counts:
             return None
@@ -324,23 +359,26 @@ class TrapGuard:
         return report
 
     @staticmethod
-    def _twin(state: "_Pattern | _Path", signature: frozenset[int], links: frozenset[int]) -> str:
-        """The URL of a sample that says the same (own text and links), or ""."""
+    def _twin(state: "_Pattern | _Path", signature, links: frozenset[int]) -> str:
+        """The URL of a sample that says the same (own text and links), or "". `signature` is called
+        for the page's signature, only once its links match a sample's (`LazySignature`)."""
         if isinstance(state, _Path) and links:
             known = state.by_links.get(hash(links))
-            if known is not None and similarity(signature, known[1]) >= NEAR_DUPLICATE:
+            if known is not None and alike(signature(), known[1]):
                 return known[0]
         for (text, out), example in zip(state.signatures, state.examples):
-            if similarity(signature, text) >= NEAR_DUPLICATE and similarity(links, out) >= NEAR_DUPLICATE:
+            if alike(links, out) and alike(signature(), text):
                 return example
         return ""
 
     @staticmethod
-    def _sample(state: "_Pattern | _Path", url: str, signature: frozenset[int], links: frozenset[int]) -> None:
+    def _sample(state: "_Pattern | _Path", url: str, signature, links: frozenset[int]) -> None:
         if isinstance(state, _Path) and "?" in url and links and len(state.by_links) < _BY_LINKS:
-            state.by_links.setdefault(hash(links), (url, signature))
+            key = hash(links)
+            if key not in state.by_links:
+                state.by_links[key] = (url, signature())
         if len(state.signatures) < _WINDOW:
-            state.signatures.append((signature, links))
+            state.signatures.append((signature(), links))
             state.examples.append(url)
 
     # -- the report --------------------------------------------------------------------------------

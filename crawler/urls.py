@@ -59,6 +59,7 @@ def session_params(url: str) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=8192)   # a page's links are judged by pattern several times each
 def url_pattern(url: str) -> str:
     """The shape of a URL: host, path with every digit run replaced by `N`, and the sorted query keys.
 

@@ -85,6 +85,11 @@ def _is_word_char(c: str) -> bool:
 class Matcher:
     """Compiled rules; `find(normalised_text)` returns the hits that count."""
 
+    # Characters scanned before the automaton becomes a DFA; None keeps the NFA. With the sound-alike
+    # keys the DFA takes ~70 MB and ~140 ms to build, so a long crawl, whose text is mostly checked
+    # once per distinct block, keeps the NFA (crawler/phrases.py).
+    dfa_after: int | None = DFA_AFTER
+
     def __init__(self, rules: Iterable[Rule], allow: Iterable[str] = (), sound: bool = True):
         self.rules = list(rules)
         self.allow = tuple(t for t in (normalize_term(a) for a in allow) if t)
@@ -203,8 +208,9 @@ class Matcher:
 
     def _scan(self, text: str) -> list[tuple[int, int, int]]:
         """(key index, start, end) of every occurrence of every key in `text`, overlapping ones too."""
-        if self._automaton is None or (self._scanned < DFA_AFTER <= self._scanned + len(text)):
-            dfa = self._scanned + len(text) >= DFA_AFTER
+        after = self.dfa_after
+        if self._automaton is None or (after is not None and self._scanned < after <= self._scanned + len(text)):
+            dfa = after is not None and self._scanned + len(text) >= after
             self._automaton = ahocorasick_rs.AhoCorasick(
                 self._keys, implementation=ahocorasick_rs.Implementation.DFA if dfa else None)
         self._scanned += len(text)

@@ -26,11 +26,11 @@ from crawler.history import grouped
 from crawler.checks.base import Probe, up_percent
 from crawler.clock import now_iso
 from crawler.history.lock import host_name, lock_is_live, process_start
+from crawler.history.rows import finding_data
 from crawler.history.schema import SCHEMA_VERSION, migrate
 from crawler.clock import parse_time
 from crawler.history.uptime import UPTIME_WINDOWS, uptime_by_domain
 from rules.errors import ConfigError
-from reports.grouping import group_id as _group_id
 from rules.model import CheckResult, CheckStatus, Finding
 
 __all__ = ["Store", "RunLocked", "SCHEMA_VERSION"]
@@ -209,12 +209,16 @@ class Store:
         """Pages in findings.json form (`url`, `status`, `depth`, `ms`, `title`, `encoding`)."""
         self._add("pages", [(run_id, p["url"], json.dumps(p, ensure_ascii=False)) for p in pages])
 
-    def add_findings(self, run_id: str, findings: Iterable[Finding]) -> None:
+    def add_findings(self, run_id: str, findings: Iterable[Finding],
+                     prepared: dict[int, tuple[str, str]] | None = None) -> None:
+        """Buffer `findings`; `prepared` maps id(finding) to its stored form (`rows.finding_data`),
+        computed ahead by the phrase worker for the findings it made."""
         rows = []
         for f in findings:
-            d = f.to_dict()
-            rows.append((run_id, f.rule, f.url, f.where, f.match, f.severity.value,
-                         json.dumps(d, ensure_ascii=False), f.status, _group_id(d), f.category, f.line, f.column))
+            known = prepared.get(id(f)) if prepared else None
+            data, gid = known if known is not None else finding_data(f)
+            rows.append((run_id, f.rule, f.url, f.where, f.match, f.severity.value, data, f.status, gid,
+                         f.category, f.line, f.column))
         self._add("findings", rows)
 
     def add_checks(self, run_id: str, checks: Iterable[CheckResult]) -> None:

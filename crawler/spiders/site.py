@@ -36,7 +36,7 @@ from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstr
 from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
 from crawler.spiders.rendering import Callbacks, Documents, Renderer, is_pdf_response
 from crawler.spiders.stylesheets import Stylesheets
-from crawler.traps import TrapGuard
+from crawler.traps import LazySignature, TrapGuard
 from crawler.urls import normalize_url, stripped_params
 
 __all__ = ["SiteSpider", "homepage_urls"]
@@ -343,7 +343,7 @@ class SiteSpider(scrapy.Spider):
         if page is not None and page.kind == "page" and not page.is_homepage:
             elsewhere = frozenset(hash(normal) for normal, _ in pages if not self.frontier.same_path(normal, here))
             own = self.traps.own_text(page.host, page.text)
-            self.traps.observe(normalize_url(here, self._strip), self.traps.signature(own), elsewhere, grows=grows,
+            self.traps.observe(normalize_url(here, self._strip), LazySignature(own), elsewhere, grows=grows,
                                chained=bool(response.meta.get("chained")), same_path=bool(response.meta.get("same_path")),
                                empty=self.traps.says_empty(own))
         for normal, same in pages:
