@@ -221,3 +221,11 @@ def test_a_killed_audit_is_recorded_as_crashed_and_the_others_go_on(tmp_path):
     assert conn.execute("SELECT finish_reason FROM runs WHERE id = ?", (first.run_id,)).fetchone()[0] == "crashed"
     assert conn.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
     assert second.exit_code in (0, 1) and second.run_id and not second.detail
+
+
+def test_parallel_jobs_run_their_phrase_rules_in_process(tmp_path):
+    from crawler.fleet.local import LocalRunner
+
+    assert LocalRunner("db", tmp_path, 2, ["--no-dns"]).audit_args == ["--no-dns", "--phrase-worker", "off"]
+    assert LocalRunner("db", tmp_path, 1, ["--no-dns"]).audit_args == ["--no-dns"]
+    assert LocalRunner("db", tmp_path, 3, ["--phrase-worker", "on"]).audit_args == ["--phrase-worker", "on"]

@@ -57,7 +57,10 @@ class LocalRunner:
         self.db = db
         self.out_root = out_root
         self.jobs = max(1, jobs)
-        self.audit_args = audit_args
+        # Parallel jobs already use the cores: each audit's phrase worker (crawler/phrases.py) would only
+        # compete with them, and its core pinning would put every job's crawl on the same CPUs.
+        worker_chosen = any(a == "--phrase-worker" or a.startswith("--phrase-worker=") for a in audit_args)
+        self.audit_args = audit_args if self.jobs == 1 or worker_chosen else [*audit_args, "--phrase-worker", "off"]
         self.env = env
         self._procs: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
