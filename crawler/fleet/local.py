@@ -40,6 +40,15 @@ def audit_command(profile: str, out_dir: str, db: str, audit_args: list[str]) ->
     return [sys.executable, "-m", "crawler", "audit", profile, "-o", out_dir, "--db", db, "--quiet", *audit_args]
 
 
+def phrases_in_process(audit_args: list[str]) -> list[str]:
+    """The audit arguments of a job that runs beside others: its phrase rules in its own process, unless
+    the arguments choose. Parallel jobs already use the cores; a phrase worker per job (crawler/phrases.py)
+    would only compete with them, and its core pinning would put every job's crawl on the same CPUs."""
+    if any(a == "--phrase-worker" or a.startswith("--phrase-worker=") for a in audit_args):
+        return audit_args
+    return [*audit_args, "--phrase-worker", "off"]
+
+
 def read_run_id(out_dir: Path) -> str | None:
     import json
 
@@ -57,10 +66,7 @@ class LocalRunner:
         self.db = db
         self.out_root = out_root
         self.jobs = max(1, jobs)
-        # Parallel jobs already use the cores: each audit's phrase worker (crawler/phrases.py) would only
-        # compete with them, and its core pinning would put every job's crawl on the same CPUs.
-        worker_chosen = any(a == "--phrase-worker" or a.startswith("--phrase-worker=") for a in audit_args)
-        self.audit_args = audit_args if self.jobs == 1 or worker_chosen else [*audit_args, "--phrase-worker", "off"]
+        self.audit_args = audit_args if self.jobs == 1 else phrases_in_process(audit_args)
         self.env = env
         self._procs: set[subprocess.Popen] = set()
         self._lock = threading.Lock()

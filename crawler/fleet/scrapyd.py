@@ -34,7 +34,7 @@ from typing import Any
 import requests
 
 from crawler.fleet.config import Site, slug
-from crawler.fleet.local import SiteRun
+from crawler.fleet.local import SiteRun, phrases_in_process
 from crawler.fleet.node import EXIT_MARK
 from crawler.fleet.report import COMPLETE, site_exit_code
 from crawler.clock import now_iso
@@ -120,7 +120,7 @@ class ScrapydDispatcher:
                 raise ConfigError(f"not an http(s) URL: {u!r}", field="--scrapyd")
         self.nodes = [Node(u) for u in urls]
         self.db = db if "://" in db else str(Path(db).resolve())   # a node's working folder is not ours
-        self.audit_args = audit_args
+        self.audit_args = phrases_in_process(audit_args)   # a node runs several jobs at once
         self.retries = retries
         self.poll_s = poll_s
         self.lang = lang
