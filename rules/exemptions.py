@@ -375,10 +375,15 @@ _NEWS_RE = frame_regex("news_report")
 
 @lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
 def news_report(page: str) -> bool:
-    """A page that reads as a news report (rules/frames/news_report.txt): two different by-line or attribution words."""
+    """A page that reads as a news report (rules/frames/news_report.txt): at least one by-line or attribution
+    word, and two different words counting those and a warning article's verdict words (记者…报道, 记者…骗局)."""
     if len(page) < 8:
         return False
-    return len({m.group(0) for m in _NEWS_RE.finditer(normalize(page).text)}) >= ARTICLE_WORDS
+    text = normalize(page).text
+    news = {m.group(0) for m in _NEWS_RE.finditer(text)}
+    if not news:
+        return False
+    return len(news) >= ARTICLE_WORDS or len(news | {m.group(0) for m in _ARTICLE_RE.finditer(text)}) >= ARTICLE_WORDS
 
 
 def quoted_in(text: str, start: int, end: int) -> bool:
