@@ -22,6 +22,10 @@ def _demotable(h: Hit) -> bool:
     return h.severity.rank >= Severity.WARNING.rank and h.rule.category != "prohibited"
 
 
+def _reported(h: Hit) -> bool:
+    return _demotable(h) and h.rule.category != "authority"
+
+
 # A run of banned terms separated only by list marks (国家级、世界级、最佳、最大…; 最先進的,最大的,第壹的):
 # the law's vocabulary listed, not a claim (rules/frames/term_list.txt). TERM_LIST or more absolute hits in a
 # row, each gap list marks with at most a few short unmatched items or the rest of a term between them
@@ -106,9 +110,10 @@ class RuleSet:
                     for h, part, o0, o1, k, a in hits]
         # A news report (rules/frames/news_report.txt) reports what others say and sell: its hits are at info,
         # except injected spam and a sentence whose subject is the advertiser.
-        if any(_demotable(h) for h, *_ in hits) and news_report(page if page is not None else text):
+        # An authority hit stays: a report by the media (央视报道过的品牌) is itself the endorsement it flags.
+        if any(_reported(h) for h, *_ in hits) and news_report(page if page is not None else text):
             hits = [(replace(h, severity=Severity.INFO, reason="news_report")
-                     if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
+                     if _reported(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
         hits = _term_lists(hits)
         if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
