@@ -297,14 +297,18 @@ _ADVERTISER_RE = frame_regex("advertiser")
 ARTICLE_WORDS = 2  # distinct verdict words that make a page a warning article
 
 
-@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
 def warning_article(page: str) -> bool:
     """A page that reads as a warning article (rules/frames/warning_article.txt): at least two different
     verdict words anywhere in it (揭秘…陷阱, 警惕…套路, 理性看待…虚假宣传)."""
+    return article_words(page) >= ARTICLE_WORDS
+
+
+@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
+def article_words(page: str) -> int:
+    """How many different warning-article verdict words the page holds (rules/frames/warning_article.txt)."""
     if len(page) < 8:
-        return False
-    text = normalize(page).text
-    return len({m.group(0) for m in _ARTICLE_RE.finditer(text)}) >= ARTICLE_WORDS
+        return 0
+    return len({m.group(0) for m in _ARTICLE_RE.finditer(normalize(page).text)})
 
 
 _SPAM_CALLS_RE = frame_regex("spam_calls")

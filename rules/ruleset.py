@@ -8,7 +8,7 @@ from typing import Iterable
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
 from .lexicon import frame_regex
-from .exemptions import advertiser_speaks, news_report, page_topic, warning_article
+from .exemptions import advertiser_speaks, article_words, news_report, page_topic, quoted_in, warning_article
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
@@ -20,6 +20,15 @@ _CLEAN = str.maketrans({**{c: None for c in ZERO_WIDTH}, BOUNDARY: " ", "\n": " 
 def _demotable(h: Hit) -> bool:
     # Injected spam is spam on any page; a hit already lowered keeps its own reason.
     return h.severity.rank >= Severity.WARNING.rank and h.rule.category != "prohibited"
+
+
+_QUOTE_MARKS = frozenset("“”「」『』‘’\"")
+
+
+def _quotes_a_hit(hits: list[tuple]) -> bool:
+    """A hit that could be lowered stands inside quotation marks in its line."""
+    return any(_demotable(h) and not _QUOTE_MARKS.isdisjoint(part) and quoted_in(normalize(part).text, h.start, h.end)
+               for h, part, *_ in hits)
 
 
 def _reported(h: Hit) -> bool:
@@ -104,7 +113,10 @@ class RuleSet:
                 hits.append((h, part, pos + a, pos + b, k, a))
             pos += len(part) + 1
         # The verdict is read only when a hit could be lowered by it: the common page costs nothing.
-        if any(_demotable(h) for h, *_ in hits) and warning_article(page if page is not None else text):
+        # One verdict word is enough on a page that also quotes a banned phrase (爆雷… 「不過包退」的協議班).
+        if any(_demotable(h) for h, *_ in hits) and (
+                warning_article(page if page is not None else text)
+                or _quotes_a_hit(hits) and article_words(page if page is not None else text) == 1):
             hits = [(replace(h, severity=Severity.INFO, reason="warning_article")
                      if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
