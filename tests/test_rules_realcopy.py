@@ -1,4 +1,4 @@
-"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv: sentences of real pages,
+"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv: sentences of real pages,
 labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
@@ -12,8 +12,10 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.91, 0.88, 0.015), "dev_2.tsv": (0.87, 0.85, 0.023),
-          "holdout.tsv": (0.80, 0.81, 0.026), "fresh.tsv": (0.88, 0.85, 0.026)}
+FLOORS = {"dev_1.tsv": (0.91, 0.88, 0.015), "dev_2.tsv": (0.87, 0.85, 0.022),
+          "holdout.tsv": (0.80, 0.83, 0.023), "fresh.tsv": (0.88, 0.86, 0.024),
+          # Part d (356 pages) joined after it was scored untouched (0.573 / 0.393 / 0.071, header).
+          "part_d.tsv": (0.60, 0.44, 0.061)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
 
@@ -63,7 +65,7 @@ def test_every_row_keeps_its_page_address():
     for name in FLOORS:
         text = (DATA / name).read_text(encoding="utf-8")
         header = [line for line in text.splitlines() if line.startswith("#")]
-        assert any(line.startswith(("# Untouched score before round", "# Untouched scores:")) for line in header), name
+        assert any(line.startswith(("# Untouched score before round", "# Untouched scores:", "# Untouched scores (page by page):")) for line in header), name
         assert all(len(line.split("\t")) == 5 for line in text.splitlines() if line and not line.startswith("#"))
 
 
