@@ -92,6 +92,23 @@ class Bounded:
     peak_mb: float
 
 
+def audit_loopback_site(tmp: Path, start_url: str, domains: list[str], resolver: str, formats: str = "json",
+                        max_pages: int = 100, limit: float = 150) -> tuple["Bounded", Path]:
+    """Write a small profile for a loopback site (no delay, one uptime probe) and audit it bounded;
+    returns the run and its output folder."""
+    profile = tmp / "site.yaml"
+    profile.write_text(
+        "site:\n"
+        f"  start_urls: ['{start_url}']\n"
+        f"  domains: [{', '.join(domains)}]\n"
+        f"crawl: {{delay: 0, max_pages: {max_pages}, timeout: 10}}\n"
+        "uptime: {probes: 1, timeout: 2, retries: 0}\n", encoding="utf-8")
+    out = tmp / "out"
+    result = run_audit_bounded(["audit", str(profile), "--resolver", resolver, "-o", str(out), "--format", formats],
+                               tmp, limit=limit)
+    return result, out
+
+
 def run_audit_bounded(args: list[str], tmp_path: Path, limit: float, env: dict | None = None,
                       signals: list[tuple[float, int]] = ()) -> Bounded:
     """`python -m crawler ARGS` with a hard limit of `limit` seconds (killed and asserted past it).

@@ -16,7 +16,7 @@ import pytest
 from crawler.checks.filing.hidden import sheet_rules
 from crawler.loopback.dns import DNSServer
 from crawler.loopback.web import Reply, WebServer
-from tests.hostile import run_audit_bounded
+from tests.hostile import audit_loopback_site
 
 HOST = "css-corp.cn"
 HTML = "text/html; charset=utf-8"
@@ -66,16 +66,8 @@ def css_run(tmp_path_factory):
     }
     zone = {"origins": [HOST], "records": {HOST: {"A": ["127.0.0.1"]}}}
     with WebServer(routes=routes) as web, DNSServer(zone, host="127.0.0.2") as dns:
-        profile = tmp / "site.yaml"
-        profile.write_text(
-            "site:\n"
-            f"  start_urls: ['http://{HOST}:{web.port}/']\n"
-            f"  domains: [{HOST}]\n"
-            "crawl: {delay: 0, max_pages: 50, timeout: 10}\n"
-            "uptime: {probes: 1, timeout: 2, retries: 0}\n", encoding="utf-8")
-        out = tmp / "out"
-        result = run_audit_bounded(["audit", str(profile), "--resolver", dns.address, "-o", str(out),
-                                    "--format", "json"], tmp, limit=120)
+        result, out = audit_loopback_site(tmp, f"http://{HOST}:{web.port}/", [HOST], dns.address,
+                                          max_pages=50, limit=120)
         requests = list(web.requests)
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     return result, doc, requests

@@ -17,7 +17,7 @@ import pytest
 
 from crawler.loopback.dns import DNSServer
 from crawler.loopback.web import Reply, WebServer
-from tests.hostile import run_audit_bounded
+from tests.hostile import audit_loopback_site, run_audit_bounded
 
 MB = 1024 * 1024
 BOMB = 64 * MB          # decompressed size of each bomb: well past DOWNLOAD_MAXSIZE (10 MiB)
@@ -113,16 +113,8 @@ def hostile_run(tmp_path_factory):
             "records": {"site.test": {"A": ["127.0.0.1"]}, "bomb.test": {"A": ["127.0.0.1"]},
                         IDN: {"A": ["127.0.0.1"]}}}
     with WebServer(routes=routes) as web, DNSServer(zone, host="127.0.0.2") as dns:
-        profile = tmp / "site.yaml"
-        profile.write_text(
-            "site:\n"
-            f"  start_urls: ['http://site.test:{web.port}/']\n"
-            "  domains: [site.test, bomb.test, 中文.中国]\n"
-            "crawl: {delay: 0, max_pages: 100, timeout: 10}\n"
-            "uptime: {probes: 1, timeout: 2, retries: 0}\n", encoding="utf-8")
-        out = tmp / "out"
-        result = run_audit_bounded(["audit", str(profile), "--resolver", dns.address, "-o", str(out),
-                                    "--format", "html,json"], tmp, limit=150)
+        result, out = audit_loopback_site(tmp, f"http://site.test:{web.port}/", ["site.test", "bomb.test", "中文.中国"],
+                                          dns.address, formats="html,json")
         requests = list(web.requests)
     doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     return result, doc, out, requests
