@@ -304,11 +304,18 @@ def warning_article(page: str) -> bool:
 
 
 @lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
+def _verdict_words(page: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The different warning-article and news-report words on the page, normalised once for both verdicts."""
+    if len(page) < 8:
+        return frozenset(), frozenset()
+    text = normalize(page).text
+    return (frozenset(m.group(0) for m in _ARTICLE_RE.finditer(text)),
+            frozenset(m.group(0) for m in _NEWS_RE.finditer(text)))
+
+
 def article_words(page: str) -> int:
     """How many different warning-article verdict words the page holds (rules/frames/warning_article.txt)."""
-    if len(page) < 8:
-        return 0
-    return len({m.group(0) for m in _ARTICLE_RE.finditer(normalize(page).text)})
+    return len(_verdict_words(page)[0])
 
 
 _SPAM_CALLS_RE = frame_regex("spam_calls")
@@ -377,17 +384,11 @@ def asserted(sentence: str, start: int, end: int) -> bool:
 _NEWS_RE = frame_regex("news_report")
 
 
-@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
 def news_report(page: str) -> bool:
     """A page that reads as a news report (rules/frames/news_report.txt): at least one by-line or attribution
     word, and two different words counting those and a warning article's verdict words (记者…报道, 记者…骗局)."""
-    if len(page) < 8:
-        return False
-    text = normalize(page).text
-    news = {m.group(0) for m in _NEWS_RE.finditer(text)}
-    if not news:
-        return False
-    return len(news) >= ARTICLE_WORDS or len(news | {m.group(0) for m in _ARTICLE_RE.finditer(text)}) >= ARTICLE_WORDS
+    verdict, news = _verdict_words(page)
+    return bool(news) and len(news | verdict) >= ARTICLE_WORDS
 
 
 def quoted_in(text: str, start: int, end: int) -> bool:
