@@ -356,8 +356,9 @@ _OFFER_RE = frame_regex("offer")
 _LIMITED_RE = frame_regex("limited")
 
 
-def asserted(sentence: str, start: int, end: int) -> bool:
-    """The topic word [start, end) is asserted as the effect or promise of what is sold."""
+def asserted(sentence: str, start: int, end: int, following: bool = True) -> bool:
+    """The topic word [start, end) is asserted as the effect or promise of what is sold (`following`: a
+    word of claim_after.txt right after it counts)."""
     clause = last_match(_CLAIM_CLAUSE_RE, sentence, 0, start) + 1
     prev = last_match(_CLAIM_CLAUSE_RE, sentence, 0, max(0, clause - 1)) + 1
     m = _CLAIM_CLAUSE_RE.search(sentence, end)
@@ -378,9 +379,43 @@ def asserted(sentence: str, start: int, end: int) -> bool:
     item = clause > 0 and close - clause <= end - start + 4 and clause - 1 - prev <= ITEM
     if item or len(sentence.strip(" |｜")) <= SLOGAN or _CLAIM_RE.search(sentence, a, start) is not None:
         return True
-    return _CLAIM_AFTER_RE.search(sentence, end, b) is not None or _OFFER_RE.search(sentence) is not None
+    return (following and _CLAIM_AFTER_RE.search(sentence, end, b) is not None) or _OFFER_RE.search(sentence) is not None
 
 
+# The page's subject (context.discussed): the hit's words recur over the page. Three times is a subject (the
+# explainer's 美白精华, the fee guide's 风水师, the news report's 赌场); a shop page that repeats a claim is
+# caught by the claim frame of each sentence (能…, 立即购买, a slogan), not by this count.
+DISCUSSED = 3
+_DISCUSSED_RE = frame_regex("discussed")
+
+
+@lru_cache(maxsize=16)  # the hits of one page ask about the same page text
+def _page_text(page: str) -> str:
+    return normalize(page).text
+
+
+def discussed(page: str, words: str, sentence: str, start: int, end: int, spam: bool = False) -> bool:
+    """`words` (the hit [start, end) of `sentence`) are the subject of `page` (DISCUSSED times on it) and the
+    sentence does not assert them of what is sold; with `spam`, not on a page with a spam call
+    (rules/frames/spam_calls.txt): injected spam repeats its words too."""
+    if len(words) < 2:
+        return False
+    text = _page_text(page)
+    if text.count(words) < DISCUSSED or (spam and _SPAM_CALLS_RE.search(text) is not None):
+        return False
+    # The sentence around the hit (a block of an HTML page holds several).
+    a = last_match(_SENTENCE_END_RE, sentence, 0, start) + 1
+    m = _SENTENCE_END_RE.search(sentence, end)
+    b = m.start() if m else len(sentence)
+    clause = sentence[a:b]
+    if _DISCUSSED_RE.search(clause) is not None:  # 带来…, 效果越好: what it does is asserted all the same
+        return False
+    # A word right after the hit that recurs with it is part of the subject (美白精华 on a page about it).
+    following = text.count(sentence[start:min(b, end + 2)]) < DISCUSSED
+    return not asserted(clause, start - a, end - a, following=following)
+
+
+_SENTENCE_END_RE = re.compile("[。！!？?]")
 _NEWS_RE = frame_regex("news_report")
 
 

@@ -175,7 +175,7 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
     for key, value in ctx.items():
         if key not in CONTEXT_FIELDS:
             raise err(f"unknown context condition {key!r} (known: {', '.join(sorted(CONTEXT_FIELDS))})", "context")
-        if key in ("negation", "goal", "self_compare", "sourced", "belief", "described"):
+        if key in ("negation", "goal", "self_compare", "sourced", "belief", "described", "discussed"):
             if value not in OUTCOMES:
                 raise err(f"context.{key} must be one of {', '.join(OUTCOMES)}", "context")
             ctx_kwargs[key] = value

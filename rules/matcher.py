@@ -57,6 +57,8 @@ REASONS = {
     "term_list": ("连续列举多个违禁用语，属术语列举而非宣传", "a list of banned terms: the law's vocabulary, not a claim"),
     "page_topic": ("整页为旅游指南或介绍类内容，未见引流、注册或投注字样",
                    "the page describes the topic (a guidebook), with no call to register, bet or download"),
+    "discussed": ("该词在整页反复出现，是页面讨论的话题，本句未把它说成所售商品或服务的功效或承诺",
+                  "the words recur over the page as its subject; this sentence does not assert them of what is sold"),
     "topic": ("该词作为话题被讨论、解释或限定，未见对所售商品或服务的功效承诺",
               "the word is discussed, explained or qualified as a topic, not asserted of what is sold"),
     "described": ("描述的是地点、自然景物、类别或官方等级，或转述传闻，而非广告主自己的商品",

@@ -51,6 +51,10 @@ class Context:
     # sentence asserts it of what is sold (rules/frames/claim.txt, claim_after.txt, offer.txt) and does not
     # limit, define or survey it (rules/frames/limited.txt); otherwise it is reported at info.
     topic: tuple[str, ...] = ()
+    # The page's subject (rules/exemptions.py `discussed`): a hit whose words recur over the page (an
+    # explainer on 美白精华, a page about 风水师's fees, Macau news on 赌场) and that its sentence does not
+    # assert of what is sold (the claim frame of `topic`) is reported at info when this is "info".
+    discussed: str = "ignore"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Iterable
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
 from .lexicon import frame_regex
-from .exemptions import advertiser_speaks, article_words, news_report, page_topic, quoted_in, warning_article
+from .exemptions import advertiser_speaks, article_words, discussed, news_report, page_topic, quoted_in, warning_article
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
@@ -79,6 +79,21 @@ def _term_lists(hits: list[tuple]) -> list[tuple]:
             for n, (h, *rest) in enumerate(hits)]
 
 
+def _discussed(hits: list[tuple], page: str) -> list[tuple]:
+    """Hits of rules with context.discussed lowered to info where their words are the page's subject."""
+    lines: dict[int, str] = {}
+    out = []
+    for h, part, o0, o1, k, a in hits:
+        if h.rule.context.discussed == "info" and h.severity.rank >= Severity.WARNING.rank:
+            norm = lines.get(k)
+            if norm is None:
+                norm = lines[k] = normalize(part).text
+            if discussed(page, norm[h.start:h.end], norm, h.start, h.end, spam=h.rule.category == "prohibited"):
+                h = replace(h, severity=Severity.INFO, reason="discussed")
+        out.append((h, part, o0, o1, k, a))
+    return out
+
+
 class RuleSet:
     """The rules in force for one run (site tuning applied) and their compiled matcher."""
 
@@ -134,6 +149,8 @@ class RuleSet:
                      if h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank
                      and page_topic(page_text, h.rule.context.page_not) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
+        if any(h.rule.context.discussed == "info" and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
+            hits = _discussed(hits, page if page is not None else text)
         return [self._finding(h, text, o0, o1, url, where, line + k, (column if k == 0 else 1) + a)
                 for h, part, o0, o1, k, a in hits]
 

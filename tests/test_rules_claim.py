@@ -92,3 +92,45 @@ def test_efficacy_and_promise_families_without_trigger_words(rs, text, rule):
 ])
 def test_facts_about_nutrients_bodies_and_credit_pass(rs, text):
     assert not [f for f in rs.check(text) if f.severity.rank >= 2]
+
+
+# The page's subject (context.discussed, rules/frames/discussed.txt): a word that recurs over the page is
+# judged by each sentence's claim, not by the word.
+FEE_PAGE = ("风水师的专业水平和经验决定了其收费标准。\n"
+            "一个有多年实践经验的风水师往往收取较高的费用。\n"
+            "现代风水师还需要结合建筑科学知识。")
+
+
+def _levels(rs, text, rule):
+    return [f.severity.value for f in rs.check(text) if f.rule == rule]
+
+
+def test_word_that_is_the_pages_subject_is_info(rs):
+    assert _levels(rs, FEE_PAGE, "SU101") == ["info"] * 3
+    assert all("话题" in f.message for f in rs.check(FEE_PAGE) if f.rule == "SU101")
+
+
+def test_word_named_once_keeps_its_severity(rs):
+    # One mention is no subject: the sentence alone decides.
+    found = [f for f in rs.check(FEE_PAGE.split("\n")[1]) if f.rule == "SU101"]
+    assert found and all(f.severity.rank >= 2 for f in found)
+
+
+@pytest.mark.parametrize("sentence, lowered", [
+    ("资深风水师的收费通常比刚入行的同行高出不少", True),  # the subject, discussed
+    ("据说这位风水师调整布局以后给住宅带来了好运", False),  # an effect (discussed.txt: 带来)
+    ("很多人说这位风水师上门看过之后效果很好", False),   # an effect asserted (效果)
+    ("本店有多位经验丰富的风水师坐镇，欢迎来电咨询预约", False),  # an offer (offer.txt)
+])
+def test_subject_sentence_is_judged_by_its_claim(sentence, lowered):
+    from rules.exemptions import discussed
+    page = FEE_PAGE + "\n" + sentence
+    s, a, b = span(sentence, "风水师")
+    assert discussed(page, "风水师", s, a, b) is lowered
+    # The same sentence on a page that names the word once is no subject.
+    assert not discussed(sentence, "风水师", s, a, b)
+
+
+def test_prohibited_rules_never_take_the_subject_exception(rs):
+    # Injected spam repeats its words too (pg电子 throughout a hacked page): no prohibited rule opts in.
+    assert all(r.context.discussed == "ignore" for r in rs.rules if r.category == "prohibited")
