@@ -297,14 +297,25 @@ _ADVERTISER_RE = frame_regex("advertiser")
 ARTICLE_WORDS = 2  # distinct verdict words that make a page a warning article
 
 
-@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
 def warning_article(page: str) -> bool:
     """A page that reads as a warning article (rules/frames/warning_article.txt): at least two different
     verdict words anywhere in it (揭秘…陷阱, 警惕…套路, 理性看待…虚假宣传)."""
+    return article_words(page) >= ARTICLE_WORDS
+
+
+@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
+def _verdict_words(page: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The different warning-article and news-report words on the page, normalised once for both verdicts."""
     if len(page) < 8:
-        return False
+        return frozenset(), frozenset()
     text = normalize(page).text
-    return len({m.group(0) for m in _ARTICLE_RE.finditer(text)}) >= ARTICLE_WORDS
+    return (frozenset(m.group(0) for m in _ARTICLE_RE.finditer(text)),
+            frozenset(m.group(0) for m in _NEWS_RE.finditer(text)))
+
+
+def article_words(page: str) -> int:
+    """How many different warning-article verdict words the page holds (rules/frames/warning_article.txt)."""
+    return len(_verdict_words(page)[0])
 
 
 _SPAM_CALLS_RE = frame_regex("spam_calls")
@@ -408,12 +419,11 @@ _SENTENCE_END_RE = re.compile("[。！!？?]")
 _NEWS_RE = frame_regex("news_report")
 
 
-@lru_cache(maxsize=16)  # an HTML page's blocks ask about the same page text
 def news_report(page: str) -> bool:
-    """A page that reads as a news report (rules/frames/news_report.txt): two different by-line or attribution words."""
-    if len(page) < 8:
-        return False
-    return len({m.group(0) for m in _NEWS_RE.finditer(normalize(page).text)}) >= ARTICLE_WORDS
+    """A page that reads as a news report (rules/frames/news_report.txt): at least one by-line or attribution
+    word, and two different words counting those and a warning article's verdict words (记者…报道, 记者…骗局)."""
+    verdict, news = _verdict_words(page)
+    return bool(news) and len(news | verdict) >= ARTICLE_WORDS
 
 
 def quoted_in(text: str, start: int, end: int) -> bool:

@@ -1,18 +1,19 @@
 """A loaded, tuned set of phrase rules: `check(text)` and `check_html(html)` → Findings."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Iterable
 
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
-from .exemptions import advertiser_speaks, discussed, news_report, page_topic, quoted_in, warning_article
+from .lexicon import frame_regex
+from .exemptions import advertiser_speaks, article_words, discussed, news_report, page_topic, quoted_in, warning_article
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
 
 CONTEXT_CHARS = 20
-_QUOTE_MARKS = frozenset("“”「」『』‘’\"")
 _CLEAN = str.maketrans({**{c: None for c in ZERO_WIDTH}, BOUNDARY: " ", "\n": " ", "\r": None, "\t": " "})
 
 
@@ -21,16 +22,61 @@ def _demotable(h: Hit) -> bool:
     return h.severity.rank >= Severity.WARNING.rank and h.rule.category != "prohibited"
 
 
-def _quoting_lines(hits: list[tuple]) -> dict[int, str]:
-    """The normalised text of each line (by index) that holds hits and a quotation mark."""
-    lines: dict[int, str] = {}
-    seen: set[int] = set()
-    for _h, part, _o0, _o1, k, _a in hits:
-        if k not in seen:
-            seen.add(k)
-            if not _QUOTE_MARKS.isdisjoint(part):
-                lines[k] = normalize(part).text
-    return lines
+_QUOTE_MARKS = frozenset("“”「」『』‘’\"")
+
+
+def _quotes_a_hit(hits: list[tuple]) -> bool:
+    """A hit that could be lowered stands inside quotation marks in its line."""
+    return any(_demotable(h) and not _QUOTE_MARKS.isdisjoint(part) and quoted_in(normalize(part).text, h.start, h.end)
+               for h, part, *_ in hits)
+
+
+def _reported(h: Hit) -> bool:
+    return _demotable(h) and h.rule.category != "authority"
+
+
+# A run of banned terms separated only by list marks (国家级、世界级、最佳、最大…; 最先進的,最大的,第壹的):
+# the law's vocabulary listed, not a claim (rules/frames/term_list.txt). TERM_LIST or more absolute hits in a
+# row, each gap list marks with at most a few short unmatched items or the rest of a term between them
+# (…、永久、領袖品牌; 最先进科学、), in a line that names the vocabulary (极限用语, 广告法), or TERM_LIST_LONG of them in any
+# line, are reported at info ("术语列举"), unless the advertiser is the subject.
+# A slogan's list (最好的品质、最优的服务、最低的价格) names no vocabulary and is short: it stays a claim.
+TERM_LIST = 3
+TERM_LIST_LONG = 5
+_TERM_WORDS_RE = frame_regex("term_list")
+_MARKS = "、，,／/;；\\s()（）\\\\"
+_TERM_GAP_RE = re.compile(f"(?:[^{_MARKS}。！？!?：:]{{0,6}}[{_MARKS}]+){{1,5}}[^{_MARKS}。！？!?：:]{{0,6}}")
+
+
+def _term_lists(hits: list[tuple]) -> list[tuple]:
+    by_line: dict[int, list[int]] = {}
+    for n, (h, _part, _o0, _o1, k, _a) in enumerate(hits):
+        if h.rule.category == "absolute" and h.severity.rank >= Severity.WARNING.rank:
+            by_line.setdefault(k, []).append(n)
+    listed: set[int] = set()
+    for idx in by_line.values():
+        if len(idx) < TERM_LIST:
+            continue
+        idx.sort(key=lambda n: hits[n][5])
+        run = [idx[0]]
+        for n in idx[1:] + [None]:
+            if n is not None:
+                prev, cur = hits[run[-1]], hits[n]
+                end = prev[5] + prev[3] - prev[2]
+                gap = cur[1][end:cur[5]]
+                if _TERM_GAP_RE.fullmatch(gap):
+                    run.append(n)
+                    continue
+            line = hits[run[0]][1]
+            if (len(run) >= TERM_LIST_LONG or len(run) >= TERM_LIST
+                    and _TERM_WORDS_RE.search(normalize(line).text) is not None) and not advertiser_speaks(line):
+                listed.update(run)
+            if n is not None:
+                run = [n]
+    if not listed:
+        return hits
+    return [(replace(h, severity=Severity.INFO, reason="term_list"), *rest) if n in listed else (h, *rest)
+            for n, (h, *rest) in enumerate(hits)]
 
 
 def _discussed(hits: list[tuple], page: str) -> list[tuple]:
@@ -82,19 +128,21 @@ class RuleSet:
                 hits.append((h, part, pos + a, pos + b, k, a))
             pos += len(part) + 1
         # The verdict is read only when a hit could be lowered by it: the common page costs nothing.
-        if any(_demotable(h) for h, *_ in hits) and warning_article(page if page is not None else text):
+        # One verdict word is enough on a page that also quotes a banned phrase (爆雷… 「不過包退」的協議班).
+        if any(_demotable(h) for h, *_ in hits) and (
+                warning_article(page if page is not None else text)
+                or _quotes_a_hit(hits) and article_words(page if page is not None else text) == 1):
             hits = [(replace(h, severity=Severity.INFO, reason="warning_article")
                      if _demotable(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
                     for h, part, o0, o1, k, a in hits]
-        # A news report quotes what it reports (rules/frames/news_report.txt): its quoted hits are at info.
-        # The page is read only when a quoted hit could be lowered (most lines hold no quotation mark).
-        quoting = _quoting_lines(hits)
-        quoted = {n for n, (h, _part, _o0, _o1, k, _a) in enumerate(hits)
-                  if k in quoting and _demotable(h) and quoted_in(quoting[k], h.start, h.end)} if quoting else ()
-        if quoted and news_report(page if page is not None else text):
+        # A news report (rules/frames/news_report.txt) reports what others say and sell: its hits are at info,
+        # except injected spam and a sentence whose subject is the advertiser.
+        # An authority hit stays: a report by the media (央视报道过的品牌) is itself the endorsement it flags.
+        if any(_reported(h) for h, *_ in hits) and news_report(page if page is not None else text):
             hits = [(replace(h, severity=Severity.INFO, reason="news_report")
-                     if n in quoted and not advertiser_speaks(part) else h, part, o0, o1, k, a)
-                    for n, (h, part, o0, o1, k, a) in enumerate(hits)]
+                     if _reported(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
+                    for h, part, o0, o1, k, a in hits]
+        hits = _term_lists(hits)
         if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
             page_text = page if page is not None else text
             hits = [(replace(h, severity=Severity.INFO, reason="page_topic")

@@ -16,7 +16,8 @@ FRAMES = sorted(FRAME_DIR.glob("*.txt"))
 # move into lexicons ({@name}); no new rule may add one.
 LONG = 150
 ENGINE_LEXICONS = {"sound_terms"}
-PAGE_FRAMES = {"warning_article", "advertiser", "spam_calls", "news_report", "discussed"}  # read over a whole page by RuleSet.check  # read by rules/sound.py for every rule
+PAGE_FRAMES = {"warning_article", "advertiser", "spam_calls", "news_report", "discussed",
+               "term_list"}  # read by RuleSet.check (a page, or a line)
 LONG_BUDGET = 0
 # A negative lookaround with alternatives is an exception list in disguise ((?!史上|全网|…)最); a word
 # boundary ((?<![a-z])) is not.

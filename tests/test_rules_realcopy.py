@@ -12,9 +12,9 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.85, 0.022),
-          "holdout.tsv": (0.81, 0.82, 0.026), "fresh.tsv": (0.88, 0.85, 0.025),
-          "part_d.tsv": (0.62, 0.43, 0.067)}
+FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.86, 0.021),
+          "holdout.tsv": (0.81, 0.84, 0.023), "fresh.tsv": (0.88, 0.86, 0.024),
+          "part_d.tsv": (0.65, 0.48, 0.056)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
 
