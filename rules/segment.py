@@ -22,7 +22,7 @@ from typing import Iterable
 _LOCK = threading.Lock()
 _SHARED = None  # one tokenizer per process, shared by every rule set
 _ADDED: set[str] = set()
-CACHE_SIZE = 50_000  # tokenised windows kept per rule set
+CACHE_SIZE = 20_000  # tokenised windows kept per rule set (the line and verdict caches follow: benchmarks/RESULTS.md)
 BATCH = 900  # SQLite's host-parameter limit is 999 on older builds
 
 
