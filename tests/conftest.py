@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -73,3 +74,11 @@ def siteaudit(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
 
 
 from tests.pg_server import db_url, pg_url, postgres_server  # noqa: E402,F401  (fixtures: a real PostgreSQL)
+
+
+def wait_for_requests(web: WebServer, prefix: str, count: int, timeout: float = 60) -> None:
+    """Until the loopback server has answered `count` requests for paths starting with `prefix` (or
+    `timeout` seconds passed: the caller's assertions then say what is missing)."""
+    deadline = time.monotonic() + timeout
+    while len([r for r in web.requests if r[2].startswith(prefix)]) < count and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from crawler.loopback.web import Reply
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for_requests
 
 
 def _slow_site(web_server):
@@ -80,9 +80,7 @@ def test_resume_continues_the_interrupted_run(web_server, tmp_path):
     web = web_server(routes=routes)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path / "data")}
     first = _start(web, tmp_path / "a", env, "--resume")
-    deadline = time.monotonic() + 60
-    while len([r for r in web.requests if r[2].startswith("/p")]) < 5 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_requests(web, "/p", 5)
     first.send_signal(signal.SIGTERM)
     _, stderr = first.communicate(timeout=90)
     assert "Traceback" not in stderr, stderr

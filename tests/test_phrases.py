@@ -10,14 +10,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from crawler.loopback.web import Reply
 from crawler.phrases import PhraseChecker, PhraseRuleError, PhraseWorker, RulesSpec, for_crawl
 from rules.loader import load_ruleset
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for_requests
 
 PAGE = ("<html><head><meta charset='utf-8'><title>产品{n}</title></head><body>"
         "<header><p>国家级高新技术企业，行业第一品牌。</p></header>"
@@ -31,6 +30,14 @@ def ruleset():
 
 def _run(coro):
     return asyncio.run(coro)
+
+
+def _run_then_close(checker, coro):
+    """Run the crawl coroutine; the checker (and its worker) is closed whatever happens."""
+    try:
+        return _run(coro)
+    finally:
+        checker.close()
 
 
 def _keys(cap):
@@ -51,10 +58,7 @@ def test_the_worker_process_checks_pages_as_this_process_does(ruleset):
         rest = await asyncio.gather(*[checker.finish(await checker.start(*p)) for p in pages[1:]])
         return [first, *rest]
 
-    try:
-        caps = _run(crawl())
-    finally:
-        checker.close()
+    caps = _run_then_close(checker, crawl())
     assert checker.worker_pid and checker.worker_pid != os.getpid()
     assert checker.in_worker == len(pages)
     here = [checker.check(*p) for p in pages]
@@ -123,10 +127,7 @@ def test_a_worker_that_cannot_load_the_rules_leaves_the_pages_to_this_process(ru
             await asyncio.sleep(0.02)
         return caps
 
-    try:
-        caps = _run(crawl())
-    finally:
-        checker.close()
+    caps = _run_then_close(checker, crawl())
     assert "could not load the rules" in checker.broken
     assert checker.in_worker == 0 and all(c.kept for c in caps)
     assert "checked in the crawl process" in caplog.text
@@ -146,10 +147,7 @@ def test_a_worker_killed_mid_crawl_costs_no_page_its_findings(ruleset):
         caps += [await checker.finish(await checker.start(*p)) for p in pages[3:]]
         return caps
 
-    try:
-        caps = _run(crawl())
-    finally:
-        checker.close()
+    caps = _run_then_close(checker, crawl())
     assert "stopped" in checker.broken
     assert [_keys(c) for c in caps] == [_keys(checker.check(*p)) for p in pages]
 
@@ -208,9 +206,7 @@ def test_an_interrupted_audit_with_the_worker_writes_its_partial_report(web_serv
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path / "data")}
     proc = subprocess.Popen(_audit(web, out, env, "--phrase-worker", "on", "--log-file", str(log)),
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while len([r for r in web.requests if r[2].startswith("/p")]) < 12 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for_requests(web, "/p", 12)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=90)
     assert "Traceback" not in stderr, stderr
