@@ -15,8 +15,10 @@ process more CPU (and GIL hand-overs on every page) than the phrase rules they m
   `IN_FLIGHT_BYTES`; a bigger page goes alone), wait for the worker, so a write never blocks; past
   that the pipeline waits, and so does Scrapy's downloader (backpressure): memory does not grow
   with a slow worker.
-- On its own core: the worker is pinned to one CPU and the crawl process to the others, and the
-  worker runs SCHED_BATCH (`_separate_cores`, `_batch_policy`: why, measured, in their docstrings).
+- Beside the crawl: the worker runs SCHED_BATCH (`_batch_policy`: why, measured, in its docstring).
+  Neither process is pinned to a CPU: pinning measured no gain on a quiet machine (dense site,
+  3,000 pages, 0.69/0.69x pinned against 0.70/0.72x not, alternating runs) and would put every
+  audit running at the same time on the same CPUs.
 - Same findings: the worker returns the page's `FindingCap` (the per-page caps, crawler/pipelines.py),
   and the crawl process adds the page checks' findings to it, as it does in-process.
 - A rule that raises on a page is that page's error (the caller records it); a worker that dies
@@ -184,24 +186,6 @@ def serve(conn: Connection) -> None:
             return
 
 
-def _separate_cores(worker: int) -> set[int] | None:
-    """The worker on one CPU, this process on the others. A page written to the worker's socket wakes
-    it with the kernel's "sync" hint (the writer will sleep soon), which queues it on the writer's own
-    core: the crawl does not sleep soon, so the two took turns on one core while the other idled
-    (measured: CPU ÷ wall 1.0 for the pair, the crawl idle a third of its wall time).
-    Returns this process's CPUs before, for `close` to give back (None: nothing changed)."""
-    try:
-        before = os.sched_getaffinity(0)
-        cpus = sorted(before)
-        if len(cpus) < 2:
-            return None
-        os.sched_setaffinity(worker, {cpus[-1]})
-        os.sched_setaffinity(0, set(cpus[:-1]))
-        return before
-    except (AttributeError, OSError):   # not Linux, or the worker already gone
-        return None
-
-
 def _batch_policy() -> None:
     """SCHED_BATCH: woken by a page, the worker does not preempt the crawl process on its core (it
     would otherwise run there at once, a few ms a page, while the other core idles: measured, the
@@ -245,7 +229,6 @@ class PhraseWorker:
             theirs.close()
         self._conn: Connection | None = Connection(mine.detach())
         self._conn.send_bytes(pickle.dumps(asdict(spec)))
-        self._cpus = _separate_cores(self.process.pid)
         self.ready = False
         self.pid = 0
         self.gone = ""            # why it can no longer be used
@@ -328,11 +311,6 @@ class PhraseWorker:
             pass
         self._conn.close()
         self._conn = None
-        if self._cpus:   # this process may use all its CPUs again
-            try:
-                os.sched_setaffinity(0, self._cpus)
-            except OSError:
-                pass
         self.gone = self.gone or "closed"
         for asked in self.asked.values():
             if not asked.future.done():

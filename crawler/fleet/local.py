@@ -43,7 +43,7 @@ def audit_command(profile: str, out_dir: str, db: str, audit_args: list[str]) ->
 def phrases_in_process(audit_args: list[str]) -> list[str]:
     """The audit arguments of a job that runs beside others: its phrase rules in its own process, unless
     the arguments choose. Parallel jobs already use the cores; a phrase worker per job (crawler/phrases.py)
-    would only compete with them, and its core pinning would put every job's crawl on the same CPUs."""
+    would only compete with them."""
     if any(a == "--phrase-worker" or a.startswith("--phrase-worker=") for a in audit_args):
         return audit_args
     return [*audit_args, "--phrase-worker", "off"]
