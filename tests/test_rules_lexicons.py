@@ -1,6 +1,7 @@
 """Meta-tests over lexicons and frames kept as data (rules/lexicons/*.txt, rules/frames/*.txt):
 every list has examples of both kinds and they behave, every lexicon is used, and rules stay readable."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -79,6 +80,32 @@ def test_patterns_stay_readable():
     long = [(rid, len(p)) for rid, p in written if len(p) > LONG]
     print(f"\n{len(written)} patterns; {len(long)} over {LONG} chars; longest {max(len(p) for _, p in written)}")
     assert len(long) <= LONG_BUDGET, long
+
+
+def _written_regexes(value):
+    """Every regular expression a pack writes: patterns, `/…/` exceptions and context words."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _written_regexes(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _written_regexes(v)
+    elif isinstance(value, str) and len(value) > 2 and value.startswith("/") and value.endswith("/"):
+        yield value[1:-1]
+
+
+def test_exceptions_and_context_words_stay_readable_too():
+    # A long exception is as hard to review as a long pattern: its alternatives belong in a lexicon.
+    import yaml
+
+    long = []
+    for pack in sorted((Path(LEXICON_DIR).parent / "packs").glob("*.yaml")):
+        doc = yaml.safe_load(pack.read_text(encoding="utf-8"))
+        for rule in doc.get("rules", []):
+            for key in ("exceptions", "context"):
+                long += [(pack.name, rule["id"], len(p)) for p in _written_regexes(rule.get(key)) if len(p) > LONG]
+        long += [(pack.name, "defaults", len(p)) for p in _written_regexes(doc.get("defaults")) if len(p) > LONG]
+    assert not long, long
 
 
 def test_exception_lists_written_as_lookarounds_only_fall():
