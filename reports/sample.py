@@ -89,12 +89,7 @@ def large_doc(n_findings: int = 20000, n_pages: int = 10000, seed: int = 7) -> t
         found.append(finding(rule, cat, sev, urls[rnd.randrange(n_pages)], match=match,
                              context=f"第{i}段：{ctx}", line=rnd.randrange(1, 400), column=rnd.randrange(1, 80),
                              basis=basis, suggestion=sugg, status=rnd.choice(("new", "persisting"))))
-    doc, extra = small_doc()
-    doc["findings"] = found
-    doc["pages"] = [{"url": u, "status": 200, "depth": 2, "ms": 50 + i % 300, "title": f"新闻 {i}", "encoding": "utf-8"}
-                    for i, u in enumerate(urls)]
-    doc["run"] = dict(doc["run"], pages=n_pages)
-    return doc, extra
+    return _site_doc(found, urls, "新闻")
 
 
 def dense_doc(n_pages: int = 10000, per_page: int = 20, seed: int = 11) -> tuple[dict, dict]:
@@ -119,12 +114,7 @@ def dense_doc(n_pages: int = 10000, per_page: int = 20, seed: int = 11) -> tuple
             found.append(finding(rule, cat, sev, url, match=match, context=f"正文{rnd.randrange(n_pages * body_n // 25 + 1)}：{ctx}",
                                  line=100 + k, column=3, basis=basis, suggestion=sugg,
                                  status=rnd.choice(("new", "persisting"))))
-    doc, extra = small_doc()
-    doc["findings"] = found
-    doc["pages"] = [{"url": u, "status": 200, "depth": 2, "ms": 50 + i % 300, "title": f"产品 {i}", "encoding": "utf-8"}
-                    for i, u in enumerate(urls)]
-    doc["run"] = dict(doc["run"], pages=n_pages)
-    return doc, extra
+    return _site_doc(found, urls, "产品")
 
 
 PAYLOADS = ['<script>window.__pwned=1;alert(1)</script>', '"><img src=x onerror="window.__pwned=2;alert(2)">',
@@ -167,3 +157,13 @@ if __name__ == "__main__":
     d, x = {"small": small_doc, "large": large_doc, "hostile": hostile_doc, "dense": dense_doc}[kind]()
     for fmt, path in write_outputs(d, x, out, formats=("html", "json", "csv", "junit", "md")).items():
         print(fmt, path)
+
+
+def _site_doc(found: list[dict], urls: list[str], title: str) -> tuple[dict, dict]:
+    """`small_doc` with these findings and one page entry for each URL (titled `title` and its number)."""
+    doc, extra = small_doc()
+    doc["findings"] = found
+    doc["pages"] = [{"url": u, "status": 200, "depth": 2, "ms": 50 + i % 300, "title": f"{title} {i}", "encoding": "utf-8"}
+                    for i, u in enumerate(urls)]
+    doc["run"] = dict(doc["run"], pages=len(urls))
+    return doc, extra

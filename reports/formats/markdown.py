@@ -73,20 +73,8 @@ class MarkdownFormatter(Formatter):
             if others:
                 out.append("- " + " · ".join(f"{t.check_status(k)} {n}" for k, n in sorted(others.items())))
             out.append("")
-        if s.groups:
-            out += [f"## {t('sec_findings')}", ""]
-            for g in s.groups[:TOP_GROUPS]:
-                out.append(f"- {group_line(g, t)}")
-            if len(s.groups) > TOP_GROUPS:
-                out.append(f"- {t('more_groups', n=len(s.groups) - TOP_GROUPS)}")
-            out.append("")
-        if s.fixed_groups:
-            out += [f"## {t('fixed_groups')}", ""]
-            for g in s.fixed_groups[:TOP_GROUPS]:
-                out.append(f"- {group_line(g, t, status=False)}")
-            if len(s.fixed_groups) > TOP_GROUPS:
-                out.append(f"- {t('more_groups', n=len(s.fixed_groups) - TOP_GROUPS)}")
-            out.append("")
+        out += _group_section(t("sec_findings"), s.groups, t)
+        out += _group_section(t("fixed_groups"), s.fixed_groups, t, status=False)
         return "\n".join(out)
 
 
@@ -101,3 +89,14 @@ def group_line(g: dict, t: Labels, status: bool = True) -> str:
     first = f" ({md(g['urls'][0])})" if g.get("urls") and not g.get("template") else ""
     tag = f" ({t('new')})" if status and g.get("status") == "new" else ""
     return f"[{t.severity(g['severity'])}] {md(g['rule'])}{match} {md(g.get('message'))} — {where}{first}{tag}"
+
+
+def _group_section(title: str, groups: list, t: Labels, status: bool = True) -> list[str]:
+    """A heading and the top groups, one line each, and how many more there are ([] without groups)."""
+    if not groups:
+        return []
+    out = [f"## {title}", ""]
+    out += [f"- {group_line(g, t, status=status)}" for g in groups[:TOP_GROUPS]]
+    if len(groups) > TOP_GROUPS:
+        out.append(f"- {t('more_groups', n=len(groups) - TOP_GROUPS)}")
+    return out + [""]
