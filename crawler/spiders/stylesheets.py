@@ -63,8 +63,9 @@ class Stylesheets:
 
     def hand_on(self, page: Page, response: Response, go_on: Callable[[Page], Iterable[Any]]) -> Iterator[Any]:
         """`go_on(page)` now, with its sheets attached, or once they are read."""
-        if not isinstance(response, TextResponse) or not page.is_html or page.status >= 300:
-            yield from go_on(page)
+        if not isinstance(response, TextResponse) or not page.is_html or page.status >= 300 \
+                or ("tylesheet" not in page.text and "TYLESHEET" not in page.text):
+            yield from go_on(page)   # no <link rel="stylesheet">: no XPath pass on the hot path
             return
         urls = self.sheet_urls(response)
         missing = [u for u in urls if u not in self.sheets]
