@@ -23,7 +23,7 @@ from crawler.checks.crawl.documents import check_document
 from crawler.checks.crawl.render import mark_rendered
 from crawler.checks.state import PageCheckError
 from crawler.documents import Document
-from crawler import netdeadline
+from crawler import interrupt, netdeadline
 from crawler.page import Page
 from crawler.pipelines import FindingCap
 from crawler.phrases import PhraseChecker, RepeatedText, RulesSpec, for_crawl  # noqa: F401 (RepeatedText: its old home)
@@ -208,6 +208,10 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     from crawler.settings import audit_settings, use_bundled_public_suffix_list
     from crawler.spiders.site import SiteSpider
 
+    for s in interrupt.SIGNALS:   # a signal from here on is acted on by the crawl, never raised into Scrapy's set-up
+        signal.signal(s, interrupt.remember)
+    if interrupt.requested is not None:
+        raise _Interrupted(signal.Signals(interrupt.requested).name)
     use_bundled_public_suffix_list()
     settings = audit_settings(profile, lang=session.ctx.lang, resolver=options.resolver, progress=options.progress,
                               jobdir=jobdir, log_level="INFO" if logging.getLogger().level <= logging.INFO
@@ -220,6 +224,8 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     # The spider sets its finish reason when it closes; a second Ctrl-C (or SIGTERM) stops the
     # reactor before that, and such a run is interrupted, never "finished".
     reason = getattr(spider, "finish_reason", "interrupted") if spider is not None else "interrupted"
+    if interrupt.requested is not None:   # asked to stop, even if the crawl got to its end first
+        reason = "interrupted"
     session.ctx.crawl.finish_reason = reason
     return reason
 
@@ -235,11 +241,13 @@ def _selected_site_checks(options: AuditOptions) -> list[tuple[str, Any]]:
     return chosen
 
 
-class _Interrupted(Exception):
-    pass
+class _Interrupted(BaseException):
+    """Raised by the signal handler: a BaseException, as KeyboardInterrupt is, so that no `except
+    Exception` on the way (a log handler writing a line, a library's fallback) swallows it."""
 
 
 def _on_signal(signum: int, frame: Any) -> None:
+    interrupt.remember(signum)
     raise _Interrupted(signal.Signals(signum).name)
 
 
@@ -291,6 +299,7 @@ class AuditRun:
 
     def run(self) -> int:
         netdeadline.reset()
+        interrupt.reset()
         self.open_store()
         previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -301,6 +310,8 @@ class AuditRun:
                 self.crawl()
                 for s in previous:  # Scrapy installed its own handlers for the crawl
                     signal.signal(s, _on_signal)
+                if interrupt.requested is not None:   # the crawl was stopped by a signal: so is the rest
+                    raise _Interrupted(signal.Signals(interrupt.requested).name)
                 self.collect_site_checks()
                 self.final_checks()
             except (_Interrupted, KeyboardInterrupt) as exc:

@@ -101,3 +101,57 @@ def test_resume_continues_the_interrupted_run(web_server, tmp_path):
     # Pages fetched in the first part were not fetched again.
     again = [r for r in web.requests[fetched_before:] if r[2] == "/p0.html"]
     assert not again
+
+
+# A driver that sends the audit its own SIGTERM at a chosen moment of the crawl's start, where a
+# signal used to be lost: raised into code that catches exceptions and goes on (a log handler
+# writing a line, a reactor start-up callback), so that the crawl ran to its end as "finished".
+_SIGNAL_AT = r"""
+import logging, os, signal, sys
+import crawler.interrupt
+import crawler.settings
+
+def kill_self(*args):
+    os.kill(os.getpid(), signal.SIGTERM)
+
+moment = sys.argv[1]
+if moment == "setup":            # while the crawl's settings are built, before the process exists
+    build = crawler.settings.audit_settings
+    def audit_settings(*a, **kw):
+        kill_self()
+        return build(*a, **kw)
+    crawler.settings.audit_settings = audit_settings
+elif moment == "log-line":       # while a handler writes Scrapy's first log line (it catches Exception)
+    format_record = logging.Formatter.format
+    def format_then_signal(self, record):
+        if "started (bot" in str(record.msg):
+            kill_self()
+        return format_record(self, record)
+    logging.Formatter.format = format_then_signal
+else:                            # while the reactor starts, before Scrapy installs its handlers
+    start = crawler.interrupt.BoundedStopProcess.start
+    def start_then_signal(self, *a, **kw):
+        from twisted.internet import reactor
+        reactor.callWhenRunning(kill_self)
+        return start(self, *a, **kw)
+    crawler.interrupt.BoundedStopProcess.start = start_then_signal
+from crawler.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("moment", ["setup", "log-line", "reactor-start"])
+def test_a_signal_while_the_crawl_starts_still_interrupts_it(web_server, tmp_path, moment):
+    web = _slow_site(web_server)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(tmp_path / "data")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_AT, moment, "audit", f"http://127.0.0.1:{web.port}/", "-o", str(out),
+         "--format", "json", "--no-dns", "--no-uptime", "--delay", "0", "--concurrency", "1",
+         "--log-file", str(tmp_path / "audit.log")],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert doc["run"]["finish_reason"] == "interrupted"
+    assert doc["run"]["pages"] < 20      # stopped at once, not after the site's 200 slow pages
