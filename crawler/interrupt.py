@@ -45,18 +45,20 @@ class BoundedStopProcess(AsyncCrawlerProcess):
     """AsyncCrawlerProcess whose graceful stop on a signal lasts at most `STOP_GRACE_S` seconds, and
     that stops too for a signal received before Scrapy's own handlers were installed."""
 
+    _stopping = False   # a graceful stop has begun
+
     def start(self, stop_after_crawl: bool = True, install_signal_handlers: bool = True) -> None:
+        """The caller has installed `remember` for SIGNALS before it built this process (audit._crawl):
+        until the reactor runs and Scrapy installs its own handlers, a signal is only recorded."""
         from twisted.internet import reactor
 
         if install_signal_handlers:
-            for s in SIGNALS:   # until the reactor has started and Scrapy installs its handlers
-                signal.signal(s, remember)
             # Scrapy's handlers are installed "after startup"; the call below runs once they are.
             reactor.addSystemEventTrigger("after", "startup", reactor.callLater, 0, self._stop_if_requested)
         super().start(stop_after_crawl, install_signal_handlers)
 
     def _stop_if_requested(self) -> None:
-        if requested is not None and not getattr(self, "_stopping", False):
+        if requested is not None and not self._stopping:
             logger.warning("stop requested by %s while the crawl was starting: stopping", signal.Signals(requested).name)
             self._signal_shutdown(requested, None)
 
