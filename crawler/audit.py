@@ -23,7 +23,7 @@ from crawler.checks.crawl.documents import check_document
 from crawler.checks.crawl.render import mark_rendered
 from crawler.checks.state import PageCheckError
 from crawler.documents import Document
-from crawler import interrupt, netdeadline
+from crawler import gcpolicy, interrupt, netdeadline
 from crawler.page import Page
 from crawler.pipelines import FindingCap
 from crawler.phrases import PhraseChecker, RepeatedText, RulesSpec, for_crawl  # noqa: F401 (RepeatedText: its old home)
@@ -219,7 +219,8 @@ def _crawl(profile: Profile, session: AuditSession, options: AuditOptions, jobdi
     process = BoundedStopProcess(settings)   # a signal stops the crawl within seconds (crawler/interrupt.py)
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler, profile=profile, session=session)
-    process.start()
+    with gcpolicy.frozen_while():   # the rules, Scrapy and jieba are not walked by every collection
+        process.start()
     spider = crawler.spider
     # The spider sets its finish reason when it closes; a second Ctrl-C (or SIGTERM) stops the
     # reactor before that, and such a run is interrupted, never "finished".

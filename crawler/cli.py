@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Sequence
 
-from crawler import __version__
+from crawler import __version__, gcpolicy
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CONFIG, EXIT_FAILED = 0, 1, 2, 3
 FORMATS = ("html", "json", "csv", "junit", "md", "pdf")
@@ -261,6 +261,7 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    gcpolicy.tune()
     from rules.errors import ConfigError
 
     try:
