@@ -68,17 +68,18 @@ class RepeatedText:
     def __init__(self, ruleset: Any, size: int = 1024):
         self.ruleset = ruleset
         self.size = size
-        self._seen: OrderedDict[tuple[str, str], tuple[Finding, ...]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, str, str], tuple[Finding, ...]] = OrderedDict()
         self.hits = self.misses = 0
 
-    def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1) -> list[Finding]:
-        """`RuleSet.check`, from the cache when this text was seen in this place before
-        (`crawler.pipelines.phrase_findings` calls it for each block or piece of a long one)."""
-        key = (where, text)
+    def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1,
+              answer: str = "") -> list[Finding]:
+        """`RuleSet.check`, from the cache when this text was seen in this place (and with this
+        answer) before (`crawler.pipelines.phrase_findings` calls it for each block or piece of a long one)."""
+        key = (where, text, answer)
         found = self._seen.get(key)
         if found is None:
             self.misses += 1
-            found = tuple(self.ruleset.check(text, url="", where=where, line=1, column=1))
+            found = tuple(self.ruleset.check(text, url="", where=where, line=1, column=1, answer=answer))
             self._seen[key] = found
             if len(self._seen) > self.size:
                 self._seen.popitem(last=False)

@@ -78,19 +78,22 @@ def _with_more(finding: Finding, more: int, lang: str, other: bool = False) -> F
 
 def phrase_findings(ruleset: Any, html: str, url: str) -> Iterator[Finding]:
     """`ruleset.check_html(html, url)`, one text block (or piece of a long block) at a time."""
-    from rules.html import extract_blocks
+    from rules.html import asks, extract_blocks
 
     for block in extract_blocks(html):
         if len(block.text) <= _PIECE:
             yield from ruleset.check(block.text, url=url, where=block.where, line=block.line, column=block.column)
             continue
-        for k, line in enumerate(block.text.split("\n")):
+        lines = block.text.split("\n")
+        for k, line in enumerate(lines):
             start = 0
             while start < len(line):
                 end = _piece_end(line, start)
                 column = (block.column if k == 0 else 1) + start
+                # A line's last piece that asks is answered by the next line.
+                reply = lines[k + 1] if k + 1 < len(lines) and end == len(line) and asks(line) else ""
                 yield from ruleset.check(line[start:end], url=url, where=block.where, line=block.line + k,
-                                         column=column)
+                                         column=column, answer=reply)
                 start = end
 
 

@@ -191,6 +191,12 @@ def _advice(sentence: str, a: int, start: int) -> bool:
             and _FIRM_RE.search(sentence) is None)
 
 
+def answer_apart(text: str) -> str:
+    """An answer set apart from its question (the next block or line: a FAQ's <dd>, the paragraph
+    under a question heading) in the form of one after 答：, which is what the layout says."""
+    return text if _ANSWER_RE.match(text) else f"答：{text}"
+
+
 def faq_denied(question: str, answer: str) -> bool:
     """The hit is in a question (问：能保证通过吗？, the sentence ended by the question mark) that the answer right after it denies
     (答：不能，任何机构都不应承诺通过): a term the answer refuses is not claimed."""

@@ -257,6 +257,11 @@ def extract_blocks(html: str) -> list[TextBlock]:
     return parser.blocks
 
 
+def asks(text: str) -> bool:
+    """A text whose last word is a question (问：能保证通过吗？)."""
+    return text.rstrip().endswith(("?", "？"))
+
+
 _SPACES = re.compile(r"\s+")
 
 

@@ -19,12 +19,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable
 
 import ahocorasick_rs
 
 from .described import described
-from .exemptions import (CLAUSE_RE, asked, asserted, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
+from .exemptions import (CLAUSE_RE, answer_apart, asked, asserted, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
                          reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
@@ -218,12 +218,13 @@ class Matcher:
         return self._automaton.find_matches_as_indexes(text, overlapping=True)
 
     # -- the pipeline -------------------------------------------------------------------------
-    def find(self, text: str, resolve: bool = True) -> list[Hit]:
-        """Hits that count in normalised `text`; `resolve=False` keeps overlapping hits (rule examples)."""
+    def find(self, text: str, resolve: bool = True, answer: str = "") -> list[Hit]:
+        """Hits that count in normalised `text`; `resolve=False` keeps overlapping hits (rule examples).
+        `answer` (normalised) is what follows the text when it ends in a question: the next line or block."""
         cands = self.candidates(text)
         if not cands:
             return []
-        doc = _Doc(text, self.segmenter)
+        doc = _Doc(text, self.segmenter, answer)
         hits = []
         verdicts = self._verdicts
         limit = self.segmenter.cache_size  # 0: no caching at all (the benchmark's cold run)
@@ -247,28 +248,32 @@ class Matcher:
                 hits.append(Hit(start, end, self.rules[i], *verdict))
         return resolve_overlaps(hits) if resolve else hits
 
-    def find_line(self, line: str) -> list[tuple[Hit, int, int]]:
+    def find_line(self, line: str, answer: str = "") -> list[tuple[Hit, int, int]]:
         """(hit, start, end) in one line of original text, positions in the line; cached by the
         line, as pages repeat their headers, footers and boilerplate line for line.
 
         A line break ends a sentence, so nothing the matcher looks at crosses one: a line's hits
-        do not depend on the lines around it.
+        do not depend on the lines around it, but for the answer to a question that ends the line
+        (`answer`: the next line, or the next block of the page).
         """
-        found = self._lines.get(line)
+        key: Any = (line, answer) if answer else line
+        found = self._lines.get(key)
         if found is None:
             norm = normalize(line)
-            hits = self.find(norm.text)
+            reply = normalize(answer).text if answer else ""
+            hits = self.find(norm.text, answer=reply)
             meant = None
             if self.sound is not None and self._sounded:
                 meant = self.sound.rewrite(norm.text, self._token_bounds)
             if meant is None:
                 found = [(h, *norm.orig_span(h.start, h.end)) for h in hits]
             else:  # judged as meant, shown as written: "zui好"
-                found = [(h, *norm.orig_span(*meant.span(h.start, h.end))) for h in self.find(meant.text)]
+                found = [(h, *norm.orig_span(*meant.span(h.start, h.end)))
+                         for h in self.find(meant.text, answer=reply)]
             if self.segmenter.cache_size:  # 0: no caching at all (the benchmark's cold run)
                 if len(self._lines) >= LINE_CACHE:
                     self._lines.clear()
-                self._lines[line] = found
+                self._lines[key] = found
         return found
 
     def as_meant(self, text: str) -> str:
@@ -357,8 +362,9 @@ class Matcher:
 class _Doc:
     """One normalised text with lazily computed sentence boundaries and per-sentence tokens."""
 
-    def __init__(self, text: str, segmenter: Segmenter):
+    def __init__(self, text: str, segmenter: Segmenter, after: str = ""):
         self.text = text
+        self._after = after   # what follows the text (the next line or block): a question's answer
         self._segmenter = segmenter
         self._tokens: dict[tuple[int, int], set[int]] = {}
         self._ends: list[int] | None = None  # positions of the sentence-ending characters
@@ -375,11 +381,19 @@ class _Doc:
         return s0, s1
 
     def answer(self, s1: int) -> str:
-        """The sentence after a question mark at s1 (the answer to a FAQ question), else ""."""
-        if s1 >= len(self.text) or self.text[s1] not in "?？":
+        """The sentence after a question mark at s1 (the answer to a FAQ question), else "". An answer in
+        the next element of the page or on the next line is set apart by the layout, as 答： sets it apart."""
+        text = self.text
+        if s1 >= len(text) or text[s1] not in "?？":
             return ""
-        m = SENTENCE_END.search(self.text, s1 + 1, s1 + 1 + MAX_SENTENCE)
-        return self.text[s1 + 1:m.start() if m else min(len(self.text), s1 + 1 + MAX_SENTENCE)]
+        apart = text.startswith(BOUNDARY, s1 + 1)   # the answer is the next element (<dt>/<dd>, <h3>/<p>)
+        if apart:
+            s1 += 1
+        elif self._after and not text[s1 + 1:].strip():   # or the next line
+            text, s1, apart = self._after, -1, True
+        m = SENTENCE_END.search(text, s1 + 1, s1 + 1 + MAX_SENTENCE)
+        said = text[s1 + 1:m.start() if m else min(len(text), s1 + 1 + MAX_SENTENCE)]
+        return answer_apart(said) if apart and said.strip() else said
 
     def token_bounds(self, s0: int, s1: int) -> set[int]:
         """Token boundaries (relative to s0) of the sentence [s0, s1)."""

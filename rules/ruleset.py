@@ -7,6 +7,7 @@ from typing import Iterable
 
 from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
+from .html import asks
 from .lexicon import frame_regex
 from .exemptions import advertiser_speaks, article_words, discussed, news_report, page_topic, quoted_in, warning_article
 from .model import Finding, Severity, pick
@@ -116,15 +117,18 @@ class RuleSet:
         return self.matcher.find(self.matcher.as_meant(normalize(text).text))
 
     def check(self, text: str, url: str = "-", where: str = "body", line: int = 1, column: int = 1,
-              page: str | None = None) -> list[Finding]:
+              page: str | None = None, answer: str = "") -> list[Finding]:
         """Findings in `text`; positions are 1-based and offset by where the text starts (line, column).
 
         The page verdict (a warning article, rules/frames/warning_article.txt) reads `page` when given
-        (all of an HTML page's text), else `text` itself."""
+        (all of an HTML page's text), else `text` itself. A line that ends in a question is judged with
+        the next line as its answer; the last line with `answer` (what follows `text`, when known)."""
         hits = []
         pos = 0
-        for k, part in enumerate(text.split("\n")):
-            for h, a, b in self.matcher.find_line(part) if part else ():
+        parts = text.split("\n")
+        for k, part in enumerate(parts):
+            reply = (parts[k + 1] if k + 1 < len(parts) else answer) if asks(part) else ""
+            for h, a, b in self.matcher.find_line(part, reply) if part else ():
                 hits.append((h, part, pos + a, pos + b, k, a))
             pos += len(part) + 1
         # The verdict is read only when a hit could be lowered by it: the common page costs nothing.

@@ -185,3 +185,54 @@ def test_a_travelogue_page_describes_casinos_a_hacked_one_still_sells_them(rs):
     hacked = travelogue + "\n葡京赌场官网注册送彩金"
     assert sum(f.rule == "PR101" and f.severity.rank >= 2 for f in rs.check(hacked)) >= 2
     assert any(f.severity.rank >= 2 for f in rs.check("澳门赌场的龙头老大是葡京赌场。"))
+
+
+def _flagged(findings):
+    return [(f.rule, f.match) for f in findings if f.severity.rank >= 2]
+
+
+@pytest.mark.parametrize("html", [
+    "<dl><dt>你们能保证考试通过吗？</dt><dd>不能，任何机构都不能承诺通过考试。</dd></dl>",
+    "<h3>这款茶能治疗高血压吗？</h3><p>不能。茶是饮品，不能代替药物。</p>",
+    "<div class='faq'><p>投资这个项目能保本吗？</p><p>不能保本，投资有风险。</p></div>",
+    "<p>这款精华能祛斑吗？<br>本品为普通化妆品，不具有祛斑功效。</p>",
+])
+def test_a_faq_answer_in_the_next_element_denies_the_question(rs, html):
+    assert not _flagged(rs.check_html(html)), html
+
+
+@pytest.mark.parametrize("html", [
+    "<dl><dt>你们能保证考试通过吗？</dt><dd>能，签约保障，不过全额退费。</dd></dl>",
+    "<h3>这款茶能治疗高血压吗？</h3><p>可以，长期饮用能有效控制血压。</p>",
+    "<p>你们能保证考试通过吗？</p>",
+])
+def test_a_faq_question_that_is_affirmed_or_unanswered_still_counts(rs, html):
+    assert _flagged(rs.check_html(html)), html
+
+
+def test_a_faq_answer_on_the_next_line_of_a_text_denies_the_question(rs):
+    assert not _flagged(rs.check("你们能保证考试通过吗？\n不能，任何机构都不能承诺通过考试。"))
+    assert _flagged(rs.check("你们能保证考试通过吗？\n能，我们保证通过。"))
+    # The line after a statement is not an answer to it.
+    assert _flagged(rs.check("我们保证考试通过。\n不能通过全额退费。"))
+
+
+def test_the_crawl_judges_a_faq_across_elements_as_check_html_does(rs):
+    from crawler.phrases import RepeatedText, page_phrases
+
+    denied = "<html><body><dl><dt>你们能保证考试通过吗？</dt><dd>不能，任何机构都不能承诺通过考试。</dd></dl></body></html>"
+    affirmed = denied.replace("不能，任何机构都不能承诺通过考试。", "能，我们保证通过。")
+    phrases = RepeatedText(rs)
+    assert not _flagged(page_phrases(phrases, denied, "http://a.test/faq").findings("zh"))
+    assert _flagged(page_phrases(phrases, affirmed, "http://a.test/faq").findings("zh"))
+
+
+def test_a_long_block_is_cut_into_pieces_and_a_question_still_meets_its_answer(rs):
+    from crawler.pipelines import _PIECE, phrase_findings
+
+    filler = "本公司位于市中心，交通便利。" * (_PIECE // 14 + 1)
+    denied = f"<html><body><p>{filler}\n你们能保证考试通过吗？\n不能，任何机构都不能承诺通过考试。</p></body></html>"
+    affirmed = denied.replace("不能，任何机构都不能承诺通过考试。", "能，我们保证通过。")
+    assert len(filler) > _PIECE
+    assert not _flagged(phrase_findings(rs, denied, "http://a.test/"))
+    assert _flagged(phrase_findings(rs, affirmed, "http://a.test/"))
