@@ -49,6 +49,7 @@ _HELD_MAX = 1000             # broken pages held back to collect their linking p
 _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
                    "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
+_HOSTS_REMEMBERED = 4096   # is_internal's answers kept, by scheme and host part
 _FRAGMENT_LINKS_MAX = 5000   # links with a #fragment remembered for the missing-anchor check
 _ANCHOR = re.compile(r"""<[a-z][^>]*?\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 # Fragments that need no anchor: the top of the page, and script routes (#!/…, #/…, #a=b).
@@ -68,6 +69,7 @@ class SiteSpider(scrapy.Spider):
         crawl = profile.crawl
         self.allowed_domains = list(profile.domains)
         self._hosts = frozenset(self.allowed_domains)
+        self._internal: dict[str, bool] = {}   # "https://host:port" -> is_internal's answer
         # Links are read by crawler/spiders/links.py, unfiltered: internal ones are told apart by host
         # name (not by netloc, port included, as LinkExtractor's allow_domains would), and PDFs and
         # images are kept to status-check them as resources.
@@ -165,8 +167,20 @@ class SiteSpider(scrapy.Spider):
 
     # -- helpers ---------------------------------------------------------------------------------
     def is_internal(self, url: str) -> bool:
-        """On one of the declared domains (exactly: a sub-domain must be declared to be crawled)."""
-        return (urlsplit(url).hostname or "").lower() in self._hosts
+        """On one of the declared domains (exactly: a sub-domain must be declared to be crawled).
+        Answered once per scheme and host part (`http://host:port`): a page's links share a few."""
+        head = ""
+        if url.startswith(("http://", "https://")):
+            end = url.find("/", 8)
+            head = url if end < 0 else url[:end]
+        known = self._internal.get(head) if head else None
+        if known is None:
+            known = (urlsplit(url).hostname or "").lower() in self._hosts
+            if head and "?" not in head and "#" not in head:
+                if len(self._internal) >= _HOSTS_REMEMBERED:
+                    self._internal.clear()
+                self._internal[head] = known
+        return known
 
     def _is_homepage(self, url: str) -> bool:
         parts = urlsplit(url)
