@@ -32,6 +32,29 @@ _BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
 _ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic", "regulation")))
 
 
+# Whose claim: the clause before the hit opens with a third party as its subject (a place, a region, a variety:
+# frames/described_subject.txt) and a copula or a descriptive verb joins it to the hit (甘肃省是全国最大的…,
+# 拉菲庄园是…最负盛名的, china … as the world's largest). Bounded: one anchored match over at most 40 characters.
+_SUBJECT_RE = re.compile("[^，。,；;：:！!？?]{0,14}?" + frame("described_subject").alternation()
+                         + "[）)”\"']?(?:[^，。,；;：:]{0,6}?(?:是|作为|被誉为|被称为|堪称|成为|乃)"
+                         + "|(?:'s)?[a-z ]{0,40}?(?<![a-z])(?:is|as|has become|became|remains|becoming)(?![a-z]))"
+                         + "[^，。,；;：:！!？?]{0,24}")
+_CLAUSE_START_RE = re.compile("[，。,；;：:！!？?]")
+# The writer or the firm as the subject of the clause (我们是…, our …, we are …): the hit stays a claim.
+_SELF_RE = re.compile("我们|我们的|(?<![a-z])(?:we|our|us)(?![a-z])")
+
+
+def _third_party_subject(sentence: str, start: int) -> bool:
+    """The hit's clause opens with a place, a region or a variety as its subject and a copula before the hit."""
+    clause_start = 0
+    for m in _CLAUSE_START_RE.finditer(sentence, max(0, start - 40), start):
+        clause_start = m.end()
+    head = sentence[clause_start:start]
+    if _SELF_RE.search(head) is not None:
+        return False
+    return _SUBJECT_RE.fullmatch(head) is not None
+
+
 # The advertiser or its offer in the sentence (本店…, 我们提供…, 点击购买): the hit stays a claim.
 _OWN_RE = re.compile("|".join(frame(name).alternation() for name in ("advertiser", "own_offer")))
 
@@ -46,4 +69,5 @@ def described(sentence: str, start: int, end: int) -> bool:
         return False
     return (("最" in sentence[start:end] and _AFTER_RE.match(sentence, end) is not None)
             or _BEFORE_RE.search(sentence, 0, start) is not None
+            or _third_party_subject(sentence, start)
             or _ANYWHERE_RE.search(sentence) is not None)
