@@ -432,6 +432,22 @@ def news_report(page: str) -> bool:
     return bool(news) and len(news | verdict) >= ARTICLE_WORDS
 
 
+# A by-line names the page as a report on its own (本报记者…, 新华社电, 中新网3月5日电, 通讯员): one is enough.
+_BYLINES = frozenset({"记者", "新华社", "中新网", "通讯员", "报讯"})
+
+
+_BYLINE_RE = re.compile("|".join(sorted(_BYLINES)))
+BYLINE_MENTIONS = 2  # an advertorial names a reporter once (记者也通过多方求证获知…); a report keeps citing them
+
+
+def bylined_report(page: str) -> bool:
+    """The page cites by-line words of rules/frames/news_report.txt (记者, 新华社, 通讯员…) twice or more, not only
+    a time or hearsay word: a report even with no second different news or verdict word."""
+    if _verdict_words(page)[1].isdisjoint(_BYLINES):
+        return False
+    return len(_BYLINE_RE.findall(normalize(page).text, 0)) >= BYLINE_MENTIONS
+
+
 def quoted_in(text: str, start: int, end: int) -> bool:
     """The hit [start, end) is inside quotation marks in its normalised line `text`."""
     return _quoted(text, start, end)

@@ -9,7 +9,8 @@ from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
 from .html import asks
 from .lexicon import frame_regex
-from .exemptions import advertiser_speaks, article_words, discussed, news_report, page_topic, quoted_in, warning_article
+from .exemptions import (advertiser_speaks, article_words, bylined_report, discussed, news_report, page_topic, quoted_in,
+                         warning_article)
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule
@@ -34,6 +35,11 @@ def _quotes_a_hit(hits: list[tuple]) -> bool:
 
 def _reported(h: Hit) -> bool:
     return _demotable(h) and h.rule.category != "authority"
+
+
+def _bylined_hit(h: Hit) -> bool:
+    """A hit a by-line alone reports at info: not superstition (a fortune-teller quoted still gives the advice)."""
+    return h.rule.category != "superstition"
 
 
 # A run of banned terms separated only by list marks (国家级、世界级、最佳、最大…; 最先進的,最大的,第壹的):
@@ -142,10 +148,15 @@ class RuleSet:
         # A news report (rules/frames/news_report.txt) reports what others say and sell: its hits are at info,
         # except injected spam and a sentence whose subject is the advertiser.
         # An authority hit stays: a report by the media (央视报道过的品牌) is itself the endorsement it flags.
-        if any(_reported(h) for h, *_ in hits) and news_report(page if page is not None else text):
-            hits = [(replace(h, severity=Severity.INFO, reason="news_report")
-                     if _reported(h) and not advertiser_speaks(part) else h, part, o0, o1, k, a)
-                    for h, part, o0, o1, k, a in hits]
+        # A by-line alone (记者…) makes a report too, but a fortune-teller's advice it relays stays (_bylined_hit).
+        if any(_reported(h) for h, *_ in hits):
+            page_text = page if page is not None else text
+            full = news_report(page_text)
+            if full or bylined_report(page_text):
+                hits = [(replace(h, severity=Severity.INFO, reason="news_report")
+                         if _reported(h) and (full or _bylined_hit(h)) and not advertiser_speaks(part) else h,
+                         part, o0, o1, k, a)
+                        for h, part, o0, o1, k, a in hits]
         hits = _term_lists(hits)
         if any(h.rule.context.page_not and h.severity.rank >= Severity.WARNING.rank for h, *_ in hits):
             page_text = page if page is not None else text

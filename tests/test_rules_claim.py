@@ -62,6 +62,22 @@ def test_news_page_lowers_only_quoted_claims(rs):
     assert any(f.rule == "ED101" and f.severity.rank >= 2 for f in alone)
 
 
+def test_bylined_page_is_a_report_but_an_advertorial_is_not(rs):
+    # A by-line cited twice makes a report on its own: the place it describes is what it reports.
+    report = ("本报记者 张三\n"
+              "这里于2012年投入使用，建成后成了亚洲规模最大的蛋鸡养殖场。\n"
+              "记者在现场看到，工人们正在分拣鸡蛋。")
+    assert [f.severity.value for f in rs.check(report) if f.rule == "AD102"] == ["info"]
+    # An advertorial names a reporter once: its claims stay claims.
+    advertorial = ("记者也通过多方求证获知，老白干香型早就被认可为国际香型。\n"
+                   "这里于2012年投入使用，建成后成了亚洲规模最大的蛋鸡养殖场。")
+    assert any(f.rule == "AD102" and f.severity.rank >= 2 for f in rs.check(advertorial))
+    # A fortune-teller's advice a by-lined report relays stays superstition.
+    relayed = rs.check("本报记者 张三\n记者在现场看到，店主可在此方放置流水盆，或者摆设聚宝盆、水晶洞，可提升业绩，增进财源，财运亨通。")
+    assert [f for f in relayed if f.category == "superstition"]
+    assert all(f.severity.rank >= 2 for f in relayed if f.category == "superstition")
+
+
 def test_lowered_hit_never_hides_an_overlapping_claim(rs):
     rules = {r.id: r for r in rs.rules}
     info = Hit(0, 4, rules["MD104"], Severity.INFO, "topic")
