@@ -432,7 +432,7 @@ def news_report(page: str) -> bool:
     return bool(news) and len(news | verdict) >= ARTICLE_WORDS
 
 
-# A by-line names the page as a report on its own (本报记者…, 新华社电, 中新网3月5日电, 通讯员): one is enough.
+# A by-line names the page as a report on its own (本报记者…, 新华社电, 中新网3月5日电, 通讯员), cited twice.
 _BYLINES = frozenset({"记者", "新华社", "中新网", "通讯员", "报讯"})
 
 
