@@ -198,6 +198,26 @@ def test_writes_are_buffered_then_committed(tmp_path):
         other.close()
 
 
+def test_a_runs_row_batches_skip_the_fsync_and_its_end_is_durable(tmp_path):
+    """Batches of a run's rows commit at synchronous=NORMAL (no fsync with the crawl waiting); every
+    other write, and the run's end that makes the batches before it durable, at FULL."""
+    with Store.open(tmp_path / "h.db") as store:
+        said: list[str] = []
+        store.conn.set_trace_callback(said.append)
+        run_id = store.begin_run("s", profile="p", started="2026-11-01T01:00:00+00:00")
+        store.add_findings(run_id, [F(f"R{i}") for i in range(10)])
+        store.flush()
+        store.finish_run(run_id, finished="2026-11-01T01:05:00+00:00", finish_reason="finished", summary={})
+        store.conn.set_trace_callback(None)
+        assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2   # FULL again
+    modes = [s for s in said if s.startswith(("PRAGMA synchronous", "INSERT INTO findings", "UPDATE runs"))]
+    inserts = [i for i, s in enumerate(modes) if s.startswith("INSERT INTO findings")]
+    assert len(inserts) == 10
+    assert modes[inserts[0] - 1] == "PRAGMA synchronous=NORMAL" and modes[inserts[-1] + 1] == "PRAGMA synchronous=FULL"
+    end = modes.index(next(s for s in modes if s.startswith("UPDATE runs SET finished")))
+    assert "PRAGMA synchronous=NORMAL" not in modes[inserts[-1] + 1:end]
+
+
 def test_threads_share_one_store(db_url):
     with Store.open(db_url) as store:
         run_id = store.begin_run("s", profile="p", started="2026-11-01T01:00:00+00:00")

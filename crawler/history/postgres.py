@@ -185,6 +185,9 @@ class PostgresStore(Store):
         store._site_locks: dict[str, str] = {}
         return store
 
+    def _rows_write(self):
+        return self._write()   # PostgreSQL: a batch is committed like any other write
+
     @contextmanager
     def _write(self) -> Iterator[PgConnection]:
         import psycopg

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from crawler.checks.state import COVERAGE_REASONS, CrawlRecord, MissingFragment, RedirectChain, Truncated
 from crawler.documents import DocumentLog, is_pdf_url
@@ -33,6 +33,7 @@ from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
 from crawler.render import RenderLog
 from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstrap, homepage_urls
+from crawler.spiders.links import page_links
 from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
 from crawler.spiders.rendering import Callbacks, Documents, Renderer, is_pdf_response
 from crawler.spiders.stylesheets import Stylesheets
@@ -48,6 +49,7 @@ _HELD_MAX = 1000             # broken pages held back to collect their linking p
 _RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
                    "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
+_HOSTS_REMEMBERED = 4096   # is_internal's answers kept, by scheme and host part
 _FRAGMENT_LINKS_MAX = 5000   # links with a #fragment remembered for the missing-anchor check
 _ANCHOR = re.compile(r"""<[a-z][^>]*?\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 # Fragments that need no anchor: the top of the page, and script routes (#!/…, #/…, #a=b).
@@ -67,10 +69,10 @@ class SiteSpider(scrapy.Spider):
         crawl = profile.crawl
         self.allowed_domains = list(profile.domains)
         self._hosts = frozenset(self.allowed_domains)
-        # Not LinkExtractor(allow_domains=...): it compares the netloc, port included, so a site on a
-        # non-default port would have no internal links. We filter on the host name ourselves, and
-        # keep PDFs and images (deny_extensions=()) to status-check them as resources.
-        self.link_extractor = LinkExtractor(deny_extensions=(), unique=True)
+        self._internal: dict[str, bool] = {}   # "https://host:port" -> is_internal's answer
+        # Links are read by crawler/spiders/links.py, unfiltered: internal ones are told apart by host
+        # name (not by netloc, port included, as LinkExtractor's allow_domains would), and PDFs and
+        # images are kept to status-check them as resources.
         self._strip = stripped_params(crawl.strip_params)
         self.traps = TrapGuard()            # read by TrapMiddleware for requests queued before a trap was found
         self.frontier = Frontier(crawl, self._strip, self.parse, self.failed, self.traps)
@@ -165,8 +167,20 @@ class SiteSpider(scrapy.Spider):
 
     # -- helpers ---------------------------------------------------------------------------------
     def is_internal(self, url: str) -> bool:
-        """On one of the declared domains (exactly: a sub-domain must be declared to be crawled)."""
-        return (urlsplit(url).hostname or "").lower() in self._hosts
+        """On one of the declared domains (exactly: a sub-domain must be declared to be crawled).
+        Answered once per scheme and host part (`http://host:port`): a page's links share a few."""
+        head = ""
+        if url.startswith(("http://", "https://")):
+            end = url.find("/", 8)
+            head = url if end < 0 else url[:end]
+        known = self._internal.get(head) if head else None
+        if known is None:
+            known = (urlsplit(url).hostname or "").lower() in self._hosts
+            if head and "?" not in head and "#" not in head:
+                if len(self._internal) >= _HOSTS_REMEMBERED:
+                    self._internal.clear()
+                self._internal[head] = known
+        return known
 
     def _is_homepage(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -321,8 +335,7 @@ class SiteSpider(scrapy.Spider):
         depth = response.meta.get("depth", 0)
         pages: list[tuple[str, bool]] = []   # internal page links (normalised), and whether in here's pattern
         grows = False
-        for link in self.link_extractor.extract_links(response):
-            url = link.url
+        for url in page_links(response):
             if self.is_internal(url):
                 path = urlsplit(url).path
                 ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
