@@ -7,7 +7,7 @@ the writer reports what they heard (rules/frames/hearsay.txt); `就像…最忠�
 (rules/frames/others_listed.txt); `本文将…做出最佳的决定`: the article speaks of itself (rules/frames/article_voice.txt);
 `顶级医院普遍配备…`: a generalisation about a class of goods or a market (rules/frames/generic.txt); a name
 custom gives (epithet.txt), a region's statistic (statistics.txt), an official grade explained (official_grade.txt), a regulation cited
-(regulation.txt).
+(regulation.txt), a class of goods defined as the subject (精华液是一种…，可以淡化皱纹: class_defined.txt).
 Any of them reports the hit at info.
 Bounded work: one anchored match after the hit, one search before it, inside the hit's sentence.
 """
@@ -26,7 +26,7 @@ _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！
 # Read before the hit: hearsay (据说…), a figure of speech (就像…), other firms listed (茅台、汾酒等酒企), a name
 # custom gives (别称…), a statistic of a region (总产值…) or an official grade as the subject (5A级景区是…).
 _BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
-    "hearsay", "figure", "others_listed", "epithet", "statistics", "official_grade")))
+    "hearsay", "figure", "others_listed", "epithet", "statistics", "official_grade", "class_defined")))
 # Read anywhere in the sentence: the article's own voice (本文…), a generalisation (…普遍配备) or a regulation
 # cited (《…办法》第四条).
 _ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic", "regulation")))

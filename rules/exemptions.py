@@ -336,6 +336,22 @@ def page_topic(page: str, words: tuple[str, ...]) -> bool:
     return found >= ARTICLE_WORDS and _SPAM_CALLS_RE.search(text) is None
 
 
+SPAM_PAGE_WORDS = 3  # different spam-page words (context `page_spam`) that make a page injected spam
+
+
+@lru_cache(maxsize=16)
+def spam_page(page: str, words: tuple[str, ...]) -> bool:
+    """At least SPAM_PAGE_WORDS different of a rule's `page_spam` words on the page: the page carries
+    injected casino or lottery-tip copy, and its ordinary gambling words (奖金, 彩民, 开奖) are part of it."""
+    text = normalize(page).text
+    found = 0
+    for w in words:
+        found += (re.search(w[1:-1], text) is not None) if len(w) > 2 and w[0] == w[-1] == "/" else w in text
+        if found >= SPAM_PAGE_WORDS:
+            return True
+    return False
+
+
 def advertiser_speaks(sentence: str) -> bool:
     """The advertiser is the subject (rules/frames/advertiser.txt): 本机构承诺…, 我司保证…"""
     return _ADVERTISER_RE.search(normalize(sentence).text) is not None

@@ -47,6 +47,10 @@ class Context:
     # The page's topic, read over the whole page: with two different of these words on it and no word
     # of frame `spam_calls`, the hit is reported at info (a guidebook's 澳门的赌场, not injected spam).
     page_not: tuple[str, ...] = ()
+    # Words that make a page a spam page (casino, lottery-tip): the hit counts only on a page holding at least
+    # SPAM_PAGE_WORDS different of them (rules/exemptions.py `spam_page`), else it is not reported. For the
+    # ordinary words of gambling copy (奖金, 彩民, 开奖, 锦标赛) that are spam only among spam.
+    page_spam: tuple[str, ...] = ()
     # Topic words of the rule (美白, 学区房, 免疫力): a hit on one counts at the rule's severity only where the
     # sentence asserts it of what is sold (rules/frames/claim.txt, claim_after.txt, offer.txt) and does not
     # limit, define or survey it (rules/frames/limited.txt); otherwise it is reported at info.

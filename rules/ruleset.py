@@ -9,7 +9,8 @@ from .errors import RuleError
 from .matcher import REASONS, Hit, Matcher
 from .html import asks
 from .lexicon import frame_regex
-from .exemptions import (advertiser_speaks, article_words, bylined_report, discussed, news_report, page_topic, quoted_in,
+from .exemptions import (advertiser_speaks, article_words, bylined_report, discussed, news_report, page_topic,
+                         quoted_in, spam_page,
                          warning_article)
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
@@ -101,6 +102,11 @@ def _discussed(hits: list[tuple], page: str) -> list[tuple]:
     return out
 
 
+def _spam_page_only(hits: list[tuple], page: str) -> list[tuple]:
+    """Hits of rules with context.page_spam, kept only on a page that carries injected spam (exemptions.spam_page)."""
+    return [t for t in hits if not t[0].rule.context.page_spam or spam_page(page, t[0].rule.context.page_spam)]
+
+
 class RuleSet:
     """The rules in force for one run (site tuning applied) and their compiled matcher."""
 
@@ -137,6 +143,8 @@ class RuleSet:
             for h, a, b in self.matcher.find_line(part, reply) if part else ():
                 hits.append((h, part, pos + a, pos + b, k, a))
             pos += len(part) + 1
+        if any(h.rule.context.page_spam for h, *_ in hits):
+            hits = _spam_page_only(hits, page if page is not None else text)
         # The verdict is read only when a hit could be lowered by it: the common page costs nothing.
         # One verdict word is enough on a page that also quotes a banned phrase (爆雷… 「不過包退」的協議班).
         if any(_demotable(h) for h, *_ in hits) and (
@@ -215,4 +223,6 @@ class RuleSet:
         # of another rule would be the one reported.
         # A rule that reports at info (a fact to keep evidence for) is tested for reporting at all.
         hits = self.matcher.find(self.matcher.as_meant(normalize(sample).text), resolve=False)
+        # A page-level rule (context.page_spam) is judged with the sample as its page.
+        hits = [h for h in hits if not h.rule.context.page_spam or spam_page(sample, h.rule.context.page_spam)]
         return any(h.rule.id == rule_id and h.severity.rank >= min(2, h.rule.severity.rank) for h in hits)

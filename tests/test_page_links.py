@@ -33,3 +33,43 @@ def test_an_xhtml_page_served_as_xml_still_has_its_links():
                             body=b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>'
                                  b'<a href="/x">x</a><area href="/y"/></body></html>')
     assert page_links(response) == ["http://a.test/x", "http://a.test/y"]
+
+
+RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
+                  "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
+
+RESOURCES = [
+    '<link rel="stylesheet" href="/a.css"><link rel="icon" href="/f.ico"><link rel="shortcut icon" href="/s.ico">'
+    '<link rel="alternate" href="/feed"><link rel="Stylesheet" href="/case.css"><script src="/x.js"></script>'
+    '<script>inline()</script>',
+    '<img src="/1.png"><img alt="none"><video src="/v.mp4"><source src="/v.webm"></video><audio src="/a.mp3">'
+    '</audio><iframe src="/brochure.pdf"></iframe><img src=" /spaced.png ">',
+]
+
+
+@pytest.mark.parametrize("body", RESOURCES)
+def test_resources_are_those_of_the_xpath_union_in_page_order(body):
+    from crawler.spiders.links import resource_sources
+
+    response = HtmlResponse("http://a.test/", encoding="utf-8",
+                            body=f"<html><head></head><body>{body}</body></html>".encode())
+    expected = response.xpath(RESOURCE_XPATH).getall()
+    assert resource_sources(response) == expected and expected
+
+
+@pytest.mark.parametrize("head", ["<title>  关于  我们\\n\\t公司 </title>", "", "<title></title>",
+                                  "<title>a<b>b</b></title><title>second</title>"])
+def test_the_title_is_xpaths_normalize_space_of_the_first_title(head):
+    from crawler.spiders.links import page_title
+
+    response = HtmlResponse("http://a.test/", encoding="utf-8",
+                            body=f"<html><head>{head}</head><body><svg><title>图</title></svg></body></html>".encode())
+    assert page_title(response) == response.xpath("normalize-space(//title)").get()
+
+
+def test_the_title_does_not_hold_on_to_the_parsed_page():
+    from crawler.spiders.links import page_title
+
+    response = HtmlResponse("http://a.test/", encoding="utf-8", body="<html><head><title>标题</title></head></html>".encode())
+    title = page_title(response)
+    assert type(title) is str and not hasattr(title, "getparent")

@@ -236,3 +236,27 @@ def test_a_long_block_is_cut_into_pieces_and_a_question_still_meets_its_answer(r
     assert len(filler) > _PIECE
     assert not _flagged(phrase_findings(rs, denied, "http://a.test/"))
     assert _flagged(phrase_findings(rs, affirmed, "http://a.test/"))
+
+
+# A spam page (context.page_spam, rules/lexicons/spam_page_words.txt): the ordinary words of gambling copy count
+# only on a page that already carries injected spam words; the same sentence on a company page is not reported.
+SPAM_PAGE = ("首存即送彩金，荷官在线派彩\n"
+             "六合资料大全：平特一肖、三中三\n"
+             "参加本站促销和锦标赛，玩家可赢取奖金")
+
+
+def test_gambling_words_count_only_on_a_spam_page(rs):
+    line = SPAM_PAGE.split("\n")[2]
+    on_page = [f for f in rs.check(SPAM_PAGE) if f.rule == "PR109" and f.line == 3]
+    assert on_page and all(f.severity.rank >= 2 for f in on_page)
+    assert not [f for f in rs.check(line) if f.rule == "PR109"]
+    company = "公司年会圆满落幕\n" + line
+    assert not [f for f in rs.check(company) if f.rule == "PR109"]
+
+
+def test_a_class_defined_as_the_subject_is_info_but_the_product_is_not(rs):
+    # rules/frames/class_defined.txt through context described.
+    general = "面霜分为日霜和晚霜，日霜有着保湿、修护、抗皱和紧肤等作用"
+    own = "本品是一种晚霜，有着保湿、修护、抗皱和紧肤等作用"
+    assert [f.severity.value for f in rs.check(general) if f.rule == "CO102"] == ["info"]
+    assert [f.severity.value for f in rs.check(own) if f.rule == "CO102"] == ["warning"]

@@ -47,8 +47,10 @@ def test_lexicon_is_used_and_its_examples_behave(path, rs):
     users = {r.id for r in RULES if lex.name in r.lexicons}
     in_frames = any(f"{{@{lex.name}}}" in p.read_text(encoding="utf-8") for p in FRAMES)
     assert users or in_frames or lex.name in ENGINE_LEXICONS, f"{path.name}: no rule or frame uses @{lex.name}"
-    # A page topic (context.page_not) is read over a whole text: its examples go through check().
-    on_page = any(set(map(normalize_term, lex.words)) <= set(r.context.page_not) for r in RULES if r.id in users)
+    # A page topic (context.page_not) or a spam page's words (context.page_spam) are read over a whole text:
+    # their examples go through check().
+    on_page = any(set(map(normalize_term, lex.words)) <= set(r.context.page_not) | set(r.context.page_spam)
+                  or r.context.page_spam for r in RULES if r.id in users)
     users = users or None  # used by a frame: the whole rule set is judged
     for sample in lex.examples_flag:
         found = _flagged_on_page(rs, sample) & users if on_page else _flagged_by(rs, sample, users)

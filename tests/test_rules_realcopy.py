@@ -1,7 +1,7 @@
 """The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv, part_e.tsv:
-sentences of real pages, labelled by reviewers who never saw the rules) as regression sets, now that each part
-has been scored untouched. Each file's header gives its untouched scores; these floors keep what the rounds of
-work on it reached. A page is checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
+sentences of real pages, labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
+header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
+checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
 verdicts (a warning article, a page that describes gambling as a sight) read the page, not the sentence.
 Independent set 10 (synthetic, one line at a time) joined them after it was scored untouched."""
 from pathlib import Path
@@ -12,9 +12,9 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
-          "holdout.tsv": (0.81, 0.84, 0.022), "fresh.tsv": (0.88, 0.86, 0.024),
-          "part_d.tsv": (0.65, 0.51, 0.050), "part_e.tsv": (0.62, 0.55, 0.050)}
+FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.86, 0.021),
+          "holdout.tsv": (0.82, 0.84, 0.022), "fresh.tsv": (0.88, 0.86, 0.024),
+          "part_d.tsv": (0.68, 0.50, 0.054), "part_e.tsv": (0.70, 0.58, 0.050)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
 

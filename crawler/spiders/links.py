@@ -18,6 +18,9 @@ from w3lib.url import safe_url_string
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _TAGS = ("a", "area", f"{_XHTML}a", f"{_XHTML}area")   # LinkExtractor's tags, in an XHTML page too
 _SCHEMES = ("http://", "https://", "file://", "ftp://")   # the URLs LinkExtractor keeps
+# What a page loads: the element and the attribute that names it.
+_SOURCED = ("img", "script", "source", "video", "audio", "iframe")
+_LINKED_RELS = frozenset({"stylesheet", "icon", "shortcut icon"})
 
 
 def page_links(response: TextResponse) -> list[str]:
@@ -38,3 +41,26 @@ def page_links(response: TextResponse) -> list[str]:
             seen.add(url)
             urls.append(url)
     return urls
+
+
+def resource_sources(response: TextResponse) -> list[str]:
+    """The `src` of every image, script, media source and frame, and the `href` of every style sheet
+    and icon <link>, as written, in page order: one walk of the tree (an XPath union of the seven
+    walks them one by one)."""
+    out: list[str] = []
+    for element in response.selector.root.iter(*_SOURCED, "link"):
+        if element.tag == "link":
+            value = element.get("href") if element.get("rel") in _LINKED_RELS else None
+        else:
+            value = element.get("src")
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def page_title(response: TextResponse) -> str:
+    """The first <title>'s text, spaces squeezed (XPath `normalize-space(//title)`, without
+    evaluating `//title` over the whole page)."""
+    title = response.selector.root.find(".//title")
+    # str(): lxml's "smart" string result would keep the whole parsed page alive with the title.
+    return str(title.xpath("normalize-space(.)")) if title is not None else ""

@@ -33,7 +33,7 @@ from crawler.middlewares.encoding import ENCODING_META
 from crawler.page import Page
 from crawler.render import RenderLog
 from crawler.spiders.bootstrap import Bootstrap, BootstrapCallbacks, HostBootstrap, homepage_urls
-from crawler.spiders.links import page_links
+from crawler.spiders.links import page_links, page_title, resource_sources
 from crawler.spiders.frontier import EXTERNAL_PRIORITY, RESOURCE_PRIORITY, Frontier
 from crawler.spiders.rendering import Callbacks, Documents, Renderer, is_pdf_response
 from crawler.spiders.stylesheets import Stylesheets
@@ -46,8 +46,6 @@ _LISTED_MAX = 50             # redirect chains kept for the final check
 _REFERRERS_MAX = 10          # linking pages named per broken URL
 _PENDING_REFERRERS = 3       # extra linking pages remembered per URL still waiting for its answer
 _HELD_MAX = 1000             # broken pages held back to collect their linking pages; past it they go at once
-_RESOURCE_XPATH = ("//img/@src | //script/@src | //link[@rel='stylesheet' or @rel='icon' or "
-                   "@rel='shortcut icon']/@href | //source/@src | //video/@src | //audio/@src | //iframe/@src")
 _RESOURCE_EXT = frozenset(IGNORED_EXTENSIONS)
 _HOSTS_REMEMBERED = 4096   # is_internal's answers kept, by scheme and host part
 _FRAGMENT_LINKS_MAX = 5000   # links with a #fragment remembered for the missing-anchor check
@@ -208,7 +206,7 @@ class SiteSpider(scrapy.Spider):
             else:
                 declared = response._declared_encoding() or ""
             if "html" in headers.get("content-type", "text/html") and response.status < 300:
-                title = response.xpath("normalize-space(//title)").get() or ""
+                title = page_title(response)
         redirects = tuple(meta.get("redirect_urls", ()))
         return Page(url=response.url, status=response.status, depth=meta.get("depth", 0), ms=ms, title=title,
                     encoding=encoding, declared_encoding=declared, content_type=headers.get("content-type", ""),
@@ -374,7 +372,7 @@ class SiteSpider(scrapy.Spider):
                 page_cap.links += 1
                 self._pending[hash(normal)] = None
                 yield request
-        for src in response.xpath(_RESOURCE_XPATH).getall():
+        for src in resource_sources(response):
             url = response.urljoin(src.strip())
             if not url.startswith(("http://", "https://")):
                 continue

@@ -83,10 +83,12 @@ _FAMILIES = (("spam_porn_core", "spam_porn_words", 3), ("casino_core", "casino_w
 _WEIGHTED = ("title", "meta", "hidden")
 
 
-def _family_automaton() -> ahocorasick.Automaton:
+def _family_automaton(core_only: bool = False) -> ahocorasick.Automaton:
     auto = ahocorasick.Automaton()
     for n, (core, padding, _need) in enumerate(_FAMILIES):
         for name, is_core in ((padding, False), (core, True)):
+            if core_only and not is_core:
+                continue
             for word in lexicon(name).words:
                 key = normalize_term(word)
                 if key:
@@ -99,6 +101,9 @@ def _family_automaton() -> ahocorasick.Automaton:
 
 
 _FAMILY_AUTO = _family_automaton()
+# The core phrases alone, for the pre-check over a whole page source: the padding words match all
+# over ordinary HTML, and the pre-check would walk each of those matches for nothing.
+_CORE_AUTO = _family_automaton(core_only=True)
 _BRAND_AT_SITE = re.compile("(?:" + lexicon("casino_brand_words").alternation() + ")"
                             + lexicon("casino_site_words").alternation())
 
@@ -341,8 +346,8 @@ def _has_family_phrase(text: str, lowered: bool = False) -> bool:
     """A core stock phrase of a spam family (or a casino brand) anywhere in `text`: worth reading hidden blocks.
     With `lowered` the text is only lower-cased, not normalised (the cheap pre-check over a whole page source)."""
     norm = text if lowered else normalize(text).text
-    for end, (key, _family, is_core) in _FAMILY_AUTO.iter(norm):
-        if is_core and (not key.isascii() or _ascii_alone(norm, end - len(key) + 1, end + 1)):
+    for end, (key, _family, _core) in _CORE_AUTO.iter(norm):
+        if not key.isascii() or _ascii_alone(norm, end - len(key) + 1, end + 1):
             return True
     return False
 
