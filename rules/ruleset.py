@@ -10,8 +10,7 @@ from .matcher import REASONS, Hit, Matcher
 from .html import asks
 from .lexicon import frame_regex
 from .exemptions import (advertiser_speaks, article_words, bylined_report, discussed, news_report, page_topic,
-                         quoted_in, spam_page,
-                         warning_article)
+                         quoted_in, spam_page, warning_article)
 from .model import Finding, Severity, pick
 from .normalize import BOUNDARY, ZERO_WIDTH, normalize
 from .rule import Rule

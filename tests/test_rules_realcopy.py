@@ -12,9 +12,9 @@ from rules.loader import load_ruleset
 
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
-FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.86, 0.021),
-          "holdout.tsv": (0.82, 0.84, 0.022), "fresh.tsv": (0.88, 0.86, 0.024),
-          "part_d.tsv": (0.68, 0.50, 0.054), "part_e.tsv": (0.70, 0.58, 0.050)}
+FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
+          "holdout.tsv": (0.82, 0.85, 0.022), "fresh.tsv": (0.88, 0.86, 0.024),
+          "part_d.tsv": (0.68, 0.53, 0.048), "part_e.tsv": (0.71, 0.62, 0.043)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
 
