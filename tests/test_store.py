@@ -193,8 +193,10 @@ def test_writes_are_buffered_then_committed(tmp_path):
         assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 0
         store.flush()
         assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == 10
-        store.add_findings(run_id, [F(f"S{i}") for i in range(4200)])     # over a batch: written on its own
-        assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] >= 4000
+        from crawler.history.store import _WRITE_BATCH
+
+        store.add_findings(run_id, [F(f"S{i}") for i in range(_WRITE_BATCH + 200)])   # over a batch: written on its own
+        assert other.execute("SELECT COUNT(*) FROM findings").fetchone()[0] >= _WRITE_BATCH
         other.close()
 
 
