@@ -1,4 +1,4 @@
-"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv, part_e.tsv:
+"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv … part_g.tsv:
 sentences of real pages, labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
@@ -14,7 +14,8 @@ DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
 FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
           "holdout.tsv": (0.82, 0.85, 0.022), "fresh.tsv": (0.88, 0.86, 0.024),
-          "part_d.tsv": (0.68, 0.53, 0.048), "part_e.tsv": (0.71, 0.62, 0.043)}
+          "part_d.tsv": (0.68, 0.53, 0.048), "part_e.tsv": (0.71, 0.62, 0.043),
+          "part_f.tsv": (0.62, 0.53, 0.090), "part_g.tsv": (0.65, 0.59, 0.035)}
 SET_10 = Path(__file__).parent / "data" / "independent_10.tsv"
 
 
