@@ -33,11 +33,13 @@ _ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("artic
 
 
 # Whose claim: the clause before the hit opens with a third party as its subject (a place, a region, a variety:
-# frames/described_subject.txt) and a copula or a descriptive verb joins it to the hit (甘肃省是全国最大的…,
+# frames/described_subject.txt) and a copula or a descriptive verb (frames/copula.txt) joins it to the hit (甘肃省是全国最大的…,
 # 拉菲庄园是…最负盛名的, china … as the world's largest). Bounded: one anchored match over at most 40 characters.
+# The copula (frames/copula.txt) follows the subject closely in Chinese, and as a word of its own in English.
+_COPULA = frame("copula").alternation()
 _SUBJECT_RE = re.compile("[^，。,；;：:！!？?]{0,14}?" + frame("described_subject").alternation()
-                         + "[）)”\"']?(?:[^，。,；;：:]{0,6}?(?:是|作为|被誉为|被称为|堪称|成为|乃)"
-                         + "|(?:'s)?[a-z ]{0,40}?(?<![a-z])(?:is|as|has become|became|remains|becoming)(?![a-z]))"
+                         + "[）)”\"']?(?:[^，。,；;：:]{0,6}?" + _COPULA
+                         + "|(?:'s)?[a-z ]{0,40}?(?<![a-z])" + _COPULA + "(?![a-z]))"
                          + "[^，。,；;：:！!？?]{0,24}")
 _CLAUSE_START_RE = re.compile("[，。,；;：:！!？?]")
 # The writer or the firm as the subject of the clause (我们是…, our …, we are …): the hit stays a claim.

@@ -331,9 +331,17 @@ _SPAM_CALLS_RE = frame_regex("spam_calls")
 def page_topic(page: str, words: tuple[str, ...]) -> bool:
     """Two different of a rule's `page_not` words on the page, and no spam call (rules/frames/spam_calls.txt)."""
     text = normalize(page).text
-    found = sum((re.search(w[1:-1], text) is not None) if len(w) > 2 and w[0] == w[-1] == "/" else w in text
-                for w in words)
-    return found >= ARTICLE_WORDS and _SPAM_CALLS_RE.search(text) is None
+    return _words_on(text, words, ARTICLE_WORDS) and _SPAM_CALLS_RE.search(text) is None
+
+
+def _words_on(text: str, words: tuple[str, ...], enough: int) -> bool:
+    """At least `enough` different of `words` (plain words, or /patterns/) in normalised `text`."""
+    found = 0
+    for w in words:
+        found += (re.search(w[1:-1], text) is not None) if len(w) > 2 and w[0] == w[-1] == "/" else w in text
+        if found >= enough:
+            return True
+    return False
 
 
 SPAM_PAGE_WORDS = 3  # different spam-page words (context `page_spam`) that make a page injected spam
@@ -343,13 +351,7 @@ SPAM_PAGE_WORDS = 3  # different spam-page words (context `page_spam`) that make
 def spam_page(page: str, words: tuple[str, ...]) -> bool:
     """At least SPAM_PAGE_WORDS different of a rule's `page_spam` words on the page: the page carries
     injected casino or lottery-tip copy, and its ordinary gambling words (奖金, 彩民, 开奖) are part of it."""
-    text = normalize(page).text
-    found = 0
-    for w in words:
-        found += (re.search(w[1:-1], text) is not None) if len(w) > 2 and w[0] == w[-1] == "/" else w in text
-        if found >= SPAM_PAGE_WORDS:
-            return True
-    return False
+    return _words_on(normalize(page).text, words, SPAM_PAGE_WORDS)
 
 
 def advertiser_speaks(sentence: str) -> bool:
@@ -448,11 +450,9 @@ def news_report(page: str) -> bool:
     return bool(news) and len(news | verdict) >= ARTICLE_WORDS
 
 
-# A by-line names the page as a report on its own (本报记者…, 新华社电, 中新网3月5日电, 通讯员), cited twice.
-_BYLINES = frozenset({"记者", "新华社", "中新网", "通讯员", "报讯"})
-
-
-_BYLINE_RE = re.compile("|".join(sorted(_BYLINES)))
+# A by-line names the page as a report on its own (rules/frames/byline.txt), cited twice.
+_BYLINES = frozenset(frame_words("byline"))
+_BYLINE_RE = frame_regex("byline")
 BYLINE_MENTIONS = 2  # an advertorial names a reporter once (记者也通过多方求证获知…); a report keeps citing them
 
 

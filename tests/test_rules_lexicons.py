@@ -18,7 +18,7 @@ FRAMES = sorted(FRAME_DIR.glob("*.txt"))
 LONG = 150
 ENGINE_LEXICONS = {"sound_terms"}
 PAGE_FRAMES = {"warning_article", "advertiser", "spam_calls", "news_report", "discussed",
-               "term_list"}  # read by RuleSet.check (a page, or a line)
+               "term_list", "byline"}  # read by RuleSet.check (a page, or a line)
 LONG_BUDGET = 0
 # A negative lookaround with alternatives is an exception list in disguise ((?!史上|全网|…)最); a word
 # boundary ((?<![a-z])) is not.
