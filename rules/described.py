@@ -43,7 +43,7 @@ _SUBJECT_RE = re.compile("[^，。,；;：:！!？?]{0,14}?" + frame("described_
                          + "[^，。,；;：:！!？?]{0,24}")
 _CLAUSE_START_RE = re.compile("[，。,；;：:！!？?]")
 # The writer or the firm as the subject of the clause (我们是…, our …, we are …): the hit stays a claim.
-_SELF_RE = re.compile("我们|我们的|(?<![a-z])(?:we|our|us)(?![a-z])")
+_SELF_RE = re.compile("我们|(?<![a-z])(?:we|our|us)(?![a-z])")
 
 
 def _third_party_subject(sentence: str, start: int) -> bool:

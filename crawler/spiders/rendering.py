@@ -26,6 +26,7 @@ from crawler.documents import DOCUMENT_MAX_BYTES, DOCUMENTS_MAX, Document, Docum
 from crawler.page import Page, RenderInfo
 from crawler.render import RenderLog, describe_error, render_meta, render_reason
 from crawler.urls import normalize_url
+from crawler.spiders.links import page_title
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class Renderer:
             return
         text = response.text
         dom = HtmlResponse(url=response.url, body=text.encode("utf-8"), encoding="utf-8", request=response.request)
-        title = dom.xpath("normalize-space(//title)").get() or raw.title
+        title = page_title(dom) or raw.title
         ms = int(response.meta.get("download_latency", 0) * 1000)
         page = dataclasses.replace(raw, text=text, title=title, render=RenderInfo(reason, raw_html=raw.text, ms=ms))
         self.log.note_rendered(raw.url)
