@@ -1,10 +1,10 @@
 """Text normalisation before matching, keeping a map back to the original offsets.
 
 Evasions a matcher must see through (DOMAIN §1): full-width letters and digits, upper case,
-zero-width characters, spaces or punctuation inserted between characters (最 佳, 最-佳, 最\u200b佳)
-and traditional characters. Every step keeps one output character per input character or
-records where characters were dropped, so a hit in the normalised text maps back to the exact
-original slice ("最 佳").
+zero-width characters, spaces or punctuation inserted between characters (最 佳, 最-佳, 最\u200b佳),
+traditional characters, and the banker's numerals 壹贰叁 for 一二三. Every step keeps one output
+character per input character or records where characters were dropped, so a hit in the
+normalised text maps back to the exact original slice ("最 佳").
 """
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 RUBY = "(?<=[\u4e00-\u9fff])[(（][a-zü]{0,5}[" + _TONED + "][a-zü]{0,5}[)）]"
 _DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+")
 _DROP_RUBY = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)  # for a text with a bracket only
+
+# The banker's forms of one, two and three (唯壹, 第壹, 独壹无二) are written for the plain numerals and
+# are never anything else; the banker's forms of the higher numerals (陆, 伍, 拾) are also ordinary
+# characters (大陆, 队伍, 收拾), so they stay as they are.
+_BANKER = str.maketrans("壹贰叁", "一二三")
+_BANKER_RE = re.compile("[壹贰叁]")
 
 # A private-use character that html.py puts where a block-level tag was: a sentence boundary.
 BOUNDARY = "\ue000"
@@ -171,6 +177,8 @@ def _ascii_word(c: str) -> bool:
 def normalize(text: str) -> Normalized:
     """Normalise `text` for matching; see the module docstring."""
     step = _t2s_same_length(_nfkc_lower(text))
+    if _BANKER_RE.search(step):
+        step = step.translate(_BANKER)
     starts: list[int] = []
     dropped: list[int] = []
     drop = _DROP_RUBY if ("(" in step or "（" in step) else _DROP

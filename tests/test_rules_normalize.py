@@ -18,12 +18,15 @@ from rules.normalize import normalize, normalize_term
     ("開光轉運", "开光转运"),
     ("the  best", "the best"),
     ("穩賺不賠", "稳赚不赔"),
+    ("独壹无二", "独一无二"),
+    ("第貳名", "第二名"),
+    ("大陆队伍", "大陆队伍"),   # the banker's forms of higher numerals are ordinary characters too
 ])
 def test_evasions_normalise_to_the_plain_term(text, expected):
     assert normalize(text).text == expected
 
 
-@pytest.mark.parametrize("text", ["本产品 效 果 最-佳！", "\u200b\u200b最\u200b佳", "ＮＯ．１ 品牌", "a - b  c", "開 光"])
+@pytest.mark.parametrize("text", ["本产品 效 果 最-佳！", "\u200b\u200b最\u200b佳", "ＮＯ．１ 品牌", "a - b  c", "開 光", "唯 壹 之选"])
 def test_every_normalised_char_maps_to_its_original(text):
     n = normalize(text)
     for i, ch in enumerate(n.text):
