@@ -29,7 +29,9 @@ _NFKC_SUSPECT = re.compile("[^\x00-\x7f\u4e00-\u9fff\u3001\u3002\u201c\u201d\u20
 # the characters of a banned word. Sentence punctuation (，。！？；：、) and newlines are kept:
 # they end sentences and clauses, and the matcher needs them.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
-SEPARATORS = " \t\r\u00a0\u3000._*\\-~|/\\\\'\"`^+=#@·•・‧∙◦—–―‐"
+# The ASCII double quote is not among them: copy quotes a claim it warns against with it as often as
+# with “” ("保本高息"), and a quoted claim is mentioned, not made (rules/exemptions.py, QUOTES).
+SEPARATORS = " \t\r\u00a0\u3000._*\\-~|/\\\\'`^+=#@·•・‧∙◦—–―‐"
 # A pinyin reading printed after a character, as some sites annotate traditional text (數(shù)據(jù)顯示):
 # a syllable with its tone mark, in brackets. It is a reading aid, not text: dropped like a separator.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"

@@ -21,6 +21,7 @@ from rules.normalize import normalize, normalize_term
     ("独壹无二", "独一无二"),
     ("第貳名", "第二名"),
     ("大陆队伍", "大陆队伍"),   # the banker's forms of higher numerals are ordinary characters too
+    ('话术包括"保本高息"', '话术包括"保本高息"'),   # an ASCII quote marks a quoted claim, as “” does
 ])
 def test_evasions_normalise_to_the_plain_term(text, expected):
     assert normalize(text).text == expected
