@@ -201,3 +201,21 @@ def test_phrase_accuracy_counts_warning_and_error_lines(tmp_path, capsys):
     assert (recall, fp_rate) == (0.5, 0.0)
     out = capsys.readouterr().out
     assert "MISS  finance" in out and "absolute 1/1" in out
+
+
+def test_reviewer_agreement_counts_and_kappa(tmp_path):
+    from benchmarks.reviewer_agreement import agreement
+
+    def tsv(name, labels):
+        path = tmp_path / name
+        path.write_text("".join(f"{lab}\tx\tshop\thttps://a.example/{i}\t句子{i}\n" for i, lab in enumerate(labels)),
+                        encoding="utf-8")
+        return path
+
+    first = tsv("a.tsv", ["flag", "flag", "ok", "ok", "ok", "ok"])
+    second = tsv("b.tsv", ["flag", "ok", "flag", "ok", "ok", "ok"])
+    g = agreement(first, second)
+    assert (g.both, g.first, g.second, g.total) == (1, 2, 2, 6)
+    assert g.recall == 0.5 and g.precision == 0.5 and g.fp_rate == 0.25
+    # observed 4/6 agree, chance 5/9: kappa = (2/3 - 5/9) / (4/9) = 0.25
+    assert abs(g.kappa - 0.25) < 1e-9
