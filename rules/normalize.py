@@ -2,9 +2,9 @@
 
 Evasions a matcher must see through (DOMAIN §1): full-width letters and digits, upper case,
 zero-width characters, spaces or punctuation inserted between characters (最 佳, 最-佳, 最\u200b佳),
-traditional characters, and the banker's numerals 壹贰叁 for 一二三. Every step keeps one output
-character per input character or records where characters were dropped, so a hit in the
-normalised text maps back to the exact original slice ("最 佳").
+traditional characters, the banker's numerals 壹贰叁 for 一二三, and a zero for the letter o inside
+an English word (w0rld). Every step keeps one output character per input character or records where
+characters were dropped, so a hit in the normalised text maps back to the exact original slice ("最 佳").
 """
 from __future__ import annotations
 
@@ -176,11 +176,23 @@ def _ascii_word(c: str) -> bool:
     return c.isascii() and c.isalnum()
 
 
+def _invisible(run: str) -> bool:
+    """Only zero-width characters: hidden inside a word (w\u200borld), they break nothing, so the word stays whole."""
+    return not run.strip(ZERO_WIDTH)
+
+
+# A zero written for the letter o inside an English word (W0rld's leading): between two letters only, so that
+# model numbers and doses (Q10, A0, 100) stay as they are.
+_LETTER_ZERO_RE = re.compile("(?<=[a-z])0(?=[a-z])")
+
+
 def normalize(text: str) -> Normalized:
     """Normalise `text` for matching; see the module docstring."""
     step = _t2s_same_length(_nfkc_lower(text))
     if _BANKER_RE.search(step):
         step = step.translate(_BANKER)
+    if "0" in step:
+        step = _LETTER_ZERO_RE.sub("o", step)
     starts: list[int] = []
     dropped: list[int] = []
     drop = _DROP_RUBY if ("(" in step or "（" in step) else _DROP
@@ -196,7 +208,7 @@ def normalize(text: str) -> Normalized:
             parts.append(".")  # a decimal point (8.5%) is part of the number, not an evasion
             last = b
             continue
-        if 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]):
+        if 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]) and not _invisible(m.group()):
             # Between two ASCII letters or digits a separator is a word break: keep one space
             # ("the best", "NO.1" → "no 1") so ASCII terms still match on word boundaries.
             parts.append(" ")

@@ -22,6 +22,9 @@ from rules.normalize import normalize, normalize_term
     ("第貳名", "第二名"),
     ("大陆队伍", "大陆队伍"),   # the banker's forms of higher numerals are ordinary characters too
     ('话术包括"保本高息"', '话术包括"保本高息"'),   # an ASCII quote marks a quoted claim, as “” does
+    ("w\u200borld-leading", "world leading"),   # a zero-width character inside a word keeps the word whole
+    ("W0rld's b0ss", "world s boss"),              # a zero for o between letters
+    ("辅酶Q10 A0 100%", "辅酶q10 a0 100%"),       # model numbers and doses keep their zeros
 ])
 def test_evasions_normalise_to_the_plain_term(text, expected):
     assert normalize(text).text == expected
