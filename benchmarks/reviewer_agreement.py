@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.phrase_accuracy import read_set  # noqa: E402  (run as a script)
+from benchmarks.phrase_accuracy import Score, read_set  # noqa: E402  (run as a script)
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,9 @@ class Agreement:
     total: int       # sentences labelled by both
 
     @property
-    def recall(self) -> float:
-        return self.both / self.first if self.first else 1.0
-
-    @property
-    def precision(self) -> float:
-        return self.both / self.second if self.second else 1.0
-
-    @property
-    def fp_rate(self) -> float:
-        oks = self.total - self.first
-        return (self.second - self.both) / oks if oks else 0.0
+    def score(self) -> Score:
+        """The second reviewer scored against the first, as the engine is scored (recall, precision, FP rate)."""
+        return Score(tp=self.both, fp=self.second - self.both, flags=self.first, oks=self.total - self.first)
 
     @property
     def kappa(self) -> float:
@@ -63,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     g = agreement(args.first, args.second)
     print(f"{g.total} sentences in common; first reviewer flags {g.first}, second {g.second}, both {g.both}")
-    print(f"second against first: recall {g.recall:.3f}  precision {g.precision:.3f}  false-positive rate {g.fp_rate:.3f}")
+    print(f"second against first: recall {g.score.recall:.3f}  precision {g.score.precision:.3f}  "
+          f"false-positive rate {g.score.fp_rate:.3f}")
     print(f"Cohen's kappa {g.kappa:.3f}")
     return 0
 

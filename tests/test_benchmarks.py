@@ -216,6 +216,6 @@ def test_reviewer_agreement_counts_and_kappa(tmp_path):
     second = tsv("b.tsv", ["flag", "ok", "flag", "ok", "ok", "ok"])
     g = agreement(first, second)
     assert (g.both, g.first, g.second, g.total) == (1, 2, 2, 6)
-    assert g.recall == 0.5 and g.precision == 0.5 and g.fp_rate == 0.25
+    assert g.score.recall == 0.5 and g.score.precision == 0.5 and g.score.fp_rate == 0.25
     # observed 4/6 agree, chance 5/9: kappa = (2/3 - 5/9) / (4/9) = 0.25
     assert abs(g.kappa - 0.25) < 1e-9
