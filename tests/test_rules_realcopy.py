@@ -13,7 +13,7 @@ from rules.loader import load_ruleset
 DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
 FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
-          "holdout.tsv": (0.82, 0.85, 0.022), "fresh.tsv": (0.88, 0.86, 0.024),
+          "holdout.tsv": (0.83, 0.84, 0.023), "fresh.tsv": (0.88, 0.86, 0.024),
           "part_d.tsv": (0.70, 0.53, 0.049), "part_e.tsv": (0.74, 0.63, 0.043),
           "part_f.tsv": (0.64, 0.53, 0.090), "part_g.tsv": (0.74, 0.64, 0.033),
           "part_h.tsv": (0.68, 0.52, 0.055), "part_i.tsv": (0.58, 0.68, 0.038)}
