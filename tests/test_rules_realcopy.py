@@ -15,12 +15,12 @@ DATA = Path(__file__).parent / "data" / "realcopy"
 FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
           "holdout.tsv": (0.83, 0.84, 0.023), "fresh.tsv": (0.88, 0.86, 0.024),
           "part_d.tsv": (0.70, 0.53, 0.049), "part_e.tsv": (0.74, 0.63, 0.043),
-          "part_f.tsv": (0.64, 0.53, 0.090), "part_g.tsv": (0.74, 0.64, 0.033),
+          "part_f.tsv": (0.64, 0.53, 0.090), "part_g.tsv": (0.74, 0.66, 0.031),
           "part_h.tsv": (0.68, 0.52, 0.055), "part_i.tsv": (0.65, 0.71, 0.038), "part_j.tsv": (0.62, 0.56, 0.054)}
 # Synthetic sets scored untouched, then regression sets: (recall at least, false-positive rate at most).
 # Set 11 has no ok lines (its writer stopped at the deadline), so it holds recall only.
 SETS = {10: (0.98, 0.01), 11: (0.99, 0.0), 12: (0.93, 0.024), 13: (0.94, 0.018), 14: (0.99, 0.019), 15: (0.96, 0.0),
-        16: (0.88, 0.066)}
+        16: (0.88, 0.042)}
 TESTS_DATA = Path(__file__).parent / "data"
 
 
