@@ -216,10 +216,11 @@ def last_match(regex: re.Pattern, text: str, a: int, b: int) -> int:
     return last
 
 
-# Reported wording (rules/frames/reporting.txt, reporting_nouns.txt): 有个项目宣称拥有全国独家专利;
+# Reported wording (rules/frames/distancing.txt, reporting.txt, reporting_nouns.txt): 有个项目宣称拥有全国独家专利;
 # 以“轻松拿证”“保过班”等口号吸引学员. REPORT_REACH: how far before the hit a distancing verb counts.
 REPORT_REACH = 40
-_REPORTING_RE = frame_regex("reporting")
+_DISTANCING_RE = frame_regex("distancing")
+_REPORTING_RE = re.compile(_DISTANCING_RE.pattern + "|" + frame_regex("reporting").pattern)
 _REPORTING_NOUN_RE = frame_regex("reporting_nouns")
 _SOURCED_RE = frame_regex("sourced")
 
@@ -234,6 +235,10 @@ def reported(sentence: str, start: int, end: int) -> bool:
     sentence, quoted in a sentence that names it as wording (口号, 字样, 说法, 承诺…), or a function
     name of the health-food catalogue in a sentence about the category (增强免疫力保健品)."""
     if _REPORTING_RE.search(sentence[:end + REPORT_AFTER], max(0, start - REPORT_REACH)) is not None:
+        return True
+    # A distancing verb in the sentence's opening clause governs all of it (还有一些品牌宣称，…，是…的首选产品).
+    first = _CLAIM_CLAUSE_RE.search(sentence)
+    if first is not None and first.start() < start and _DISTANCING_RE.search(sentence, 0, first.start()) is not None:
         return True
     if _quoted(sentence, start, end) and _REPORTING_NOUN_RE.search(sentence) is not None:
         return True
@@ -378,6 +383,7 @@ _CLAIM_RE = frame_regex("claim")
 _CLAIM_AFTER_RE = frame_regex("claim_after")
 _OFFER_RE = frame_regex("offer")
 _LIMITED_RE = frame_regex("limited")
+_NOT_SLOGAN_RE = frame_regex("not_slogan")
 
 
 def asserted(sentence: str, start: int, end: int, following: bool = True) -> bool:
@@ -401,7 +407,9 @@ def asserted(sentence: str, start: int, end: int, following: bool = True) -> boo
     b = min(close, end + CLAIM_AFTER)
     # A headline, or an item of a list of services offered after the first clause (…持续跟进，终身维修).
     item = clause > 0 and close - clause <= end - start + 4 and clause - 1 - prev <= ITEM
-    if item or len(sentence.strip(" |｜")) <= SLOGAN or _CLAIM_RE.search(sentence, a, start) is not None:
+    line = sentence.strip(" |｜")
+    slogan = len(line) <= SLOGAN and _NOT_SLOGAN_RE.search(line) is None
+    if item or slogan or _CLAIM_RE.search(sentence, a, start) is not None:
         return True
     return (following and _CLAIM_AFTER_RE.search(sentence, end, b) is not None) or _OFFER_RE.search(sentence) is not None
 
