@@ -2,8 +2,8 @@
 
 Evasions a matcher must see through (DOMAIN §1): full-width letters and digits, upper case,
 zero-width characters, spaces or punctuation inserted between characters (最 佳, 最-佳, 最\u200b佳),
-traditional characters, the banker's numerals 壹贰叁 for 一二三, and a zero for the letter o inside
-an English word (w0rld). Every step keeps one output character per input character or records where
+traditional characters, the banker's numerals 壹贰叁 for 一二三, a zero for the letter o inside
+an English word (w0rld), pinyin's tone marks (最dī价 reads as 最di价), and a dash for 一 after 第 or 唯 (第—). Every step keeps one output character per input character or records where
 characters were dropped, so a hit in the normalised text maps back to the exact original slice ("最 佳").
 """
 from __future__ import annotations
@@ -36,6 +36,10 @@ SEPARATORS = " \t\r\u00a0\u3000._*\\-~|/\\\\'`^+=#@·•・‧∙◦—–―‐
 # a syllable with its tone mark, in brackets. It is a reading aid, not text: dropped like a separator.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 RUBY = "(?<=[\u4e00-\u9fff])[(（][a-zü]{0,5}[" + _TONED + "][a-zü]{0,5}[)）]"
+# Pinyin written with its tone marks in the running text (最dī价, 顶jiān) reads as the plain syllable, so the
+# sound matcher (rules/sound.py) compares it; done after the ruby readings above are dropped.
+_UNTONE = str.maketrans(_TONED, "aaaaeeeeiiiioooouuuuüüüü")
+_TONED_RE = re.compile("[" + _TONED + "]")
 _DROP = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+")
 _DROP_RUBY = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)  # for a text with a bracket only
 
@@ -44,6 +48,8 @@ _DROP_RUBY = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)  # for a t
 # characters (大陆, 队伍, 收拾), so they stay as they are.
 _BANKER = str.maketrans("壹贰叁", "一二三")
 _BANKER_RE = re.compile("[壹贰叁]")
+# A dash for the stroke of 一 after 第 or 唯 (全网第—, 唯—): those characters take a numeral, never a dash.
+_DASH_ONE_RE = re.compile("(?<=[第唯])[—–―ー－‐-](?![—–―\\d])")
 
 # A private-use character that html.py puts where a block-level tag was: a sentence boundary.
 BOUNDARY = "\ue000"
@@ -183,7 +189,8 @@ def _invisible(run: str) -> bool:
 
 # A zero written for the letter o inside an English word (W0rld's leading): between two letters only, so that
 # model numbers and doses (Q10, A0, 100) stay as they are.
-_LETTER_ZERO_RE = re.compile("(?<=[a-z])0(?=[a-z])")
+# …and in the abbreviation No. before a number (N0.1).
+_LETTER_ZERO_RE = re.compile("(?<=[a-z])0(?=[a-z])|(?<![a-z]n)(?<=n)0(?=\\.?[1-9])")
 
 
 def normalize(text: str) -> Normalized:
@@ -191,16 +198,19 @@ def normalize(text: str) -> Normalized:
     step = _t2s_same_length(_nfkc_lower(text))
     if _BANKER_RE.search(step):
         step = step.translate(_BANKER)
+    if "第" in step or "唯" in step:
+        step = _DASH_ONE_RE.sub("一", step)
     if "0" in step:
         step = _LETTER_ZERO_RE.sub("o", step)
     starts: list[int] = []
     dropped: list[int] = []
     drop = _DROP_RUBY if ("(" in step or "（" in step) else _DROP
     if not drop.search(step):
-        return Normalized(text, step)
+        return Normalized(text, _untoned(step))
     parts: list[str] = []
     last = 0
     total = 0
+    spelt = _spelt_spans(step) if " " in step else []
     for m in drop.finditer(step):
         parts.append(step[last:m.start()])
         a, b = m.start(), m.end()
@@ -208,7 +218,9 @@ def normalize(text: str) -> Normalized:
             parts.append(".")  # a decimal point (8.5%) is part of the number, not an evasion
             last = b
             continue
-        if 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]) and not _invisible(m.group()):
+        if spelt and any(x < a and b < y for x, y in spelt):
+            pass  # inside a word spelt out letter by letter: the separators go
+        elif 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]) and not _invisible(m.group()):
             # Between two ASCII letters or digits a separator is a word break: keep one space
             # ("the best", "NO.1" → "no 1") so ASCII terms still match on word boundaries.
             parts.append(" ")
@@ -221,7 +233,21 @@ def normalize(text: str) -> Normalized:
         dropped.append(total)
         last = b
     parts.append(step[last:])
-    return Normalized(text, "".join(parts), starts, dropped)
+    return Normalized(text, _untoned("".join(parts)), starts, dropped)
+
+
+# A word spelt out letter by letter (B E S T, N O . 1): three or more lone letters or digits, at least one a
+# letter, with only spaces or dots between them. A list of digits (1 2 3) keeps its breaks.
+_SPELT_RE = re.compile("(?<![a-z0-9])[a-z0-9](?:[ .]+[a-z0-9](?![a-z0-9])){2,}")
+
+
+def _spelt_spans(step: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _SPELT_RE.finditer(step) if not m.group().replace(" ", "").replace(".", "").isdigit()]
+
+
+def _untoned(text: str) -> str:
+    """Tone marks off pinyin vowels, one character for one (dī → di)."""
+    return text.translate(_UNTONE) if _TONED_RE.search(text) else text
 
 
 def normalize_term(term: str) -> str:

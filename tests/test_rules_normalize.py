@@ -25,12 +25,21 @@ from rules.normalize import normalize, normalize_term
     ("w\u200borld-leading", "world leading"),   # a zero-width character inside a word keeps the word whole
     ("W0rld's b0ss", "world s boss"),              # a zero for o between letters
     ("辅酶Q10 A0 100%", "辅酶q10 a0 100%"),       # model numbers and doses keep their zeros
+    ("N0.1 brand", "no 1 brand"),                  # …but a zero for the o of No. before a number goes
+    ("全网最dī价, 顶jiān", "全网最di价,顶jian"),     # pinyin's tone marks come off
+    ("數(shù)據(jù)", "数据"),                          # …after a ruby reading in brackets has been dropped
+    ("全球 N O . 1 的", "全球no1的"),                # a word spelt out letter by letter
+    ("the B E S T tea", "the best tea"),
+    ("堪称全网第—，唯—之选", "堪称全网第一，唯一之选"),   # a dash for 一 after 第 or 唯
+    ("第——章", "第章"),                              # …not a dash pair
+    ("1 2 3 go, plan A or B", "1 2 3 go,plan a or b"),   # digits listed and lone grades keep their breaks
 ])
 def test_evasions_normalise_to_the_plain_term(text, expected):
     assert normalize(text).text == expected
 
 
-@pytest.mark.parametrize("text", ["本产品 效 果 最-佳！", "\u200b\u200b最\u200b佳", "ＮＯ．１ 品牌", "a - b  c", "開 光", "唯 壹 之选"])
+@pytest.mark.parametrize("text", ["本产品 效 果 最-佳！", "\u200b\u200b最\u200b佳", "ＮＯ．１ 品牌", "a - b  c", "開 光", "唯 壹 之选",
+                                  "全球 N O . 1 的", "最dī价"])
 def test_every_normalised_char_maps_to_its_original(text):
     n = normalize(text)
     for i, ch in enumerate(n.text):
