@@ -271,7 +271,7 @@ def asked(sentence: str, answer: str) -> bool:
 
 
 _PENALTY_RE = frame_regex("penalty")
-_BELIEF_RE = frame_regex("belief")
+_BELIEF_RE = re.compile(frame_regex("belief").pattern + "|" + frame_regex("doubted").pattern)
 
 
 def penalised(sentence: str) -> bool:
