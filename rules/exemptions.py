@@ -230,9 +230,10 @@ _FUNCTION_LIST_RE = frame_regex("function_list")
 _HEALTH_FUNCTION_RE = re.compile(lexicon("health_functions").alternation())
 
 
-def reported(sentence: str, start: int, end: int) -> bool:
+def reported(sentence: str, start: int, end: int, named: bool = True) -> bool:
     """The hit is someone else's wording: near a distancing verb (有个项目宣称…, …的说法) in its
-    sentence, quoted in a sentence that names it as wording (口号, 字样, 说法, 承诺…), or a function
+    sentence, quoted in a sentence that names it as wording (口号, 字样, 说法, 承诺…; only with `named`:
+    injected spam names its lottery tips and casino events so, 活动名称：“…四肖八码…”), or a function
     name of the health-food catalogue in a sentence about the category (增强免疫力保健品)."""
     if _REPORTING_RE.search(sentence[:end + REPORT_AFTER], max(0, start - REPORT_REACH)) is not None:
         return True
@@ -240,7 +241,7 @@ def reported(sentence: str, start: int, end: int) -> bool:
     first = _CLAIM_CLAUSE_RE.search(sentence)
     if first is not None and first.start() < start and _DISTANCING_RE.search(sentence, 0, first.start()) is not None:
         return True
-    if _quoted(sentence, start, end) and _REPORTING_NOUN_RE.search(sentence) is not None:
+    if named and _quoted(sentence, start, end) and _REPORTING_NOUN_RE.search(sentence) is not None:
         return True
     return _FUNCTION_LIST_RE.search(sentence) is not None and any(
         m.start() <= start and m.end() >= end for m in _HEALTH_FUNCTION_RE.finditer(sentence))
