@@ -396,6 +396,10 @@ def asserted(sentence: str, start: int, end: int, following: bool = True) -> boo
     close = m.start() if m else len(sentence)
     # The qualification is in the hit's clause or the one after it (…辅助美白，但效果相对温和).
     after = _CLAIM_CLAUSE_RE.search(sentence, close + 1) if m else None
+    # A feature's heading that is the word itself (收益稳定：…): the label asserts it, whatever the line under it
+    # goes on to say. A heading that names a kind of thing (大型风水命理馆：…, 水晶风水球：…) is a topic.
+    if start <= 1 and m is not None and sentence[close] in ":：" and close - end <= 1:
+        return _LIMITED_RE.search(sentence, 0, close) is None
     if _LIMITED_RE.search(sentence, clause, after.start() if after else len(sentence)) is not None:
         return False
     # …or in the sentence's first clause, its subject (地铁房是指…，核心价值在于…增值潜力).
