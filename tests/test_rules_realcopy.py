@@ -90,11 +90,12 @@ def test_independent_set_keeps_its_scores(n, rs):
     assert tp / flags >= low_recall and fp / max(1, oks) <= high_fp
 
 
-def test_a_second_reviewer_is_measured_against_the_first():
-    """The second reviewer's labels of part g cover every sentence, and the agreement figures come out of them."""
+@pytest.mark.parametrize("part", ["g", "k"])
+def test_a_second_reviewer_is_measured_against_the_first(part):
+    """The second reviewer's labels of a part cover every sentence, and the agreement figures come out of them."""
     from benchmarks.reviewer_agreement import agreement
 
-    first, second = DATA / "part_g.tsv", DATA / "reviewer_b_part_g.tsv"
+    first, second = DATA / f"part_{part}.tsv", DATA / f"reviewer_b_part_{part}.tsv"
     g = agreement(first, second)
-    assert g.total == len(rows("part_g.tsv"))
+    assert g.total == len(rows(f"part_{part}.tsv"))
     assert 0 < g.both < min(g.first, g.second) and 0 < g.kappa < 1
