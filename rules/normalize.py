@@ -49,7 +49,8 @@ _DROP_RUBY = re.compile("[" + ZERO_WIDTH + SEPARATORS + "]+|" + RUBY)  # for a t
 _BANKER = str.maketrans("壹贰叁", "一二三")
 _BANKER_RE = re.compile("[壹贰叁]")
 # A dash for the stroke of 一 after 第 or 唯 (全网第—, 唯—): those characters take a numeral, never a dash.
-_DASH_ONE_RE = re.compile("(?<=[第唯])[—–―ー－‐-](?![—–―\\d])")
+_DASHES = "—–―ー－‐-"
+_DASH_ONE_RE = re.compile("(?<=[第唯])[" + _DASHES + "](?![—–―\\d])")
 
 # A private-use character that html.py puts where a block-level tag was: a sentence boundary.
 BOUNDARY = "\ue000"
@@ -135,13 +136,16 @@ class Normalized:
         return self.orig(start), self.orig(end - 1) + 1
 
 
-def _nfkc_lower(text: str) -> str:
-    """NFKC + lower case, one output character per input character."""
+def _nfkc_lower(text: str) -> tuple[str, bool]:
+    """NFKC + lower case, one output character per input character; and whether pinyin tone marks are in it
+    (they are outside ASCII and CJK, so only the runs normalised here can hold them)."""
     parts: list[str] = []
     last = 0
+    toned = False
     for m in _NFKC_SUSPECT.finditer(text):
         parts.append(text[last:m.start()])
         run = m.group()
+        toned = toned or _TONED_RE.search(run) is not None
         out = unicodedata.normalize("NFKC", run)
         if len(out) != len(run):
             out = "".join(_one_char(c) for c in run)
@@ -152,7 +156,7 @@ def _nfkc_lower(text: str) -> str:
     low = out.lower()
     if len(low) != len(out):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in out)
-    return low
+    return low, toned
 
 
 def _one_char(c: str) -> str:
@@ -190,15 +194,17 @@ def _invisible(run: str) -> bool:
 # A zero written for the letter o inside an English word (W0rld's leading): between two letters only, so that
 # model numbers and doses (Q10, A0, 100) stay as they are.
 # …and in the abbreviation No. before a number (N0.1).
-_LETTER_ZERO_RE = re.compile("(?<=[a-z])0(?=[a-z])|(?<![a-z]n)(?<=n)0(?=\\.?[1-9])")
+# The 0 comes first in the pattern: a literal the scan can look for (a pattern opening with a lookbehind is ~30x slower).
+_LETTER_ZERO_RE = re.compile("0(?:(?<=[a-z]0)(?=[a-z])|(?<=(?<![a-z])n0)(?=\\.?[1-9]))")
 
 
 def normalize(text: str) -> Normalized:
     """Normalise `text` for matching; see the module docstring."""
-    step = _t2s_same_length(_nfkc_lower(text))
+    step, toned = _nfkc_lower(text)
+    step = _t2s_same_length(step)
     if _BANKER_RE.search(step):
         step = step.translate(_BANKER)
-    if "第" in step or "唯" in step:
+    if ("第" in step or "唯" in step) and any(d in step for d in _DASHES):
         step = _DASH_ONE_RE.sub("一", step)
     if "0" in step:
         step = _LETTER_ZERO_RE.sub("o", step)
@@ -206,11 +212,11 @@ def normalize(text: str) -> Normalized:
     dropped: list[int] = []
     drop = _DROP_RUBY if ("(" in step or "（" in step) else _DROP
     if not drop.search(step):
-        return Normalized(text, _untoned(step))
+        return Normalized(text, step.translate(_UNTONE) if toned else step)
     parts: list[str] = []
     last = 0
     total = 0
-    spelt = _spelt_spans(step) if " " in step else []
+    spelt: list[tuple[int, int]] | None = None  # found on first need: a separator between two lone characters
     for m in drop.finditer(step):
         parts.append(step[last:m.start()])
         a, b = m.start(), m.end()
@@ -218,7 +224,13 @@ def normalize(text: str) -> Normalized:
             parts.append(".")  # a decimal point (8.5%) is part of the number, not an evasion
             last = b
             continue
-        if spelt and any(x < a and b < y for x, y in spelt):
+        if _lone(step, a - 1) and _lone(step, b):
+            if spelt is None:
+                spelt = _spelt_spans(step)
+            inside = any(x < a and b < y for x, y in spelt)
+        else:
+            inside = False
+        if inside:
             pass  # inside a word spelt out letter by letter: the separators go
         elif 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]) and not _invisible(m.group()):
             # Between two ASCII letters or digits a separator is a word break: keep one space
@@ -233,7 +245,8 @@ def normalize(text: str) -> Normalized:
         dropped.append(total)
         last = b
     parts.append(step[last:])
-    return Normalized(text, _untoned("".join(parts)), starts, dropped)
+    out = "".join(parts)
+    return Normalized(text, out.translate(_UNTONE) if toned else out, starts, dropped)
 
 
 # A word spelt out letter by letter (B E S T, N O . 1): three or more lone letters or digits, at least one a
@@ -241,13 +254,14 @@ def normalize(text: str) -> Normalized:
 _SPELT_RE = re.compile("(?<![a-z0-9])[a-z0-9](?:[ .]+[a-z0-9](?![a-z0-9])){2,}")
 
 
+def _lone(step: str, i: int) -> bool:
+    """step[i] is an ASCII letter or digit with no letter or digit either side of it."""
+    return (0 <= i < len(step) and _ascii_word(step[i]) and not (i > 0 and _ascii_word(step[i - 1]))
+            and not (i + 1 < len(step) and _ascii_word(step[i + 1])))
+
+
 def _spelt_spans(step: str) -> list[tuple[int, int]]:
     return [m.span() for m in _SPELT_RE.finditer(step) if not m.group().replace(" ", "").replace(".", "").isdigit()]
-
-
-def _untoned(text: str) -> str:
-    """Tone marks off pinyin vowels, one character for one (dī → di)."""
-    return text.translate(_UNTONE) if _TONED_RE.search(text) else text
 
 
 def normalize_term(term: str) -> str:
