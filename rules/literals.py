@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-PATTERN_REACH = 48  # chars either side of a trigger literal that its pattern is run on, at most
+PATTERN_REACH = 64  # chars either side of a trigger literal that its pattern is run on, at most
 
 
 @lru_cache(maxsize=1)
