@@ -1,4 +1,4 @@
-"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv … part_l.tsv:
+"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv … part_m.tsv:
 sentences of real pages, labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
@@ -17,7 +17,7 @@ FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
           "part_d.tsv": (0.71, 0.55, 0.047), "part_e.tsv": (0.78, 0.65, 0.041),
           "part_f.tsv": (0.65, 0.58, 0.077), "part_g.tsv": (0.74, 0.67, 0.029),
           "part_h.tsv": (0.70, 0.55, 0.050), "part_i.tsv": (0.70, 0.72, 0.038), "part_j.tsv": (0.65, 0.60, 0.048),
-          "part_k.tsv": (0.65, 0.62, 0.036), "part_l.tsv": (0.69, 0.66, 0.032)}
+          "part_k.tsv": (0.65, 0.62, 0.036), "part_l.tsv": (0.69, 0.66, 0.032), "part_m.tsv": (0.59, 0.71, 0.029)}
 # Synthetic sets scored untouched, then regression sets: (recall at least, false-positive rate at most).
 # Set 11 has no ok lines (its writer stopped at the deadline), so it holds recall only.
 SETS = {10: (0.98, 0.01), 11: (0.99, 0.0), 12: (0.99, 0.018), 13: (0.98, 0.018), 14: (0.99, 0.019), 15: (0.98, 0.0),
