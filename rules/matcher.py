@@ -339,7 +339,8 @@ class Matcher:
             return None
         severity, reason = rule.severity, ""
         for key, words_found in (("negation", lambda: negated(sentence, rel0, rel1) or quoted_warning(sentence, rel0, rel1)
-                                              or reported(sentence, rel0, rel1, named=rule.category != "prohibited") or faq_denied(sentence, answer)
+                                              or reported(sentence, rel0, rel1, named=rule.category != "prohibited")
+                                              or faq_denied(sentence, answer)
                                               or (question and asked(sentence, answer)) or penalised(sentence)),
                                  ("goal", lambda: goal(sentence, rel0, rel1)),
                                  ("self_compare", lambda: self_compare(sentence, rel0, rel1)),

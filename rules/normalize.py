@@ -3,8 +3,10 @@
 Evasions a matcher must see through (DOMAIN §1): full-width letters and digits, upper case,
 zero-width characters, spaces or punctuation inserted between characters (最 佳, 最-佳, 最\u200b佳),
 traditional characters, the banker's numerals 壹贰叁 for 一二三, a zero for the letter o inside
-an English word (w0rld), pinyin's tone marks (最dī价 reads as 最di价), and a dash for 一 after 第 or 唯 (第—). Every step keeps one output character per input character or records where
-characters were dropped, so a hit in the normalised text maps back to the exact original slice ("最 佳").
+an English word (w0rld), pinyin's tone marks (最dī价 reads as 最di价), a word spelt out letter by
+letter (N O . 1), and a dash for 一 after 第 or 唯 (第—). Every step keeps one output character per
+input character or records where characters were dropped, so a hit in the normalised text maps back
+to the exact original slice ("最 佳").
 """
 from __future__ import annotations
 
@@ -224,14 +226,12 @@ def normalize(text: str) -> Normalized:
             parts.append(".")  # a decimal point (8.5%) is part of the number, not an evasion
             last = b
             continue
+        spelt_out = False
         if _lone(step, a - 1) and _lone(step, b):
-            if spelt is None:
-                spelt = _spelt_spans(step)
-            inside = any(x < a and b < y for x, y in spelt)
-        else:
-            inside = False
-        if inside:
-            pass  # inside a word spelt out letter by letter: the separators go
+            spelt = _spelt_spans(step) if spelt is None else spelt
+            spelt_out = any(x < a and b < y for x, y in spelt)
+        if spelt_out:
+            pass  # inside a word spelt out letter by letter: the separators go, as between CJK characters
         elif 0 < a and b < len(step) and _ascii_word(step[a - 1]) and _ascii_word(step[b]) and not _invisible(m.group()):
             # Between two ASCII letters or digits a separator is a word break: keep one space
             # ("the best", "NO.1" → "no 1") so ASCII terms still match on word boundaries.
