@@ -97,7 +97,10 @@ class SoundMatcher:
         if self._automaton is None and self._keys:
             import ahocorasick_rs
 
-            self._automaton = ahocorasick_rs.AhoCorasick(self._keys, implementation=ahocorasick_rs.Implementation.DFA)
+            # Leftmost-longest: a longer watched word wins over its prefix (醉低价 is 最低价, not 最低 ending
+            # inside the token 低价, which the boundary check would then drop).
+            self._automaton = ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                                                         implementation=ahocorasick_rs.Implementation.DFA)
         # The common line: no sound-alike variant, and no letter or lone digit touching a watched
         # character (zui好, 唯1; not 2019年, iPhone手机): two scans in C and a look at a few runs.
         alike = self._automaton.find_matches_as_indexes(text) if self._automaton is not None else ()
