@@ -3,7 +3,7 @@ sentences of real pages, labelled by reviewers who never saw the rules) as regre
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
 verdicts (a warning article, a page that describes gambling as a sight) read the page, not the sentence.
-Independent sets 10 to 23 (synthetic, one line at a time) joined them after each was scored untouched."""
+Independent sets 10 to 25 (synthetic, one line at a time) joined them after each was scored untouched."""
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,9 @@ FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
           "part_k.tsv": (0.65, 0.62, 0.036), "part_l.tsv": (0.69, 0.66, 0.032), "part_m.tsv": (0.59, 0.71, 0.029)}
 # Synthetic sets scored untouched, then regression sets: (recall at least, false-positive rate at most).
 # Set 11 has no ok lines (its writer stopped at the deadline), so it holds recall only.
-SETS = {10: (0.98, 0.01), 11: (0.99, 0.0), 12: (0.99, 0.012), 13: (0.99, 0.012), 14: (0.99, 0.012), 15: (0.99, 0.0),
+SETS = {10: (0.99, 0.0), 11: (0.99, 0.0), 12: (0.99, 0.012), 13: (0.99, 0.012), 14: (0.99, 0.012), 15: (0.99, 0.0),
         16: (0.98, 0.006), 17: (0.99, 0.007), 18: (0.99, 0.0), 19: (0.99, 0.0), 20: (0.99, 0.007), 21: (0.99, 0.006),
-        22: (0.93, 0.024), 23: (0.94, 0.012)}
+        22: (0.98, 0.006), 23: (0.99, 0.012), 24: (0.92, 0.019), 25: (0.98, 0.019)}
 TESTS_DATA = Path(__file__).parent / "data"
 
 
