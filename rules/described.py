@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import frame
+from .lexicon import frame, frame_regex
 
 # 最X + (up to 4 more characters, 不过) + 的 + up to 6 modifiers + the noun; or the noun right after the hit
 # (最高等级). The modifiers never hold a verb of place or a second 的 (最好的龙井产于西湖 is about the tea).
@@ -25,11 +25,10 @@ _AFTER_RE = re.compile("(?:[\u4e00-\u9fa5]{0,4}?(?:不过)?的)?[^，。,；;！
                        + "(?=之一|之|是|也|和|与|位于|以|在|[^\u4e00-\u9fa5]|$)")
 # Read before the hit: hearsay (据说…), a figure of speech (就像…), other firms listed (茅台、汾酒等酒企), a name
 # custom gives (别称…), a statistic of a region (总产值…) or an official grade as the subject (5A级景区是…).
-_BEFORE_RE = re.compile("|".join(frame(name).alternation() for name in (
-    "hearsay", "figure", "others_listed", "epithet", "statistics", "official_grade", "class_defined")))
+_BEFORE_RE = frame_regex("hearsay", "figure", "others_listed", "epithet", "statistics", "official_grade", "class_defined")
 # Read anywhere in the sentence: the article's own voice (本文…), a generalisation (…普遍配备) or a regulation
 # cited (《…办法》第四条).
-_ANYWHERE_RE = re.compile("|".join(frame(name).alternation() for name in ("article_voice", "generic", "regulation")))
+_ANYWHERE_RE = frame_regex("article_voice", "generic", "regulation")
 
 
 # Whose claim: the clause before the hit opens with a third party as its subject (a place, a region, a variety:
@@ -58,7 +57,7 @@ def _third_party_subject(sentence: str, start: int) -> bool:
 
 
 # The advertiser or its offer in the sentence (本店…, 我们提供…, 点击购买): the hit stays a claim.
-_OWN_RE = re.compile("|".join(frame(name).alternation() for name in ("advertiser", "own_offer")))
+_OWN_RE = frame_regex("advertiser", "own_offer")
 
 
 def described(sentence: str, start: int, end: int) -> bool:

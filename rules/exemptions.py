@@ -220,7 +220,7 @@ def last_match(regex: re.Pattern, text: str, a: int, b: int) -> int:
 # 以“轻松拿证”“保过班”等口号吸引学员. REPORT_REACH: how far before the hit a distancing verb counts.
 REPORT_REACH = 40
 _DISTANCING_RE = frame_regex("distancing")
-_REPORTING_RE = re.compile(_DISTANCING_RE.pattern + "|" + frame_regex("reporting").pattern)
+_REPORTING_RE = frame_regex("distancing", "reporting")
 _REPORTING_NOUN_RE = frame_regex("reporting_nouns")
 _SOURCED_RE = frame_regex("sourced")
 
@@ -272,7 +272,7 @@ def asked(sentence: str, answer: str) -> bool:
 
 
 _PENALTY_RE = frame_regex("penalty")
-_BELIEF_RE = re.compile(frame_regex("belief").pattern + "|" + frame_regex("doubted").pattern)
+_BELIEF_RE = frame_regex("belief", "doubted")
 
 
 def penalised(sentence: str) -> bool:

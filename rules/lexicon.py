@@ -106,9 +106,9 @@ def frame_words(name: str) -> tuple[str, ...]:
     return frame(name).words
 
 
-def frame_regex(name: str) -> re.Pattern:
-    """A frame's words and patterns as one compiled alternation, over normalised text."""
-    return re.compile(frame(name).alternation())
+def frame_regex(*names: str) -> re.Pattern:
+    """The words and patterns of one or more frames as one compiled alternation, over normalised text."""
+    return re.compile("|".join(frame(name).alternation() for name in names))
 
 
 def expand(pattern: str) -> str:
