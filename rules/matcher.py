@@ -306,9 +306,10 @@ class Matcher:
         for src in rule.exception_patterns:
             if any(m.start() <= rel0 and m.end() >= rel1 for m in _regex(src).finditer(sentence)):
                 return None
-        # A name is not a claim: 技术总监李唯一, “天下第一关”景区, 首创大厦12层, 《最强大脑》.
+        # A name is not a claim: 技术总监李唯一, “天下第一关”景区, 首创大厦12层, 《最强大脑》. A casino's game in a
+        # title is still the casino's (《PG麻将胡了》): injected spam is not a work.
         if (person_name(sentence, rel0, rel1) or quoted_landmark(sentence, rel0, rel1) or address(sentence, rel0, rel1)
-                or work_title(sentence, rel0, rel1)):
+                or (rule.category != "prohibited" and work_title(sentence, rel0, rel1))):
             return None
         # An award's name is reported, not claimed (荣获“2023年度最受欢迎酒店”奖); 驰名商标 stays banned.
         if rule.category == "absolute" and award_title(sentence, rel0, rel1):
