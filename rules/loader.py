@@ -151,7 +151,7 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
         if t.startswith("@"):  # every word of a lexicon (rules/lexicons/NAME.txt)
             words = _lexicon(t[1:], "terms", err)
             terms.extend(words.words)
-            lex_patterns.extend(words.patterns)
+            lex_patterns.extend(_expand(x, "terms", err) for x in words.patterns)
         else:
             terms.append(t)
     terms = tuple(dict.fromkeys(terms))
@@ -164,7 +164,7 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
         if e.startswith("@"):  # a lexicon of phrases that cover a hit (its /regex/ lines too)
             words = _lexicon(e[1:], "exceptions", err)
             exceptions.extend(words.words)
-            exc_patterns.extend(words.patterns)
+            exc_patterns.extend(_expand(x, "exceptions", err) for x in words.patterns)
         elif len(e) > 2 and e.startswith("/") and e.endswith("/"):
             exc_patterns.append(_regex(_expand(e[1:-1], "exceptions", err), "exceptions", err))
         else:
@@ -190,7 +190,7 @@ def _rule(item: Any, defaults: dict, file: str, list_line: int) -> Rule:
                 if w.startswith("@"):  # a lexicon's words, and its patterns as /regex/
                     lex = _lexicon(w[1:], "context", err)
                     words.extend(normalize_term(x) for x in lex.words)
-                    words.extend(f"/{p}/" for p in lex.patterns)
+                    words.extend(f"/{_expand(p, 'context', err)}/" for p in lex.patterns)
                 else:
                     words.append(f"/{_expand(w[1:-1], 'context', err)}/" if _is_regex(w) else normalize_term(w))
             ctx_kwargs[key] = tuple(words)
