@@ -90,6 +90,8 @@ CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
 _GOAL_RE = frame_regex("goal")  # its words and its /patterns/ (以…为己任)
+_GOAL_AIM_RE = frame_regex("goal_aim")  # a later clause that carries a goal on (…，成为…)
+_MAJOR_CLAUSE_RE = re.compile("[，,；;]")
 _SELF_RE = frame_regex("self_compare")  # its words and its /patterns/
 _SELF_HISTORY_RE = re.compile(SELF_HISTORY)
 _OWN_RANGE_RE = re.compile(OWN_RANGE)
@@ -166,12 +168,15 @@ def self_compare(sentence: str, start: int, end: int) -> bool:
 
 
 def goal(sentence: str, start: int, end: int) -> bool:
-    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景) or as the label
-    before it (公司愿景：成为…); an attitude the superlative describes (最朴素的初心); a job ad
+    """A goal or attitude word in the hit's clause (目标是…, 致力于成为…, …为愿景), or earlier in the
+    sentence when the hit's clause carries it on (希望…，成为中国第一), or as the label before it (公司愿景：成为…); an attitude the superlative describes (最朴素的初心); a job ad
     describing the candidate sought (诚聘顶尖算法工程师); advice to the reader (检查车况，才能做到万无一失)."""
     a = last_match(CLAUSE_RE, sentence, 0, start) + 1
     m = CLAUSE_RE.search(sentence, end)
     if _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None:
+        return True
+    aim = last_match(_MAJOR_CLAUSE_RE, sentence, 0, start) + 1   # a list (、) does not end the aim's clause
+    if aim > 0 and _GOAL_AIM_RE.match(sentence, aim) and _GOAL_RE.search(sentence, 0, aim) is not None:
         return True
     if a > 0 and sentence[a - 1] in ":：" and _GOAL_LABEL_RE.search(sentence, max(0, a - 8), a):
         return True
