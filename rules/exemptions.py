@@ -264,6 +264,15 @@ def _quoted(sentence: str, start: int, end: int) -> bool:
 
 
 _QUESTION_RE = frame_regex("question")
+_HEADLINE_Q_RE = frame_regex("headline_question")
+HEADLINE = 24   # at most this many characters: a headline, not a sentence of body copy
+
+
+def headline_question(line: str) -> bool:
+    """A short line that asks without a question mark (红木家具哪里最出名): rules/frames/headline_question.txt."""
+    line = line.strip()
+    return 0 < len(line) <= HEADLINE and line[-1] not in "。！!.，," and _HEADLINE_Q_RE.search(line) is not None
+
 
 
 def asked(sentence: str, answer: str) -> bool:

@@ -24,8 +24,8 @@ from typing import Any, Iterable
 import ahocorasick_rs
 
 from .described import described
-from .exemptions import (CLAUSE_RE, answer_apart, asked, asserted, believed, faq_denied, goal, last_match, negated, penalised, quoted_warning,
-                         reported, self_compare, sourced)
+from .exemptions import (CLAUSE_RE, answer_apart, asked, asserted, believed, faq_denied, goal, headline_question, last_match, negated,
+                         penalised, quoted_warning, reported, self_compare, sourced)
 from .names import address, award_title, person_name, quoted_landmark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
@@ -234,7 +234,8 @@ class Matcher:
             # headers, footers and boilerplate, so most verdicts are known already.
             # A question is judged with its answer (问：能保证通过吗？答：不能…).
             answer = doc.answer(s1)
-            question = s1 < len(text) and text[s1] in "?？"
+            # …and so is a short headline that asks with no mark (红木家具哪里最出名).
+            question = (s1 < len(text) and text[s1] in "?？") or (s0 == 0 and headline_question(text))
             key = (text[s0:s1], start - s0, end - s0, i, is_term, answer, question)
             verdict = verdicts.get(key, _UNKNOWN)
             if verdict is _UNKNOWN:
