@@ -1,9 +1,9 @@
-"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv … part_m.tsv:
+"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv … part_o.tsv:
 sentences of real pages, labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
 verdicts (a warning article, a page that describes gambling as a sight) read the page, not the sentence.
-Independent sets 10 to 25 (synthetic, one line at a time) joined them after each was scored untouched."""
+Independent sets 10 to 29 (synthetic, one line at a time) joined them after each was scored untouched."""
 from pathlib import Path
 
 import pytest
@@ -14,15 +14,17 @@ DATA = Path(__file__).parent / "data" / "realcopy"
 # part: (recall at least, precision at least, false-positive rate at most)
 FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
           "holdout.tsv": (0.84, 0.84, 0.022), "fresh.tsv": (0.88, 0.86, 0.024),
-          "part_d.tsv": (0.71, 0.55, 0.047), "part_e.tsv": (0.78, 0.65, 0.041),
-          "part_f.tsv": (0.65, 0.58, 0.077), "part_g.tsv": (0.74, 0.67, 0.029),
-          "part_h.tsv": (0.70, 0.55, 0.050), "part_i.tsv": (0.70, 0.72, 0.038), "part_j.tsv": (0.65, 0.60, 0.048),
-          "part_k.tsv": (0.65, 0.62, 0.036), "part_l.tsv": (0.69, 0.66, 0.032), "part_m.tsv": (0.59, 0.71, 0.029)}
+          "part_d.tsv": (0.71, 0.56, 0.046), "part_e.tsv": (0.78, 0.66, 0.040),
+          "part_f.tsv": (0.70, 0.60, 0.077), "part_g.tsv": (0.75, 0.67, 0.029),
+          "part_h.tsv": (0.73, 0.57, 0.049), "part_i.tsv": (0.71, 0.72, 0.038), "part_j.tsv": (0.65, 0.60, 0.048),
+          "part_k.tsv": (0.66, 0.65, 0.033), "part_l.tsv": (0.69, 0.68, 0.030), "part_m.tsv": (0.60, 0.74, 0.025),
+          "part_n.tsv": (0.58, 0.64, 0.046), "part_o.tsv": (0.69, 0.65, 0.047)}
 # Synthetic sets scored untouched, then regression sets: (recall at least, false-positive rate at most).
 # Set 11 has no ok lines (its writer stopped at the deadline), so it holds recall only.
 SETS = {10: (0.99, 0.0), 11: (0.99, 0.0), 12: (0.99, 0.012), 13: (0.99, 0.012), 14: (0.99, 0.012), 15: (0.99, 0.0),
         16: (0.98, 0.006), 17: (0.99, 0.007), 18: (0.99, 0.0), 19: (0.99, 0.0), 20: (0.99, 0.007), 21: (0.99, 0.006),
-        22: (0.98, 0.006), 23: (0.99, 0.012), 24: (0.92, 0.019), 25: (0.98, 0.019)}
+        22: (0.98, 0.006), 23: (0.99, 0.012), 24: (0.98, 0.019), 25: (0.98, 0.019),
+        26: (0.91, 0.019), 27: (0.78, 0.037), 28: (0.94, 0.007), 29: (0.75, 0.024)}
 TESTS_DATA = Path(__file__).parent / "data"
 
 
