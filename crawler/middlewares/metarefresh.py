@@ -25,7 +25,10 @@ _DELAY_URL_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*[;,]?\s*(?:url\s*=\s*)?[\"']?\
 def refused_refresh(text: str) -> tuple[float | None, str | None]:
     """(delay, target) of a `<meta http-equiv="refresh">` whose target is not a web URL (javascript:,
     data:, file:), else (None, None)."""
-    for tag in _META_RE.findall(text[:HEAD_READ]):
+    head = text[:HEAD_READ]
+    if _EQUIV_RE.search(head) is None:   # the common page: one scan, no tag walk
+        return None, None
+    for tag in _META_RE.findall(head):
         content = _CONTENT_RE.search(tag) if _EQUIV_RE.search(tag) else None
         found = _DELAY_URL_RE.match(content.group(2)) if content else None
         target = found.group(2).strip() if found else ""
