@@ -51,9 +51,9 @@ _ANTI_FAKE_RE = re.compile("谨防(假冒|仿冒|山寨)|(严防|谨防|警惕)[
 _RHETORICAL_RE = re.compile("不是所有[^，。,]{0,8}都(叫|是|能|配|称|可以)")
 # A goal written as a label: 公司愿景：成为…, 我们的目标：…
 _GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|追求|精神|口号|方针)[是为]?[:：]$")
-# An attitude the superlative describes: 最朴素的初心, 最真挚的祝福, 最大的心愿.
-_ATTITUDE_RE = re.compile("[\u4e00-\u9fa5]{0,2}的?(初心|初衷|心愿|愿望|信念|情怀|梦想|信仰|本分|心意|敬意|谢意|感谢|"
-                          "感激|祝福|祝愿|牵挂|坚持|执着|追求|热情|激情|热忱|干劲|姿态|斗志|精神面貌|态度|之心)")
+# A topic, an attitude or a time the superlative describes: 最大的挑战, 唯一的遗憾, 最朴素的初心, 最好的时节
+# (rules/lexicons/superlative_topics.txt).
+_ATTITUDE_RE = re.compile("(?:[\u4e00-\u9fa5]{0,2}的)(?:" + lexicon("superlative_topics").alternation() + ")")
 # A job ad: the term describes the candidate sought (诚聘顶尖算法工程师, 招募一流的销售人才).
 _JOB_RE = re.compile("诚聘|招聘|急聘|高薪聘|聘请|招募|诚邀|热招|诚招|(?<!您)(?<!客户)(寻找|寻觅)|求贤|任职要求|岗位要求|任职资格|应聘")
 # …or a requirement of the job: 招聘要求：具备国际领先的科研背景者优先.
