@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .lexicon import frame_regex, frame_words, lexicon
+from .lexicon import frame, frame_regex, frame_words, lexicon
 from .normalize import normalize
 
 # Negation right before the hit (不保本, 无副作用 is a term itself so 无 must touch the hit).
@@ -25,23 +25,8 @@ CLAUSE_CHARS = ",、:，："
 # Goal and attitude words (执法指南 2023: 经营理念、主观愿望 are not absolute claims).
 GOAL_WORDS = frame_words("goal")  # rules/frames/goal.txt
 SELF_COMPARE = frame_words("self_compare")  # rules/frames/self_compare.txt
-# The firm measured against its own past: 我们迄今为止最薄的…, 本品牌有史以来…
-# …and 本工作室迄今为止, 本酒店开业以来, 我校建校以来 (本行业, 本地, 本市… are the market, not the firm).
-SELF_HISTORY = (r"(我们|我司|我店|我厂|我校|我院|我馆|我社|我园|本公司|公司|本品牌|品牌|本店|自家|团队"
-                r"|本(?!行业|业|地|市|省|区|县|国|土|届|世纪|年度|季度)[\u4e00-\u9fa5]{1,3})[\u4e00-\u9fa5]{0,4}"
-                r"(迄今为止|迄今|有史以来|历来|历代|历史上|成立以来|开业以来|创立以来|创办以来|建校以来|建院以来|开馆以来|建厂以来|成立至今|开业至今)")
-# The firm's own range as the field of comparison: 在本店所有套餐中…, 本店今年销量最高的款式, 我们店里卖得最好的.
-OWN_RANGE = (r"在?我们的?(所有|全部|现有|在售|旗下|[几两三四五六七八九十\d]+(款|种|个|类|套|项|家))[^，。,]{0,10}(中|里|当中)"
-             # 我们在全部二十款产品中… (but not 在所有品牌中: the field is other firms)
-             r"|(我们|本店|本公司|我司|本品牌|本厂)在(所有|全部|现有|在售)"
-             r"(?![^，。,]{0,10}(品牌|厂家|商家|企业|公司|机构|店|平台|同行))[^，。,]{0,10}(中|里|当中)"
-             r"|(本店|我店|我们店|本厂)(今年|本月|本季|全年)?(卖|售|销)得?最|(本店|我店|我们店)(今年|本月|本季|全年)?销量最"
-             r"|(我们|我)店(里|内)"
-             r"|(本店|本公司|我司|本品牌|本厂|本馆|本院|本园|本酒店|本餐厅|我们店|我店|自家)的?"
-             r"(所有|全部|现有|在售|旗下|今年|本年|本月|本季|年度|历年|去年)|(店里|店内)(卖|售|的)")
-# …unless the sentence also measures it against the market: 本店所有商品全网最低价.
-EXTERNAL = ("全网", "全国", "全球", "全市", "全城", "全省", "行业", "业内", "同行", "市场", "同类", "世界", "国内",
-            "别家", "其他品牌", "其他商家")
+# The firm measured against its own past (我们迄今为止最薄的…: rules/frames/own_history.txt) or its own range as the
+# field (在本店所有套餐中…: own_range.txt), unless the sentence names the market (全网, 行业…: external_field.txt).
 # A banned phrase quoted in a warning is mentioned, not claimed: 凡宣称“根治”的广告都是虚假广告.
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 WARNING_WORDS = frame_words("warning")  # rules/frames/warning.txt
@@ -55,26 +40,19 @@ _GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|�
 # (rules/lexicons/superlative_topics.txt).
 _ATTITUDE_RE = re.compile("(?:[\u4e00-\u9fa5]{0,2}的)(?:" + lexicon("superlative_topics").alternation() + ")")
 # A job ad: the term describes the candidate sought (诚聘顶尖算法工程师, 招募一流的销售人才).
-_JOB_RE = re.compile("诚聘|招聘|急聘|高薪聘|聘请|招募|诚邀|热招|诚招|(?<!您)(?<!客户)(寻找|寻觅)|求贤|任职要求|岗位要求|任职资格|应聘")
-# …or a requirement of the job: 招聘要求：具备国际领先的科研背景者优先.
-_REQUIREMENT_RE = re.compile("者优先|优先考虑|背景|经验|学历|资历")
-_ROLE_AFTER_RE = re.compile("[\u4e00-\u9fa5a-z]{0,6}?(工程师|人才|设计师|架构师|科学家|研究员|专家|顾问|经理|总监|主管|"
-                            "讲师|教师|老师|教练|技师|技工|厨师|师傅|医生|护士|律师|会计|程序员|开发者|运营|销售|合伙人|"
-                            "人员|员工|伙伴|成员|团队成员|高手|达人|主播|模特)")
+# …or a requirement of the job: 招聘要求：具备国际领先的科研背景者优先 (rules/frames/job_*.txt).
+_JOB_RE = frame_regex("job_ad")
+_REQUIREMENT_RE = frame_regex("job_requirements")
+_ROLE_AFTER_RE = re.compile("[\u4e00-\u9fa5a-z]{0,6}?" + frame("job_roles").alternation())
 # Advice: the reader's own care is what makes it so (…才能做到万无一失).
 _ADVICE_RE = re.compile("才能|才可以|才可|方能|方可|才会")
 ADVICE_REACH = 6
-_FIRM_RE = re.compile("我们|我司|本公司|公司|本品|本店|本产品|本款|本机|本系统|本平台|本服务|选择|选用|认准|购买|"
-                      "这款|此款|这套|该款|用上|装上|用了|"
-                      "唯有|只有|品牌|产品|服务")
+_FIRM_RE = frame_regex("firm_voice")  # …unless the sentence speaks of the firm (选择我们，才能…)
 # FAQ: a question and the answer right after it.
 _ASKED_RE = re.compile("\\s*([^，,。]{0,4}(问题|问)|提问|q)\\s*[0-9]*\\s*[:：.、]|\\s*[【\\[（(]\\s*(问|问题|q)\\s*[0-9]*\\s*[】\\]）)]")
 _ANSWER_RE = re.compile("\\s*(答|回答|a)\\s*[0-9]*\\s*[:：.、]|\\s*[【\\[（(]\\s*(答|回答|a)\\s*[0-9]*\\s*[】\\]）)]")
-_AFFIRM_RE = re.compile("(当然|肯定|绝对|完全|确实|一定)?(可以|能够|能|会|是的|是|行|没问题|有的|对|保证|包)(?![不否])")
-_DENY_RE = re.compile("不能|不可以|不会|不可能|没有|无法|不具有|不具备|不对|不作|不做|不承诺|不保证|不应|并非|不是|"
-                      "不提供|不属于|不宜|不建议|不含|没办法|做不到|不存在|不能替代|不可替代|并不|不得|不予|"
-                      # …or refuses the promise itself: 本产品不保本, 我们不包过, 不担保收益.
-                      "不保|不包|不担保|不确保|不兜底|非保本|不退还|不可退|不敢")
+_AFFIRM_RE = frame_regex("faq_affirmations")  # rules/frames/faq_affirmations.txt, faq_denials.txt
+_DENY_RE = frame_regex("faq_denials")
 
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
 ATTRIBUTION = frame_words("attribution")  # rules/frames/attribution.txt
@@ -84,8 +62,7 @@ LIST_ITEM = 8
 _LIST_END_RE = re.compile("[^，。,:：；;]{0,%d}?(、|等|之类|一类|这类)" % LIST_ITEM)
 _ITEM_END = "，。,；;！!？?"
 # The noun a negated list qualifies, closing the clause: 不具有美白、祛斑功效。 不提供保本、保息承诺，
-_LIST_NOUN_RE = re.compile("(的|类|等)?(功效|功能|作用|效果|疗效|用途|概念|说法|字样|用语|词语|表述|宣传|承诺|宣称|暗示|服务|业务|"
-                           "广告|信息|内容|产品|商品|项目)[\u4e00-\u9fa5]{0,2}([，。,；;！!？?]|$)")
+_LIST_NOUN_RE = re.compile("(的|类|等)?" + frame("list_nouns").alternation() + "[\u4e00-\u9fa5]{0,2}([，。,；;！!？?]|$)")
 CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS) + "]")
 _NEG_CLAUSE_RE = re.compile("[" + re.escape(NEG_CLAUSE_END) + "]")
 _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
@@ -93,9 +70,9 @@ _GOAL_RE = frame_regex("goal")  # its words and its /patterns/ (以…为己任)
 _GOAL_AIM_RE = frame_regex("goal_aim")  # a later clause that carries a goal on (…，成为…)
 _MAJOR_CLAUSE_RE = re.compile("[，,；;]")
 _SELF_RE = frame_regex("self_compare")  # its words and its /patterns/
-_SELF_HISTORY_RE = re.compile(SELF_HISTORY)
-_OWN_RANGE_RE = re.compile(OWN_RANGE)
-_EXTERNAL_RE = re.compile("|".join(map(re.escape, EXTERNAL)))
+_SELF_HISTORY_RE = frame_regex("own_history")
+_OWN_RANGE_RE = frame_regex("own_range")
+_EXTERNAL_RE = frame_regex("external_field")
 _WARNING_RE = re.compile("|".join(map(re.escape, WARNING_WORDS)))
 _ATTRIBUTION_RE = re.compile("|".join(map(re.escape, ATTRIBUTION)))
 
@@ -122,9 +99,9 @@ def negated(sentence: str, start: int, end: int | None = None) -> bool:
 
 # A claim the sentence goes on to call false: 获评中国驰名商标的消息不实, 所谓“包过”的说法纯属谣言.
 DENIED_REACH = 16
-_DENIED_AFTER_RE = re.compile("[^，。,；;！!？?]{0,%d}?的?(消息|说法|传言|传闻|报道|宣传|言论|信息|广告)[\"”」』’]?"
-                              "(均|都|皆)?(不实|有误|失实|系谣言|是谣言|纯属谣言|为谣言|是假的|系虚假|属虚假|纯属虚构|纯属捏造|系伪造|不属实)"
-                              "|[^，。,；;！!？?]{0,6}?(是|都是|根本|纯属|根本是)(不可能|不存在|骗人|假)的" % DENIED_REACH)
+_DENIED_AFTER_RE = re.compile("[^，。,；;！!？?]{0,%d}?的?" % DENIED_REACH + frame("said_nouns").alternation()
+                              + "[\"”」』’]?(均|都|皆)?" + frame("denied_claims").alternation()
+                              + "|[^，。,；;！!？?]{0,6}?(是|都是|根本|纯属|根本是)(不可能|不存在|骗人|假)的")
 
 
 def _last_item(sentence: str, end: int) -> bool:
