@@ -69,6 +69,7 @@ _NEG_NEAR_RE = re.compile("|".join(map(re.escape, NEG_NEAR)))
 _GOAL_RE = frame_regex("goal")  # its words and its /patterns/ (以…为己任)
 _GOAL_AIM_RE = frame_regex("goal_aim")  # a later clause that carries a goal on (…，成为…)
 _MAJOR_CLAUSE_RE = re.compile("[，,；;]")
+_GOAL_CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_CHARS.replace("、", "")) + "]")
 _SELF_RE = frame_regex("self_compare")  # its words and its /patterns/
 _SELF_HISTORY_RE = frame_regex("own_history")
 _OWN_RANGE_RE = frame_regex("own_range")
@@ -150,7 +151,9 @@ def goal(sentence: str, start: int, end: int) -> bool:
     describing the candidate sought (诚聘顶尖算法工程师); advice to the reader (检查车况，才能做到万无一失)."""
     a = last_match(CLAUSE_RE, sentence, 0, start) + 1
     m = CLAUSE_RE.search(sentence, end)
-    if _GOAL_RE.search(sentence, a, m.start() if m else len(sentence)) is not None:
+    # Superlatives listed together (致力于创造出最好、最具表现力和最富有灵性的…) share the goal of the list's clause.
+    g = last_match(_GOAL_CLAUSE_RE, sentence, 0, start) + 1
+    if _GOAL_RE.search(sentence, g, m.start() if m else len(sentence)) is not None:
         return True
     aim = last_match(_MAJOR_CLAUSE_RE, sentence, 0, start) + 1   # a list (、) does not end the aim's clause
     if aim > 0 and _GOAL_AIM_RE.match(sentence, aim) and _GOAL_RE.search(sentence, 0, aim) is not None:
