@@ -53,7 +53,7 @@ _ASKED_RE = re.compile("\\s*([^，,。]{0,4}(问题|问)|提问|q)\\s*[0-9]*\\s*
 _ANSWER_RE = re.compile("\\s*(答|回答|a)\\s*[0-9]*\\s*[:：.、]|\\s*[【\\[（(]\\s*(答|回答|a)\\s*[0-9]*\\s*[】\\]）)]")
 _AFFIRM_RE = frame_regex("faq_affirmations")  # rules/frames/faq_affirmations.txt, faq_denials.txt
 _DENY_RE = frame_regex("faq_denials")
-
+_ATTITUDE_RE = re.compile("(?:[\u4e00-\u9fa5]{0,2}的)[\u4e00-\u9fa5]{0,2}?(?:" + lexicon("superlative_topics").alternation() + ")")
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
 ATTRIBUTION = frame_words("attribution")  # rules/frames/attribution.txt
 
