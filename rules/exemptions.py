@@ -36,9 +36,9 @@ _ANTI_FAKE_RE = re.compile("谨防(假冒|仿冒|山寨)|(严防|谨防|警惕)[
 _RHETORICAL_RE = re.compile("不是所有[^，。,]{0,8}都(叫|是|能|配|称|可以)")
 # A goal written as a label: 公司愿景：成为…, 我们的目标：…
 _GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|追求|精神|口号|方针)[是为]?[:：]$")
-# A topic, an attitude or a time the superlative describes: 最大的挑战, 唯一的遗憾, 最朴素的初心, 最好的时节
-# (rules/lexicons/superlative_topics.txt).
-_ATTITUDE_RE = re.compile("(?:[\u4e00-\u9fa5]{0,2}的)(?:" + lexicon("superlative_topics").alternation() + ")")
+# A topic, an attitude or a time the superlative describes, after its 的: 最大的挑战, 唯一的遗憾, 最朴素的初心,
+# 前所未有的监管压力 (rules/lexicons/superlative_topics.txt).
+_ATTITUDE_RE = re.compile("(?:[\u4e00-\u9fa5]{0,2}的)[\u4e00-\u9fa5]{0,2}?(?:" + lexicon("superlative_topics").alternation() + ")")
 # A job ad: the term describes the candidate sought (诚聘顶尖算法工程师, 招募一流的销售人才).
 # …or a requirement of the job: 招聘要求：具备国际领先的科研背景者优先 (rules/frames/job_*.txt).
 _JOB_RE = frame_regex("job_ad")
@@ -53,7 +53,7 @@ _ASKED_RE = re.compile("\\s*([^，,。]{0,4}(问题|问)|提问|q)\\s*[0-9]*\\s*
 _ANSWER_RE = re.compile("\\s*(答|回答|a)\\s*[0-9]*\\s*[:：.、]|\\s*[【\\[（(]\\s*(答|回答|a)\\s*[0-9]*\\s*[】\\]）)]")
 _AFFIRM_RE = frame_regex("faq_affirmations")  # rules/frames/faq_affirmations.txt, faq_denials.txt
 _DENY_RE = frame_regex("faq_denials")
-_ATTITUDE_RE = re.compile("(?:[\u4e00-\u9fa5]{0,2}的)[\u4e00-\u9fa5]{0,2}?(?:" + lexicon("superlative_topics").alternation() + ")")
+
 # Someone else's claim, reported in a warning: 号称能根治…的保健品都是骗人的, 任何承诺保本的理财都不可信.
 ATTRIBUTION = frame_words("attribution")  # rules/frames/attribution.txt
 
