@@ -54,6 +54,10 @@ _BANKER_RE = re.compile("[壹贰叁]")
 _DASHES = "—–―ー－‐-"
 _DASH_ONE_RE = re.compile("(?<=[第唯])[" + _DASHES + "](?![—–―\\d])")
 
+# The Internet's w for 万 in a sum earned (月入过w, 日赚3w, 年收入破10w): after a verb of earning or passing and
+# its number only, so 5w (watts) and www stay as they are.
+_WAN_RE = re.compile("([过破上入赚挣收][\\d.一二三四五六七八九十两几百千]*)w(?![a-z])")
+
 # A private-use character that html.py puts where a block-level tag was: a sentence boundary.
 BOUNDARY = "\ue000"
 
@@ -210,6 +214,8 @@ def normalize(text: str) -> Normalized:
         step = _DASH_ONE_RE.sub("一", step)
     if "0" in step:
         step = _LETTER_ZERO_RE.sub("o", step)
+    if "w" in step:
+        step = _WAN_RE.sub("\\1万", step)
     starts: list[int] = []
     dropped: list[int] = []
     drop = _DROP_RUBY if ("(" in step or "（" in step) else _DROP

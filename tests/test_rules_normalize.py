@@ -32,6 +32,8 @@ from rules.normalize import normalize, normalize_term
     ("the B E S T tea", "the best tea"),
     ("堪称全网第—，唯—之选", "堪称全网第一，唯一之选"),   # a dash for 一 after 第 or 唯
     ("第——章", "第章"),                              # …not a dash pair
+    ("月入过Ｗ，日赚3w", "月入过万，日赚3万"),          # the Internet's w for 万 after a sum earned
+    ("功率5W www", "功率5w www"),                    # …not watts, not a web address
     ("1 2 3 go, plan A or B", "1 2 3 go,plan a or b"),   # digits listed and lone grades keep their breaks
 ])
 def test_evasions_normalise_to_the_plain_term(text, expected):
