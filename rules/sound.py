@@ -1,4 +1,4 @@
-"""Substitutes compared by sound: a banned word respelled in pinyin or letters (zui好, 第yi, bao过), with
+"""Substitutes compared by sound: a banned word respelled in pinyin or letters (zui好, 第yi, bao过, k光), with
 a digit (唯1, 第1名) or with a sound-alike character of the same tone (醉好 for 最好).
 
 The words watched are the lexicon `sound_terms` (rules/lexicons/sound_terms.txt). When the rule set
@@ -65,6 +65,14 @@ class SoundMatcher:
                     self.alike[c] = frozenset(w for w, wr in toned.items() if wr & hit)
                 self.sound[c] = tuple(dict.fromkeys(_toneless(r) for r in rs))
         self.syllables = frozenset(_toneless(r) for rs in table.values() for r in rs)
+        # A lone consonant letter for a watched character by its initial (k光 for 开光): the letter → the watched
+        # characters' readings that start with it. A letter that is a syllable itself (a, e, o, n) is read as one.
+        initials: dict[str, set[str]] = {}
+        for c in toned:
+            reading = _toneless(table[c][0])
+            if reading[0] not in self.syllables:
+                initials.setdefault(reading[0], set()).add(reading)
+        self.initials = {k: tuple(sorted(v)) for k, v in initials.items()}
         self.max_len = max(map(len, self.terms), default=0)
         # Every watched word with one character replaced by a sound-alike (醉好 for 最好): a line without
         # letters or digits next to Chinese is scanned for these only, by one automaton.
@@ -136,7 +144,7 @@ class SoundMatcher:
             if m.group()[0].isdigit():
                 if b - a > 1 or (a and text[a - 1] == ".") or (b < size and text[b] == "."):
                     continue  # a number (2019年, 3.5倍), not a digit standing for a character
-            elif b - a > 3 * MAX_SYLLABLE or self._split(m.group()) is None:
+            elif b - a > 3 * MAX_SYLLABLE or (self._split(m.group()) is None and m.group() not in self.initials):
                 continue  # not pinyin: 邮件至service@…, iso9001
             if (a and text[a - 1] in sound) or (b < size and text[b] in sound):
                 out.append(a)
@@ -192,7 +200,8 @@ class SoundMatcher:
 
     def _units(self, text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
         """(start, end, kind, readings) of each sound unit: a watched or sound-alike character, a pinyin
-        syllable of a letter run touching Chinese, a lone digit touching Chinese."""
+        syllable of a letter run touching Chinese, a lone consonant letter touching Chinese (read as the
+        initial of a watched character), a lone digit touching Chinese."""
         units = []
         i, size = 0, len(text)
         while i < size:
@@ -211,6 +220,8 @@ class SoundMatcher:
                     for syl in split:
                         units.append((pos, pos + len(syl), "pinyin", (syl,)))
                         pos += len(syl)
+                elif touches and text[i:j] in self.initials:
+                    units.append((i, j, "initial", self.initials[text[i:j]]))
                 i = j
             elif c in DIGITS and not (i > 0 and text[i - 1].isdigit()) and not (i + 1 < size and text[i + 1].isdigit()):
                 if (i > 0 and _CJK.match(text[i - 1])) or (i + 1 < size and _CJK.match(text[i + 1])):

@@ -23,12 +23,14 @@ def _all_bounds(text):
 @pytest.mark.parametrize("written, meant", [
     ("本店商品zui好", "本店商品最好"), ("销量第yi", "销量第一"), ("考试bao过", "考试包过"), ("全国唯1指定", "全国唯一指定"),
     ("guo家级品质", "国家级品质"), ("最hao", "最好"), ("醉好的选择", "最好的选择"),
+    ("泰国k光佛牌", "泰国开光佛牌"), ("全网z低价", "全网最低价"),   # a lone consonant for its character's initial
 ])
 def test_rewrites_words_written_by_sound(sm, written, meant):
     assert sm.rewrite(written, _all_bounds).text == meant
 
 
-@pytest.mark.parametrize("text", ["第10名", "zuihao", "iphone手机壳", "最好的", "2023年第10期"])
+@pytest.mark.parametrize("text", ["第10名", "zuihao", "iphone手机壳", "最好的", "2023年第10期",
+                                  "X光检查", "Q弹瘦脸霜", "B超检查", "K线图", "维生素C片"])
 def test_leaves_plain_text_alone(sm, text):
     assert sm.rewrite(text, _all_bounds) is None
 
