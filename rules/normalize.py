@@ -4,9 +4,9 @@ Evasions a matcher must see through (DOMAIN §1): full-width letters and digits,
 zero-width characters, spaces or punctuation inserted between characters (最 佳, 最-佳, 最\u200b佳),
 traditional characters, the banker's numerals 壹贰叁 for 一二三, a zero for the letter o inside
 an English word (w0rld), pinyin's tone marks (最dī价 reads as 最di价), a word spelt out letter by
-letter (N O . 1), and a dash for 一 after 第 or 唯 (第—). Every step keeps one output character per
-input character or records where characters were dropped, so a hit in the normalised text maps back
-to the exact original slice ("最 佳").
+letter (N O . 1), a dash for 一 after 第 or 唯 (第—), and the Internet's w for 万 in a sum earned
+(月入过w). Every step keeps one output character per input character or records where characters were
+dropped, so a hit in the normalised text maps back to the exact original slice ("最 佳").
 """
 from __future__ import annotations
 
