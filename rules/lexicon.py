@@ -95,6 +95,14 @@ def lexicon(name: str) -> WordList:
     return read_list(path)
 
 
+def lexicon_words() -> tuple[str, ...]:
+    """Every plain word of every bundled lexicon, normalised (the words the rules are built from)."""
+    from .normalize import normalize_term
+
+    return tuple(dict.fromkeys(normalize_term(w) for p in sorted(LEXICON_DIR.glob("*.txt"))
+                               for w in lexicon(p.stem).words))
+
+
 @lru_cache(maxsize=None)
 def frame(name: str) -> WordList:
     """The bundled frame `name`."""

@@ -31,7 +31,7 @@ from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize, normalize_term
 from .rule import Rule
-from .lexicon import lexicon
+from .lexicon import lexicon, lexicon_words
 from .segment import Segmenter
 from .sound import SoundMatcher
 
@@ -120,7 +120,10 @@ class Matcher:
         # Banned words written by sound (zui好, 第yi, 唯1, 醉好): rules/sound.py, rules/lexicons/sound_terms.txt.
         # Their sound-alike variants (醉好) and a letter or digit touching one of their characters (zui好,
         # 唯1) ride in the same automaton, marked by trigger SOUND: the common line pays for no second scan.
-        self.sound = SoundMatcher(lexicon("sound_terms").words) if sound else None
+        # Any other word the rules are built from (their terms, their lexicons' words) is watched when part
+        # of it is written in pinyin (zhi疗, 转yun): SoundMatcher.spelled_near asks only of lines with letters.
+        spelled = (*sorted(words), *lexicon_words())
+        self.sound = SoundMatcher(lexicon("sound_terms").words, spelled) if sound else None
         for key in (self.sound.variants.keys() | set(self.sound.touch_keys) if self.sound else ()):
             triggers.setdefault(key, []).append(SOUND)
         self._keys = sorted(table.keys() | triggers.keys())
@@ -265,7 +268,7 @@ class Matcher:
             reply = normalize(answer).text if answer else ""
             hits = self.find(norm.text, answer=reply)
             meant = None
-            if self.sound is not None and self._sounded:
+            if self.sound is not None and (self._sounded or self.sound.spelled_near(norm.text)):
                 meant = self.sound.rewrite(norm.text, self._token_bounds)
             if meant is None:
                 found = [(h, *norm.orig_span(h.start, h.end)) for h in hits]

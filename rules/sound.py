@@ -9,6 +9,9 @@ letters, a lone digit — reads as a watched word, mixes the written word with a
 a sound-alike character) starts and ends on the line's own jieba token boundaries (喝醉好难受 is
 喝醉 / 好 / 难受, not 最好). The matcher then judges the word as meant, and `back` maps positions in
 the rewritten line to the line as written, so a finding shows "zui好" and not "最好".
+Every other word the rules are built from (their terms and their lexicons' words, `spelled`) is watched
+in one way only: part of it written as pinyin syllables and the rest as written (zhi疗 for 治疗, 转yun
+for 转运). Sound-alike characters and lone initials stand only for `sound_terms`, where each was tried.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 MAX_SYLLABLE = 6
 _ALNUM = re.compile("[a-z]+|[0-9]+")
 _LETTER_OR_LONE = re.compile("[a-z]|(?<![0-9.])[0-9](?![0-9.])")
+_ASCII_LOWER = re.compile("[a-z]")
+_LETTER_TOUCH = re.compile("(?<=[\u4e00-\u9fff])[a-z]{1,18}|[a-z]{1,18}(?=[\u4e00-\u9fff])")
 
 
 @dataclass
@@ -39,12 +44,13 @@ class Rewrite:
 class SoundMatcher:
     """Built once from the watched words (with pypinyin); pickles with the rule set."""
 
-    def __init__(self, terms: tuple[str, ...]):
+    def __init__(self, terms: tuple[str, ...], spelled: tuple[str, ...] = ()):
         from pypinyin.pinyin_dict import pinyin_dict  # the table only: fast, and no phrase dictionary
 
         table = {chr(code): tuple(dict.fromkeys(_tone3(r) for r in value.split(",")))
                  for code, value in pinyin_dict.items() if _CJK.match(chr(code))}
         self.terms = tuple(t for t in dict.fromkeys(terms) if t and all(c in table for c in t))
+        self._spell(spelled, table)
         # Toneless readings of a term → the term (letters and digits carry no tone).
         self.by_sound: dict[tuple[str, ...], str] = {}
         toned: dict[str, set[str]] = {}
@@ -73,7 +79,7 @@ class SoundMatcher:
             if reading[0] not in self.syllables:
                 initials.setdefault(reading[0], set()).add(reading)
         self.initials = {k: tuple(sorted(v)) for k, v in initials.items()}
-        self.max_len = max(map(len, self.terms), default=0)
+        self.max_len = max([*map(len, self.terms), *map(len, self.spelled_terms)], default=0)
         # Every watched word with one character replaced by a sound-alike (醉好 for 最好): a line without
         # letters or digits next to Chinese is scanned for these only, by one automaton.
         variants: dict[str, str] = {}
@@ -90,6 +96,38 @@ class SoundMatcher:
         self.touch_keys = tuple(k for c in chars for x in ascii_ for k in (c + x, x + c))
         self._keys = sorted(variants)
         self._automaton = None  # built on first use (ahocorasick-rs objects do not pickle)
+
+    def _spell(self, words: tuple[str, ...], table: dict[str, tuple[str, ...]]) -> None:
+        """The words of the rules' own lexicons and terms (`spelled`), watched only when part of one is
+        written in pinyin and the rest as written (zhi疗 for 治疗, 转yun for 转运). No sound-alike
+        character and no lone initial stands for them: those are kept for `sound_terms`. Each word is
+        keyed by every mix of its characters and their readings that keeps at least one character as
+        written: ("zhi", "疗") and ("治", "liao") both stand for 治疗."""
+        self.spelled: dict[tuple[str, ...], str] = {}
+        kept = []
+        for word in dict.fromkeys(words):
+            if not 2 <= len(word) <= 4 or word in self.terms or not all(c in table for c in word):
+                continue
+            kept.append(word)
+            readings = [tuple(dict.fromkeys(_toneless(r) for r in table[c])) for c in word]
+            for mask in range(1, 2 ** len(word) - 1):  # bit k set: character k written in pinyin
+                options = [readings[k] if mask >> k & 1 else (c,) for k, c in enumerate(word)]
+                for key in _product(list(map(list, options))):
+                    self.spelled.setdefault(key, word)
+        self.spelled_terms = tuple(kept)
+        self.spelled_chars = frozenset(c for w in kept for c in w)
+
+    def spelled_near(self, text: str) -> bool:
+        """A pinyin-like letter run touches a character of a spelled word somewhere in `text`."""
+        if not self.spelled or _ASCII_LOWER.search(text) is None:
+            return False
+        chars = self.spelled_chars
+        for m in _LETTER_TOUCH.finditer(text):
+            a, b = m.span()
+            if (a and text[a - 1] in chars) or (b < len(text) and text[b] in chars):
+                if self._split(m.group()) is not None:
+                    return True
+        return False
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -137,7 +175,7 @@ class SoundMatcher:
     def _touching(self, text: str) -> list[int]:
         """Starts of the letter runs and lone digits that touch a watched or sound-alike character."""
         out = []
-        sound = self.sound
+        sound, spelled = self.sound, self.spelled_chars
         size = len(text)
         for m in _ALNUM.finditer(text):
             a, b = m.span()
@@ -146,7 +184,8 @@ class SoundMatcher:
                     continue  # a number (2019年, 3.5倍), not a digit standing for a character
             elif b - a > 3 * MAX_SYLLABLE or (self._split(m.group()) is None and m.group() not in self.initials):
                 continue  # not pinyin: 邮件至service@…, iso9001
-            if (a and text[a - 1] in sound) or (b < size and text[b] in sound):
+            if (a and (text[a - 1] in sound or text[a - 1] in spelled)) or \
+                    (b < size and (text[b] in sound or text[b] in spelled)):
                 out.append(a)
         return out
 
@@ -163,7 +202,7 @@ class SoundMatcher:
                     continue  # units must touch: 最 好 across other characters is not a word
                 if all(u[2] == "cjk" for u in span):
                     continue  # sound-alike characters only: the variants' automaton judges those
-                term = self._term(span)
+                term = self._term(span) or self._spelled_term(text, span)
                 if term is None:
                     continue
                 if not any(u[2] == "cjk" and text[u[0]] == c for u, c in zip(span, term)):
@@ -191,6 +230,12 @@ class SoundMatcher:
                 out.extend((a + k, a + k + 1, c) for k, c in enumerate(term) if text[a + k] != c)
         return out
 
+    def _spelled_term(self, text: str, span) -> str | None:
+        """The spelled word that `span` writes: its characters as written, its pinyin syllables read."""
+        if any(u[2] not in ("cjk", "pinyin") for u in span):
+            return None
+        return self.spelled.get(tuple(text[u[0]] if u[2] == "cjk" else u[3][0] for u in span))
+
     def _term(self, span) -> str | None:
         for key in _product([sorted(u[3]) for u in span]):
             term = self.by_sound.get(key)
@@ -206,8 +251,8 @@ class SoundMatcher:
         i, size = 0, len(text)
         while i < size:
             c = text[i]
-            if c in self.sound:
-                units.append((i, i + 1, "cjk", tuple(self.sound[c])))
+            if c in self.sound or c in self.spelled_chars:
+                units.append((i, i + 1, "cjk", tuple(self.sound.get(c, ()))))
                 i += 1
             elif c.isascii() and c.isalpha():
                 j = i

@@ -60,3 +60,47 @@ def test_the_sound_table_pickles_with_the_rule_set(sm):
 
     again = pickle.loads(pickle.dumps(sm))
     assert again.rewrite("销量第yi", _all_bounds).text == "销量第一"
+
+
+# -- words of the rules' own lexicons and terms, part written in pinyin (zhi疗, 转yun) ------------------
+
+@pytest.fixture(scope="module")
+def spelled():
+    return SoundMatcher(lexicon("sound_terms").words, ("治疗", "转运", "专用", "美白", "淡斑", "消除"))
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("对关节痛有zhi疗作用", "对关节痛有治疗作用"), ("转yun红绳", "转运红绳"), ("部队专yong款", "部队专用款"),
+    ("美bai淡ban霜", "美白淡斑霜"), ("xiao除双下巴", "消除双下巴"),
+])
+def test_a_lexicon_word_part_written_in_pinyin_is_read_as_the_word(spelled, written, meant):
+    assert spelled.spelled_near(written)
+    assert spelled.rewrite(written, _all_bounds).text == meant
+
+
+def test_a_spelled_word_needs_one_character_as_written(spelled):
+    assert spelled.rewrite("zhiliao方案", _all_bounds) is None
+    assert spelled.rewrite("治liao", _all_bounds).text == "治疗"
+
+
+@pytest.mark.parametrize("text", ["iphone手机壳", "app下载", "mini版本", "转账", "x光检查"])
+def test_english_and_plain_words_stay_as_written(spelled, text):
+    out = spelled.rewrite(text, _all_bounds)
+    assert out is None or out.text == text
+
+
+def test_no_sound_alike_character_stands_for_a_spelled_word(spelled):
+    # 砖运 is a sound-alike of 转运: only the watched `sound_terms` are judged by sound-alike characters.
+    assert spelled.rewrite("砖运红绳", _all_bounds) is None
+    assert not spelled.spelled_near("砖运红绳")
+
+
+@pytest.mark.parametrize("text, rule, shown", [
+    ("远红外床垫，对风湿关节痛有zhi疗作用", "MD101", "对风湿关节痛有zhi疗作用"),
+    ("部队专yong款羽绒睡袋", "AU101", "部队专yong"),
+])
+def test_the_rule_set_watches_every_lexicon_word_in_pinyin(rs, text, rule, shown):
+    found = [(f.rule, f.match) for f in rs.check(text) if f.severity.rank >= 2]
+    assert (rule, shown) in found
+    plain = text.replace("zhi", "").replace("yong", "")
+    assert [f for f in rs.check(plain) if f.rule == rule and f.severity.rank >= 2] == []
