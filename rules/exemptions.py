@@ -244,6 +244,7 @@ def _quoted(sentence: str, start: int, end: int) -> bool:
 
 
 _QUESTION_RE = frame_regex("question")
+_ASSERTING_Q_RE = frame_regex("asserting_questions")
 _HEADLINE_Q_RE = frame_regex("headline_question")
 HEADLINE = 24   # at most this many characters: a headline, not a sentence of body copy
 
@@ -262,7 +263,10 @@ def asked(sentence: str, answer: str) -> bool:
         reply = _ANSWER_RE.sub("", answer, count=1).lstrip()
         if _AFFIRM_RE.match(reply):
             return False
-    return _ASKED_RE.match(sentence) is not None or _QUESTION_RE.search(sentence) is not None
+    if _ASKED_RE.match(sentence) is not None:
+        return True
+    # A question that asserts (你还担心什么？) is no question word of the sentence's own: rules/frames/asserting_questions.txt.
+    return _QUESTION_RE.search(_ASSERTING_Q_RE.sub("", sentence)) is not None
 
 
 _PENALTY_RE = frame_regex("penalty")
