@@ -25,8 +25,7 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 MAX_SYLLABLE = 6
 _ALNUM = re.compile("[a-z]+|[0-9]+")
 _LETTER_OR_LONE = re.compile("[a-z]|(?<![0-9.])[0-9](?![0-9.])")
-_ASCII_LOWER = re.compile("[a-z]")
-_LETTER_TOUCH = re.compile("(?<=[\u4e00-\u9fff])[a-z]{1,18}|[a-z]{1,18}(?=[\u4e00-\u9fff])")
+_LETTERS = re.compile("[a-z]+")
 
 
 @dataclass
@@ -119,14 +118,15 @@ class SoundMatcher:
 
     def spelled_near(self, text: str) -> bool:
         """A pinyin-like letter run touches a character of a spelled word somewhere in `text`."""
-        if not self.spelled or _ASCII_LOWER.search(text) is None:
+        if not self.spelled:
             return False
         chars = self.spelled_chars
-        for m in _LETTER_TOUCH.finditer(text):
+        size = len(text)
+        for m in _LETTERS.finditer(text):
             a, b = m.span()
-            if (a and text[a - 1] in chars) or (b < len(text) and text[b] in chars):
-                if self._split(m.group()) is not None:
-                    return True
+            if ((a and text[a - 1] in chars) or (b < size and text[b] in chars)) \
+                    and b - a <= 3 * MAX_SYLLABLE and self._split(m.group()) is not None:
+                return True
         return False
 
     def __getstate__(self):
