@@ -23,9 +23,12 @@ DIGITS = {"0": ("ling",), "1": ("yi", "yao"), "2": ("er", "liang"), "3": ("san",
 DIGIT_CHARS = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "七", "8": "八", "9": "九"}
 _CJK = re.compile("[\u4e00-\u9fff]")
 MAX_SYLLABLE = 6
+SPLIT_CACHE = 4096  # letter runs remembered (_split)
 _ALNUM = re.compile("[a-z]+|[0-9]+")
 _LETTER_OR_LONE = re.compile("[a-z]|(?<![0-9.])[0-9](?![0-9.])")
-_LETTERS = re.compile("[a-z]+")
+_A_LETTER = re.compile("[a-z]")
+# A letter run that touches Chinese on either side (zhi疗, 转yun), from the run's start only.
+_LETTERS_BY_CJK = re.compile("(?<![a-z])[a-z]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[a-z]+")
 
 
 @dataclass
@@ -95,6 +98,7 @@ class SoundMatcher:
         self.touch_keys = tuple(k for c in chars for x in ascii_ for k in (c + x, x + c))
         self._keys = sorted(variants)
         self._automaton = None  # built on first use (ahocorasick-rs objects do not pickle)
+        self._splits: dict[str, tuple[str, ...] | None] = {}  # letter run → its syllables (_split)
 
     def _spell(self, words: tuple[str, ...], table: dict[str, tuple[str, ...]]) -> None:
         """The words of the rules' own lexicons and terms (`spelled`), watched only when part of one is
@@ -118,11 +122,11 @@ class SoundMatcher:
 
     def spelled_near(self, text: str) -> bool:
         """A pinyin-like letter run touches a character of a spelled word somewhere in `text`."""
-        if not self.spelled:
+        if not self.spelled or _A_LETTER.search(text) is None:  # most lines: one quick scan in C
             return False
         chars = self.spelled_chars
         size = len(text)
-        for m in _LETTERS.finditer(text):
+        for m in _LETTERS_BY_CJK.finditer(text):  # only runs that touch Chinese, found in C
             a, b = m.span()
             if ((a and text[a - 1] in chars) or (b < size and text[b] in chars)) \
                     and b - a <= 3 * MAX_SYLLABLE and self._split(m.group()) is not None:
@@ -132,6 +136,7 @@ class SoundMatcher:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_automaton"] = None
+        state["_splits"] = {}
         return state
 
     def rewrite(self, text: str, token_bounds) -> Rewrite | None:
@@ -276,16 +281,28 @@ class SoundMatcher:
                 i += 1
         return units
 
-    def _split(self, letters: str) -> list[str] | None:
-        """A letter run as pinyin syllables (longest first, backtracking), or None."""
+    def _split(self, letters: str) -> tuple[str, ...] | None:
+        """A letter run as pinyin syllables (longest first, backtracking), or None; remembered per run, as
+        pages repeat their letter runs (app, www, iphone)."""
+        try:
+            return self._splits[letters]
+        except KeyError:
+            pass
+        out = self._split_run(letters)
+        if len(self._splits) >= SPLIT_CACHE:
+            self._splits.clear()
+        self._splits[letters] = out
+        return out
+
+    def _split_run(self, letters: str) -> tuple[str, ...] | None:
         if not letters:
-            return []
+            return ()
         for n in range(min(MAX_SYLLABLE, len(letters)), 0, -1):
             head = letters[:n]
             if head in self.syllables:
-                rest = self._split(letters[n:])
+                rest = self._split_run(letters[n:])
                 if rest is not None:
-                    return [head, *rest]
+                    return (head, *rest)
         return None
 
 
