@@ -26,7 +26,7 @@ import ahocorasick_rs
 from .described import described
 from .exemptions import (CLAUSE_RE, answer_apart, asked, asserted, believed, faq_denied, goal, headline_question, last_match, negated,
                          penalised, quoted_warning, reported, self_compare, sourced)
-from .names import address, award_title, person_name, quoted_landmark, work_title
+from .names import address, award_title, firm_name, person_name, quoted_landmark, trademark, work_title
 from .literals import merge_spans, pattern_reach, required_literals
 from .model import Severity
 from .normalize import BOUNDARY, normalize, normalize_term
@@ -319,7 +319,9 @@ class Matcher:
                 or (rule.category != "prohibited" and work_title(sentence, rel0, rel1))):
             return None
         # An award's name is reported, not claimed (荣获“2023年度最受欢迎酒店”奖); 驰名商标 stays banned.
-        if rule.category == "absolute" and award_title(sentence, rel0, rel1):
+        # …nor is a registered firm's name or trademark (广州顶尖数码科技有限公司, “极品”是本公司的注册商标).
+        if rule.category == "absolute" and (award_title(sentence, rel0, rel1) or firm_name(sentence, rel0, rel1)
+                                            or trademark(sentence, rel0, rel1)):
             return None
         ctx = rule.context
         # Regular expressions say exactly what they match; terms are confirmed on token boundaries.

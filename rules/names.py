@@ -72,6 +72,26 @@ def address(sentence: str, start: int, end: int) -> bool:
     return _PLACE_AFTER_RE.match(sentence, end) is not None
 
 
+# A registered firm's name runs from the hit to its legal form with no 的 or verb between (广州顶尖数码科技有限公司,
+# 深圳市顶级网络科技有限公司): the name is on the licence, not a claim made in it (执法指南 2023: names).
+_FIRM_AFTER_RE = re.compile("(?:(?![的是为和与及、])[\u4e00-\u9fa5()（）]){0,10}?(股份有限公司|有限责任公司|有限公司|股份公司)")
+
+
+def firm_name(sentence: str, start: int, end: int) -> bool:
+    """The hit is part of a registered firm's name: 顶尖 in 广州顶尖数码科技有限公司."""
+    return _FIRM_AFTER_RE.match(sentence, end) is not None
+
+
+_TRADEMARK_AFTER_RE = re.compile("[^。！？!?]{0,24}?(?<!驰名)(注册商标|商标注册号)")
+
+
+def trademark(sentence: str, start: int, end: int) -> bool:
+    """The hit, in quotes, is named as the firm's registered trademark (“极品”是本公司在第30类茶叶上的注册商标);
+    a 驰名商标 is no such name (商标法 §14)."""
+    span = _quote_around(sentence, start, end, QUOTED_NAME)
+    return span is not None and _TRADEMARK_AFTER_RE.match(sentence, span[1] + 1) is not None
+
+
 def award_title(sentence: str, start: int, end: int) -> bool:
     """The hit is inside the name of an award the firm received: quoted (荣获携程“2023年度最受欢迎酒店”奖)
     or not, between the receiving verb and the prize (荣获2023年度最具人气奖, 获得金鸡奖最佳导演提名)."""

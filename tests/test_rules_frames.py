@@ -4,7 +4,7 @@ import pytest
 
 from rules.exemptions import faq_denied, goal, quoted_warning, self_compare
 from rules.loader import load_ruleset
-from rules.names import address, award_title, person_name, quoted_landmark, work_title
+from rules.names import address, award_title, firm_name, person_name, quoted_landmark, trademark, work_title
 
 
 def span(sentence, term):
@@ -24,6 +24,36 @@ def span(sentence, term):
 ])
 def test_person_name(sentence, term, expected):
     assert person_name(*span(sentence, term)) is expected
+
+
+@pytest.mark.parametrize("sentence,term,expected", [
+    ("公司名称为广州顶尖数码科技有限公司，注册号见页脚", "顶尖", True),
+    ("深圳市顶级网络科技有限公司（工商登记名称）", "顶级", True),
+    ("我们是全国顶尖的科技有限公司", "顶尖", False),          # 的: a claim about the firm, not its name
+    ("顶尖设计，尽在某某有限公司", "顶尖", False),            # the clause ends before the firm is named
+    ("行业第一，选择我们", "第一", False),
+])
+def test_firm_name(sentence, term, expected):
+    assert firm_name(*span(sentence, term)) is expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("“极品”是本公司在第30类茶叶上的注册商标，注册号12345678", True),
+    ("本品牌“极品”系列畅销全国", False),                   # quoted, but named as no trademark
+    ("极品是本公司的注册商标", False),                       # a trademark is named in quotes
+])
+def test_trademark(sentence, expected):
+    assert trademark(*span(sentence, "极品")) is expected
+
+
+def test_a_firm_name_is_no_claim_but_a_claim_before_it_stays(rs_frames):
+    assert not [f for f in rs_frames.check("公司名称为广州顶尖数码科技有限公司") if f.severity.rank >= 2]
+    assert [f for f in rs_frames.check("我们是全国顶尖的科技有限公司") if f.rule == "AD104" and f.severity.rank >= 2]
+
+
+@pytest.fixture(scope="module")
+def rs_frames():
+    return load_ruleset()
 
 
 @pytest.mark.parametrize("sentence,expected", [
