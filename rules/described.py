@@ -29,6 +29,7 @@ _BEFORE_RE = frame_regex("hearsay", "figure", "others_listed", "epithet", "stati
 # Read anywhere in the sentence: the article's own voice (本文…), a generalisation (…普遍配备) or a regulation
 # cited (《…办法》第四条).
 _ANYWHERE_RE = frame_regex("article_voice", "generic", "regulation")
+_PLACE_HEADING_RE = frame_regex("place_heading")  # 广东云浮:亚洲最大石材加工基地
 
 
 # Whose claim: the clause before the hit opens with a third party as its subject (a place, a region, a variety:
@@ -71,4 +72,5 @@ def described(sentence: str, start: int, end: int) -> bool:
     return (("最" in sentence[start:end] and _AFTER_RE.match(sentence, end) is not None)
             or _BEFORE_RE.search(sentence, 0, start) is not None
             or _third_party_subject(sentence, start)
+            or ((m := _PLACE_HEADING_RE.match(sentence)) is not None and m.end() <= start)
             or _ANYWHERE_RE.search(sentence) is not None)
