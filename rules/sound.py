@@ -104,21 +104,23 @@ class SoundMatcher:
         """The words of the rules' own lexicons and terms (`spelled`), watched only when part of one is
         written in pinyin and the rest as written (zhi疗 for 治疗, 转yun for 转运). No sound-alike
         character and no lone initial stands for them: those are kept for `sound_terms`. Each word is
-        keyed by every mix of its characters and their readings that keeps at least one character as
-        written: ("zhi", "疗") and ("治", "liao") both stand for 治疗."""
-        self.spelled: dict[tuple[str, ...], str] = {}
+        kept under its readings (治疗: ("zhi", "liao")); a run of written characters and syllables reads
+        as the word when its characters are the word's own (_spelled_term). Small: about two keys a word."""
+        self.spelled: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.spelled_readings: dict[str, tuple[str, ...]] = {}  # a spelled word's character → its readings
         kept = []
         for word in dict.fromkeys(words):
             if not 2 <= len(word) <= 4 or word in self.terms or not all(c in table for c in word):
                 continue
             kept.append(word)
-            readings = [tuple(dict.fromkeys(_toneless(r) for r in table[c])) for c in word]
-            for mask in range(1, 2 ** len(word) - 1):  # bit k set: character k written in pinyin
-                options = [readings[k] if mask >> k & 1 else (c,) for k, c in enumerate(word)]
-                for key in _product(list(map(list, options))):
-                    self.spelled.setdefault(key, word)
+            readings = []
+            for c in word:
+                r = self.spelled_readings.setdefault(c, tuple(dict.fromkeys(_toneless(x) for x in table[c])))
+                readings.append(list(r))
+            for key in _product(readings):
+                self.spelled[key] = (*self.spelled.get(key, ()), word)
         self.spelled_terms = tuple(kept)
-        self.spelled_chars = frozenset(c for w in kept for c in w)
+        self.spelled_chars = frozenset(self.spelled_readings)
 
     def spelled_near(self, text: str) -> bool:
         """A pinyin-like letter run touches a character of a spelled word somewhere in `text`."""
@@ -239,7 +241,12 @@ class SoundMatcher:
         """The spelled word that `span` writes: its characters as written, its pinyin syllables read."""
         if any(u[2] not in ("cjk", "pinyin") for u in span):
             return None
-        return self.spelled.get(tuple(text[u[0]] if u[2] == "cjk" else u[3][0] for u in span))
+        options = [list(self.spelled_readings.get(text[u[0]], ())) if u[2] == "cjk" else [u[3][0]] for u in span]
+        for key in _product(options):
+            for word in self.spelled.get(key, ()):
+                if all(u[2] != "cjk" or text[u[0]] == c for u, c in zip(span, word)):
+                    return word
+        return None
 
     def _term(self, span) -> str | None:
         for key in _product([sorted(u[3]) for u in span]):
