@@ -33,11 +33,10 @@ from .normalize import BOUNDARY, normalize, normalize_term
 from .rule import Rule
 from .lexicon import lexicon, lexicon_words
 from .segment import Segmenter
-from .sound import SoundMatcher
+from .sound import A_LETTER, SoundMatcher
 
 SENTENCE_END = re.compile("[。!?;！？；\n\u2029" + BOUNDARY + "]")
 _UNKNOWN = object()
-_A_LETTER = re.compile("[a-z]")  # a line without letters has no word part-written in pinyin (SoundMatcher.spelled_near)
 SOUND = -1  # the trigger index of a sound-alike variant of a watched word (not a pattern)
 DFA_AFTER = 200_000  # characters scanned before the automaton is rebuilt as a DFA
 LINE_CACHE = 5_000  # lines whose hits are kept: a site's boilerplate is a few hundred lines (20,000 cost 18 MB at 10,000 dense pages)
@@ -269,7 +268,7 @@ class Matcher:
             reply = normalize(answer).text if answer else ""
             hits = self.find(norm.text, answer=reply)
             meant = None
-            if self.sound is not None and (self._sounded or (_A_LETTER.search(norm.text) is not None
+            if self.sound is not None and (self._sounded or (A_LETTER.search(norm.text) is not None
                                                              and self.sound.spelled_near(norm.text))):
                 meant = self.sound.rewrite(norm.text, self._token_bounds)
             if meant is None:

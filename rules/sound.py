@@ -26,7 +26,7 @@ MAX_SYLLABLE = 6
 SPLIT_CACHE = 4096  # letter runs remembered (_split)
 _ALNUM = re.compile("[a-z]+|[0-9]+")
 _LETTER_OR_LONE = re.compile("[a-z]|(?<![0-9.])[0-9](?![0-9.])")
-_A_LETTER = re.compile("[a-z]")
+A_LETTER = re.compile("[a-z]")  # a line without letters has no word part-written in pinyin
 # A letter run that touches Chinese on either side (zhi疗, 转yun), from the run's start only.
 _LETTERS_BY_CJK = re.compile("(?<![a-z])[a-z]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[a-z]+")
 
@@ -124,7 +124,7 @@ class SoundMatcher:
 
     def spelled_near(self, text: str) -> bool:
         """A pinyin-like letter run touches a character of a spelled word somewhere in `text`."""
-        if not self.spelled or _A_LETTER.search(text) is None:  # most lines: one quick scan in C
+        if not self.spelled or A_LETTER.search(text) is None:  # most lines: one quick scan in C
             return False
         chars = self.spelled_chars
         size = len(text)
