@@ -81,7 +81,7 @@ class SoundMatcher:
             if reading[0] not in self.syllables:
                 initials.setdefault(reading[0], set()).add(reading)
         self.initials = {k: tuple(sorted(v)) for k, v in initials.items()}
-        self.max_len = max([*map(len, self.terms), *map(len, self.spelled_terms)], default=0)
+        self.max_len = max([*map(len, self.terms), self.spelled_len], default=0)
         # Every watched word with one character replaced by a sound-alike (醉好 for 最好): a line without
         # letters or digits next to Chinese is scanned for these only, by one automaton.
         variants: dict[str, str] = {}
@@ -108,25 +108,23 @@ class SoundMatcher:
         as the word when its characters are the word's own (_spelled_term). Small: about two keys a word."""
         self.spelled: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.spelled_readings: dict[str, tuple[str, ...]] = {}  # a spelled word's character → its readings
-        kept = []
+        self.spelled_len = 0  # the longest spelled word
         for word in dict.fromkeys(words):
             if not 2 <= len(word) <= 4 or word in self.terms or not all(c in table for c in word):
                 continue
-            kept.append(word)
+            self.spelled_len = max(self.spelled_len, len(word))
             readings = []
             for c in word:
                 r = self.spelled_readings.setdefault(c, tuple(dict.fromkeys(_toneless(x) for x in table[c])))
                 readings.append(list(r))
             for key in _product(readings):
                 self.spelled[key] = (*self.spelled.get(key, ()), word)
-        self.spelled_terms = tuple(kept)
-        self.spelled_chars = frozenset(self.spelled_readings)
 
     def spelled_near(self, text: str) -> bool:
         """A pinyin-like letter run touches a character of a spelled word somewhere in `text`."""
         if not self.spelled or A_LETTER.search(text) is None:  # most lines: one quick scan in C
             return False
-        chars = self.spelled_chars
+        chars = self.spelled_readings  # a spelled word's characters
         size = len(text)
         for m in _LETTERS_BY_CJK.finditer(text):  # only runs that touch Chinese, found in C
             a, b = m.span()
@@ -182,7 +180,7 @@ class SoundMatcher:
     def _touching(self, text: str) -> list[int]:
         """Starts of the letter runs and lone digits that touch a watched or sound-alike character."""
         out = []
-        sound, spelled = self.sound, self.spelled_chars
+        sound, spelled = self.sound, self.spelled_readings
         size = len(text)
         for m in _ALNUM.finditer(text):
             a, b = m.span()
@@ -263,7 +261,7 @@ class SoundMatcher:
         i, size = 0, len(text)
         while i < size:
             c = text[i]
-            if c in self.sound or c in self.spelled_chars:
+            if c in self.sound or c in self.spelled_readings:
                 units.append((i, i + 1, "cjk", tuple(self.sound.get(c, ()))))
                 i += 1
             elif c.isascii() and c.isalpha():
