@@ -31,11 +31,11 @@ SELF_COMPARE = frame_words("self_compare")  # rules/frames/self_compare.txt
 QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
 WARNING_WORDS = frame_words("warning")  # rules/frames/warning.txt
 # An anti-counterfeit line sells, it warns about nothing: 谨防假冒，认准“国宴专用”.
-_ANTI_FAKE_RE = re.compile("谨防(假冒|仿冒|山寨)|(严防|谨防|警惕)[^，。,]{0,4}(假货|仿品)")
+_ANTI_FAKE_RE = frame_regex("anti_fake")  # rules/frames/anti_fake.txt
 # 不是所有的茶都叫国宴用茶: a slogan that claims what it seems to negate.
-_RHETORICAL_RE = re.compile("不是所有[^，。,]{0,8}都(叫|是|能|配|称|可以)")
+_RHETORICAL_RE = frame_regex("rhetorical")  # rules/frames/rhetorical.txt
 # A goal written as a label: 公司愿景：成为…, 我们的目标：…
-_GOAL_LABEL_RE = re.compile("(愿景|目标|使命|宗旨|理念|愿望|梦想|追求|精神|口号|方针)[是为]?[:：]$")
+_GOAL_LABEL_RE = frame_regex("goal_label")  # rules/frames/goal_label.txt
 # A topic, an attitude or a time the superlative describes, after its 的: 最大的挑战, 唯一的遗憾, 最朴素的初心,
 # 前所未有的监管压力 (rules/lexicons/superlative_topics.txt).
 _ATTITUDE_RE = re.compile("(?:[\u4e00-\u9fa5]{0,2}的)[\u4e00-\u9fa5]{0,2}?(?:" + lexicon("superlative_topics").alternation() + ")")
