@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import frame, frame_regex
+
 # The commonest Chinese surnames (single characters). A surname alone is not enough: it must
 # follow a role or title (嘉宾, 作者, 技术总监…) or the name must be followed by an honorific.
 SURNAMES = frozenset(
@@ -15,42 +17,29 @@ SURNAMES = frozenset(
     "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
     "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
     "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池")
-# Roles and titles written right before a name (特邀嘉宾陈首创, 本文作者：张唯一).
-ROLES = ("嘉宾", "作者", "总监", "经理", "总经理", "董事长", "董事", "总裁", "主任", "老师", "教授", "医生", "医师",
-         "博士", "硕士", "工程师", "设计师", "律师", "会计师", "记者", "编辑", "主编", "主持人", "主讲人", "主讲", "讲师",
-         "院长", "校长", "所长", "厂长", "店长", "负责人", "联系人", "创始人", "合伙人", "顾问", "专家", "同学", "学员",
-         "选手", "队长", "代表", "员工", "客户", "作家", "画家", "书法家", "摄影师", "导演", "演员", "歌手", "志愿者",
-         "班主任", "技师", "主厨", "厨师", "秘书", "助理", "组长", "科长", "处长", "部长", "委员", "研究员", "院士",
-         "传承人", "匠人", "师傅", "撰稿", "撰稿人", "投稿人", "申请人", "法定代表人", "法人", "经办人", "收件人",
-         "代理人", "发明人", "设计人", "作词", "作曲", "演唱", "主唱", "撰文", "文", "图", "摄影", "译者", "讲者", "发言人", "获奖者", "得主",
-         "冠军", "ceo", "cto", "cfo", "coo", "总", "副总", "主管", "领队", "教练", "导师", "监制", "策划", "审核", "责编")
-# Honorifics and titles written right after a name (张唯一老师, 陈首创先生).
-HONORIFICS = ("先生", "女士", "小姐", "老师", "教授", "博士", "医生", "同学", "总经理", "经理", "主任", "律师", "工程师",
-              "院士", "师傅", "总监", "董事长", "校长", "院长", "主编", "记者", "设计师", "同志")
-_ROLE_RE = re.compile("(" + "|".join(map(re.escape, sorted(ROLES, key=len, reverse=True)))
-                      + r"|[\u4e00-\u9fa5](家|师|长|员|官))[:：\s]?$")
-# …or by what people do in news copy (张唯一表示, 王首创介绍).
-SAYS = ("表示", "介绍", "说", "指出", "认为", "强调", "称", "谈到", "透露", "坦言", "分享", "回忆", "告诉")
-_HONORIFIC_RE = re.compile("|".join(map(re.escape, sorted(HONORIFICS + SAYS, key=len, reverse=True))))
+# Roles and titles written right before a name (特邀嘉宾陈首创, 本文作者：张唯一): rules/frames/name_roles.txt.
+_ROLE_RE = re.compile(frame("name_roles").alternation() + "[:：\\s]?$")
+# Honorifics after a name (张唯一老师), or what people do in news copy (张唯一表示): rules/frames/name_after.txt.
+_HONORIFIC_RE = re.compile(frame("name_after").alternation())
 
 # A quoted famous title of a place or landmark: “天下第一关”, “江南第一楼”, “天下第一泉”.
 LANDMARKS = "关泉楼山峰桥寺庙塔村街镇湖洞瀑园亭阁门江河岛峡石碑刹井池宫殿观庄谷滩湾岭台坊巷渡口寨龙鼎钟佛像陵墓窟"
 # An address: the term names a building or a street (首创大厦12层, 至尊路88号).
-_PLACE_AFTER_RE = re.compile("(?:(?!的)[\u4e00-\u9fa5]){0,3}?(大厦|大楼|广场|写字楼|商务楼|大道|大街|路|街|巷|弄|胡同|小区|花园|公寓|"
-                             "园区|产业园|工业园|科技园)\\s?([0-9]|[一二三四五六七八九十]+[号层楼栋座幢]|[号层楼栋座幢室])")
+_PLACE_AFTER_RE = re.compile("(?:(?!的)[\u4e00-\u9fa5]){0,3}?" + frame("address_places").alternation()
+                             + "\\s?([0-9]|[一二三四五六七八九十]+[号层楼栋座幢]|[号层楼栋座幢室])")  # rules/frames/address_places.txt
 QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 QUOTED_NAME = 10  # a title in quotes is short
 _CLOSERS = frozenset(QUOTES.values()) - frozenset(QUOTES)
 AWARD_NAME = 24
 # An award named after the quote, or received before it: “…”奖, 荣获“…”.
-_AWARD_AFTER_RE = re.compile("(大?奖|奖项|称号|荣誉|荣誉称号|奖杯|证书)")
-_SELF_AWARDED_RE = re.compile("自评|自封|自行评|自我评|自颁|内部评")
+_AWARD_AFTER_RE = frame_regex("award_nouns")  # rules/frames/award_nouns.txt
+_SELF_AWARDED_RE = frame_regex("self_awarded")  # rules/frames/self_awarded.txt
 # An unquoted prize: the verb within reach before the hit, the prize word within reach after it, no
 # clause break or 的 between (荣获最高奖金 and 获得最佳的体验 are no prizes).
 UNQUOTED_REACH = 14
 _CLAUSE_ENDS = "，。,；;！!？?：:"
 _UNQUOTED_PRIZE_RE = re.compile("[^，。,；;！!？?：:的]{0,8}?(大奖|奖项|奖(?!励|金|品|池|券|学金)|荣誉称号|称号|提名)")
-_AWARDED_RE = re.compile("荣获|获得|获评|获颁|评为|评选为|授予|入选|当选|荣膺|颁发|摘得|斩获|喜获|获")
+_AWARDED_RE = frame_regex("awarded_verbs")  # rules/frames/awarded_verbs.txt
 
 
 def person_name(sentence: str, start: int, end: int) -> bool:
@@ -74,7 +63,7 @@ def address(sentence: str, start: int, end: int) -> bool:
 
 # A registered firm's name runs from the hit to its legal form with no 的 or verb between (广州顶尖数码科技有限公司,
 # 深圳市顶级网络科技有限公司): the name is on the licence, not a claim made in it (执法指南 2023: names).
-_FIRM_AFTER_RE = re.compile("(?:(?![的是为和与及、])[\u4e00-\u9fa5()（）]){0,10}?(股份有限公司|有限责任公司|有限公司|股份公司)")
+_FIRM_AFTER_RE = re.compile("(?:(?![的是为和与及、])[\u4e00-\u9fa5()（）]){0,10}?" + frame("firm_forms").alternation())
 
 
 def firm_name(sentence: str, start: int, end: int) -> bool:
@@ -143,7 +132,7 @@ def quoted_landmark(sentence: str, start: int, end: int) -> bool:
 # The title of a book, film, song, programme or article in 《》: 《最强大脑》, 《唯一的听众》, 《赌神》.
 WORK_TITLE = 24
 # …unless the firm sells under it: 《全网最强Python》课程 names the course it claims for.
-_OWN_TITLE_AFTER_RE = re.compile("\\s?(课程|网课|教程|训练营|套餐|礼盒|系列产品|产品|课(?![文本件题外间]))")
+_OWN_TITLE_AFTER_RE = re.compile("\\s?" + frame("own_title_goods").alternation())  # rules/frames/own_title_goods.txt
 
 
 def work_title(sentence: str, start: int, end: int) -> bool:
