@@ -1,9 +1,9 @@
-"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv … part_r.tsv:
+"""The real-copy dev parts (tests/data/realcopy/dev_*.tsv, holdout.tsv, fresh.tsv, part_d.tsv … part_s.tsv:
 sentences of real pages, labelled by reviewers who never saw the rules) as regression sets, now that each part has been scored untouched. Each file's
 header gives its untouched scores; these floors keep what the rounds of work on it reached. A page is
 checked as a whole (its sentences, in order, one a line), as `siteaudit check` checks a file: the page
 verdicts (a warning article, a page that describes gambling as a sight) read the page, not the sentence.
-Independent sets 10 to 34 (synthetic, one line at a time) joined them after each was scored untouched."""
+Independent sets 10 to 36 (synthetic, one line at a time) joined them after each was scored untouched."""
 from pathlib import Path
 
 import pytest
@@ -20,14 +20,16 @@ FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
           "part_k.tsv": (0.66, 0.65, 0.033), "part_l.tsv": (0.69, 0.68, 0.030), "part_m.tsv": (0.60, 0.74, 0.025),
           "part_n.tsv": (0.58, 0.64, 0.046), "part_o.tsv": (0.69, 0.65, 0.047),
           "part_p.tsv": (0.52, 0.63, 0.036),
-          "part_q.tsv": (0.54, 0.54, 0.051), "part_r.tsv": (0.46, 0.50, 0.044)}
+          "part_q.tsv": (0.55, 0.55, 0.049), "part_r.tsv": (0.54, 0.55, 0.043),
+          "part_s.tsv": (0.51, 0.44, 0.056)}
 # Synthetic sets scored untouched, then regression sets: (recall at least, false-positive rate at most).
 # Set 11 has no ok lines (its writer stopped at the deadline), so it holds recall only.
 SETS = {10: (0.99, 0.0), 11: (0.99, 0.0), 12: (0.99, 0.012), 13: (0.99, 0.012), 14: (0.99, 0.012), 15: (0.99, 0.0),
         16: (0.98, 0.006), 17: (0.99, 0.007), 18: (0.99, 0.0), 19: (0.99, 0.0), 20: (0.99, 0.007), 21: (0.99, 0.006),
         22: (0.98, 0.006), 23: (0.99, 0.012), 24: (0.98, 0.019), 25: (0.98, 0.019),
-        26: (0.96, 0.012), 27: (0.97, 0.018), 28: (0.95, 0.007), 29: (0.98, 0.012),
-        30: (0.97, 0.007), 31: (0.90, 0.006), 32: (0.95, 0.006), 33: (0.82, 0.013), 34: (0.80, 0.013)}
+        26: (0.97, 0.007), 27: (0.98, 0.007), 28: (0.98, 0.006), 29: (0.99, 0.007),
+        30: (0.98, 0.006), 31: (0.95, 0.006), 32: (0.98, 0.006), 33: (0.96, 0.013), 34: (0.96, 0.007),
+        35: (0.90, 0.025), 36: (0.86, 0.013)}
 TESTS_DATA = Path(__file__).parent / "data"
 
 
