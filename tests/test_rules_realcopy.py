@@ -21,7 +21,7 @@ FLOORS = {"dev_1.tsv": (0.94, 0.88, 0.015), "dev_2.tsv": (0.87, 0.87, 0.020),
           "part_n.tsv": (0.58, 0.64, 0.046), "part_o.tsv": (0.69, 0.65, 0.047),
           "part_p.tsv": (0.52, 0.63, 0.036),
           "part_q.tsv": (0.55, 0.55, 0.049), "part_r.tsv": (0.54, 0.55, 0.043),
-          "part_s.tsv": (0.51, 0.44, 0.056)}
+          "part_s.tsv": (0.58, 0.47, 0.056)}
 # Synthetic sets scored untouched, then regression sets: (recall at least, false-positive rate at most).
 # Set 11 has no ok lines (its writer stopped at the deadline), so it holds recall only.
 SETS = {10: (0.99, 0.0), 11: (0.99, 0.0), 12: (0.99, 0.012), 13: (0.99, 0.012), 14: (0.99, 0.012), 15: (0.99, 0.0),
